@@ -1,0 +1,189 @@
+// asio_fswatch: basic_directory_monitor, an I/O object that reports changes in directory trees.
+#ifndef ASIO_FSWATCH_BASIC_DIRECTORY_MONITOR_HPP
+#define ASIO_FSWATCH_BASIC_DIRECTORY_MONITOR_HPP
+
+#include <asio_fswatch/detail/monitor_impl.hpp>
+#include <asio_fswatch/error.hpp>
+#include <asio_fswatch/fs_event.hpp>
+#include <asio_fswatch/monitor_options.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <filesystem>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace asio_fswatch {
+
+/// Watches directory trees (and single files) and reports their changes as fs_event batches.
+///
+/// Backends: inotify on Linux (recursive, lossless: new directories are watched and then scanned,
+/// renames are paired, queue overflows are reconciled against the monitor's own snapshot), or
+/// polling (snapshot and diff on a timer). No thread is started.
+///
+/// Events are read from the kernel while a read operation is pending and queued in the monitor
+/// between reads, in order; nothing is dropped when a read is cancelled.
+///
+/// Thread safety: distinct objects: safe. Shared object: member functions may be called from
+/// several threads (the core serialises them), but, as with Asio's sockets, at most one read
+/// operation may be outstanding at a time.
+template <typename Executor = boost::asio::any_io_executor>
+class basic_directory_monitor {
+public:
+  using executor_type = Executor;
+
+  template <typename OtherExecutor>
+  struct rebind_executor {
+    using other = basic_directory_monitor<OtherExecutor>;
+  };
+
+  /// Constructs a monitor whose operations complete through `ex`. Nothing is opened until the
+  /// first add(), so the constructor does not fail on a system limit.
+  explicit basic_directory_monitor(const executor_type& ex, const monitor_options& options = {})
+      : executor_(ex), core_(boost::asio::any_io_executor(ex), options) {}
+
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  explicit basic_directory_monitor(ExecutionContext& context, const monitor_options& options = {})
+      : basic_directory_monitor(executor_type(context.get_executor()), options) {}
+
+  basic_directory_monitor(basic_directory_monitor&& other) noexcept = default;
+  basic_directory_monitor& operator=(basic_directory_monitor&& other) noexcept = default;
+
+  /// Converting move from a monitor with another executor type.
+  template <typename OtherExecutor,
+            std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
+  basic_directory_monitor(basic_directory_monitor<OtherExecutor>&& other) noexcept
+      : executor_(other.get_executor()), core_(std::move(other.core_)) {}
+
+  template <typename OtherExecutor,
+            std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
+  basic_directory_monitor& operator=(basic_directory_monitor<OtherExecutor>&& other) noexcept {
+    executor_ = other.get_executor();
+    core_ = std::move(other.core_);
+    return *this;
+  }
+
+  basic_directory_monitor(const basic_directory_monitor&) = delete;
+  basic_directory_monitor& operator=(const basic_directory_monitor&) = delete;
+
+  /// Closes the monitor: a pending read completes with boost::asio::error::operation_aborted.
+  ~basic_directory_monitor() = default;
+
+  executor_type get_executor() noexcept { return executor_; }
+
+  /// The backend in use: `inotify` or `poll` (`automatic` is resolved at construction).
+  backend active_backend() const noexcept { return core_.active_backend(); }
+
+  /// Starts watching `path` (a directory, or a single file). Nothing is reported for what the
+  /// tree already holds unless `options.initial_listing` is set. Errors: ENOENT, EACCES and
+  /// ENOTDIR as system errors; errc::watch_limit_reached (sysctl fs.inotify.max_user_watches) and
+  /// errc::instance_limit_reached (fs.inotify.max_user_instances), after which nothing of this
+  /// root stays watched; errc::already_watched when `path` is inside a root of this monitor;
+  /// errc::invalid_pattern for a bad glob. A subdirectory that cannot be read is not an error of
+  /// add(): it is reported as an event of kind `error` and the rest of the tree is watched.
+  void add(const std::filesystem::path& path, const watch_options& options = {}) {
+    boost::system::error_code ec;
+    add(path, options, ec);
+    throw_if(ec, "asio_fswatch::directory_monitor::add", path);
+  }
+  void add(const std::filesystem::path& path, const watch_options& options,
+           boost::system::error_code& ec) {
+    core_.add(path, options, ec);
+  }
+  void add(const std::filesystem::path& path, boost::system::error_code& ec) {
+    core_.add(path, watch_options{}, ec);
+  }
+
+  /// Stops watching a root given to add() (as given, or any spelling of the same absolute path).
+  /// Events already queued stay queued. Error: errc::not_watched.
+  void remove(const std::filesystem::path& path) {
+    boost::system::error_code ec;
+    remove(path, ec);
+    throw_if(ec, "asio_fswatch::directory_monitor::remove", path);
+  }
+  void remove(const std::filesystem::path& path, boost::system::error_code& ec) {
+    core_.remove(path, ec);
+  }
+
+  /// The roots being watched, absolute and lexically normal.
+  std::vector<std::filesystem::path> roots() const { return core_.roots(); }
+
+  /// Events read from the kernel and not yet delivered.
+  std::size_t queued_events() const { return core_.queued_events(); }
+
+  /// Completes a pending read with boost::asio::error::operation_aborted; the watches stay.
+  void cancel() { core_.cancel(); }
+
+  /// Stops watching everything and releases the kernel objects; a pending read completes with
+  /// operation_aborted, later ones with errc::monitor_closed.
+  void close() { core_.close(); }
+
+  bool is_open() const noexcept { return core_.is_open(); }
+
+  /// Waits for changes and completes with every queued event (at most
+  /// monitor_options::max_batch), in the order they happened; the batch is never empty.
+  ///
+  /// Completion signature: `void(boost::system::error_code, std::vector<fs_event>)`.
+  /// Errors: operation_aborted (cancelled, closed, destroyed); errc::root_removed once for each
+  /// watched root that went away, after its last events; errc::monitor_closed after close();
+  /// boost::asio::error::already_started when another read is pending.
+  /// Per-operation cancellation: terminal, partial and total; cancelling loses no event (events
+  /// already read stay queued for the next read).
+  template <typename ReadToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_read_events(ReadToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<ReadToken, detail::read_events_signature>(
+        initiate_read_events{this}, token);
+  }
+
+  /// Waits for one event. Same queue, errors and cancellation as async_read_events.
+  ///
+  /// Completion signature: `void(boost::system::error_code, fs_event)`.
+  template <typename NextToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_next(NextToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<NextToken, detail::next_event_signature>(
+        initiate_next{this}, token);
+  }
+
+private:
+  template <typename>
+  friend class basic_directory_monitor;
+
+  static void throw_if(const boost::system::error_code& ec, const char* what,
+                       const std::filesystem::path& path) {
+    if (ec)
+      throw std::filesystem::filesystem_error(what, path, std::error_code(ec));
+  }
+
+  struct initiate_read_events {
+    basic_directory_monitor* self;
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self->get_executor(); }
+    template <typename Handler>
+    void operator()(Handler&& handler) const {
+      self->core_.async_read_events(detail::read_events_handler(std::forward<Handler>(handler)));
+    }
+  };
+
+  struct initiate_next {
+    basic_directory_monitor* self;
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self->get_executor(); }
+    template <typename Handler>
+    void operator()(Handler&& handler) const {
+      self->core_.async_next(detail::next_event_handler(std::forward<Handler>(handler)));
+    }
+  };
+
+  Executor executor_;
+  detail::monitor_handle core_;
+};
+
+} // namespace asio_fswatch
+
+#endif

@@ -1,0 +1,45 @@
+// asio_fswatch: error codes of the library's own conditions. System errors (ENOENT, EACCES,
+// ENOTDIR, ...) keep boost::system::system_category.
+#ifndef ASIO_FSWATCH_ERROR_HPP
+#define ASIO_FSWATCH_ERROR_HPP
+
+#include <boost/system/error_code.hpp>
+
+#include <type_traits>
+
+namespace asio_fswatch {
+
+enum class errc {
+  /// The per-user inotify watch limit is reached (sysctl fs.inotify.max_user_watches).
+  watch_limit_reached = 1,
+  /// The per-user inotify instance limit is reached (sysctl fs.inotify.max_user_instances).
+  instance_limit_reached,
+  /// A watched root was deleted, moved away or unmounted; its last events were delivered before.
+  root_removed,
+  /// `remove` was given a path that is not a watched root.
+  not_watched,
+  /// The path is already covered by a root of this monitor (or by another path of the same inode).
+  already_watched,
+  /// The requested backend does not exist on this system.
+  backend_unavailable,
+  /// A glob pattern in watch_options cannot be parsed.
+  invalid_pattern,
+  /// The monitor was closed.
+  monitor_closed,
+};
+
+/// The category of asio_fswatch::errc; its name is "asio_fswatch".
+const boost::system::error_category& category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), category()};
+}
+
+} // namespace asio_fswatch
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<asio_fswatch::errc> : std::true_type {};
+} // namespace boost::system
+
+#endif

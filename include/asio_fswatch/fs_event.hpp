@@ -1,0 +1,61 @@
+// asio_fswatch: the event model of the directory monitor.
+#ifndef ASIO_FSWATCH_FS_EVENT_HPP
+#define ASIO_FSWATCH_FS_EVENT_HPP
+
+#include <boost/system/error_code.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string_view>
+
+namespace asio_fswatch {
+
+/// What happened to an entry of a watched tree.
+enum class event_kind : std::uint8_t {
+  created,    ///< an entry appeared (created, or moved in from outside the watched tree)
+  removed,    ///< an entry went away (deleted, or moved out of the watched tree)
+  modified,   ///< a file's content changed
+  attributes, ///< mode, owner, link count or times changed
+  renamed,    ///< moved within the watched tree: `old_path` -> `path`
+  overflow,   ///< the kernel dropped events under `path`; the monitor reconciles and reports the
+              ///< differences as ordinary events right after this one
+  error,      ///< not a change: `path` could not be watched or read (`error` says why); the rest of
+              ///< the tree is still watched. Reported once per path.
+};
+
+/// The type of the entry an event is about.
+enum class entry_type : std::uint8_t { file, directory, symlink, other, unknown };
+
+/// One change in a watched tree. Paths are absolute and lexically normal.
+struct fs_event {
+  event_kind kind = event_kind::modified;
+  std::filesystem::path path;
+  std::filesystem::path old_path;   ///< set for `renamed` only
+  entry_type type = entry_type::unknown;
+  boost::system::error_code error;  ///< set for `error` only
+
+  friend bool operator==(const fs_event& a, const fs_event& b) {
+    return a.kind == b.kind && a.type == b.type && a.path == b.path && a.old_path == b.old_path &&
+           a.error == b.error;
+  }
+  friend bool operator!=(const fs_event& a, const fs_event& b) { return !(a == b); }
+};
+
+/// "created", "removed", "modified", "attributes", "renamed", "overflow", "error".
+std::string_view to_string(event_kind kind) noexcept;
+/// "file", "directory", "symlink", "other", "unknown".
+std::string_view to_string(entry_type type) noexcept;
+/// The inverse of to_string; nullopt for an unknown name.
+std::optional<event_kind> event_kind_from_string(std::string_view name) noexcept;
+std::optional<entry_type> entry_type_from_string(std::string_view name) noexcept;
+
+std::ostream& operator<<(std::ostream& os, event_kind kind);
+std::ostream& operator<<(std::ostream& os, entry_type type);
+/// Human-readable, one line without a newline: `renamed directory /a/old -> /a/new`.
+std::ostream& operator<<(std::ostream& os, const fs_event& event);
+
+} // namespace asio_fswatch
+
+#endif

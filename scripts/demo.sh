@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# README command 1: installs what is missing, builds the tool and runs its self-driving demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh default --target asio-fswatch
+exec build/default/tools/asio-fswatch/asio-fswatch demo "$@"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12 packages, everything asio_fswatch needs to build, test and run its demo.
+# Fast when everything is there already: it asks dpkg, and only calls apt-get for what is missing.
+# Runs as root, or through sudo when that is available.
+set -euo pipefail
+
+packages=(
+  g++ make cmake ninja-build pkg-config
+  libboost1.81-dev libboost-test1.81-dev libboost-filesystem1.81-dev
+  liburing-dev
+)
+# Extra sets, asked for by the callers that need them.
+for extra in "$@"; do
+  case "$extra" in
+    --bench) packages+=(inotify-tools) ;;
+    *) echo "install-deps.sh: unknown option '$extra'" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "install-deps.sh: installing ${missing[*]}" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps.sh: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,52 @@
+#include <asio_fswatch/error.hpp>
+#include <asio_fswatch/monitor_options.hpp>
+
+#include <string>
+
+namespace asio_fswatch {
+namespace {
+
+class error_category_impl final : public boost::system::error_category {
+public:
+  const char* name() const noexcept override { return "asio_fswatch"; }
+
+  std::string message(int value) const override {
+    switch (static_cast<errc>(value)) {
+    case errc::watch_limit_reached:
+      return "inotify watch limit reached (raise sysctl fs.inotify.max_user_watches)";
+    case errc::instance_limit_reached:
+      return "inotify instance limit reached (raise sysctl fs.inotify.max_user_instances)";
+    case errc::root_removed:
+      return "watched root was removed, moved away or unmounted";
+    case errc::not_watched:
+      return "path is not a watched root";
+    case errc::already_watched:
+      return "path is already watched by this monitor";
+    case errc::backend_unavailable:
+      return "the requested monitor backend is not available on this system";
+    case errc::invalid_pattern:
+      return "invalid glob pattern";
+    case errc::monitor_closed:
+      return "directory monitor is closed";
+    }
+    return "asio_fswatch error " + std::to_string(value);
+  }
+};
+
+} // namespace
+
+const boost::system::error_category& category() noexcept {
+  static const error_category_impl instance;
+  return instance;
+}
+
+std::string_view to_string(backend b) noexcept {
+  switch (b) {
+  case backend::automatic: return "automatic";
+  case backend::inotify: return "inotify";
+  case backend::poll: return "poll";
+  }
+  return "unknown";
+}
+
+} // namespace asio_fswatch
