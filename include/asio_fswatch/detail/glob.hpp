@@ -4,6 +4,8 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <bitset>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,11 +38,47 @@ public:
   const std::string& text() const noexcept { return text_; }
 
 private:
-  struct token;
+  // A component is one '/'-separated piece of the pattern. The common shapes get their own kind so
+  // that matching them is a single comparison instead of a walk over tokens.
+  enum class component_kind : unsigned char {
+    globstar,       // exactly "**": zero or more whole path components
+    any_name,       // "*": every name
+    literal,        // "abc"
+    literal_prefix, // "abc*"
+    literal_suffix, // "*abc"
+    literal_infix,  // "*abc*"
+    general,        // anything else: walk the tokens
+  };
+  enum class token_kind : unsigned char { literal_run, any_byte, star, byte_class };
+
+  struct token {
+    token_kind kind;
+    std::size_t offset; // literal_run: into literal_bytes_; byte_class: into byte_classes_
+    std::size_t length; // literal_run only
+  };
+
+  struct component {
+    component_kind kind;
+    std::size_t first_token;
+    std::size_t token_count;
+    std::size_t literal_offset; // the literal of the literal_* kinds, in literal_bytes_
+    std::size_t literal_length;
+  };
+
+  bool component_matches(const component& piece, std::string_view name) const noexcept;
+  bool tokens_match(const component& piece, std::string_view name) const noexcept;
+  bool components_match(std::size_t component_count, std::string_view path) const noexcept;
+
   std::string text_;
-  std::vector<std::string> components_; // pattern split at '/', escapes kept
-  bool name_only_ = false;               // no '/' in the pattern
-  bool trailing_globstar_ = false;        // ends in "/**"
+  // Offsets rather than string_views, so that copies and moves of a pattern stay valid.
+  std::string literal_bytes_;
+  std::vector<token> tokens_;
+  std::vector<std::bitset<256>> byte_classes_;
+  // Empty means "matches nothing" (default-constructed, or failed to compile). A trailing "/**"
+  // is stored as "/*/**" (one component at least); the directory itself is matched by the prefix.
+  std::vector<component> components_;
+  bool name_only_ = false;         // no '/' in the pattern
+  bool trailing_globstar_ = false; // ends in "/**"
 };
 
 /// A list of patterns; matches when any of them does.

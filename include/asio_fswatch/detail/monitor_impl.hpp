@@ -30,7 +30,8 @@ class monitor_handle {
 public:
   monitor_handle() = default;
   monitor_handle(const boost::asio::any_io_executor& ex, const monitor_options& options);
-  monitor_handle(monitor_handle&&) noexcept = default;
+  monitor_handle(monitor_handle&& other) noexcept
+      : executor_(other.executor_), impl_(std::move(other.impl_)) {}
   monitor_handle& operator=(monitor_handle&& other) noexcept;
   ~monitor_handle();
 
@@ -50,6 +51,7 @@ public:
   void async_next(next_event_handler handler);
 
 private:
+  boost::asio::any_io_executor executor_; // kept by a moved-from handle, to complete with an error
   std::shared_ptr<monitor_impl> impl_;
 };
 

@@ -1,0 +1,143 @@
+// asio_fswatch, private: the monitor's own picture of one watched tree (sans-io).
+// A node is (parent, name), so renaming a directory is O(1) whatever its size; children are
+// found through one open-addressing index keyed by (parent, name), and listed through an
+// intrusive sibling list.
+#ifndef ASIO_FSWATCH_DETAIL_ENTRY_TREE_HPP
+#define ASIO_FSWATCH_DETAIL_ENTRY_TREE_HPP
+
+#include <asio_fswatch/detail/filesystem.hpp>
+#include <asio_fswatch/fs_event.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asio_fswatch::detail {
+
+using node_id = std::uint32_t;
+inline constexpr node_id no_node = 0xffffffffu;
+
+struct tree_node {
+  std::string name;               ///< the root's is its absolute path
+  node_id parent = no_node;
+  node_id first_child = no_node;
+  node_id next_sibling = no_node;
+  node_id prev_sibling = no_node;
+  int watch = -1;                 ///< inotify watch id of a watched directory
+  entry_type type = entry_type::unknown;
+  bool in_use = false;
+};
+
+class entry_tree {
+public:
+  /// A tree whose root is `root_path` (absolute, normal). `keep_status`: every node also has an
+  /// entry_status (the poll backend compares them; the inotify backend saves the memory).
+  explicit entry_tree(std::string root_path = {}, entry_type root_type = entry_type::directory,
+                      bool keep_status = false);
+
+  bool keeps_status() const noexcept { return keep_status_; }
+  entry_status& status(node_id id) { return statuses_[id]; }
+  const entry_status& status(node_id id) const { return statuses_[id]; }
+
+  node_id root() const noexcept { return 0; }
+  const tree_node& operator[](node_id id) const { return nodes_[id]; }
+  tree_node& operator[](node_id id) { return nodes_[id]; }
+
+  /// The child named `name` of `parent`, or no_node.
+  node_id find(node_id parent, std::string_view name) const noexcept;
+
+  /// Adds a child; `name` must not exist under `parent` yet.
+  node_id insert(node_id parent, std::string_view name, entry_type type);
+
+  /// Removes `id` and everything under it; calls `on_removed(node_id, const tree_node&)` for each
+  /// node, deepest first, before it is freed. The root cannot be erased.
+  template <typename OnRemoved>
+  void erase(node_id id, OnRemoved&& on_removed);
+  void erase(node_id id) {
+    erase(id, [](node_id, const tree_node&) {});
+  }
+
+  /// Moves `id` under `new_parent` as `new_name`; the target must not exist (erase it first).
+  void move(node_id id, node_id new_parent, std::string_view new_name);
+
+  /// Absolute path of a node.
+  std::string path(node_id id) const;
+  /// Path of a node relative to the root ("" for the root itself).
+  std::string relative_path(node_id id) const;
+
+  /// Number of live nodes, the root included.
+  std::size_t size() const noexcept { return live_; }
+
+  /// Pre-order walk of the subtree at `id` (itself first): f(node_id, depth).
+  template <typename F>
+  void for_each_preorder(node_id id, F&& f) const;
+
+  std::size_t memory_bytes() const noexcept;
+
+private:
+  std::size_t hash(node_id parent, std::string_view name) const noexcept;
+  void index_insert(node_id id);
+  void index_erase(node_id id);
+  void index_grow();
+  void unlink(node_id id);
+  void link(node_id id, node_id parent);
+  node_id allocate();
+
+  std::vector<tree_node> nodes_;
+  std::vector<node_id> free_;
+  std::vector<node_id> index_; // open addressing, linear probing, no_node = empty slot
+  std::vector<entry_status> statuses_; // parallel to nodes_ when keep_status_
+  std::size_t live_ = 0;
+  bool keep_status_ = false;
+};
+
+template <typename OnRemoved>
+void entry_tree::erase(node_id id, OnRemoved&& on_removed) {
+  // Iterative post-order: descend to the deepest first child, remove it, go on with its sibling.
+  node_id stop = nodes_[id].parent;
+  node_id current = id;
+  while (current != stop) {
+    while (nodes_[current].first_child != no_node)
+      current = nodes_[current].first_child;
+    node_id parent = nodes_[current].parent;
+    on_removed(current, nodes_[current]);
+    bool is_top = current == id;
+    index_erase(current);
+    unlink(current);
+    tree_node& n = nodes_[current];
+    n.name.clear();
+    n.name.shrink_to_fit();
+    n.in_use = false;
+    n.watch = -1;
+    n.parent = n.first_child = n.next_sibling = n.prev_sibling = no_node;
+    free_.push_back(current);
+    --live_;
+    current = is_top ? stop : parent;
+  }
+}
+
+template <typename F>
+void entry_tree::for_each_preorder(node_id id, F&& f) const {
+  std::size_t depth = 0;
+  node_id current = id;
+  for (;;) {
+    f(current, depth);
+    if (nodes_[current].first_child != no_node) {
+      current = nodes_[current].first_child;
+      ++depth;
+      continue;
+    }
+    while (current != id && nodes_[current].next_sibling == no_node) {
+      current = nodes_[current].parent;
+      --depth;
+    }
+    if (current == id)
+      return;
+    current = nodes_[current].next_sibling;
+  }
+}
+
+} // namespace asio_fswatch::detail
+
+#endif

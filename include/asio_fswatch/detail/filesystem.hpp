@@ -1,0 +1,68 @@
+// asio_fswatch, private: the kernel edge the watch engine scans and watches through. The real
+// one (posix_filesystem) calls readdir, lstat and inotify; unit tests use an in-memory fake.
+#ifndef ASIO_FSWATCH_DETAIL_FILESYSTEM_HPP
+#define ASIO_FSWATCH_DETAIL_FILESYSTEM_HPP
+
+#include <asio_fswatch/fs_event.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace asio_fswatch::detail {
+
+/// What the poll backend compares between two scans.
+struct entry_status {
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  std::uint64_t size = 0;
+  std::uint64_t inode = 0;
+  std::uint32_t mode = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint32_t links = 0;
+};
+
+struct listed_entry {
+  std::string name;
+  entry_type type = entry_type::unknown;
+  std::uint64_t inode = 0;
+};
+
+/// Flags of watch requests (inotify semantics; other backends ignore what they cannot do).
+enum class watch_kind : std::uint8_t {
+  root,     ///< a root directory: the user's path, symlinks followed
+  subtree,  ///< a directory found inside a root: symlinks not followed
+};
+
+class filesystem {
+public:
+  virtual ~filesystem() = default;
+
+  /// Appends the entries of `directory` (without "." and ".."); the type comes from the
+  /// directory entry where the file system gives it, from lstat otherwise (unknown if it is gone).
+  virtual boost::system::error_code list(const std::string& directory,
+                                         std::vector<listed_entry>& out) = 0;
+
+  /// lstat, or stat when `follow` is set.
+  virtual boost::system::error_code status(const std::string& path, bool follow, entry_type& type,
+                                           entry_status& status) = 0;
+
+  /// Starts watching `directory`; returns a watch id >= 0. The same directory (inode) gives the
+  /// same id. Errors: system errors, errc::watch_limit_reached.
+  virtual int add_watch(const std::string& directory, watch_kind kind,
+                        boost::system::error_code& ec) = 0;
+  virtual void remove_watch(int watch) = 0;
+};
+
+/// The real one: readdir, lstat, and inotify on `inotify_fd` (-1 when polling).
+std::unique_ptr<filesystem> make_posix_filesystem(int inotify_fd);
+
+entry_type entry_type_from_mode(std::uint32_t mode) noexcept;
+
+} // namespace asio_fswatch::detail
+
+#endif

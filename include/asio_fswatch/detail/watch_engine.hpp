@@ -1,0 +1,180 @@
+// asio_fswatch, private: the directory monitor's state machine (sans-io). It turns inotify
+// records (or, for the poll backend, successive scans) into fs_events, keeping its own picture of
+// every watched tree. All kernel access goes through a `filesystem`, so unit tests drive it with
+// an in-memory fake and hand-made records.
+#ifndef ASIO_FSWATCH_DETAIL_WATCH_ENGINE_HPP
+#define ASIO_FSWATCH_DETAIL_WATCH_ENGINE_HPP
+
+#include <asio_fswatch/detail/entry_tree.hpp>
+#include <asio_fswatch/detail/filesystem.hpp>
+#include <asio_fswatch/detail/glob.hpp>
+#include <asio_fswatch/detail/inotify_parser.hpp>
+#include <asio_fswatch/fs_event.hpp>
+#include <asio_fswatch/monitor_options.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace asio_fswatch::detail {
+
+/// The time, as the engine needs it: a steady clock for holds, and the wall clock (nanoseconds
+/// since the epoch) to compare with file timestamps after an overflow.
+struct time_sample {
+  std::chrono::steady_clock::time_point steady{};
+  std::int64_t wall_ns = 0;
+
+  static time_sample now();
+};
+
+/// Counters, for tests and benchmarks.
+struct engine_counters {
+  std::uint64_t records = 0;
+  std::uint64_t events = 0;
+  std::uint64_t duplicates_suppressed = 0; ///< `created` not repeated for an entry a scan found
+  std::uint64_t coalesced = 0;             ///< `modified`/`attributes` merged into a queued twin
+  std::uint64_t overflows = 0;
+  std::uint64_t renames_paired = 0;
+  std::uint64_t moves_expired = 0;          ///< lone "moved from" reported as `removed`
+  std::uint64_t watches = 0;                ///< directories watched now
+};
+
+class watch_engine {
+public:
+  /// `mode` is backend::inotify or backend::poll.
+  watch_engine(filesystem& fs, backend mode, const monitor_options& options);
+  ~watch_engine();
+  watch_engine(const watch_engine&) = delete;
+  watch_engine& operator=(const watch_engine&) = delete;
+
+  backend mode() const noexcept { return mode_; }
+
+  /// Adds a root (absolute, lexically normal path). Scans it and, for inotify, watches every
+  /// directory; on error nothing of the root stays.
+  boost::system::error_code add_root(const std::string& path, const watch_options& options,
+                                     const time_sample& now);
+  boost::system::error_code remove_root(const std::string& path);
+  std::vector<std::string> root_paths() const;
+  bool has_roots() const noexcept { return !roots_.empty(); }
+
+  /// inotify: the bytes of one read. A truncated record at the end is kept for the next call.
+  void on_inotify_bytes(std::string_view bytes, const time_sample& now);
+  /// Resolves moves held longer than monitor_options::rename_hold.
+  void on_timer(const time_sample& now);
+  /// When on_timer should be called next, if anything is held.
+  std::optional<std::chrono::steady_clock::time_point> next_deadline() const;
+
+  /// poll: scans every root and reports the differences from the previous scan.
+  void poll(const time_sample& now);
+
+  /// Events ready for the user, oldest first. An event of kind `error` whose error is
+  /// errc::root_removed marks the end of a root: the monitor turns it into an operation error.
+  bool has_output() const noexcept { return !output_.empty(); }
+  std::size_t output_size() const noexcept { return output_.size(); }
+  const fs_event& front() const { return output_.front(); }
+  fs_event pop();
+
+  const engine_counters& counters() const noexcept { return counters_; }
+  /// Entries known in all trees (roots included), and the bytes they take.
+  std::size_t entries() const noexcept;
+  std::size_t memory_bytes() const noexcept;
+
+private:
+  struct root_state;
+  struct watch_ref {
+    root_state* root;
+    node_id node;
+  };
+  struct held_move {
+    root_state* root;
+    node_id node;        // parked under the root's limbo
+    std::string old_path;
+    entry_type type;
+    std::uint32_t cookie;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  struct deferred_record {
+    int watch;
+    std::uint32_t mask;
+    std::uint32_t cookie;
+    std::string name;
+  };
+  struct scan_mode {
+    bool watch = false;          // add inotify watches to directories
+    bool stat = false;           // fill entry_status
+    bool report_created = false; // emit `created` for every entry inserted
+  };
+
+  // Roots.
+  root_state* find_root(const std::string& path) const;
+  boost::system::error_code check_overlap(const std::string& path) const;
+  void drop_root(root_state& root, bool remove_watches);
+  void root_gone(root_state& root);
+
+  // Scanning.
+  boost::system::error_code scan(root_state& root, entry_tree& tree, node_id start,
+                                 const std::string& start_path, scan_mode mode, bool fail_fast);
+  bool accepts(const root_state& root, const entry_tree& tree, node_id parent, std::string_view name,
+               bool is_directory) const;
+  boost::system::error_code watch_directory(root_state& root, entry_tree& tree, node_id node,
+                                            const std::string& path, watch_kind kind);
+  void forget_watches(root_state& root, entry_tree& tree, node_id node, bool remove_from_kernel);
+  void report_problem(root_state& root, const std::string& path, entry_type type,
+                      boost::system::error_code ec);
+
+  // inotify records.
+  void handle_record(const inotify_record& record, const time_sample& now);
+  void handle_named(root_state& root, node_id dir, std::uint32_t mask, std::uint32_t cookie,
+                    std::string_view name, const time_sample& now);
+  void handle_self(root_state& root, node_id dir, std::uint32_t mask);
+  void entry_appeared(root_state& root, node_id dir, std::string_view name, bool is_directory,
+                      std::optional<entry_type> known_type);
+  void entry_removed(root_state& root, node_id node);
+  void park_move(root_state& root, node_id node, std::uint32_t cookie, const time_sample& now);
+  bool finish_move(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
+  void expire_move(std::size_t index);
+  bool in_limbo(const root_state& root, node_id node) const;
+  void replay_deferred();
+  void overflow(const time_sample& now);
+  void reconcile(root_state& root, const time_sample& now, std::int64_t changed_since_ns);
+
+  // Diff of two scans of one root (poll, reconciliation).
+  void diff(root_state& root, const entry_tree& before, const entry_tree& after,
+            std::int64_t changed_since_ns);
+
+  // Output.
+  void emit(root_state& root, event_kind kind, std::string path, entry_type type,
+            std::string old_path = {});
+  void emit_raw(fs_event event);
+
+  filesystem& fs_;
+  backend mode_;
+  monitor_options options_;
+  std::vector<std::unique_ptr<root_state>> roots_;
+  std::unordered_multimap<int, watch_ref> watches_;
+  std::vector<held_move> held_;
+  std::vector<deferred_record> deferred_;
+  std::string partial_record_;
+  std::vector<inotify_record> records_;
+  std::deque<fs_event> output_;
+  // Coalescing: path -> emission number of the last queued `modified`/`attributes` for it,
+  // valid until a structural event or until the queue empties.
+  std::unordered_map<std::string, std::uint64_t> last_change_;
+  std::uint64_t emitted_ = 0;
+  std::uint64_t popped_ = 0;
+  std::int64_t last_consistent_wall_ns_ = 0;
+  engine_counters counters_;
+};
+
+} // namespace asio_fswatch::detail
+
+#endif

@@ -1,0 +1,520 @@
+// The OS edge and the per-context service of basic_directory_monitor: an inotify descriptor in a
+// posix::stream_descriptor (or a timer for polling), one read armed at a time while the user
+// waits, the engine turning bytes into events, and completions posted to the handler's executor.
+#include <asio_fswatch/detail/monitor_impl.hpp>
+#include <asio_fswatch/detail/watch_engine.hpp>
+#include <asio_fswatch/error.hpp>
+
+#include <boost/asio/any_completion_executor.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <cerrno>
+#include <mutex>
+#include <optional>
+#include <unordered_set>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <sys/inotify.h>
+#endif
+
+namespace asio_fswatch::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace sys = boost::system;
+using lock_guard = std::lock_guard<std::mutex>;
+
+// Bytes read from the inotify descriptor at once; a read drains the queue further with
+// non-blocking reads, up to this many per wake-up, so one busy tree cannot starve the loop.
+constexpr std::size_t read_buffer_size = 256 * 1024;
+constexpr int max_reads_per_wakeup = 16;
+
+} // namespace
+
+/// Per execution context: knows every live monitor core, so that shutting the context down
+/// destroys their pending handlers (without calling them), as Asio's own services do.
+class monitor_service final : public asio::execution_context::service {
+public:
+  using key_type = monitor_service;
+  static inline asio::execution_context::id id;
+
+  explicit monitor_service(asio::execution_context& context) : service(context) {}
+
+  void add(monitor_impl* impl) {
+    lock_guard lock(mutex_);
+    impls_.insert(impl);
+  }
+  void erase(monitor_impl* impl) {
+    lock_guard lock(mutex_);
+    impls_.erase(impl);
+  }
+
+private:
+  void shutdown() override;
+
+  std::mutex mutex_;
+  std::unordered_set<monitor_impl*> impls_;
+};
+
+class monitor_impl : public std::enable_shared_from_this<monitor_impl> {
+public:
+  monitor_impl(const asio::any_io_executor& ex, const monitor_options& options)
+      : executor_(ex), options_(options), timer_(ex),
+        service_(&asio::use_service<monitor_service>(asio::query(ex, asio::execution::context))) {
+    mode_ = options.backend;
+    if (mode_ == backend::automatic) {
+#if defined(__linux__)
+      mode_ = backend::inotify;
+#else
+      mode_ = backend::poll;
+#endif
+    }
+    service_->add(this);
+  }
+
+  ~monitor_impl() {
+    service_->erase(this);
+    release_kernel_objects();
+  }
+
+  backend active_backend() const noexcept { return mode_; }
+
+  void add(const std::filesystem::path& path, const watch_options& options, sys::error_code& ec) {
+    lock_guard lock(mutex_);
+    if (closed_) {
+      ec = errc::monitor_closed;
+      return;
+    }
+    std::string normal = normalize(path, ec);
+    if (ec)
+      return;
+    if (!engine_ && (ec = open_backend()))
+      return;
+    ec = engine_->add_root(normal, options, time_sample::now());
+    if (!ec && pending_ != pending_kind::none)
+      progress();
+  }
+
+  void remove(const std::filesystem::path& path, sys::error_code& ec) {
+    lock_guard lock(mutex_);
+    std::string normal = normalize(path, ec);
+    if (ec)
+      return;
+    if (!engine_) {
+      ec = closed_ ? sys::error_code(errc::monitor_closed) : sys::error_code(errc::not_watched);
+      return;
+    }
+    ec = engine_->remove_root(normal);
+    if (!ec && pending_ != pending_kind::none)
+      progress();
+  }
+
+  std::vector<std::filesystem::path> roots() const {
+    lock_guard lock(mutex_);
+    std::vector<std::filesystem::path> out;
+    if (engine_)
+      for (std::string& p : engine_->root_paths())
+        out.emplace_back(std::move(p));
+    return out;
+  }
+
+  std::size_t queued_events() const {
+    lock_guard lock(mutex_);
+    return engine_ ? engine_->output_size() : 0;
+  }
+
+  bool is_open() const noexcept {
+    lock_guard lock(mutex_);
+    return !closed_;
+  }
+
+  void cancel() {
+    lock_guard lock(mutex_);
+    cancel_pending();
+  }
+
+  void close() {
+    lock_guard lock(mutex_);
+    closed_ = true;
+    cancel_pending();
+    release_kernel_objects();
+  }
+
+  void async_read_events(read_events_handler handler) {
+    lock_guard lock(mutex_);
+    if (sys::error_code ec = refuse_start()) {
+      asio::post(executor_, asio::append(std::move(handler), ec, std::vector<fs_event>{}));
+      return;
+    }
+    batch_handler_.emplace(std::move(handler));
+    start_pending(pending_kind::batch, *batch_handler_);
+  }
+
+  void async_next(next_event_handler handler) {
+    lock_guard lock(mutex_);
+    if (sys::error_code ec = refuse_start()) {
+      asio::post(executor_, asio::append(std::move(handler), ec, fs_event{}));
+      return;
+    }
+    next_handler_.emplace(std::move(handler));
+    start_pending(pending_kind::single, *next_handler_);
+  }
+
+  /// The context is shutting down: destroy the pending handler without calling it.
+  void shutdown() {
+    lock_guard lock(mutex_);
+    if (slot_.is_connected())
+      slot_.clear();
+    batch_handler_.reset();
+    next_handler_.reset();
+    handler_work_ = {};
+    io_work_ = {};
+    pending_ = pending_kind::none;
+  }
+
+private:
+  enum class pending_kind { none, batch, single };
+
+  static std::string normalize(const std::filesystem::path& path, sys::error_code& ec) {
+    if (path.empty()) {
+      ec = sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
+      return {};
+    }
+    std::error_code std_ec;
+    std::filesystem::path absolute = std::filesystem::absolute(path, std_ec);
+    if (std_ec) {
+      ec = sys::error_code(std_ec.value(), sys::system_category());
+      return {};
+    }
+    std::string out = absolute.lexically_normal().native();
+    while (out.size() > 1 && out.back() == '/')
+      out.pop_back();
+    ec.clear();
+    return out;
+  }
+
+  sys::error_code open_backend() {
+    int fd = -1;
+    if (mode_ == backend::inotify) {
+#if defined(__linux__)
+      fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+      if (fd < 0) {
+        int error = errno;
+        if (error == EMFILE)
+          return errc::instance_limit_reached;
+        if (error == ENOSYS && options_.backend == backend::automatic) {
+          mode_ = backend::poll; // no inotify in this kernel: the portable fallback
+        } else {
+          return {error, sys::system_category()};
+        }
+      }
+#else
+      return errc::backend_unavailable;
+#endif
+    }
+    filesystem_ = make_posix_filesystem(fd);
+    if (fd >= 0) {
+      descriptor_.emplace(executor_, fd);
+      descriptor_->non_blocking(true);
+    }
+    engine_ = std::make_unique<watch_engine>(*filesystem_, mode_, options_);
+    last_poll_ = std::chrono::steady_clock::now();
+    return {};
+  }
+
+  void release_kernel_objects() {
+    engine_.reset();
+    filesystem_.reset();
+    if (descriptor_) {
+      sys::error_code ignored;
+      descriptor_->close(ignored); // cancels the read; the kernel drops every watch
+    }
+    timer_.cancel();
+  }
+
+  sys::error_code refuse_start() const {
+    if (closed_)
+      return errc::monitor_closed;
+    if (pending_ != pending_kind::none)
+      return asio::error::already_started;
+    return {};
+  }
+
+  template <typename Handler>
+  void start_pending(pending_kind kind, Handler& handler) {
+    pending_ = kind;
+    handler_work_ = asio::prefer(asio::get_associated_executor(handler, executor_),
+                                 asio::execution::outstanding_work.tracked);
+    io_work_ = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
+    slot_ = asio::get_associated_cancellation_slot(handler);
+    if (slot_.is_connected()) {
+      // Every cancellation type is honoured: a cancelled read leaves no trace, as events
+      // already read stay queued for the next one.
+      std::weak_ptr<monitor_impl> weak = shared_from_this();
+      slot_.assign([weak](asio::cancellation_type type) {
+        if (type == asio::cancellation_type::none)
+          return;
+        if (auto self = weak.lock()) {
+          lock_guard lock(self->mutex_);
+          self->cancel_pending();
+        }
+      });
+    }
+    progress();
+  }
+
+  /// Under the lock: deliver what is queued, or make sure something will wake us.
+  void progress() {
+    if (pending_ == pending_kind::none)
+      return;
+    if (engine_ && !engine_->has_output()) {
+      time_sample now = time_sample::now();
+      engine_->on_timer(now);
+      if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
+        engine_->poll(now);
+        last_poll_ = std::chrono::steady_clock::now();
+      }
+    }
+    if (engine_ && engine_->has_output()) {
+      deliver();
+      return;
+    }
+    arm();
+  }
+
+  void deliver() {
+    const fs_event& front = engine_->front();
+    if (front.kind == event_kind::error && front.error == errc::root_removed) {
+      engine_->pop();
+      complete(errc::root_removed, {});
+      return;
+    }
+    std::vector<fs_event> batch;
+    std::size_t limit = pending_ == pending_kind::single ? 1 : std::max<std::size_t>(options_.max_batch, 1);
+    while (batch.size() < limit && engine_->has_output()) {
+      const fs_event& next = engine_->front();
+      if (next.kind == event_kind::error && next.error == errc::root_removed)
+        break;
+      batch.push_back(engine_->pop());
+    }
+    complete({}, std::move(batch));
+  }
+
+  void complete(sys::error_code ec, std::vector<fs_event> events) {
+    if (slot_.is_connected())
+      slot_.clear();
+    slot_ = {};
+    pending_kind kind = pending_;
+    pending_ = pending_kind::none;
+    if (kind == pending_kind::batch) {
+      asio::post(executor_, asio::append(std::move(*batch_handler_), ec, std::move(events)));
+    } else if (kind == pending_kind::single) {
+      fs_event event = events.empty() ? fs_event{} : std::move(events.front());
+      asio::post(executor_, asio::append(std::move(*next_handler_), ec, std::move(event)));
+    }
+    batch_handler_.reset();
+    next_handler_.reset();
+    handler_work_ = {};
+    io_work_ = {};
+    disarm();
+  }
+
+  void cancel_pending() {
+    if (pending_ != pending_kind::none)
+      complete(asio::error::operation_aborted, {});
+  }
+
+  /// Nothing is queued: wait for the kernel (inotify) and for the next deadline (a held move,
+  /// or the next poll).
+  void arm() {
+    if (!engine_)
+      return;
+    if (descriptor_ && descriptor_->is_open() && !reading_ && engine_->has_roots()) {
+      reading_ = true;
+      descriptor_->async_read_some(
+          asio::buffer(buffer_.data(), buffer_.size()),
+          [self = shared_from_this()](sys::error_code ec, std::size_t n) { self->on_read(ec, n); });
+    }
+    std::optional<std::chrono::steady_clock::time_point> deadline = engine_->next_deadline();
+    if (mode_ == backend::poll && engine_->has_roots()) {
+      auto next_poll = last_poll_ + options_.poll_interval;
+      if (!deadline || next_poll < *deadline)
+        deadline = next_poll;
+    }
+    if (deadline && (!timer_armed_ || *deadline < timer_deadline_)) {
+      timer_armed_ = true;
+      timer_deadline_ = *deadline;
+      timer_.expires_at(*deadline);
+      timer_.async_wait([self = shared_from_this()](sys::error_code ec) { self->on_timer(ec); });
+    }
+  }
+
+  /// No user operation is pending: stop the kernel read and the timer, so that the context's
+  /// run() can return. No record is lost: a cancelled read has not read anything.
+  void disarm() {
+    if (reading_ && descriptor_ && descriptor_->is_open())
+      descriptor_->cancel();
+    if (timer_armed_)
+      timer_.cancel();
+  }
+
+  void on_read(sys::error_code ec, std::size_t n) {
+    lock_guard lock(mutex_);
+    reading_ = false;
+    if (ec == asio::error::operation_aborted || !engine_) {
+      progress(); // re-arms if a new operation started meanwhile
+      return;
+    }
+    if (ec) {
+      if (pending_ != pending_kind::none)
+        complete(ec, {});
+      return;
+    }
+    time_sample now = time_sample::now();
+    engine_->on_inotify_bytes(std::string_view(buffer_.data(), n), now);
+    // Drain what else is queued in the kernel: fewer wake-ups, and a smaller risk of overflow.
+    for (int i = 1; i < max_reads_per_wakeup && engine_ && descriptor_; ++i) {
+      ssize_t more = ::read(descriptor_->native_handle(), buffer_.data(), buffer_.size());
+      if (more <= 0)
+        break;
+      engine_->on_inotify_bytes(std::string_view(buffer_.data(), static_cast<std::size_t>(more)),
+                                time_sample::now());
+    }
+    progress();
+  }
+
+  void on_timer(sys::error_code) {
+    lock_guard lock(mutex_);
+    timer_armed_ = false;
+    if (!engine_)
+      return;
+    time_sample now = time_sample::now();
+    engine_->on_timer(now);
+    if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
+      engine_->poll(now);
+      last_poll_ = std::chrono::steady_clock::now();
+    }
+    progress();
+  }
+
+  mutable std::mutex mutex_;
+  asio::any_io_executor executor_;
+  monitor_options options_;
+  backend mode_ = backend::inotify;
+  asio::steady_timer timer_;
+  monitor_service* service_;
+  std::unique_ptr<filesystem> filesystem_;
+  std::unique_ptr<watch_engine> engine_;
+  std::optional<asio::posix::stream_descriptor> descriptor_;
+  std::array<char, read_buffer_size> buffer_{};
+  bool reading_ = false;
+  bool timer_armed_ = false;
+  bool closed_ = false;
+  std::chrono::steady_clock::time_point timer_deadline_{};
+  std::chrono::steady_clock::time_point last_poll_{};
+
+  pending_kind pending_ = pending_kind::none;
+  // Held in optionals and only ever move-constructed: Boost 1.81's any_completion_handler
+  // move-assignment recurses without end (it re-wraps `other` through its template constructor).
+  std::optional<read_events_handler> batch_handler_;
+  std::optional<next_event_handler> next_handler_;
+  asio::any_completion_executor handler_work_;
+  asio::any_io_executor io_work_;
+  asio::cancellation_slot slot_;
+};
+
+void monitor_service::shutdown() {
+  std::unordered_set<monitor_impl*> impls;
+  {
+    lock_guard lock(mutex_);
+    impls = impls_;
+  }
+  for (monitor_impl* impl : impls)
+    impl->shutdown();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+monitor_handle::monitor_handle(const asio::any_io_executor& ex, const monitor_options& options)
+    : executor_(ex), impl_(std::make_shared<monitor_impl>(ex, options)) {}
+
+monitor_handle& monitor_handle::operator=(monitor_handle&& other) noexcept {
+  if (this != &other) {
+    if (impl_)
+      impl_->close();
+    impl_ = std::move(other.impl_);
+    executor_ = other.executor_;
+  }
+  return *this;
+}
+
+monitor_handle::~monitor_handle() {
+  if (impl_)
+    impl_->close();
+}
+
+backend monitor_handle::active_backend() const noexcept { return impl_->active_backend(); }
+
+void monitor_handle::add(const std::filesystem::path& path, const watch_options& options,
+                         sys::error_code& ec) {
+  if (!impl_) {
+    ec = errc::monitor_closed;
+    return;
+  }
+  impl_->add(path, options, ec);
+}
+
+void monitor_handle::remove(const std::filesystem::path& path, sys::error_code& ec) {
+  if (!impl_) {
+    ec = errc::monitor_closed;
+    return;
+  }
+  impl_->remove(path, ec);
+}
+
+std::vector<std::filesystem::path> monitor_handle::roots() const {
+  return impl_ ? impl_->roots() : std::vector<std::filesystem::path>{};
+}
+
+std::size_t monitor_handle::queued_events() const { return impl_ ? impl_->queued_events() : 0; }
+
+void monitor_handle::cancel() {
+  if (impl_)
+    impl_->cancel();
+}
+
+void monitor_handle::close() {
+  if (impl_)
+    impl_->close();
+}
+
+bool monitor_handle::is_open() const noexcept { return impl_ && impl_->is_open(); }
+
+void monitor_handle::async_read_events(read_events_handler handler) {
+  if (!impl_) {
+    asio::post(executor_, asio::append(std::move(handler), sys::error_code(errc::monitor_closed),
+                                       std::vector<fs_event>{}));
+    return;
+  }
+  impl_->async_read_events(std::move(handler));
+}
+
+void monitor_handle::async_next(next_event_handler handler) {
+  if (!impl_) {
+    asio::post(executor_,
+               asio::append(std::move(handler), sys::error_code(errc::monitor_closed), fs_event{}));
+    return;
+  }
+  impl_->async_next(std::move(handler));
+}
+
+} // namespace asio_fswatch::detail

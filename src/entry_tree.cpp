@@ -1,0 +1,185 @@
+#include <asio_fswatch/detail/entry_tree.hpp>
+
+#include <cassert>
+#include <functional>
+
+namespace asio_fswatch::detail {
+
+entry_tree::entry_tree(std::string root_path, entry_type root_type, bool keep_status)
+    : keep_status_(keep_status) {
+  node_id id = allocate();
+  tree_node& root = nodes_[id];
+  root.name = std::move(root_path);
+  root.type = root_type;
+  root.in_use = true;
+  live_ = 1;
+  index_.assign(64, no_node);
+}
+
+node_id entry_tree::allocate() {
+  if (!free_.empty()) {
+    node_id id = free_.back();
+    free_.pop_back();
+    if (keep_status_)
+      statuses_[id] = entry_status{};
+    return id;
+  }
+  nodes_.emplace_back();
+  if (keep_status_)
+    statuses_.emplace_back();
+  return static_cast<node_id>(nodes_.size() - 1);
+}
+
+std::size_t entry_tree::hash(node_id parent, std::string_view name) const noexcept {
+  std::size_t h = std::hash<std::string_view>{}(name);
+  // Mix the parent in (a 64-bit multiplicative step), so equal names in different directories
+  // spread over the table.
+  return (h ^ (static_cast<std::size_t>(parent) * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+}
+
+node_id entry_tree::find(node_id parent, std::string_view name) const noexcept {
+  std::size_t mask = index_.size() - 1;
+  for (std::size_t slot = hash(parent, name) & mask;; slot = (slot + 1) & mask) {
+    node_id id = index_[slot];
+    if (id == no_node)
+      return no_node;
+    const tree_node& n = nodes_[id];
+    if (n.parent == parent && n.name == name)
+      return id;
+  }
+}
+
+void entry_tree::index_insert(node_id id) {
+  if ((live_ + 1) * 4 > index_.size() * 3) // keep the load under 3/4
+    index_grow();
+  std::size_t mask = index_.size() - 1;
+  std::size_t slot = hash(nodes_[id].parent, nodes_[id].name) & mask;
+  while (index_[slot] != no_node)
+    slot = (slot + 1) & mask;
+  index_[slot] = id;
+}
+
+void entry_tree::index_grow() {
+  std::vector<node_id> old(index_.size() * 2, no_node);
+  old.swap(index_);
+  std::size_t mask = index_.size() - 1;
+  for (node_id id : old) {
+    if (id == no_node)
+      continue;
+    std::size_t slot = hash(nodes_[id].parent, nodes_[id].name) & mask;
+    while (index_[slot] != no_node)
+      slot = (slot + 1) & mask;
+    index_[slot] = id;
+  }
+}
+
+void entry_tree::index_erase(node_id id) {
+  std::size_t mask = index_.size() - 1;
+  std::size_t slot = hash(nodes_[id].parent, nodes_[id].name) & mask;
+  while (index_[slot] != id) {
+    assert(index_[slot] != no_node);
+    slot = (slot + 1) & mask;
+  }
+  // Backward-shift deletion: pull later members of the probe run into the hole so that lookups
+  // never need tombstones.
+  std::size_t hole = slot;
+  for (std::size_t next = (hole + 1) & mask; index_[next] != no_node; next = (next + 1) & mask) {
+    const tree_node& n = nodes_[index_[next]];
+    std::size_t home = hash(n.parent, n.name) & mask;
+    // Move it when its home slot is not in the (cyclic) range (hole, next].
+    bool home_in_range = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
+    if (!home_in_range) {
+      index_[hole] = index_[next];
+      hole = next;
+    }
+  }
+  index_[hole] = no_node;
+}
+
+void entry_tree::link(node_id id, node_id parent) {
+  tree_node& n = nodes_[id];
+  n.parent = parent;
+  n.prev_sibling = no_node;
+  n.next_sibling = nodes_[parent].first_child;
+  if (n.next_sibling != no_node)
+    nodes_[n.next_sibling].prev_sibling = id;
+  nodes_[parent].first_child = id;
+}
+
+void entry_tree::unlink(node_id id) {
+  tree_node& n = nodes_[id];
+  if (n.prev_sibling != no_node)
+    nodes_[n.prev_sibling].next_sibling = n.next_sibling;
+  else if (n.parent != no_node)
+    nodes_[n.parent].first_child = n.next_sibling;
+  if (n.next_sibling != no_node)
+    nodes_[n.next_sibling].prev_sibling = n.prev_sibling;
+  n.prev_sibling = n.next_sibling = no_node;
+}
+
+node_id entry_tree::insert(node_id parent, std::string_view name, entry_type type) {
+  assert(find(parent, name) == no_node);
+  node_id id = allocate();
+  tree_node& n = nodes_[id];
+  n.name.assign(name);
+  n.type = type;
+  n.in_use = true;
+  n.watch = -1;
+  n.first_child = no_node;
+  link(id, parent);
+  index_insert(id);
+  ++live_;
+  return id;
+}
+
+void entry_tree::move(node_id id, node_id new_parent, std::string_view new_name) {
+  assert(find(new_parent, new_name) == no_node);
+  index_erase(id);
+  unlink(id);
+  nodes_[id].name.assign(new_name);
+  link(id, new_parent);
+  index_insert(id);
+}
+
+std::string entry_tree::relative_path(node_id id) const {
+  if (id == root())
+    return {};
+  std::size_t length = 0;
+  for (node_id n = id; n != root(); n = nodes_[n].parent)
+    length += nodes_[n].name.size() + 1;
+  std::string out(length - 1, '/');
+  std::size_t end = out.size();
+  for (node_id n = id; n != root(); n = nodes_[n].parent) {
+    const std::string& name = nodes_[n].name;
+    end -= name.size();
+    name.copy(out.data() + end, name.size());
+    if (end > 0)
+      --end; // the '/' already there
+  }
+  return out;
+}
+
+std::string entry_tree::path(node_id id) const {
+  const std::string& root_path = nodes_[root()].name;
+  if (id == root())
+    return root_path;
+  std::string relative = relative_path(id);
+  std::string out;
+  out.reserve(root_path.size() + 1 + relative.size());
+  out += root_path;
+  if (out.empty() || out.back() != '/')
+    out += '/';
+  out += relative;
+  return out;
+}
+
+std::size_t entry_tree::memory_bytes() const noexcept {
+  std::size_t bytes = nodes_.capacity() * sizeof(tree_node) + free_.capacity() * sizeof(node_id) +
+                      index_.capacity() * sizeof(node_id) + statuses_.capacity() * sizeof(entry_status);
+  for (const tree_node& n : nodes_)
+    if (n.name.capacity() > 15)
+      bytes += n.name.capacity() + 1;
+  return bytes;
+}
+
+} // namespace asio_fswatch::detail

@@ -1,0 +1,810 @@
+#include <asio_fswatch/detail/watch_engine.hpp>
+#include <asio_fswatch/error.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+namespace asio_fswatch::detail {
+namespace {
+
+namespace sys = boost::system;
+
+// Name of the directory that holds entries between the two halves of a move. A real name can
+// never contain '/', so it cannot collide with one.
+constexpr std::string_view limbo_name = "/limbo";
+
+bool is_vanished(const sys::error_code& ec) {
+  // The entry went away between the event and our look at it: its removal is reported by the
+  // event that follows, so this is not a problem to report.
+  return ec == sys::errc::no_such_file_or_directory || ec == sys::errc::not_a_directory;
+}
+
+std::string join(const std::string& directory, std::string_view name) {
+  std::string out;
+  out.reserve(directory.size() + 1 + name.size());
+  out += directory;
+  if (out.empty() || out.back() != '/')
+    out += '/';
+  out += name;
+  return out;
+}
+
+bool is_within(const std::string& path, const std::string& base) {
+  if (path.size() < base.size() || path.compare(0, base.size(), base) != 0)
+    return false;
+  return path.size() == base.size() || base == "/" || path[base.size()] == '/';
+}
+
+bool is_structural(event_kind kind) {
+  return kind == event_kind::created || kind == event_kind::removed || kind == event_kind::renamed;
+}
+
+} // namespace
+
+time_sample time_sample::now() {
+  time_sample t;
+  t.steady = std::chrono::steady_clock::now();
+  t.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  return t;
+}
+
+struct watch_engine::root_state {
+  std::string path;        // the user's root: a directory, or a file
+  entry_tree tree;         // rooted at the watched directory (the parent of a file root)
+  watch_options options;
+  glob_set exclude;
+  glob_set include;
+  std::string only_name;   // a file root: the one name of tree's root directory that is watched
+  bool file_root = false;
+  node_id limbo = no_node; // parent of entries parked between "moved from" and "moved to"
+  std::unordered_set<std::string> problems_reported;
+
+  bool recursive() const noexcept { return options.recursive && !file_root; }
+
+  std::string_view relative(std::string_view absolute) const noexcept {
+    const std::string& base = tree[tree.root()].name;
+    if (absolute.size() <= base.size())
+      return {};
+    absolute.remove_prefix(base.size());
+    if (!absolute.empty() && absolute.front() == '/')
+      absolute.remove_prefix(1);
+    return absolute;
+  }
+};
+
+watch_engine::watch_engine(filesystem& fs, backend mode, const monitor_options& options)
+    : fs_(fs), mode_(mode), options_(options) {}
+
+watch_engine::~watch_engine() = default;
+
+std::size_t watch_engine::entries() const noexcept {
+  std::size_t n = 0;
+  for (const auto& root : roots_)
+    n += root->tree.size();
+  return n;
+}
+
+std::size_t watch_engine::memory_bytes() const noexcept {
+  std::size_t bytes = watches_.size() * (sizeof(std::pair<int, watch_ref>) + 2 * sizeof(void*));
+  for (const auto& root : roots_)
+    bytes += root->tree.memory_bytes();
+  return bytes;
+}
+
+std::vector<std::string> watch_engine::root_paths() const {
+  std::vector<std::string> out;
+  for (const auto& root : roots_)
+    out.push_back(root->path);
+  return out;
+}
+
+watch_engine::root_state* watch_engine::find_root(const std::string& path) const {
+  for (const auto& root : roots_)
+    if (root->path == path)
+      return root.get();
+  return nullptr;
+}
+
+sys::error_code watch_engine::check_overlap(const std::string& path) const {
+  for (const auto& root : roots_)
+    if (is_within(path, root->path) || is_within(root->path, path))
+      return errc::already_watched;
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roots
+
+sys::error_code watch_engine::add_root(const std::string& path, const watch_options& options,
+                                       const time_sample& now) {
+  if (sys::error_code ec = check_overlap(path))
+    return ec;
+
+  auto root = std::make_unique<root_state>();
+  root->path = path;
+  root->options = options;
+  sys::error_code ec;
+  for (const std::string& pattern : options.exclude) {
+    root->exclude.add(pattern, ec);
+    if (ec)
+      return ec;
+  }
+  for (const std::string& pattern : options.include) {
+    root->include.add(pattern, ec);
+    if (ec)
+      return ec;
+  }
+
+  entry_type type = entry_type::unknown;
+  entry_status status;
+  if ((ec = fs_.status(path, true, type, status)))
+    return ec;
+  std::string directory = path;
+  if (type != entry_type::directory) {
+    std::size_t slash = path.find_last_of('/');
+    directory = slash == 0 ? std::string("/") : path.substr(0, slash);
+    root->only_name = path.substr(slash + 1);
+    root->file_root = true;
+    if ((ec = fs_.status(directory, true, type, status)))
+      return ec;
+    if (type != entry_type::directory)
+      return sys::errc::make_error_code(sys::errc::not_a_directory);
+  }
+  root->tree = entry_tree(directory, entry_type::directory, mode_ == backend::poll);
+
+  std::size_t output_before = output_.size();
+  if (mode_ == backend::inotify) {
+    if ((ec = watch_directory(*root, root->tree, root->tree.root(), directory, watch_kind::root)))
+      return ec;
+  }
+  scan_mode mode;
+  mode.watch = mode_ == backend::inotify;
+  mode.stat = mode_ == backend::poll;
+  mode.report_created = options.initial_listing;
+  ec = scan(*root, root->tree, root->tree.root(), directory, mode, true);
+  if (ec) {
+    forget_watches(*root, root->tree, root->tree.root(), true);
+    while (output_.size() > output_before) { // nothing of a failed add is reported
+      output_.pop_back();
+      --emitted_;
+    }
+    return ec;
+  }
+  if (last_consistent_wall_ns_ == 0)
+    last_consistent_wall_ns_ = now.wall_ns;
+  roots_.push_back(std::move(root));
+  return {};
+}
+
+sys::error_code watch_engine::remove_root(const std::string& path) {
+  root_state* root = find_root(path);
+  if (!root)
+    return errc::not_watched;
+  drop_root(*root, true);
+  return {};
+}
+
+void watch_engine::drop_root(root_state& root, bool remove_watches) {
+  held_.erase(std::remove_if(held_.begin(), held_.end(),
+                             [&](const held_move& m) { return m.root == &root; }),
+              held_.end());
+  forget_watches(root, root.tree, root.tree.root(), remove_watches);
+  roots_.erase(std::find_if(roots_.begin(), roots_.end(),
+                            [&](const auto& r) { return r.get() == &root; }));
+}
+
+void watch_engine::root_gone(root_state& root) {
+  // Expiring replays deferred records, which may resolve other holds: re-check the size.
+  for (std::size_t i = held_.size(); i-- > 0;)
+    if (i < held_.size() && held_[i].root == &root)
+      expire_move(i);
+  if (root.file_root) {
+    node_id file = root.tree.find(root.tree.root(), root.only_name);
+    if (file != no_node)
+      emit(root, event_kind::removed, root.path, root.tree[file].type);
+  } else {
+    emit_raw(fs_event{event_kind::removed, root.path, {}, entry_type::directory, {}});
+  }
+  emit_raw(fs_event{event_kind::error, root.path, {}, entry_type::directory, errc::root_removed});
+  drop_root(root, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scanning and watching
+
+bool watch_engine::accepts(const root_state& root, const entry_tree& tree, node_id parent,
+                           std::string_view name, bool is_directory) const {
+  if (root.file_root)
+    return parent == tree.root() && name == root.only_name;
+  if (root.exclude.empty())
+    return true;
+  std::string relative = tree.relative_path(parent);
+  if (!relative.empty())
+    relative += '/';
+  relative += name;
+  return !root.exclude.matches(relative, is_directory);
+}
+
+sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree, node_id node,
+                                              const std::string& path, watch_kind kind) {
+  sys::error_code ec;
+  int watch = fs_.add_watch(path, kind, ec);
+  if (ec)
+    return ec;
+  auto range = watches_.equal_range(watch);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second.root == &root) {
+      if (it->second.node == node)
+        return {};
+      // The same directory reached twice inside one root (a bind mount): watching and scanning
+      // it again would report every entry twice, or loop.
+      return errc::already_watched;
+    }
+  }
+  tree[node].watch = watch;
+  watches_.emplace(watch, watch_ref{&root, node});
+  ++counters_.watches;
+  return {};
+}
+
+void watch_engine::forget_watches(root_state& root, entry_tree& tree, node_id node,
+                                  bool remove_from_kernel) {
+  tree.for_each_preorder(node, [&](node_id id, std::size_t) {
+    int watch = tree[id].watch;
+    if (watch < 0)
+      return;
+    tree[id].watch = -1;
+    auto range = watches_.equal_range(watch);
+    bool shared = false;
+    for (auto it = range.first; it != range.second;) {
+      if (it->second.root == &root && it->second.node == id) {
+        it = watches_.erase(it);
+        --counters_.watches;
+      } else {
+        shared = true;
+        ++it;
+      }
+    }
+    if (remove_from_kernel && !shared)
+      fs_.remove_watch(watch);
+  });
+}
+
+void watch_engine::report_problem(root_state& root, const std::string& path, entry_type type,
+                                  sys::error_code ec) {
+  if (root.problems_reported.insert(path).second)
+    emit_raw(fs_event{event_kind::error, path, {}, type, ec});
+}
+
+sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id start,
+                                   const std::string& start_path, scan_mode mode, bool fail_fast) {
+  struct pending {
+    node_id node;
+    std::string path;
+  };
+  std::vector<pending> stack;
+  stack.push_back({start, start_path});
+  std::vector<listed_entry> entries;
+  while (!stack.empty()) {
+    pending dir = std::move(stack.back());
+    stack.pop_back();
+    entries.clear();
+    sys::error_code ec = fs_.list(dir.path, entries);
+    if (ec) {
+      if (fail_fast && dir.node == start)
+        return ec;
+      if (!is_vanished(ec))
+        report_problem(root, dir.path, entry_type::directory, ec);
+      continue;
+    }
+    for (listed_entry& entry : entries) {
+      bool is_directory = entry.type == entry_type::directory;
+      if (!accepts(root, tree, dir.node, entry.name, is_directory))
+        continue;
+      if (tree.find(dir.node, entry.name) != no_node)
+        continue; // known already: an event reported it before this scan came by
+      node_id child = tree.insert(dir.node, entry.name, entry.type);
+      std::string child_path = join(dir.path, entry.name);
+      if (mode.stat) {
+        entry_type type = entry.type;
+        if (fs_.status(child_path, false, type, tree.status(child)))
+          tree.status(child) = entry_status{};
+      }
+      if (mode.report_created)
+        emit(root, event_kind::created, child_path, entry.type);
+      if (!is_directory || !root.recursive())
+        continue;
+      if (mode.watch) {
+        ec = watch_directory(root, tree, child, child_path, watch_kind::subtree);
+        if (ec) {
+          if (fail_fast && ec == errc::watch_limit_reached)
+            return ec;
+          if (!is_vanished(ec))
+            report_problem(root, child_path, entry_type::directory, ec);
+          continue;
+        }
+      }
+      stack.push_back({child, std::move(child_path)});
+    }
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// inotify records
+
+void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& now) {
+  std::string joined;
+  if (!partial_record_.empty()) {
+    joined = std::move(partial_record_);
+    joined.append(bytes);
+    bytes = joined;
+  }
+  partial_record_.clear();
+  records_.clear();
+  inotify_parse_result parsed = parse_inotify_records(bytes, records_);
+  std::uint64_t overflows_before = counters_.overflows;
+  for (const inotify_record& record : records_)
+    handle_record(record, now);
+  if (parsed.malformed) {
+    // Cannot come from the kernel; if it ever does, what followed is lost: rebuild from disk.
+    overflow(now);
+  } else if (parsed.consumed < bytes.size()) {
+    partial_record_.assign(bytes.substr(parsed.consumed));
+  }
+  if (counters_.overflows == overflows_before)
+    last_consistent_wall_ns_ = now.wall_ns;
+}
+
+void watch_engine::handle_record(const inotify_record& record, const time_sample& now) {
+  ++counters_.records;
+  if (record.mask & inotify_flag::queue_overflow) {
+    overflow(now);
+    return;
+  }
+  auto range = watches_.equal_range(record.watch);
+  if (range.first == range.second)
+    return; // a watch we removed: its last records and IN_IGNORED are still in the queue
+  // Handling may drop roots and watches: work on a copy of the references.
+  watch_ref refs[4];
+  std::size_t count = 0;
+  std::vector<watch_ref> more;
+  for (auto it = range.first; it != range.second; ++it) {
+    if (count < 4)
+      refs[count++] = it->second;
+    else
+      more.push_back(it->second);
+  }
+  more.insert(more.begin(), refs, refs + count);
+  if (!held_.empty()) {
+    for (const watch_ref& ref : more) {
+      if (in_limbo(*ref.root, ref.node)) {
+        // The directory is between the two halves of a move: its path is unknown until the
+        // "moved to" comes or the hold expires.
+        deferred_.push_back({record.watch, record.mask, record.cookie, std::string(record.name)});
+        return;
+      }
+    }
+  }
+  for (const watch_ref& ref : more) {
+    root_state& root = *ref.root;
+    if (record.mask & inotify_flag::ignored) {
+      if (ref.node == root.tree.root()) {
+        root_gone(root);
+      } else {
+        root.tree[ref.node].watch = -1;
+        auto again = watches_.equal_range(record.watch);
+        for (auto it = again.first; it != again.second; ++it) {
+          if (it->second.root == &root && it->second.node == ref.node) {
+            watches_.erase(it);
+            --counters_.watches;
+            break;
+          }
+        }
+      }
+      continue;
+    }
+    if (record.name.empty())
+      handle_self(root, ref.node, record.mask);
+    else
+      handle_named(root, ref.node, record.mask, record.cookie, record.name, now);
+  }
+}
+
+void watch_engine::handle_self(root_state& root, node_id dir, std::uint32_t mask) {
+  // A subdirectory's own records repeat what its parent's watch reports by name; only the
+  // root's matter.
+  if (dir != root.tree.root())
+    return;
+  if (mask & (inotify_flag::delete_self | inotify_flag::move_self | inotify_flag::unmount)) {
+    root_gone(root);
+    return;
+  }
+  if ((mask & inotify_flag::attrib) && !root.file_root)
+    emit(root, event_kind::attributes, root.path, entry_type::directory);
+}
+
+void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mask,
+                                std::uint32_t cookie, std::string_view name,
+                                const time_sample& now) {
+  entry_tree& tree = root.tree;
+  bool is_directory = (mask & inotify_flag::is_dir) != 0;
+  if (!accepts(root, tree, dir, name, is_directory)) {
+    if (mask & inotify_flag::moved_to) {
+      // Renamed to an ignored name: for the watched tree, the entry left.
+      for (std::size_t i = 0; i < held_.size(); ++i)
+        if (held_[i].cookie == cookie && cookie != 0) {
+          expire_move(i);
+          break;
+        }
+    }
+    return;
+  }
+  node_id child = tree.find(dir, name);
+  if (mask & inotify_flag::create) {
+    if (child != no_node) {
+      if (is_directory == (tree[child].type == entry_type::directory)) {
+        ++counters_.duplicates_suppressed; // a scan of a new directory found it first
+        return;
+      }
+      entry_removed(root, child);
+    }
+    entry_appeared(root, dir, name, is_directory, std::nullopt);
+  } else if (mask & inotify_flag::delete_entry) {
+    if (child != no_node)
+      entry_removed(root, child);
+  } else if (mask & inotify_flag::moved_from) {
+    if (child != no_node)
+      park_move(root, child, cookie, now);
+  } else if (mask & inotify_flag::moved_to) {
+    if (!finish_move(root, dir, name, cookie)) {
+      node_id existing = tree.find(dir, name);
+      if (existing != no_node)
+        entry_removed(root, existing);
+      entry_appeared(root, dir, name, is_directory, std::nullopt);
+    }
+  } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
+    if (child == no_node) {
+      // Only possible when the entry's creation was never seen; report it as what it is now.
+      entry_appeared(root, dir, name, is_directory, std::nullopt);
+      return;
+    }
+    event_kind kind = (mask & inotify_flag::modify) ? event_kind::modified : event_kind::attributes;
+    emit(root, kind, tree.path(child), tree[child].type);
+  }
+}
+
+void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_view name,
+                                  bool is_directory, std::optional<entry_type> known_type) {
+  entry_tree& tree = root.tree;
+  std::string path = join(tree.path(dir), name);
+  entry_type type = entry_type::directory;
+  if (known_type) {
+    type = *known_type;
+  } else if (!is_directory) {
+    entry_status status;
+    if (fs_.status(path, false, type, status))
+      type = entry_type::unknown; // already gone: its removal follows
+  }
+  node_id child = tree.insert(dir, name, type);
+  emit(root, event_kind::created, path, type);
+  if (type != entry_type::directory || !root.recursive())
+    return;
+  // Watch first, then scan: whatever appears in between is seen by both, and the duplicate
+  // `created` is suppressed; nothing can fall between the two.
+  sys::error_code ec = watch_directory(root, tree, child, path, watch_kind::subtree);
+  if (ec) {
+    if (!is_vanished(ec))
+      report_problem(root, path, entry_type::directory, ec);
+    return;
+  }
+  scan_mode mode;
+  mode.watch = true;
+  mode.report_created = true;
+  scan(root, tree, child, path, mode, false);
+}
+
+void watch_engine::entry_removed(root_state& root, node_id node) {
+  entry_tree& tree = root.tree;
+  std::string path = tree.path(node);
+  entry_type type = tree[node].type;
+  forget_watches(root, tree, node, true);
+  tree.erase(node);
+  emit(root, event_kind::removed, std::move(path), type);
+}
+
+void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cookie,
+                             const time_sample& now) {
+  entry_tree& tree = root.tree;
+  held_move move{&root, node, tree.path(node), tree[node].type, cookie,
+                 now.steady + options_.rename_hold};
+  if (root.limbo == no_node)
+    root.limbo = tree.insert(tree.root(), limbo_name, entry_type::directory);
+  // Detach it at once, so that a new entry of the old name is not taken for it.
+  std::string parked_name = std::to_string(cookie) + '/' + std::to_string(counters_.records);
+  while (tree.find(root.limbo, parked_name) != no_node)
+    parked_name += '+';
+  tree.move(node, root.limbo, parked_name);
+  held_.push_back(std::move(move));
+}
+
+bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view name,
+                               std::uint32_t cookie) {
+  auto it = std::find_if(held_.begin(), held_.end(),
+                         [&](const held_move& m) { return m.cookie == cookie && cookie != 0; });
+  if (it == held_.end())
+    return false;
+  if (it->root != &root) {
+    // From one root into another: out of the first, into the second.
+    expire_move(static_cast<std::size_t>(it - held_.begin()));
+    return false;
+  }
+  held_move move = std::move(*it);
+  held_.erase(it);
+  entry_tree& tree = root.tree;
+  node_id existing = tree.find(dir, name);
+  if (existing != no_node)
+    entry_removed(root, existing); // rename(2) over an existing entry replaces it
+  tree.move(move.node, dir, name);
+  if (tree[root.limbo].first_child == no_node) {
+    tree.erase(root.limbo);
+    root.limbo = no_node;
+  }
+  ++counters_.renames_paired;
+  emit(root, event_kind::renamed, tree.path(move.node), move.type, std::move(move.old_path));
+  if (move.type == entry_type::directory && root.recursive() && tree[move.node].watch < 0) {
+    // It came from a part of the tree that was not watched (cannot happen within one recursive
+    // root, but keeps the invariant cheap to trust): watch and scan it now.
+    std::string path = tree.path(move.node);
+    if (!watch_directory(root, tree, move.node, path, watch_kind::subtree)) {
+      scan_mode mode;
+      mode.watch = true;
+      mode.report_created = true;
+      scan(root, tree, move.node, path, mode, false);
+    }
+  }
+  replay_deferred();
+  return true;
+}
+
+void watch_engine::expire_move(std::size_t index) {
+  held_move move = std::move(held_[index]);
+  held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(index));
+  root_state& root = *move.root;
+  entry_tree& tree = root.tree;
+  forget_watches(root, tree, move.node, true);
+  tree.erase(move.node);
+  if (tree[root.limbo].first_child == no_node) {
+    tree.erase(root.limbo);
+    root.limbo = no_node;
+  }
+  ++counters_.moves_expired;
+  emit(root, event_kind::removed, std::move(move.old_path), move.type);
+  replay_deferred();
+}
+
+bool watch_engine::in_limbo(const root_state& root, node_id node) const {
+  if (root.limbo == no_node)
+    return false;
+  for (node_id n = node; n != no_node; n = root.tree[n].parent)
+    if (n == root.limbo)
+      return true;
+  return false;
+}
+
+void watch_engine::replay_deferred() {
+  if (deferred_.empty())
+    return;
+  std::vector<deferred_record> records;
+  records.swap(deferred_);
+  time_sample now = time_sample::now();
+  for (const deferred_record& d : records) {
+    inotify_record record;
+    record.watch = d.watch;
+    record.mask = d.mask;
+    record.cookie = d.cookie;
+    record.name = d.name;
+    handle_record(record, now); // still parked: deferred again
+  }
+}
+
+void watch_engine::on_timer(const time_sample& now) {
+  for (std::size_t i = 0; i < held_.size();) {
+    if (held_[i].deadline <= now.steady)
+      expire_move(i);
+    else
+      ++i;
+  }
+}
+
+std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline() const {
+  std::optional<std::chrono::steady_clock::time_point> next;
+  for (const held_move& m : held_)
+    if (!next || m.deadline < *next)
+      next = m.deadline;
+  return next;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overflow, polling and the diff they share
+
+void watch_engine::overflow(const time_sample& now) {
+  ++counters_.overflows;
+  // The kernel lost records: the other halves of held moves may be among them.
+  while (!held_.empty())
+    expire_move(0);
+  deferred_.clear();
+  // Timestamps have coarse granularity on some file systems: look a little further back.
+  std::int64_t since = last_consistent_wall_ns_ - std::int64_t(2'000'000'000);
+  std::vector<root_state*> roots;
+  for (const auto& root : roots_)
+    roots.push_back(root.get());
+  for (root_state* root : roots) {
+    emit_raw(fs_event{event_kind::overflow, root->path, {}, entry_type::directory, {}});
+    reconcile(*root, now, since < 0 ? 0 : since);
+  }
+}
+
+void watch_engine::reconcile(root_state& root, const time_sample&, std::int64_t changed_since_ns) {
+  const std::string directory = root.tree[root.tree.root()].name;
+  entry_tree fresh(directory, entry_type::directory, true);
+  std::vector<int> old_watches;
+  if (mode_ == backend::inotify) {
+    // Re-watching a directory gives its old watch id back; map them to the fresh tree's nodes.
+    root.tree.for_each_preorder(root.tree.root(), [&](node_id id, std::size_t) {
+      if (root.tree[id].watch >= 0)
+        old_watches.push_back(root.tree[id].watch);
+    });
+    forget_watches(root, root.tree, root.tree.root(), false);
+    sys::error_code ec = watch_directory(root, fresh, fresh.root(), directory, watch_kind::root);
+    if (ec) {
+      for (int watch : old_watches)
+        fs_.remove_watch(watch);
+      root_gone(root);
+      return;
+    }
+  }
+  scan_mode mode;
+  mode.watch = mode_ == backend::inotify;
+  mode.stat = true;
+  if (scan(root, fresh, fresh.root(), directory, mode, true)) {
+    if (mode_ == backend::inotify)
+      forget_watches(root, fresh, fresh.root(), true);
+    root_gone(root);
+    return;
+  }
+  if (mode_ == backend::inotify) {
+    for (int watch : old_watches)
+      if (watches_.find(watch) == watches_.end())
+        fs_.remove_watch(watch); // a directory that left the tree while records were lost
+  }
+  diff(root, root.tree, fresh, changed_since_ns);
+  root.tree = std::move(fresh);
+  root.limbo = no_node;
+}
+
+void watch_engine::poll(const time_sample& now) {
+  std::vector<root_state*> roots;
+  for (const auto& root : roots_)
+    roots.push_back(root.get());
+  for (root_state* root : roots)
+    reconcile(*root, now, -1);
+  last_consistent_wall_ns_ = now.wall_ns;
+}
+
+void watch_engine::diff(root_state& root, const entry_tree& before, const entry_tree& after,
+                        std::int64_t changed_since_ns) {
+  struct pair {
+    node_id before;
+    node_id after;
+  };
+  std::vector<pair> stack{{before.root(), after.root()}};
+  std::vector<node_id> removed_subtree;
+  std::vector<fs_event> created, changed;
+  auto same_type = [&](node_id b, node_id a) { return before[b].type == after[a].type; };
+  while (!stack.empty()) {
+    pair dir = stack.back();
+    stack.pop_back();
+    for (node_id b = before[dir.before].first_child; b != no_node; b = before[b].next_sibling) {
+      if (before[b].name.front() == '/')
+        continue; // limbo
+      node_id a = after.find(dir.after, before[b].name);
+      if (a == no_node || !same_type(b, a)) {
+        // Deepest first, so that every event names an entry that exists when it is replayed.
+        removed_subtree.clear();
+        before.for_each_preorder(b, [&](node_id id, std::size_t) { removed_subtree.push_back(id); });
+        for (auto it = removed_subtree.rbegin(); it != removed_subtree.rend(); ++it)
+          emit(root, event_kind::removed, before.path(*it), before[*it].type);
+        continue;
+      }
+      if (after[a].type == entry_type::directory) {
+        stack.push_back({b, a});
+        if (changed_since_ns < 0 && before.keeps_status()) {
+          const entry_status& x = before.status(b);
+          const entry_status& y = after.status(a);
+          if (x.mode != y.mode || x.uid != y.uid || x.gid != y.gid)
+            changed.push_back({event_kind::attributes, after.path(a), {}, entry_type::directory, {}});
+        }
+        continue;
+      }
+      const entry_status& y = after.status(a);
+      if (changed_since_ns >= 0) {
+        if (y.mtime_ns >= changed_since_ns || y.ctime_ns >= changed_since_ns)
+          changed.push_back({event_kind::modified, after.path(a), {}, after[a].type, {}});
+      } else if (before.keeps_status()) {
+        const entry_status& x = before.status(b);
+        if (x.mtime_ns != y.mtime_ns || x.size != y.size || x.inode != y.inode)
+          changed.push_back({event_kind::modified, after.path(a), {}, after[a].type, {}});
+        else if (x.mode != y.mode || x.uid != y.uid || x.gid != y.gid || x.links != y.links ||
+                 x.ctime_ns != y.ctime_ns)
+          changed.push_back({event_kind::attributes, after.path(a), {}, after[a].type, {}});
+      }
+    }
+    for (node_id a = after[dir.after].first_child; a != no_node; a = after[a].next_sibling) {
+      node_id b = before.find(dir.before, after[a].name);
+      if (b != no_node && same_type(b, a))
+        continue;
+      after.for_each_preorder(a, [&](node_id id, std::size_t) {
+        created.push_back({event_kind::created, after.path(id), {}, after[id].type, {}});
+      });
+    }
+  }
+  for (fs_event& e : created)
+    emit(root, e.kind, e.path.native(), e.type);
+  for (fs_event& e : changed)
+    emit(root, e.kind, e.path.native(), e.type);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+void watch_engine::emit(root_state& root, event_kind kind, std::string path, entry_type type,
+                        std::string old_path) {
+  if (!root.include.empty()) {
+    bool is_directory = type == entry_type::directory;
+    bool wanted = root.include.matches(root.relative(path), is_directory) ||
+                  (kind == event_kind::renamed &&
+                   root.include.matches(root.relative(old_path), is_directory));
+    if (!wanted)
+      return;
+  }
+  if (kind == event_kind::modified || kind == event_kind::attributes) {
+    auto it = last_change_.find(path);
+    if (it != last_change_.end() && it->second >= popped_ &&
+        output_[it->second - popped_].kind == kind) {
+      ++counters_.coalesced;
+      return;
+    }
+    last_change_[path] = emitted_;
+  } else if (is_structural(kind)) {
+    last_change_.clear();
+  }
+  fs_event event;
+  event.kind = kind;
+  event.path = std::move(path);
+  event.old_path = std::move(old_path);
+  event.type = type;
+  emit_raw(std::move(event));
+}
+
+void watch_engine::emit_raw(fs_event event) {
+  if (event.kind == event_kind::overflow || event.kind == event_kind::error)
+    last_change_.clear();
+  output_.push_back(std::move(event));
+  ++emitted_;
+  ++counters_.events;
+}
+
+fs_event watch_engine::pop() {
+  fs_event event = std::move(output_.front());
+  output_.pop_front();
+  ++popped_;
+  if (output_.empty())
+    last_change_.clear();
+  return event;
+}
+
+} // namespace asio_fswatch::detail
