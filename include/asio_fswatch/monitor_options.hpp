@@ -44,10 +44,10 @@ struct watch_options {
   /// path component, `**` matches any number of components, `[abc]`, `[a-z]`, `[!a]` classes,
   /// `\` escapes. A pattern without `/` matches the entry's name at any depth (`*.swp`); a
   /// pattern that ends in `/**` also matches the directory itself (`**/.git/**`).
-  std::vector<std::string> exclude;
+  std::vector<std::string> exclude{};
   /// When not empty, only entries matching one of these patterns are reported (same syntax).
   /// Directories are still watched, so `**/*.cpp` sees files in directories created later.
-  std::vector<std::string> include;
+  std::vector<std::string> include{};
   /// Report `created` for every entry already in the tree when it is added.
   bool initial_listing = false;
 };

@@ -1,0 +1,21 @@
+// asio-fswatch: the subcommands.
+#ifndef ASIO_FSWATCH_TOOL_COMMANDS_HPP
+#define ASIO_FSWATCH_TOOL_COMMANDS_HPP
+
+#include <string>
+#include <vector>
+
+namespace asio_fswatch::tool {
+
+/// Exit codes shared by every command.
+enum exit_code : int { exit_ok = 0, exit_watch_error = 1, exit_usage = 2 };
+
+int watch_command(const std::vector<std::string>& args);
+int demo_command(const std::vector<std::string>& args);
+
+/// Prints "asio-fswatch: <message>" and a hint to stderr; returns exit_usage.
+int usage_error(const std::string& message, const char* command);
+
+} // namespace asio_fswatch::tool
+
+#endif

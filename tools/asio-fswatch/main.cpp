@@ -1,0 +1,61 @@
+// asio-fswatch: a lossless, fast inotifywait built on asio_fswatch.
+#include "commands.hpp"
+
+#include <asio_fswatch/version.hpp>
+
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+const char* const help_text =
+    "usage: asio-fswatch COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  watch   print the changes of directory trees as they happen (like inotifywait -m -r)\n"
+    "  demo    make changes in a temporary tree and show the events as they arrive\n"
+    "\n"
+    "Run 'asio-fswatch COMMAND --help' for a command's options.\n"
+    "  --version   print the version\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace asio_fswatch::tool;
+  if (argc < 2)
+    return usage_error("missing command", nullptr);
+  std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << help_text;
+    return exit_ok;
+  }
+  if (command == "--version") {
+    std::cout << "asio-fswatch " << ASIO_FSWATCH_VERSION_MAJOR << '.' << ASIO_FSWATCH_VERSION_MINOR
+              << '.' << ASIO_FSWATCH_VERSION_PATCH << '\n';
+    return exit_ok;
+  }
+  try {
+    if (command == "watch")
+      return watch_command(args);
+    if (command == "demo")
+      return demo_command(args);
+  } catch (const std::exception& e) {
+    std::cerr << "asio-fswatch: " << e.what() << '\n';
+    return exit_watch_error;
+  }
+  return usage_error("unknown command '" + command + "'", nullptr);
+}
+
+namespace asio_fswatch::tool {
+
+int usage_error(const std::string& message, const char* command) {
+  std::cerr << "asio-fswatch: " << message << '\n';
+  if (command)
+    std::cerr << "Try 'asio-fswatch " << command << " --help'.\n";
+  else
+    std::cerr << "Try 'asio-fswatch --help'.\n";
+  return exit_usage;
+}
+
+} // namespace asio_fswatch::tool
