@@ -307,6 +307,9 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
       if (tree.find(dir.node, entry.name) != no_node)
         continue; // known already: an event reported it before this scan came by
       node_id child = tree.insert(dir.node, entry.name, entry.type);
+      bool descend = is_directory && root.recursive();
+      if (!descend && !mode.stat && !mode.report_created)
+        continue; // the common case of a startup scan: a file needs no path of its own
       std::string child_path = join(dir.path, entry.name);
       if (mode.stat) {
         entry_type type = entry.type;
@@ -315,7 +318,7 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
       }
       if (mode.report_created)
         emit(root, event_kind::created, child_path, entry.type);
-      if (!is_directory || !root.recursive())
+      if (!descend)
         continue;
       if (mode.watch) {
         ec = watch_directory(root, tree, child, child_path, watch_kind::subtree);

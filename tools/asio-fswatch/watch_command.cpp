@@ -115,6 +115,11 @@ public:
         return exit_watch_error;
       }
     }
+    // Like inotifywait's "Watches established.": scripts wait for this line before changing
+    // anything, since changes made before it may not be reported.
+    std::cerr << "asio-fswatch: watching " << settings_.paths.size()
+              << (settings_.paths.size() == 1 ? " path" : " paths") << " with the "
+              << to_string(monitor_.active_backend()) << " backend\n";
     signals_.async_wait([this](boost::system::error_code ec, int) {
       if (!ec)
         stop(exit_ok);

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# End-to-end tests of `asio-fswatch watch`: usage errors, exit codes, human and JSON output,
+# hostile names, signals, a watched root going away.
+# Usage: watch_cli_test.sh PATH/TO/asio-fswatch
+set -uo pipefail
+tool=${1:?path to asio-fswatch}
+work=$(mktemp -d)
+trap 'kill "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
+passed=0 failed=0
+
+check() { # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi
+}
+
+wait_for() { # wait_for FILE PATTERN: up to 30 s for a fixed string to appear in FILE
+  for _ in $(seq 300); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timed out waiting for '$2' in $1; it holds:" >&2; cat "$1" >&2; return 1
+}
+
+expect_exit() { # expect_exit CODE COMMAND...
+  local want=$1; shift
+  "$@" >"$work/out" 2>"$work/err"; local got=$?
+  [[ $got == "$want" ]] || { echo "exit $got, wanted $want: $*" >&2; cat "$work/err" >&2; return 1; }
+}
+
+# Usage and help.
+check "help" expect_exit 0 "$tool" --help
+check "watch help" expect_exit 0 "$tool" watch --help
+check "watch help text" grep -q "usage: asio-fswatch watch" "$work/out"
+check "no command" expect_exit 2 "$tool"
+check "unknown command" expect_exit 2 "$tool" frobnicate
+check "no path" expect_exit 2 "$tool" watch
+check "no path message" grep -q "no PATH" "$work/err"
+check "unknown option" expect_exit 2 "$tool" watch --bogus "$work"
+check "bad backend" expect_exit 2 "$tool" watch --backend nope "$work"
+check "bad interval" expect_exit 2 "$tool" watch --poll-interval 12x "$work"
+check "missing value" expect_exit 2 "$tool" watch "$work" --exclude
+check "missing path" expect_exit 1 "$tool" watch "$work/does-not-exist"
+check "missing path message" grep -q "No such file or directory" "$work/err"
+check "bad glob" expect_exit 1 "$tool" watch --exclude '[abc' "$work"
+check "bad glob message" grep -q "invalid glob pattern" "$work/err"
+
+# JSON lines, with hostile names, then SIGINT -> exit 0.
+tree=$work/tree; mkdir -p "$tree/keep"
+"$tool" watch --json --exclude '*.swp' "$tree" >"$work/json" 2>"$work/json.err" & pid=$!
+wait_for "$work/json.err" "watching 1 path"
+echo hi >"$tree/a.txt"
+mkdir -p "$tree/x/y/z" && touch "$tree/x/y/z/deep"
+mv "$tree/a.txt" "$tree/keep/b.txt"
+touch "$tree/ignored.swp"
+touch "$tree/$(printf 'new\nline')" "$tree/$(printf 'quote"back\\slash')" "$tree/$(printf 'bad\xffbyte')"
+wait_for "$work/json" '"path":"'"$tree"'/bad\udcffbyte"'
+kill -INT $pid; wait $pid; status=$?; pid=
+check "SIGINT exits 0" test "$status" = 0
+check "created" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/a.txt"}' "$work/json"
+check "mkdir -p race" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/x/y/z/deep"}' "$work/json"
+check "renamed" grep -qF '{"kind":"renamed","type":"file","path":"'"$tree"'/keep/b.txt","old_path":"'"$tree"'/a.txt"}' "$work/json"
+check "newline escaped" grep -qF '"path":"'"$tree"'/new\nline"' "$work/json"
+check "quote and backslash escaped" grep -qF '"path":"'"$tree"'/quote\"back\\slash"' "$work/json"
+check "excluded not reported" bash -c "! grep -q 'ignored.swp' '$work/json'"
+check "one object per line" bash -c "! grep -qv '^{\"kind\":\".*}\$' '$work/json'"
+check "stdout has only events" bash -c "! grep -q 'asio-fswatch' '$work/json'"
+
+# Human lines, SIGTERM -> exit 0.
+"$tool" watch "$tree" >"$work/human" 2>"$work/human.err" & pid=$!
+wait_for "$work/human.err" "watching 1 path"
+mkdir "$tree/made"
+wait_for "$work/human" "created    directory  $tree/made"
+kill -TERM $pid; wait $pid; status=$?; pid=
+check "SIGTERM exits 0" test "$status" = 0
+
+# The only watched root goes away -> a diagnostic and exit 1.
+"$tool" watch "$tree" >"$work/gone" 2>"$work/gone.err" & pid=$!
+wait_for "$work/gone.err" "watching 1 path"
+rm -rf "$tree"
+for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+wait $pid; status=$?; pid=
+check "root removed exits 1" test "$status" = 1
+check "root removed message" grep -q "went away" "$work/gone.err"
+check "root removed event" grep -qF "removed    directory  $tree" "$work/gone"
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
