@@ -159,18 +159,21 @@ std::string entry_tree::relative_path(node_id id) const {
   return out;
 }
 
+std::string join_path(std::string_view directory, std::string_view name) {
+  std::string out;
+  out.reserve(directory.size() + 1 + name.size());
+  out += directory;
+  if (out.empty() || out.back() != '/')
+    out += '/';
+  out += name;
+  return out;
+}
+
 std::string entry_tree::path(node_id id) const {
   const std::string& root_path = nodes_[root()].name;
   if (id == root())
     return root_path;
-  std::string relative = relative_path(id);
-  std::string out;
-  out.reserve(root_path.size() + 1 + relative.size());
-  out += root_path;
-  if (out.empty() || out.back() != '/')
-    out += '/';
-  out += relative;
-  return out;
+  return join_path(root_path, relative_path(id));
 }
 
 std::size_t entry_tree::memory_bytes() const noexcept {

@@ -20,16 +20,6 @@ bool is_vanished(const sys::error_code& ec) {
   return ec == sys::errc::no_such_file_or_directory || ec == sys::errc::not_a_directory;
 }
 
-std::string join(const std::string& directory, std::string_view name) {
-  std::string out;
-  out.reserve(directory.size() + 1 + name.size());
-  out += directory;
-  if (out.empty() || out.back() != '/')
-    out += '/';
-  out += name;
-  return out;
-}
-
 bool is_within(const std::string& path, const std::string& base) {
   if (path.size() < base.size() || path.compare(0, base.size(), base) != 0)
     return false;
@@ -310,7 +300,7 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
       bool descend = is_directory && root.recursive();
       if (!descend && !mode.stat && !mode.report_created)
         continue; // the common case of a startup scan: a file needs no path of its own
-      std::string child_path = join(dir.path, entry.name);
+      std::string child_path = join_path(dir.path, entry.name);
       if (mode.stat) {
         entry_type type = entry.type;
         if (fs_.status(child_path, false, type, tree.status(child)))
@@ -483,7 +473,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
 void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_view name,
                                   bool is_directory, std::optional<entry_type> known_type) {
   entry_tree& tree = root.tree;
-  std::string path = join(tree.path(dir), name);
+  std::string path = join_path(tree.path(dir), name);
   entry_type type = entry_type::directory;
   if (known_type) {
     type = *known_type;

@@ -15,6 +15,9 @@
 
 namespace asio_fswatch::detail {
 
+/// `directory` + '/' + `name`, without doubling the '/' of the root directory "/".
+std::string join_path(std::string_view directory, std::string_view name);
+
 using node_id = std::uint32_t;
 inline constexpr node_id no_node = 0xffffffffu;
 
