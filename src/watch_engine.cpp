@@ -51,6 +51,9 @@ struct watch_engine::root_state {
   bool file_root = false;
   node_id limbo = no_node; // parent of entries parked between "moved from" and "moved to"
   std::unordered_set<std::string> problems_reported;
+  // Directories whose path was already stale when they were to be watched or scanned (renamed
+  // before their records were processed): retried after each batch of records.
+  std::unordered_set<node_id> stale;
 
   bool recursive() const noexcept { return options.recursive && !file_root; }
 
@@ -145,6 +148,7 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
   }
   root->tree = entry_tree(directory, entry_type::directory, mode_ == backend::poll);
 
+  now_ = now;
   std::size_t output_before = output_.size();
   if (mode_ == backend::inotify) {
     if ((ec = watch_directory(*root, root->tree, root->tree.root(), directory, watch_kind::root)))
@@ -154,12 +158,14 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
   mode.watch = mode_ == backend::inotify;
   mode.stat = mode_ == backend::poll;
   mode.report_created = options.initial_listing;
-  ec = scan(*root, root->tree, root->tree.root(), directory, mode, true);
+  mode.fail_fast = true;
+  ec = scan(*root, root->tree, root->tree.root(), directory, mode);
   if (ec) {
     forget_watches(*root, root->tree, root->tree.root(), true);
     while (output_.size() > output_before) { // nothing of a failed add is reported
       output_.pop_back();
       --emitted_;
+      --counters_.events;
     }
     return ec;
   }
@@ -198,7 +204,8 @@ void watch_engine::root_gone(root_state& root) {
   } else {
     emit_raw(fs_event{event_kind::removed, root.path, {}, entry_type::directory, {}});
   }
-  emit_raw(fs_event{event_kind::error, root.path, {}, entry_type::directory, errc::root_removed});
+  emit_raw(fs_event{event_kind::error, root.path, {},
+                    root.file_root ? entry_type::unknown : entry_type::directory, errc::root_removed});
   drop_root(root, true);
 }
 
@@ -226,13 +233,23 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
     return ec;
   auto range = watches_.equal_range(watch);
   for (auto it = range.first; it != range.second; ++it) {
-    if (it->second.root == &root) {
-      if (it->second.node == node)
-        return {};
-      // The same directory reached twice inside one root (a bind mount): watching and scanning
-      // it again would report every entry twice, or loop.
-      return errc::already_watched;
-    }
+    if (it->second.root != &root)
+      continue; // a file root sharing this parent directory
+    node_id holder = it->second.node;
+    if (holder == node)
+      return {};
+    // The same directory (inode) met under another node of this root. Below that node: a bind
+    // mount looping back, never entered. Elsewhere: the directory moved and its records are not
+    // processed yet, so `holder` names where it was. The watch follows the inode: it goes to
+    // where the directory is now, and `holder` is examined again after this batch.
+    for (node_id n = tree[node].parent; n != no_node; n = tree[n].parent)
+      if (n == holder)
+        return errc::already_watched;
+    tree[holder].watch = -1;
+    watches_.erase(it);
+    --counters_.watches;
+    root.stale.insert(holder);
+    break;
   }
   tree[node].watch = watch;
   watches_.emplace(watch, watch_ref{&root, node});
@@ -243,6 +260,8 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
 void watch_engine::forget_watches(root_state& root, entry_tree& tree, node_id node,
                                   bool remove_from_kernel) {
   tree.for_each_preorder(node, [&](node_id id, std::size_t) {
+    if (&tree == &root.tree)
+      root.stale.erase(id);
     int watch = tree[id].watch;
     if (watch < 0)
       return;
@@ -270,7 +289,7 @@ void watch_engine::report_problem(root_state& root, const std::string& path, ent
 }
 
 sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id start,
-                                   const std::string& start_path, scan_mode mode, bool fail_fast) {
+                                   const std::string& start_path, scan_mode mode) {
   struct pending {
     node_id node;
     std::string path;
@@ -284,10 +303,12 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
     entries.clear();
     sys::error_code ec = fs_.list(dir.path, entries);
     if (ec) {
-      if (fail_fast && dir.node == start)
+      if (dir.node == start)
         return ec;
       if (!is_vanished(ec))
         report_problem(root, dir.path, entry_type::directory, ec);
+      else if (mode.watch)
+        root.stale.insert(dir.node); // renamed since it was watched: scanned again later
       continue;
     }
     for (listed_entry& entry : entries) {
@@ -313,9 +334,11 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
       if (mode.watch) {
         ec = watch_directory(root, tree, child, child_path, watch_kind::subtree);
         if (ec) {
-          if (fail_fast && ec == errc::watch_limit_reached)
+          if (mode.fail_fast && ec == errc::watch_limit_reached)
             return ec;
-          if (!is_vanished(ec))
+          if (is_vanished(ec))
+            root.stale.insert(child);
+          else
             report_problem(root, child_path, entry_type::directory, ec);
           continue;
         }
@@ -324,6 +347,69 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
     }
   }
   return {};
+}
+
+void watch_engine::watch_and_scan(root_state& root, node_id node, const std::string& path) {
+  entry_tree& tree = root.tree;
+  // Watch first, then scan: whatever appears in between is seen by both, and the duplicate
+  // `created` is suppressed; nothing can fall between the two.
+  sys::error_code ec;
+  if (tree[node].watch < 0)
+    ec = watch_directory(root, tree, node, path, watch_kind::subtree);
+  if (!ec) {
+    scan_mode mode;
+    mode.watch = true;
+    mode.report_created = true;
+    ec = scan(root, tree, node, path, mode);
+  }
+  if (is_vanished(ec))
+    root.stale.insert(node); // deleted (its record follows) or renamed (retried after the batch)
+  else if (ec)
+    report_problem(root, path, entry_type::directory, ec);
+}
+
+void watch_engine::retry_unwatched() {
+  for (const auto& root_ptr : roots_) {
+    root_state& root = *root_ptr;
+    if (root.stale.empty())
+      continue;
+    std::vector<node_id> nodes(root.stale.begin(), root.stale.end());
+    root.stale.clear();
+    for (node_id node : nodes) {
+      const tree_node& n = root.tree[node];
+      if (!n.in_use || n.type != entry_type::directory)
+        continue;
+      if (in_limbo(root, node)) {
+        root.stale.insert(node); // its path is known once the move is resolved
+        continue;
+      }
+      std::string path = root.tree.path(node);
+      // What was scanned under this node may have come from the other directory its path led
+      // to: drop what this directory does not hold, then scan for what it does.
+      std::vector<listed_entry> entries;
+      sys::error_code ec = fs_.list(path, entries);
+      if (ec) {
+        if (is_vanished(ec))
+          root.stale.insert(node);
+        else
+          report_problem(root, path, entry_type::directory, ec);
+        continue;
+      }
+      std::unordered_map<std::string_view, entry_type> on_disk;
+      for (const listed_entry& entry : entries)
+        on_disk.emplace(entry.name, entry.type);
+      std::vector<node_id> gone;
+      for (node_id c = n.first_child; c != no_node; c = root.tree[c].next_sibling) {
+        auto it = on_disk.find(root.tree[c].name);
+        bool was_directory = root.tree[c].type == entry_type::directory;
+        if (it == on_disk.end() || was_directory != (it->second == entry_type::directory))
+          gone.push_back(c);
+      }
+      for (node_id c : gone)
+        entry_removed(root, c);
+      watch_and_scan(root, node, path);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,6 +424,7 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
   }
   partial_record_.clear();
   records_.clear();
+  now_ = now;
   inotify_parse_result parsed = parse_inotify_records(bytes, records_);
   std::uint64_t overflows_before = counters_.overflows;
   for (const inotify_record& record : records_)
@@ -348,6 +435,7 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
   } else if (parsed.consumed < bytes.size()) {
     partial_record_.assign(bytes.substr(parsed.consumed));
   }
+  retry_unwatched();
   if (counters_.overflows == overflows_before)
     last_consistent_wall_ns_ = now.wall_ns;
 }
@@ -484,23 +572,13 @@ void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_vie
   }
   node_id child = tree.insert(dir, name, type);
   emit(root, event_kind::created, path, type);
-  if (type != entry_type::directory || !root.recursive())
-    return;
-  // Watch first, then scan: whatever appears in between is seen by both, and the duplicate
-  // `created` is suppressed; nothing can fall between the two.
-  sys::error_code ec = watch_directory(root, tree, child, path, watch_kind::subtree);
-  if (ec) {
-    if (!is_vanished(ec))
-      report_problem(root, path, entry_type::directory, ec);
-    return;
-  }
-  scan_mode mode;
-  mode.watch = true;
-  mode.report_created = true;
-  scan(root, tree, child, path, mode, false);
+  if (type == entry_type::directory && root.recursive())
+    watch_and_scan(root, child, path);
 }
 
 void watch_engine::entry_removed(root_state& root, node_id node) {
+  // Entries moved out of it and still held are reported first, under their paths in it.
+  expire_moves_under(root, node);
   entry_tree& tree = root.tree;
   std::string path = tree.path(node);
   entry_type type = tree[node].type;
@@ -512,7 +590,7 @@ void watch_engine::entry_removed(root_state& root, node_id node) {
 void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cookie,
                              const time_sample& now) {
   entry_tree& tree = root.tree;
-  held_move move{&root, node, tree.path(node), tree[node].type, cookie,
+  held_move move{&root, node, tree[node].parent, tree[node].name, tree[node].type, cookie,
                  now.steady + options_.rename_hold};
   if (root.limbo == no_node)
     root.limbo = tree.insert(tree.root(), limbo_name, entry_type::directory);
@@ -538,6 +616,7 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   held_move move = std::move(*it);
   held_.erase(it);
   entry_tree& tree = root.tree;
+  std::string old_path = join_path(entry_path(root, move.from_parent), move.name);
   node_id existing = tree.find(dir, name);
   if (existing != no_node)
     entry_removed(root, existing); // rename(2) over an existing entry replaces it
@@ -547,26 +626,26 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
     root.limbo = no_node;
   }
   ++counters_.renames_paired;
-  emit(root, event_kind::renamed, tree.path(move.node), move.type, std::move(move.old_path));
-  if (move.type == entry_type::directory && root.recursive() && tree[move.node].watch < 0) {
-    // It came from a part of the tree that was not watched (cannot happen within one recursive
-    // root, but keeps the invariant cheap to trust): watch and scan it now.
-    std::string path = tree.path(move.node);
-    if (!watch_directory(root, tree, move.node, path, watch_kind::subtree)) {
-      scan_mode mode;
-      mode.watch = true;
-      mode.report_created = true;
-      scan(root, tree, move.node, path, mode, false);
-    }
-  }
+  std::string new_path = tree.path(move.node);
+  emit(root, event_kind::renamed, new_path, move.type, std::move(old_path));
+  // A directory coming from where it was not watched (its watch went to a newer node, or its
+  // path was stale) is watched and scanned now.
+  if (move.type == entry_type::directory && root.recursive() && tree[move.node].watch < 0)
+    watch_and_scan(root, move.node, new_path);
   replay_deferred();
   return true;
 }
 
 void watch_engine::expire_move(std::size_t index) {
-  held_move move = std::move(held_[index]);
-  held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(index));
-  root_state& root = *move.root;
+  root_state& root = *held_[index].root;
+  node_id node = held_[index].node;
+  // Entries held from inside this one go first: their paths pass through it.
+  expire_moves_under(root, node);
+  auto it = std::find_if(held_.begin(), held_.end(),
+                         [&](const held_move& m) { return m.root == &root && m.node == node; });
+  held_move move = std::move(*it);
+  std::string old_path = join_path(entry_path(root, move.from_parent), move.name);
+  held_.erase(it);
   entry_tree& tree = root.tree;
   forget_watches(root, tree, move.node, true);
   tree.erase(move.node);
@@ -575,8 +654,43 @@ void watch_engine::expire_move(std::size_t index) {
     root.limbo = no_node;
   }
   ++counters_.moves_expired;
-  emit(root, event_kind::removed, std::move(move.old_path), move.type);
+  emit(root, event_kind::removed, std::move(old_path), move.type);
   replay_deferred();
+}
+
+void watch_engine::expire_moves_under(root_state& root, node_id node) {
+  auto is_under = [&](node_id n) {
+    for (; n != no_node; n = root.tree[n].parent)
+      if (n == node)
+        return true;
+    return false;
+  };
+  for (;;) {
+    auto it = std::find_if(held_.begin(), held_.end(), [&](const held_move& m) {
+      return m.root == &root && m.node != node && is_under(m.from_parent);
+    });
+    if (it == held_.end())
+      return;
+    expire_move(static_cast<std::size_t>(it - held_.begin()));
+  }
+}
+
+std::string watch_engine::entry_path(const root_state& root, node_id node) const {
+  if (!in_limbo(root, node))
+    return root.tree.path(node);
+  std::vector<node_id> chain;
+  node_id parked = node;
+  while (root.tree[parked].parent != root.limbo) {
+    chain.push_back(parked);
+    parked = root.tree[parked].parent;
+  }
+  auto it = std::find_if(held_.begin(), held_.end(),
+                         [&](const held_move& m) { return m.root == &root && m.node == parked; });
+  std::string path = it == held_.end() ? root.tree.path(parked)
+                                       : join_path(entry_path(root, it->from_parent), it->name);
+  for (auto c = chain.rbegin(); c != chain.rend(); ++c)
+    path = join_path(path, root.tree[*c].name);
+  return path;
 }
 
 bool watch_engine::in_limbo(const root_state& root, node_id node) const {
@@ -593,24 +707,25 @@ void watch_engine::replay_deferred() {
     return;
   std::vector<deferred_record> records;
   records.swap(deferred_);
-  time_sample now = time_sample::now();
   for (const deferred_record& d : records) {
     inotify_record record;
     record.watch = d.watch;
     record.mask = d.mask;
     record.cookie = d.cookie;
     record.name = d.name;
-    handle_record(record, now); // still parked: deferred again
+    handle_record(record, now_); // still parked: deferred again
   }
 }
 
 void watch_engine::on_timer(const time_sample& now) {
+  now_ = now;
   for (std::size_t i = 0; i < held_.size();) {
     if (held_[i].deadline <= now.steady)
       expire_move(i);
     else
       ++i;
   }
+  retry_unwatched();
 }
 
 std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline() const {
@@ -625,6 +740,7 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
 // Overflow, polling and the diff they share
 
 void watch_engine::overflow(const time_sample& now) {
+  now_ = now;
   ++counters_.overflows;
   // The kernel lost records: the other halves of held moves may be among them.
   while (!held_.empty())
@@ -663,7 +779,8 @@ void watch_engine::reconcile(root_state& root, const time_sample&, std::int64_t 
   scan_mode mode;
   mode.watch = mode_ == backend::inotify;
   mode.stat = true;
-  if (scan(root, fresh, fresh.root(), directory, mode, true)) {
+  root.stale.clear();
+  if (scan(root, fresh, fresh.root(), directory, mode)) {
     if (mode_ == backend::inotify)
       forget_watches(root, fresh, fresh.root(), true);
     root_gone(root);
@@ -683,6 +800,7 @@ void watch_engine::poll(const time_sample& now) {
   std::vector<root_state*> roots;
   for (const auto& root : roots_)
     roots.push_back(root.get());
+  now_ = now;
   for (root_state* root : roots)
     reconcile(*root, now, -1);
   last_consistent_wall_ns_ = now.wall_ns;
@@ -758,7 +876,9 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
                         std::string old_path) {
   if (!root.include.empty()) {
     bool is_directory = type == entry_type::directory;
-    bool wanted = root.include.matches(root.relative(path), is_directory) ||
+    // A directory's rename or removal moves or takes away the included entries inside it.
+    bool wanted = (is_directory && (kind == event_kind::renamed || kind == event_kind::removed)) ||
+                  root.include.matches(root.relative(path), is_directory) ||
                   (kind == event_kind::renamed &&
                    root.include.matches(root.relative(old_path), is_directory));
     if (!wanted)

@@ -97,7 +97,8 @@ private:
   struct held_move {
     root_state* root;
     node_id node;        // parked under the root's limbo
-    std::string old_path;
+    node_id from_parent; // where it was: its path is computed when it is reported, so that a
+    std::string name;    // rename or removal of a directory above it in the meantime is seen
     entry_type type;
     std::uint32_t cookie;
     std::chrono::steady_clock::time_point deadline;
@@ -112,6 +113,7 @@ private:
     bool watch = false;          // add inotify watches to directories
     bool stat = false;           // fill entry_status
     bool report_created = false; // emit `created` for every entry inserted
+    bool fail_fast = false;      // an unreadable start or the watch limit fails the scan (add)
   };
 
   // Roots.
@@ -122,7 +124,9 @@ private:
 
   // Scanning.
   boost::system::error_code scan(root_state& root, entry_tree& tree, node_id start,
-                                 const std::string& start_path, scan_mode mode, bool fail_fast);
+                                 const std::string& start_path, scan_mode mode);
+  void watch_and_scan(root_state& root, node_id node, const std::string& path);
+  void retry_unwatched();
   bool accepts(const root_state& root, const entry_tree& tree, node_id parent, std::string_view name,
                bool is_directory) const;
   boost::system::error_code watch_directory(root_state& root, entry_tree& tree, node_id node,
@@ -142,7 +146,10 @@ private:
   void park_move(root_state& root, node_id node, std::uint32_t cookie, const time_sample& now);
   bool finish_move(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
   void expire_move(std::size_t index);
+  void expire_moves_under(root_state& root, node_id node);
   bool in_limbo(const root_state& root, node_id node) const;
+  /// Like entry_tree::path, but an entry parked in limbo is named where it was.
+  std::string entry_path(const root_state& root, node_id node) const;
   void replay_deferred();
   void overflow(const time_sample& now);
   void reconcile(root_state& root, const time_sample& now, std::int64_t changed_since_ns);
@@ -172,6 +179,7 @@ private:
   std::uint64_t emitted_ = 0;
   std::uint64_t popped_ = 0;
   std::int64_t last_consistent_wall_ns_ = 0;
+  time_sample now_; // the time given to the entry point being run
   engine_counters counters_;
 };
 

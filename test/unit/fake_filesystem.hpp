@@ -1,0 +1,550 @@
+// Test support: an in-memory asio_fswatch::detail::filesystem that also plays the kernel's
+// inotify part. Every mutation (mkdir, write, remove, rename, chmod, ...) changes the tree and
+// appends to a pending buffer the records inotify would queue for the directories that are
+// watched at that moment, encoded with append_inotify_record; a test hands them to the engine:
+//
+//   fake.mkdir("/r/a");
+//   engine.on_inotify_bytes(fake.take_records(), now);
+//
+// Watches follow inotify: one id per directory inode (watching it again gives the same id), ids
+// never reused, IN_IGNORED queued when a watch goes (inotify_rm_watch or the directory's death).
+// Failures can be injected: add_watch for a path, a watch limit (errc::watch_limit_reached), list
+// and status for a path.
+#ifndef ASIO_FSWATCH_TEST_UNIT_FAKE_FILESYSTEM_HPP
+#define ASIO_FSWATCH_TEST_UNIT_FAKE_FILESYSTEM_HPP
+
+#include <asio_fswatch/detail/filesystem.hpp>
+#include <asio_fswatch/detail/inotify_parser.hpp>
+#include <asio_fswatch/error.hpp>
+#include <asio_fswatch/fs_event.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace asio_fswatch::test {
+
+class fake_filesystem final : public detail::filesystem {
+public:
+  struct entry {
+    entry_type type = entry_type::file;
+    detail::entry_status status;
+    std::string target; ///< a symlink's target (absolute)
+  };
+
+  /// Order of the records of a watched directory's removal. The kernel queues IN_DELETE_SELF and
+  /// IN_IGNORED on the directory's own watch when its inode goes, which is usually before the
+  /// parent's IN_DELETE|IN_ISDIR, and after it when something else still holds the directory.
+  enum class rmdir_order { self_first, parent_first };
+
+  static constexpr std::uint32_t dir_mode = 0040000;
+  static constexpr std::uint32_t file_mode = 0100000;
+  static constexpr std::uint32_t link_mode = 0120000;
+
+  fake_filesystem() {
+    entry root;
+    root.type = entry_type::directory;
+    root.status = new_status(dir_mode | 0755, 2);
+    entries_.emplace("/", root);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The tree
+
+  bool exists(const std::string& path) const { return entries_.count(path) != 0; }
+
+  const entry& at(const std::string& path) const {
+    auto it = entries_.find(path);
+    if (it == entries_.end())
+      throw std::logic_error("fake_filesystem: no entry " + path);
+    return it->second;
+  }
+
+  /// Path -> type of `root` and everything under it (lstat semantics), the form of
+  /// test/common/tree_replay.hpp. Empty when `root` does not exist.
+  std::map<std::string, entry_type> snapshot(const std::string& root) const {
+    std::map<std::string, entry_type> out;
+    auto it = entries_.find(root);
+    if (it == entries_.end())
+      return out;
+    out.emplace(root, it->second.type);
+    for (const std::string& path : descendants(root))
+      out.emplace(path, entries_.at(path).type);
+    return out;
+  }
+
+  /// Timestamps given to changes: each change takes the clock, then the clock moves on by the
+  /// tick (0 freezes it, for changes a poll must detect by something other than the time).
+  void set_time(std::int64_t ns) { now_ns_ = ns; }
+  std::int64_t time() const { return now_ns_; }
+  void set_tick(std::int64_t ns) { tick_ns_ = ns; }
+
+  void set_rmdir_order(rmdir_order order) { rmdir_order_ = order; }
+
+  // ---------------------------------------------------------------------------------------------
+  // Changes, with the records inotify would queue for them
+
+  void mkdir(const std::string& path, std::uint32_t permissions = 0755) {
+    make(path, entry_type::directory, dir_mode | permissions, {});
+  }
+
+  /// mkdir -p: every missing directory on the way, each with its own record.
+  void mkdirs(const std::string& path) {
+    std::string partial;
+    std::size_t start = 1;
+    while (start <= path.size()) {
+      std::size_t slash = path.find('/', start);
+      if (slash == std::string::npos)
+        slash = path.size();
+      partial = path.substr(0, slash);
+      if (!exists(partial))
+        mkdir(partial);
+      start = slash + 1;
+    }
+  }
+
+  /// An empty file (open with O_CREAT, no write): IN_CREATE.
+  void create(const std::string& path, std::uint32_t permissions = 0644) {
+    make(path, entry_type::file, file_mode | permissions, {});
+  }
+
+  /// Writes `content` (replacing the old content; creating the file first if needed): IN_CREATE
+  /// for a new file, then IN_MODIFY.
+  void write(const std::string& path, std::string_view content = "data") {
+    if (!exists(path))
+      create(path);
+    entry& e = mutable_at(path);
+    if (e.type != entry_type::file)
+      throw std::logic_error("fake_filesystem: write to a non-file " + path);
+    e.status.size = content.size();
+    std::int64_t t = stamp();
+    e.status.mtime_ns = e.status.ctime_ns = t;
+    record_in_parent(path, detail::inotify_flag::modify, 0);
+  }
+
+  void symlink(const std::string& path, const std::string& target) {
+    make(path, entry_type::symlink, link_mode | 0777, target);
+  }
+
+  /// An entry that is neither file, directory nor symlink (a FIFO).
+  void mkfifo(const std::string& path) { make(path, entry_type::other, 0010000 | 0644, {}); }
+
+  /// rm -r: children first (each with its records), then the entry itself.
+  void remove(const std::string& path) {
+    if (path == "/")
+      throw std::logic_error("fake_filesystem: cannot remove /");
+    const entry& e = at(path);
+    if (e.type == entry_type::directory) {
+      for (const std::string& child : children(path))
+        remove(child);
+      if (rmdir_order_ == rmdir_order::self_first)
+        inode_gone(e.status.inode);
+      record_in_parent(path, detail::inotify_flag::delete_entry | detail::inotify_flag::is_dir, 0);
+      if (rmdir_order_ == rmdir_order::parent_first)
+        inode_gone(e.status.inode);
+    } else {
+      record_in_parent(path, detail::inotify_flag::delete_entry, 0);
+    }
+    entries_.erase(path);
+    touch_directory(parent_of(path));
+  }
+
+  /// rename(2): `to` is replaced if it exists (a file by a non-directory, an empty directory by a
+  /// directory). IN_MOVED_FROM and IN_MOVED_TO with one cookie, IN_MOVE_SELF on a watched moved
+  /// directory, and the death of a replaced watched directory.
+  void rename(const std::string& from, const std::string& to) {
+    if (from == to)
+      return;
+    const entry& source = at(from);
+    const entry& new_parent = at(parent_of(to));
+    if (new_parent.type != entry_type::directory)
+      throw std::logic_error("fake_filesystem: rename into a non-directory " + to);
+    if (source.type == entry_type::directory && is_within(to, from))
+      throw std::logic_error("fake_filesystem: rename of " + from + " into itself");
+    bool is_directory = source.type == entry_type::directory;
+    std::optional<std::uint64_t> replaced_inode;
+    if (exists(to)) {
+      const entry& target = at(to);
+      bool target_is_directory = target.type == entry_type::directory;
+      if (is_directory != target_is_directory)
+        throw std::logic_error("fake_filesystem: rename between a directory and a non-directory");
+      if (target_is_directory && !children(to).empty())
+        throw std::logic_error("fake_filesystem: rename over a non-empty directory " + to);
+      if (target_is_directory)
+        replaced_inode = target.status.inode;
+      entries_.erase(to);
+    }
+    std::uint32_t cookie = next_cookie_++;
+    std::uint32_t dir_bit = is_directory ? detail::inotify_flag::is_dir : 0;
+    std::uint64_t moved_inode = source.status.inode;
+    record_in_parent(from, detail::inotify_flag::moved_from | dir_bit, cookie);
+    // Move the entry and everything under it.
+    std::vector<std::pair<std::string, entry>> moved;
+    moved.emplace_back(to, entries_.at(from));
+    for (const std::string& path : descendants(from))
+      moved.emplace_back(to + path.substr(from.size()), entries_.at(path));
+    for (const std::string& path : descendants(from))
+      entries_.erase(path);
+    entries_.erase(from);
+    for (auto& [path, e] : moved)
+      entries_.emplace(path, std::move(e));
+    mutable_at(to).status.ctime_ns = stamp();
+    record_in_parent(to, detail::inotify_flag::moved_to | dir_bit, cookie);
+    if (std::optional<int> watch = watch_of_inode(moved_inode))
+      append(*watch, detail::inotify_flag::move_self, 0, {});
+    if (replaced_inode)
+      inode_gone(*replaced_inode);
+    touch_directory(parent_of(from));
+    touch_directory(parent_of(to));
+  }
+
+  /// chmod: IN_ATTRIB for the parent's watch (by name), then for the entry's own watch.
+  void chmod(const std::string& path, std::uint32_t permissions) {
+    entry& e = mutable_at(path);
+    e.status.mode = (e.status.mode & ~std::uint32_t(07777)) | (permissions & 07777);
+    e.status.ctime_ns = stamp();
+    attrib_records(path);
+  }
+
+  void chown(const std::string& path, std::uint32_t uid, std::uint32_t gid) {
+    entry& e = mutable_at(path);
+    e.status.uid = uid;
+    e.status.gid = gid;
+    e.status.ctime_ns = stamp();
+    attrib_records(path);
+  }
+
+  /// touch on an existing entry: new times, IN_ATTRIB.
+  void touch(const std::string& path) {
+    entry& e = mutable_at(path);
+    e.status.mtime_ns = e.status.ctime_ns = stamp();
+    attrib_records(path);
+  }
+
+  /// Changes without any record: what happens while the kernel's queue overflows, or on a file
+  /// system inotify cannot see (network, FUSE).
+  template <typename F>
+  void silently(F&& change) {
+    std::string saved = std::move(records_);
+    records_.clear();
+    std::forward<F>(change)();
+    records_ = std::move(saved);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Records
+
+  /// The records queued since the last call, oldest first.
+  std::string take_records() { return std::exchange(records_, {}); }
+  const std::string& pending_records() const { return records_; }
+  /// Queues IN_Q_OVERFLOW (watch -1), as the kernel does when its queue is full.
+  void queue_overflow() { append(-1, detail::inotify_flag::queue_overflow, 0, {}); }
+  /// Queues any record (for tests of odd kernel behaviour).
+  void queue_record(int watch, std::uint32_t mask, std::uint32_t cookie, std::string_view name) {
+    append(watch, mask, cookie, name);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Watches and failures
+
+  /// The watch of the directory now at `path`, if any.
+  std::optional<int> watch_of(const std::string& path) const {
+    auto it = entries_.find(path);
+    if (it == entries_.end())
+      return std::nullopt;
+    return watch_of_inode(it->second.status.inode);
+  }
+  /// Live watches: id -> path of the directory now.
+  std::map<int, std::string> active_watches() const {
+    std::map<int, std::string> out;
+    for (auto& [path, e] : entries_)
+      if (std::optional<int> watch = watch_of_inode(e.status.inode))
+        out.emplace(*watch, path);
+    return out;
+  }
+  std::size_t active_watch_count() const { return watch_by_inode_.size(); }
+  /// Every remove_watch call, in order (ids that were no longer live included).
+  const std::vector<int>& removed_watches() const { return removed_watches_; }
+  /// Every successful add_watch: path and id, in order.
+  const std::vector<std::pair<std::string, int>>& added_watches() const { return added_watches_; }
+
+  void fail_watch(const std::string& path, boost::system::error_code ec) { watch_failures_[path] = ec; }
+  void fail_list(const std::string& path, boost::system::error_code ec) { list_failures_[path] = ec; }
+  void fail_status(const std::string& path, boost::system::error_code ec) {
+    status_failures_[path] = ec;
+  }
+  /// At most `count` live watches; a new one beyond fails with errc::watch_limit_reached.
+  void set_watch_limit(std::optional<std::size_t> count) { watch_limit_ = count; }
+  void clear_failures() {
+    watch_failures_.clear();
+    list_failures_.clear();
+    status_failures_.clear();
+    watch_limit_.reset();
+  }
+
+  /// Called after each successful add_watch with the directory's path, once the watch is live:
+  /// changes made here are seen by the new watch (the race between watching and scanning).
+  std::function<void(const std::string&)> after_add_watch;
+
+  // ---------------------------------------------------------------------------------------------
+  // detail::filesystem
+
+  boost::system::error_code list(const std::string& directory,
+                                 std::vector<detail::listed_entry>& out) override {
+    ++list_calls_;
+    if (auto it = list_failures_.find(directory); it != list_failures_.end())
+      return it->second;
+    std::string resolved;
+    if (auto ec = resolve(directory, true, resolved))
+      return ec;
+    if (entries_.at(resolved).type != entry_type::directory)
+      return make_errc(boost::system::errc::not_a_directory);
+    for (const std::string& child : children(resolved)) {
+      detail::listed_entry item;
+      item.name = child.substr(child.find_last_of('/') + 1);
+      item.type = entries_.at(child).type;
+      item.inode = entries_.at(child).status.inode;
+      out.push_back(std::move(item));
+    }
+    return {};
+  }
+
+  boost::system::error_code status(const std::string& path, bool follow, entry_type& type,
+                                   detail::entry_status& status) override {
+    if (auto it = status_failures_.find(path); it != status_failures_.end())
+      return it->second;
+    std::string resolved;
+    if (auto ec = resolve(path, follow, resolved))
+      return ec;
+    const entry& e = entries_.at(resolved);
+    type = e.type;
+    status = e.status;
+    return {};
+  }
+
+  int add_watch(const std::string& directory, detail::watch_kind kind,
+                boost::system::error_code& ec) override {
+    ec.clear();
+    if (auto it = watch_failures_.find(directory); it != watch_failures_.end()) {
+      ec = it->second;
+      return -1;
+    }
+    std::string resolved;
+    // IN_DONT_FOLLOW for subtrees: a symlink is not followed, and IN_ONLYDIR then refuses it.
+    if ((ec = resolve(directory, kind == detail::watch_kind::root, resolved)))
+      return -1;
+    const entry& e = entries_.at(resolved);
+    if (e.type != entry_type::directory) {
+      ec = make_errc(boost::system::errc::not_a_directory);
+      return -1;
+    }
+    if (std::optional<int> existing = watch_of_inode(e.status.inode))
+      return *existing;
+    if (watch_limit_ && watch_by_inode_.size() >= *watch_limit_) {
+      ec = errc::watch_limit_reached;
+      return -1;
+    }
+    int watch = next_watch_++;
+    watch_by_inode_[e.status.inode] = watch;
+    inode_by_watch_[watch] = e.status.inode;
+    added_watches_.emplace_back(directory, watch);
+    if (after_add_watch)
+      after_add_watch(directory);
+    return watch;
+  }
+
+  void remove_watch(int watch) override {
+    removed_watches_.push_back(watch);
+    auto it = inode_by_watch_.find(watch);
+    if (it == inode_by_watch_.end())
+      return; // EINVAL: gone already
+    watch_by_inode_.erase(it->second);
+    inode_by_watch_.erase(it);
+    append(watch, detail::inotify_flag::ignored, 0, {}); // inotify_rm_watch queues IN_IGNORED
+  }
+
+  std::size_t list_calls() const { return list_calls_; }
+
+  static std::string parent_of(const std::string& path) {
+    std::size_t slash = path.find_last_of('/');
+    return slash == 0 ? std::string("/") : path.substr(0, slash);
+  }
+  static std::string name_of(const std::string& path) {
+    return path.substr(path.find_last_of('/') + 1);
+  }
+
+private:
+  static boost::system::error_code make_errc(boost::system::errc::errc_t e) {
+    return boost::system::errc::make_error_code(e);
+  }
+
+  static bool is_within(const std::string& path, const std::string& base) {
+    if (base == "/")
+      return true;
+    return path.size() > base.size() && path.compare(0, base.size(), base) == 0 &&
+           path[base.size()] == '/';
+  }
+
+  detail::entry_status new_status(std::uint32_t mode, std::uint32_t links) {
+    detail::entry_status s;
+    s.inode = next_inode_++;
+    s.mode = mode;
+    s.links = links;
+    s.uid = 1000;
+    s.gid = 1000;
+    s.mtime_ns = s.ctime_ns = stamp();
+    return s;
+  }
+
+  std::int64_t stamp() {
+    std::int64_t t = now_ns_;
+    now_ns_ += tick_ns_;
+    return t;
+  }
+
+  entry& mutable_at(const std::string& path) {
+    auto it = entries_.find(path);
+    if (it == entries_.end())
+      throw std::logic_error("fake_filesystem: no entry " + path);
+    return it->second;
+  }
+
+  std::vector<std::string> descendants(const std::string& path) const {
+    std::vector<std::string> out;
+    std::string prefix = path == "/" ? path : path + '/';
+    for (auto it = entries_.lower_bound(prefix);
+         it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+      if (it->first != "/")
+        out.push_back(it->first);
+    return out;
+  }
+
+  std::vector<std::string> children(const std::string& path) const {
+    std::vector<std::string> out;
+    std::size_t skip = path == "/" ? 1 : path.size() + 1;
+    for (const std::string& d : descendants(path))
+      if (d.find('/', skip) == std::string::npos)
+        out.push_back(d);
+    return out;
+  }
+
+  boost::system::error_code resolve(const std::string& path, bool follow, std::string& out) const {
+    std::string current = path;
+    for (int hops = 0; hops < 8; ++hops) {
+      auto it = entries_.find(current);
+      if (it == entries_.end()) {
+        // A missing entry under a non-directory is ENOTDIR, like the kernel's path walk.
+        for (std::string up = parent_of(current); up != "/"; up = parent_of(up)) {
+          auto p = entries_.find(up);
+          if (p != entries_.end())
+            return p->second.type == entry_type::directory
+                       ? make_errc(boost::system::errc::no_such_file_or_directory)
+                       : make_errc(boost::system::errc::not_a_directory);
+        }
+        return make_errc(boost::system::errc::no_such_file_or_directory);
+      }
+      if (!follow || it->second.type != entry_type::symlink) {
+        out = current;
+        return {};
+      }
+      current = it->second.target;
+    }
+    return make_errc(boost::system::errc::too_many_symbolic_link_levels);
+  }
+
+  void make(const std::string& path, entry_type type, std::uint32_t mode, std::string target) {
+    if (path.empty() || path.front() != '/' || (path.size() > 1 && path.back() == '/'))
+      throw std::logic_error("fake_filesystem: not an absolute normal path: " + path);
+    if (exists(path))
+      throw std::logic_error("fake_filesystem: exists already: " + path);
+    auto parent = entries_.find(parent_of(path));
+    if (parent == entries_.end() || parent->second.type != entry_type::directory)
+      throw std::logic_error("fake_filesystem: no parent directory for " + path);
+    entry e;
+    e.type = type;
+    e.status = new_status(mode, type == entry_type::directory ? 2 : 1);
+    e.target = std::move(target);
+    entries_.emplace(path, std::move(e));
+    touch_directory(parent_of(path));
+    record_in_parent(path, detail::inotify_flag::create |
+                               (type == entry_type::directory ? detail::inotify_flag::is_dir : 0), 0);
+  }
+
+  // A directory's times change with its content (no record: that is not an IN_ATTRIB).
+  void touch_directory(const std::string& path) {
+    auto it = entries_.find(path);
+    if (it != entries_.end())
+      it->second.status.mtime_ns = it->second.status.ctime_ns = now_ns_;
+  }
+
+  void attrib_records(const std::string& path) {
+    const entry& e = at(path);
+    std::uint32_t dir_bit = e.type == entry_type::directory ? detail::inotify_flag::is_dir : 0;
+    if (path != "/")
+      record_in_parent(path, detail::inotify_flag::attrib | dir_bit, 0);
+    if (std::optional<int> watch = watch_of_inode(e.status.inode))
+      append(*watch, detail::inotify_flag::attrib | dir_bit, 0, {});
+  }
+
+  std::optional<int> watch_of_inode(std::uint64_t inode) const {
+    auto it = watch_by_inode_.find(inode);
+    if (it == watch_by_inode_.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+  // `path`'s parent directory, if watched, learns about `path` by name.
+  void record_in_parent(const std::string& path, std::uint32_t mask, std::uint32_t cookie) {
+    auto parent = entries_.find(parent_of(path));
+    if (parent == entries_.end())
+      return;
+    if (std::optional<int> watch = watch_of_inode(parent->second.status.inode))
+      append(*watch, mask, cookie, name_of(path));
+  }
+
+  // The inode of a directory is gone: its watch says so and ends.
+  void inode_gone(std::uint64_t inode) {
+    std::optional<int> watch = watch_of_inode(inode);
+    if (!watch)
+      return;
+    append(*watch, detail::inotify_flag::delete_self, 0, {});
+    append(*watch, detail::inotify_flag::ignored, 0, {});
+    watch_by_inode_.erase(inode);
+    inode_by_watch_.erase(*watch);
+  }
+
+  void append(int watch, std::uint32_t mask, std::uint32_t cookie, std::string_view name) {
+    detail::append_inotify_record(records_, watch, mask, cookie, name);
+  }
+
+  std::map<std::string, entry> entries_;
+  std::map<std::uint64_t, int> watch_by_inode_;
+  std::map<int, std::uint64_t> inode_by_watch_;
+  std::vector<int> removed_watches_;
+  std::vector<std::pair<std::string, int>> added_watches_;
+  std::map<std::string, boost::system::error_code> watch_failures_;
+  std::map<std::string, boost::system::error_code> list_failures_;
+  std::map<std::string, boost::system::error_code> status_failures_;
+  std::optional<std::size_t> watch_limit_;
+  std::string records_;
+  std::int64_t now_ns_ = 1'000'000'000'000; // 1000 s after the epoch
+  std::int64_t tick_ns_ = 1'000;
+  int next_watch_ = 1;
+  std::uint64_t next_inode_ = 2;
+  std::uint32_t next_cookie_ = 1000;
+  std::size_t list_calls_ = 0;
+  rmdir_order rmdir_order_ = rmdir_order::self_first;
+};
+
+} // namespace asio_fswatch::test
+
+#endif

@@ -1,0 +1,1758 @@
+// Unit tests for detail/watch_engine.hpp, driven through an in-memory filesystem that also plays
+// the kernel's inotify part (fake_filesystem.hpp): every change queues the records inotify would,
+// and the tests hand them to the engine. Where order matters, the exact event sequence is
+// asserted; elsewhere the multiset of events and the replay invariant of DESIGN.md (the events
+// replayed onto the tree as it was give the tree as it is).
+#include "unit/fake_filesystem.hpp"
+#include "common/tree_replay.hpp"
+
+#include <asio_fswatch/detail/inotify_parser.hpp>
+#include <asio_fswatch/detail/watch_engine.hpp>
+#include <asio_fswatch/error.hpp>
+#include <asio_fswatch/fs_event.hpp>
+#include <asio_fswatch/monitor_options.hpp>
+
+#include <boost/system/error_code.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace detail = asio_fswatch::detail;
+namespace flag = asio_fswatch::detail::inotify_flag;
+namespace sys = boost::system;
+using asio_fswatch::backend;
+using asio_fswatch::entry_type;
+using asio_fswatch::errc;
+using asio_fswatch::event_kind;
+using asio_fswatch::fs_event;
+using asio_fswatch::monitor_options;
+using asio_fswatch::watch_options;
+using asio_fswatch::test::fake_filesystem;
+using std::chrono::milliseconds;
+
+constexpr entry_type file = entry_type::file;
+constexpr entry_type dir = entry_type::directory;
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+fs_event make_event(event_kind kind, std::string path, entry_type type, std::string old_path = {},
+                    sys::error_code ec = {}) {
+  fs_event e;
+  e.kind = kind;
+  e.path = std::move(path);
+  e.old_path = std::move(old_path);
+  e.type = type;
+  e.error = ec;
+  return e;
+}
+fs_event created(std::string path, entry_type type = file) {
+  return make_event(event_kind::created, std::move(path), type);
+}
+fs_event removed(std::string path, entry_type type = file) {
+  return make_event(event_kind::removed, std::move(path), type);
+}
+fs_event modified(std::string path, entry_type type = file) {
+  return make_event(event_kind::modified, std::move(path), type);
+}
+fs_event attributes(std::string path, entry_type type = file) {
+  return make_event(event_kind::attributes, std::move(path), type);
+}
+fs_event renamed(std::string from, std::string to, entry_type type = file) {
+  return make_event(event_kind::renamed, std::move(to), type, std::move(from));
+}
+fs_event overflowed(std::string path) {
+  return make_event(event_kind::overflow, std::move(path), dir);
+}
+fs_event failed(std::string path, sys::error_code ec, entry_type type = dir) {
+  return make_event(event_kind::error, std::move(path), type, {}, ec);
+}
+fs_event root_removed(std::string path) { return failed(std::move(path), errc::root_removed); }
+
+sys::error_code posix_error(sys::errc::errc_t e) { return sys::errc::make_error_code(e); }
+
+std::string describe(const fs_event& e) {
+  std::ostringstream out;
+  out << to_string(e.kind) << ' ' << to_string(e.type) << ' ' << e.path.native();
+  if (!e.old_path.empty())
+    out << " <- " << e.old_path.native();
+  if (e.error)
+    out << " [" << e.error.category().name() << ':' << e.error.value() << ' ' << e.error.message()
+        << ']';
+  return out.str();
+}
+
+std::string describe(const std::vector<fs_event>& events) {
+  std::string out;
+  for (std::size_t i = 0; i < events.size(); ++i)
+    out += "  #" + std::to_string(i) + ' ' + describe(events[i]) + '\n';
+  return out.empty() ? "  (none)\n" : out;
+}
+
+void check_events(const std::vector<fs_event>& actual, const std::vector<fs_event>& expected) {
+  bool equal = actual == expected;
+  BOOST_TEST(equal, "event sequence differs\nactual:\n" << describe(actual) << "expected:\n"
+                                                        << describe(expected));
+}
+
+// Same events, in any order.
+void check_event_set(std::vector<fs_event> actual, std::vector<fs_event> expected) {
+  auto by_text = [](const fs_event& a, const fs_event& b) { return describe(a) < describe(b); };
+  std::sort(actual.begin(), actual.end(), by_text);
+  std::sort(expected.begin(), expected.end(), by_text);
+  check_events(actual, expected);
+}
+
+// DESIGN.md's invariant: `events` replayed onto `before` give `after`.
+void check_replay(asio_fswatch::test::tree_snapshot before, const std::vector<fs_event>& events,
+                  const asio_fswatch::test::tree_snapshot& after) {
+  asio_fswatch::test::replay_stats stats;
+  asio_fswatch::test::replay(before, events, stats);
+  BOOST_TEST(stats.problems.empty(), "replay problems:\n"
+                                         << asio_fswatch::test::describe_problems(stats)
+                                         << "events:\n" << describe(events));
+  std::string differences = asio_fswatch::test::compare(after, before);
+  BOOST_TEST(differences.empty(), "replayed tree differs from the real one:\n"
+                                      << differences << "events:\n" << describe(events));
+}
+
+std::size_t count_errors(const std::vector<fs_event>& events) {
+  return static_cast<std::size_t>(std::count_if(
+      events.begin(), events.end(), [](const fs_event& e) { return e.kind == event_kind::error; }));
+}
+
+// The records of `bytes`, each encoded on its own.
+std::vector<std::string> split_records(std::string_view bytes) {
+  std::vector<detail::inotify_record> records;
+  detail::inotify_parse_result parsed = detail::parse_inotify_records(bytes, records);
+  BOOST_TEST_REQUIRE(parsed.consumed == bytes.size());
+  std::vector<std::string> out;
+  for (const detail::inotify_record& r : records) {
+    out.emplace_back();
+    detail::append_inotify_record(out.back(), r.watch, r.mask, r.cookie, r.name);
+  }
+  return out;
+}
+
+std::uint32_t mask_of(std::string_view record) {
+  std::vector<detail::inotify_record> records;
+  detail::parse_inotify_records(record, records);
+  BOOST_TEST_REQUIRE(records.size() == 1u);
+  return records[0].mask;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixture
+
+struct engine_fixture {
+  fake_filesystem fake;
+  monitor_options options;
+  std::unique_ptr<detail::watch_engine> engine;
+  detail::time_sample now;
+
+  engine_fixture() {
+    options.rename_hold = milliseconds(10);
+    now.steady = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+    now.wall_ns = fake.time();
+  }
+
+  detail::watch_engine& start(backend mode = backend::inotify) {
+    engine = std::make_unique<detail::watch_engine>(fake, mode, options);
+    return *engine;
+  }
+
+  sys::error_code add(const std::string& path, const watch_options& watch = {}) {
+    if (!engine)
+      start();
+    return engine->add_root(path, watch, now);
+  }
+
+  void add_ok(const std::string& path, const watch_options& watch = {}) {
+    sys::error_code ec = add(path, watch);
+    BOOST_TEST_REQUIRE(!ec, "add_root(" << path << "): " << ec.message());
+  }
+
+  void feed(std::string_view bytes) { engine->on_inotify_bytes(bytes, now); }
+  void feed() { engine->on_inotify_bytes(fake.take_records(), now); }
+
+  void advance(milliseconds by) {
+    now.steady += by;
+    now.wall_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(by).count();
+  }
+
+  std::vector<fs_event> drain() {
+    std::vector<fs_event> out;
+    while (engine->has_output())
+      out.push_back(engine->pop());
+    return out;
+  }
+
+  // The records of the changes so far, to the engine; the events that came of them.
+  std::vector<fs_event> events() {
+    feed();
+    return drain();
+  }
+
+  std::vector<fs_event> poll() {
+    engine->poll(now);
+    return drain();
+  }
+};
+
+watch_options excluding(std::vector<std::string> patterns) {
+  watch_options o;
+  o.exclude = std::move(patterns);
+  return o;
+}
+
+watch_options including(std::vector<std::string> patterns) {
+  watch_options o;
+  o.include = std::move(patterns);
+  return o;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(watch_engine)
+
+// =============================================================================================
+// Adding roots
+
+BOOST_FIXTURE_TEST_CASE(add_root_watches_every_directory_and_reports_nothing, engine_fixture) {
+  fake.mkdirs("/r/a/b");
+  fake.mkdir("/r/c");
+  fake.write("/r/f");
+  fake.write("/r/a/b/g");
+  fake.take_records();
+  add_ok("/r");
+  BOOST_TEST(drain().empty());
+  BOOST_TEST(engine->has_roots());
+  BOOST_TEST((engine->root_paths() == std::vector<std::string>{"/r"}));
+  for (const char* d : {"/r", "/r/a", "/r/a/b", "/r/c"})
+    BOOST_TEST(fake.watch_of(d).has_value(), d << " is watched");
+  BOOST_TEST(fake.active_watch_count() == 4u);
+  BOOST_TEST(engine->counters().watches == 4u);
+  BOOST_TEST(engine->entries() == 6u); // the root and five entries
+  BOOST_TEST(engine->memory_bytes() > 0u);
+  BOOST_TEST(fake.pending_records().empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(initial_listing_reports_everything_parents_first, engine_fixture) {
+  fake.mkdirs("/r/a/b");
+  fake.write("/r/a/b/g");
+  fake.write("/r/f");
+  watch_options o;
+  o.initial_listing = true;
+  add_ok("/r", o);
+  std::vector<fs_event> got = drain();
+  check_event_set(got, {created("/r/a", dir), created("/r/a/b", dir), created("/r/a/b/g"),
+                        created("/r/f")});
+  check_replay({{"/r", dir}}, got, fake.snapshot("/r"));
+}
+
+BOOST_FIXTURE_TEST_CASE(add_root_errors, engine_fixture) {
+  fake.mkdirs("/r/sub");
+  fake.mkdir("/r2");
+  fake.write("/r/file");
+  start();
+  BOOST_TEST(add("/missing") == posix_error(sys::errc::no_such_file_or_directory));
+  BOOST_TEST(add("/r/file/below") == posix_error(sys::errc::not_a_directory));
+  BOOST_TEST(add("/missing/file") == posix_error(sys::errc::no_such_file_or_directory));
+  BOOST_TEST(!engine->has_roots());
+
+  BOOST_TEST(add("/r", excluding({"[abc"})) == sys::error_code(errc::invalid_pattern));
+  BOOST_TEST(add("/r", including({"ok", "bad\\"})) == sys::error_code(errc::invalid_pattern));
+  BOOST_TEST(add("/r", excluding({""})) == sys::error_code(errc::invalid_pattern));
+  BOOST_TEST(!engine->has_roots());
+  BOOST_TEST(fake.active_watch_count() == 0u);
+
+  add_ok("/r");
+  BOOST_TEST(add("/r") == sys::error_code(errc::already_watched));
+  BOOST_TEST(add("/r/sub") == sys::error_code(errc::already_watched));
+  BOOST_TEST(add("/r/file") == sys::error_code(errc::already_watched));
+  BOOST_TEST(add("/") == sys::error_code(errc::already_watched));
+  add_ok("/r2"); // a common prefix is not an overlap
+  BOOST_TEST(engine->root_paths().size() == 2u);
+  BOOST_TEST(drain().empty());
+
+  // The other way round: a root inside an existing one.
+  engine_fixture other;
+  other.fake.mkdirs("/r/sub");
+  other.add_ok("/r/sub");
+  BOOST_TEST(other.add("/r") == sys::error_code(errc::already_watched));
+}
+
+BOOST_FIXTURE_TEST_CASE(add_root_that_cannot_be_listed_or_watched, engine_fixture) {
+  fake.mkdirs("/r/sub");
+  fake.fail_list("/r", posix_error(sys::errc::permission_denied));
+  BOOST_TEST(add("/r") == posix_error(sys::errc::permission_denied));
+  BOOST_TEST(!engine->has_roots());
+  BOOST_TEST(fake.active_watch_count() == 0u); // the root's watch was taken back
+  BOOST_TEST(drain().empty());
+
+  fake.clear_failures();
+  fake.fail_watch("/r", posix_error(sys::errc::permission_denied));
+  BOOST_TEST(add("/r") == posix_error(sys::errc::permission_denied));
+  BOOST_TEST(!engine->has_roots());
+  BOOST_TEST(drain().empty());
+
+  fake.clear_failures();
+  add_ok("/r");
+}
+
+BOOST_FIXTURE_TEST_CASE(remove_root, engine_fixture) {
+  fake.mkdirs("/r/a/b");
+  fake.mkdir("/s");
+  add_ok("/r");
+  add_ok("/s");
+  BOOST_TEST(engine->remove_root("/nope") == sys::error_code(errc::not_watched));
+  BOOST_TEST(engine->remove_root("/r/a") == sys::error_code(errc::not_watched));
+  std::map<int, std::string> watches = fake.active_watches();
+  BOOST_TEST(watches.size() == 4u);
+  BOOST_TEST(!engine->remove_root("/r"));
+  BOOST_TEST((engine->root_paths() == std::vector<std::string>{"/s"}));
+  // Every watch of the root went back to the kernel; the other root's stayed.
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  BOOST_TEST(fake.watch_of("/s").has_value());
+  BOOST_TEST(fake.removed_watches().size() == 3u);
+  BOOST_TEST(engine->counters().watches == 1u);
+  // What the kernel still had queued for them, and their IN_IGNORED, change nothing.
+  fake.write("/r/a/late");
+  BOOST_TEST(events().empty());
+  BOOST_TEST(engine->remove_root("/r") == sys::error_code(errc::not_watched));
+  // The root can come back.
+  add_ok("/r");
+  fake.write("/r/a/b/x");
+  check_events(events(), {created("/r/a/b/x"), modified("/r/a/b/x")});
+}
+
+// =============================================================================================
+// inotify: the basic changes
+
+BOOST_FIXTURE_TEST_CASE(create_modify_attrib_delete, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+
+  fake.write("/r/f");
+  check_events(events(), {created("/r/f"), modified("/r/f")});
+  fake.write("/r/f", "more");
+  check_events(events(), {modified("/r/f")});
+  fake.chmod("/r/f", 0600);
+  check_events(events(), {attributes("/r/f")});
+  fake.create("/r/empty");
+  check_events(events(), {created("/r/empty")});
+
+  fake.mkdir("/r/d");
+  check_events(events(), {created("/r/d", dir)});
+  BOOST_TEST(fake.watch_of("/r/d").has_value());
+  // The directory's own watch repeats IN_ATTRIB: reported once.
+  fake.chmod("/r/d", 0700);
+  check_events(events(), {attributes("/r/d", dir)});
+  // The root's own IN_ATTRIB (nobody watches its parent).
+  fake.chmod("/r", 0700);
+  check_events(events(), {attributes("/r", dir)});
+
+  fake.symlink("/r/link", "/r/d");
+  check_events(events(), {created("/r/link", entry_type::symlink)});
+  fake.mkfifo("/r/fifo");
+  check_events(events(), {created("/r/fifo", entry_type::other)});
+
+  fake.remove("/r/f");
+  check_events(events(), {removed("/r/f")});
+  fake.remove("/r/link");
+  check_events(events(), {removed("/r/link", entry_type::symlink)});
+  fake.remove("/r/d");
+  check_events(events(), {removed("/r/d", dir)});
+  BOOST_TEST(engine->counters().watches == 1u);
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  BOOST_TEST(engine->counters().records > 0u);
+  BOOST_TEST(engine->counters().events == 13u);
+}
+
+BOOST_FIXTURE_TEST_CASE(new_directory_is_watched_at_once, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+  fake.mkdir("/r/a");
+  check_events(events(), {created("/r/a", dir)});
+  fake.mkdir("/r/a/b");
+  fake.write("/r/a/b/f"); // before b is watched: found by the scan
+  check_events(events(), {created("/r/a/b", dir), created("/r/a/b/f")});
+  fake.write("/r/a/b/f", "x");
+  check_events(events(), {modified("/r/a/b/f")});
+  BOOST_TEST(engine->counters().watches == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(delete_directory_tree_in_either_record_order) {
+  for (auto order : {fake_filesystem::rmdir_order::self_first,
+                     fake_filesystem::rmdir_order::parent_first}) {
+    BOOST_TEST_CONTEXT("order " << static_cast<int>(order)) {
+      engine_fixture t;
+      t.fake.set_rmdir_order(order);
+      t.fake.mkdirs("/r/a/b");
+      t.fake.write("/r/a/b/f");
+      t.fake.write("/r/a/g");
+      t.add_ok("/r");
+      t.fake.remove("/r/a");
+      // rm -r: the deepest first, as the kernel reports them.
+      check_events(t.events(), {removed("/r/a/b/f"), removed("/r/a/b", dir), removed("/r/a/g"),
+                                removed("/r/a", dir)});
+      BOOST_TEST(t.engine->counters().watches == 1u);
+      BOOST_TEST(t.fake.active_watch_count() == 1u);
+      BOOST_TEST(t.engine->entries() == 1u);
+      // A new directory of the same name is a new directory.
+      t.fake.mkdir("/r/a");
+      t.fake.write("/r/a/x");
+      check_events(t.events(), {created("/r/a", dir), created("/r/a/x")});
+      t.fake.write("/r/a/x", "again");
+      check_events(t.events(), {modified("/r/a/x")});
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_directory_that_vanishes_before_it_is_watched, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+  fake.mkdir("/r/t");
+  fake.write("/r/t/f");
+  fake.remove("/r/t");
+  // The watch fails with ENOENT: not a problem to report, the removal follows.
+  check_events(events(), {created("/r/t", dir), removed("/r/t", dir)});
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  BOOST_TEST(engine->counters().watches == 1u);
+}
+
+// =============================================================================================
+// Coalescing
+
+BOOST_FIXTURE_TEST_CASE(repeated_changes_are_coalesced_while_queued, engine_fixture) {
+  fake.mkdir("/r");
+  fake.write("/r/f");
+  fake.write("/r/g");
+  add_ok("/r");
+  fake.write("/r/f", "1");
+  fake.write("/r/f", "22");
+  fake.write("/r/g", "1");
+  fake.write("/r/f", "333");
+  fake.chmod("/r/f", 0600);
+  fake.chmod("/r/f", 0640);
+  feed();
+  BOOST_TEST(engine->counters().coalesced == 3u);
+  check_events(drain(), {modified("/r/f"), modified("/r/g"), attributes("/r/f")});
+
+  // A structural event in between ends the coalescing (its order relative to the change counts).
+  fake.write("/r/f", "4");
+  fake.write("/r/h");
+  fake.write("/r/f", "5");
+  check_events(events(), {modified("/r/f"), created("/r/h"), modified("/r/h"), modified("/r/f")});
+
+  // Once the event is taken, the next change is a new event.
+  fake.write("/r/f", "6");
+  feed();
+  BOOST_TEST(engine->output_size() == 1u);
+  check_events({engine->pop()}, {modified("/r/f")});
+  fake.write("/r/f", "7");
+  check_events(events(), {modified("/r/f")});
+
+  // Taking some events but not all: what remains queued still absorbs its twins.
+  fake.write("/r/g", "x");
+  fake.write("/r/f", "x");
+  feed();
+  BOOST_TEST(engine->output_size() == 2u);
+  check_events({engine->pop()}, {modified("/r/g")});
+  fake.write("/r/f", "y");
+  fake.write("/r/g", "y");
+  check_events(events(), {modified("/r/f"), modified("/r/g")});
+}
+
+// =============================================================================================
+// Renames
+
+BOOST_FIXTURE_TEST_CASE(file_rename_within_a_directory, engine_fixture) {
+  fake.mkdir("/r");
+  fake.write("/r/a");
+  add_ok("/r");
+  fake.rename("/r/a", "/r/b");
+  check_events(events(), {renamed("/r/a", "/r/b")});
+  BOOST_TEST(engine->counters().renames_paired == 1u);
+  BOOST_TEST(!engine->next_deadline().has_value());
+  fake.write("/r/b", "x");
+  fake.write("/r/a");
+  check_events(events(), {modified("/r/b"), created("/r/a"), modified("/r/a")});
+}
+
+BOOST_FIXTURE_TEST_CASE(file_rename_across_directories, engine_fixture) {
+  fake.mkdirs("/r/x");
+  fake.mkdirs("/r/y/z");
+  fake.write("/r/x/f");
+  add_ok("/r");
+  fake.rename("/r/x/f", "/r/y/z/g");
+  check_events(events(), {renamed("/r/x/f", "/r/y/z/g")});
+  fake.rename("/r/y/z/g", "/r/g");
+  check_events(events(), {renamed("/r/y/z/g", "/r/g")});
+  BOOST_TEST(engine->counters().renames_paired == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(directory_rename_keeps_working_under_the_new_path, engine_fixture) {
+  fake.mkdirs("/r/a/sub");
+  fake.mkdir("/r/x");
+  fake.write("/r/a/sub/f");
+  add_ok("/r");
+  int sub_watch = *fake.watch_of("/r/a/sub");
+  fake.rename("/r/a", "/r/b");
+  check_events(events(), {renamed("/r/a", "/r/b", dir)});
+  // Records of the moved directories' own watches now yield the new paths.
+  fake.write("/r/b/sub/f", "changed");
+  fake.write("/r/b/new");
+  fake.mkdir("/r/b/sub/deeper");
+  check_events(events(), {modified("/r/b/sub/f"), created("/r/b/new"), modified("/r/b/new"),
+                          created("/r/b/sub/deeper", dir)});
+  BOOST_TEST(*fake.watch_of("/r/b/sub") == sub_watch); // nothing was re-watched
+
+  // Further down, into another directory.
+  fake.rename("/r/b", "/r/x/c");
+  check_events(events(), {renamed("/r/b", "/r/x/c", dir)});
+  fake.remove("/r/x/c/sub/f");
+  fake.write("/r/x/c/sub/deeper/g");
+  check_events(events(), {removed("/r/x/c/sub/f"), created("/r/x/c/sub/deeper/g"),
+                          modified("/r/x/c/sub/deeper/g")});
+  // The old name is free again.
+  fake.mkdir("/r/a");
+  fake.write("/r/a/h");
+  check_events(events(), {created("/r/a", dir), created("/r/a/h")});
+  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+}
+
+BOOST_FIXTURE_TEST_CASE(rename_over_an_existing_file, engine_fixture) {
+  fake.mkdir("/r");
+  fake.write("/r/a", "new content");
+  fake.write("/r/b", "old content");
+  add_ok("/r");
+  fake.rename("/r/a", "/r/b");
+  check_events(events(), {removed("/r/b"), renamed("/r/a", "/r/b")});
+  fake.write("/r/b", "x");
+  check_events(events(), {modified("/r/b")});
+}
+
+BOOST_FIXTURE_TEST_CASE(rename_over_an_empty_directory, engine_fixture) {
+  fake.mkdirs("/r/src/in");
+  fake.mkdir("/r/dst");
+  add_ok("/r");
+  int dst_watch = *fake.watch_of("/r/dst");
+  fake.rename("/r/src", "/r/dst");
+  check_events(events(), {removed("/r/dst", dir), renamed("/r/src", "/r/dst", dir)});
+  BOOST_TEST(!fake.active_watches().count(dst_watch));
+  fake.write("/r/dst/in/f");
+  check_events(events(), {created("/r/dst/in/f"), modified("/r/dst/in/f")});
+  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+}
+
+BOOST_FIXTURE_TEST_CASE(moved_out_is_removed_after_the_hold, engine_fixture) {
+  fake.mkdir("/r");
+  fake.mkdir("/out");
+  fake.write("/r/f");
+  add_ok("/r");
+  fake.rename("/r/f", "/out/f");
+  check_events(events(), {}); // held: the other half may be in the next read
+  BOOST_TEST_REQUIRE(engine->next_deadline().has_value());
+  BOOST_TEST((*engine->next_deadline() == now.steady + options.rename_hold));
+  advance(options.rename_hold - milliseconds(1));
+  engine->on_timer(now);
+  BOOST_TEST(drain().empty());
+  advance(milliseconds(1));
+  engine->on_timer(now);
+  check_events(drain(), {removed("/r/f")});
+  BOOST_TEST(!engine->next_deadline().has_value());
+  BOOST_TEST(engine->counters().moves_expired == 1u);
+  BOOST_TEST(engine->entries() == 1u); // nothing left parked
+  // The name can be used again.
+  fake.write("/r/f");
+  check_events(events(), {created("/r/f"), modified("/r/f")});
+}
+
+BOOST_FIXTURE_TEST_CASE(directory_moved_out_is_removed_and_unwatched, engine_fixture) {
+  fake.mkdirs("/r/d/sub");
+  fake.mkdir("/out");
+  fake.write("/r/d/sub/f");
+  add_ok("/r");
+  fake.rename("/r/d", "/out/d");
+  // Changes in the moved directory before the hold ends are not the tree's any more.
+  fake.write("/out/d/sub/f", "x");
+  fake.write("/out/d/new");
+  check_events(events(), {});
+  advance(options.rename_hold);
+  engine->on_timer(now);
+  check_events(drain(), {removed("/r/d", dir)});
+  BOOST_TEST(!fake.watch_of("/out/d").has_value());
+  BOOST_TEST(!fake.watch_of("/out/d/sub").has_value());
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  BOOST_TEST(engine->counters().watches == 1u);
+  // The IN_IGNORED that inotify_rm_watch queued, and later changes out there: nothing.
+  fake.write("/out/d/sub/f", "y");
+  check_events(events(), {});
+}
+
+BOOST_FIXTURE_TEST_CASE(moved_in_reports_the_content, engine_fixture) {
+  fake.mkdir("/r");
+  fake.mkdirs("/out/d/e");
+  fake.write("/out/d/e/f");
+  fake.write("/out/d/g");
+  fake.write("/out/file");
+  add_ok("/r");
+  fake.rename("/out/file", "/r/file");
+  check_events(events(), {created("/r/file")});
+  fake.rename("/out/d", "/r/d");
+  std::vector<fs_event> got = events();
+  BOOST_TEST_REQUIRE(got.size() == 4u);
+  check_events({got[0]}, {created("/r/d", dir)}); // the directory before its content
+  check_event_set(got, {created("/r/d", dir), created("/r/d/e", dir), created("/r/d/e/f"),
+                        created("/r/d/g")});
+  check_replay({{"/r", dir}, {"/r/file", file}}, got, fake.snapshot("/r"));
+  BOOST_TEST(fake.watch_of("/r/d/e").has_value());
+  fake.write("/r/d/e/f", "x");
+  check_events(events(), {modified("/r/d/e/f")});
+  BOOST_TEST(!engine->next_deadline().has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(rename_halves_with_unrelated_records_between, engine_fixture) {
+  fake.mkdirs("/r/a");
+  fake.mkdir("/r/b");
+  fake.write("/r/a/f");
+  fake.write("/r/c");
+  add_ok("/r");
+  fake.rename("/r/a/f", "/r/b/f");
+  std::vector<std::string> halves = split_records(fake.take_records());
+  BOOST_TEST_REQUIRE(halves.size() == 2u);
+  BOOST_TEST_REQUIRE((mask_of(halves[0]) & flag::moved_from) != 0u);
+  BOOST_TEST_REQUIRE((mask_of(halves[1]) & flag::moved_to) != 0u);
+
+  // The "moved from" alone at the end of one read, others in the next, then the "moved to".
+  feed(halves[0]);
+  fake.write("/r/c", "x");
+  fake.write("/r/d");
+  feed();
+  advance(milliseconds(5)); // within the hold
+  engine->on_timer(now);
+  feed(halves[1]);
+  check_events(drain(), {modified("/r/c"), created("/r/d"), modified("/r/d"),
+                         renamed("/r/a/f", "/r/b/f")});
+  BOOST_TEST(engine->counters().renames_paired == 1u);
+  BOOST_TEST(engine->counters().moves_expired == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(moved_to_after_the_hold_is_a_new_entry, engine_fixture) {
+  fake.mkdirs("/r/a");
+  fake.write("/r/a/f");
+  add_ok("/r");
+  fake.rename("/r/a/f", "/r/g");
+  std::vector<std::string> halves = split_records(fake.take_records());
+  BOOST_TEST_REQUIRE(halves.size() == 2u);
+  feed(halves[0]);
+  advance(milliseconds(50));
+  engine->on_timer(now);
+  feed(halves[1]);
+  check_events(drain(), {removed("/r/a/f"), created("/r/g")});
+}
+
+BOOST_FIXTURE_TEST_CASE(directory_rename_split_across_reads_defers_its_records, engine_fixture) {
+  // The halves of a directory's move with records of the moved directory's own watch between
+  // them (the kernel can interleave another writer's records): the directory's path is unknown
+  // until the "moved to" arrives; its records must come out under the new path.
+  fake.mkdirs("/r/a");
+  fake.write("/r/a/f");
+  add_ok("/r");
+  fake.rename("/r/a", "/r/b");
+  std::vector<std::string> records = split_records(fake.take_records());
+  BOOST_TEST_REQUIRE(records.size() == 3u); // MOVED_FROM, MOVED_TO, MOVE_SELF
+  fake.write("/r/b/f", "x");
+  std::string inner = fake.take_records();
+  feed(records[0]);
+  feed(inner);
+  feed(records[1]);
+  feed(records[2]);
+  check_events(drain(), {renamed("/r/a", "/r/b", dir), modified("/r/b/f")});
+}
+
+BOOST_FIXTURE_TEST_CASE(moves_between_two_roots, engine_fixture) {
+  fake.mkdirs("/x/d/e");
+  fake.write("/x/d/e/f");
+  fake.mkdir("/y");
+  fake.write("/x/file");
+  add_ok("/x");
+  add_ok("/y");
+  fake.rename("/x/file", "/y/file");
+  check_events(events(), {removed("/x/file"), created("/y/file")});
+  fake.rename("/x/d", "/y/d");
+  std::vector<fs_event> got = events();
+  BOOST_TEST_REQUIRE(got.size() == 4u);
+  check_events({got[0], got[1]}, {removed("/x/d", dir), created("/y/d", dir)});
+  check_event_set(got, {removed("/x/d", dir), created("/y/d", dir), created("/y/d/e", dir),
+                        created("/y/d/e/f")});
+  fake.write("/y/d/e/f", "x");
+  check_events(events(), {modified("/y/d/e/f")});
+  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+}
+
+// The bytes of one read can end anywhere: the engine keeps the partial record for the next read.
+BOOST_AUTO_TEST_CASE(records_split_at_every_byte) {
+  auto scenario = [](engine_fixture& t) {
+    t.fake.mkdirs("/r/a");
+    t.fake.write("/r/a/f");
+    t.add_ok("/r");
+    t.fake.mkdir("/r/new");
+    t.fake.write("/r/g");
+    t.fake.rename("/r/a/f", "/r/h");
+    t.fake.rename("/r/a", "/r/b");
+    t.fake.chmod("/r/g", 0600);
+    t.fake.remove("/r/b");
+    return t.fake.take_records();
+  };
+  engine_fixture whole;
+  std::string bytes = scenario(whole);
+  whole.feed(bytes);
+  std::vector<fs_event> expected = whole.drain();
+  check_events(expected, {created("/r/new", dir), created("/r/g"), modified("/r/g"),
+                          renamed("/r/a/f", "/r/h"), renamed("/r/a", "/r/b", dir),
+                          attributes("/r/g"), removed("/r/b", dir)});
+  for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+    engine_fixture t;
+    std::string same = scenario(t);
+    BOOST_TEST_REQUIRE(same == bytes);
+    t.feed(std::string_view(bytes).substr(0, cut));
+    t.feed(std::string_view(bytes).substr(cut));
+    std::vector<fs_event> got = t.drain();
+    BOOST_TEST_REQUIRE(got == expected, "cut at " << cut << ":\n" << describe(got));
+  }
+  // One byte per read.
+  engine_fixture t;
+  scenario(t);
+  for (char c : bytes)
+    t.feed(std::string_view(&c, 1));
+  check_events(t.drain(), expected);
+}
+
+// =============================================================================================
+// A new directory: watched, then scanned
+
+BOOST_FIXTURE_TEST_CASE(scan_of_a_new_directory_and_its_queued_records_do_not_duplicate,
+                        engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+  // The race: entries appear after the watch is in place but before the scan lists them, so the
+  // scan reports them and their IN_CREATE records follow.
+  fake.after_add_watch = [this](const std::string& path) {
+    if (path != "/r/n")
+      return;
+    fake.write("/r/n/f");
+    fake.mkdir("/r/n/sub");
+  };
+  fake.mkdir("/r/n");
+  feed();
+  fake.after_add_watch = nullptr;
+  check_events(drain(), {created("/r/n", dir), created("/r/n/f"), created("/r/n/sub", dir)});
+  // The queued CREATEs now: no second `created`, the MODIFY is a change.
+  feed();
+  check_events(drain(), {modified("/r/n/f")});
+  BOOST_TEST(engine->counters().duplicates_suppressed == 2u);
+  BOOST_TEST(fake.watch_of("/r/n/sub").has_value());
+  fake.write("/r/n/sub/x");
+  check_events(events(), {created("/r/n/sub/x"), modified("/r/n/sub/x")});
+}
+
+BOOST_FIXTURE_TEST_CASE(new_directory_found_with_content_in_one_read, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+  fake.mkdirs("/r/n/a/b");
+  fake.write("/r/n/a/b/f");
+  std::vector<fs_event> got = events();
+  check_events(got, {created("/r/n", dir), created("/r/n/a", dir), created("/r/n/a/b", dir),
+                     created("/r/n/a/b/f")});
+  BOOST_TEST(fake.active_watch_count() == 4u);
+}
+
+// =============================================================================================
+// Filters
+
+BOOST_FIXTURE_TEST_CASE(exclude_patterns, engine_fixture) {
+  fake.mkdirs("/r/build/obj");
+  fake.mkdirs("/r/src/node_modules/pkg");
+  fake.write("/r/src/main.cpp");
+  add_ok("/r", excluding({"*.swp", "build/**", "**/node_modules/**"}));
+  BOOST_TEST(!fake.watch_of("/r/build").has_value());
+  BOOST_TEST(!fake.watch_of("/r/build/obj").has_value());
+  BOOST_TEST(!fake.watch_of("/r/src/node_modules").has_value());
+  BOOST_TEST(fake.active_watch_count() == 2u); // /r and /r/src
+
+  fake.write("/r/a.swp");
+  fake.write("/r/src/.main.cpp.swp");
+  fake.write("/r/a.txt");
+  check_events(events(), {created("/r/a.txt"), modified("/r/a.txt")});
+  // Renamed to an ignored name: it left; renamed from one: it came.
+  fake.rename("/r/a.txt", "/r/a.swp2");
+  fake.rename("/r/a.swp", "/r/b.txt");
+  fake.rename("/r/a.swp2", "/r/c.swp");
+  check_events(events(), {renamed("/r/a.txt", "/r/a.swp2"), created("/r/b.txt"),
+                          removed("/r/a.swp2")});
+  // Moved into an ignored directory: nothing comes from there, so it is out after the hold.
+  fake.rename("/r/b.txt", "/r/build/b.txt");
+  check_events(events(), {});
+  advance(options.rename_hold);
+  engine->on_timer(now);
+  check_events(drain(), {removed("/r/b.txt")});
+  // An ignored directory created later is neither reported nor watched; a new non-ignored one
+  // with an ignored directory inside is watched without it.
+  fake.mkdirs("/r/lib/node_modules/x");
+  check_events(events(), {created("/r/lib", dir)});
+  BOOST_TEST(!fake.watch_of("/r/lib/node_modules").has_value());
+  // "build/**" is anchored at the root: a build directory deeper down is an ordinary one.
+  fake.mkdir("/r/src/build");
+  check_events(events(), {created("/r/src/build", dir)});
+}
+
+BOOST_FIXTURE_TEST_CASE(include_patterns, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r", including({"**/*.cpp"}));
+  fake.write("/r/a.cpp");
+  fake.write("/r/a.h");
+  check_events(events(), {created("/r/a.cpp"), modified("/r/a.cpp")});
+  // Directories are watched although they are not reported.
+  fake.mkdirs("/r/src/deep");
+  check_events(events(), {});
+  BOOST_TEST(fake.watch_of("/r/src/deep").has_value());
+  fake.write("/r/src/deep/b.cpp");
+  fake.write("/r/src/deep/b.o");
+  check_events(events(), {created("/r/src/deep/b.cpp"), modified("/r/src/deep/b.cpp")});
+  // A rename is reported when either end matches.
+  fake.rename("/r/a.cpp", "/r/a.cpp.bak");
+  fake.rename("/r/a.h", "/r/c.cpp");
+  check_events(events(), {renamed("/r/a.cpp", "/r/a.cpp.bak"), renamed("/r/a.h", "/r/c.cpp")});
+}
+
+// =============================================================================================
+// A file root
+
+BOOST_FIXTURE_TEST_CASE(file_root_sees_only_its_name, engine_fixture) {
+  fake.mkdir("/d");
+  fake.write("/d/a.txt");
+  fake.write("/d/b.txt");
+  fake.mkdir("/d/sub");
+  add_ok("/d/a.txt");
+  BOOST_TEST((engine->root_paths() == std::vector<std::string>{"/d/a.txt"}));
+  BOOST_TEST(fake.watch_of("/d").has_value()); // through its directory
+  BOOST_TEST(!fake.watch_of("/d/sub").has_value());
+  BOOST_TEST(fake.active_watch_count() == 1u);
+
+  fake.write("/d/b.txt", "x");
+  fake.write("/d/c.txt");
+  fake.write("/d/a.txt", "x");
+  fake.chmod("/d/a.txt", 0600);
+  fake.chmod("/d", 0700); // the directory's own attributes are not the file's
+  check_events(events(), {modified("/d/a.txt"), attributes("/d/a.txt")});
+
+  // An editor's atomic save: write a temporary file, rename it over the original.
+  fake.write("/d/.a.txt.tmp", "new");
+  fake.rename("/d/.a.txt.tmp", "/d/a.txt");
+  std::vector<fs_event> got = events();
+  check_events(got, {removed("/d/a.txt"), created("/d/a.txt")});
+  check_replay({{"/d", dir}, {"/d/a.txt", file}}, got, {{"/d", dir}, {"/d/a.txt", file}});
+  BOOST_TEST(!engine->next_deadline().has_value());
+  fake.write("/d/a.txt", "again");
+  check_events(events(), {modified("/d/a.txt")});
+
+  // Deleted and created again: the root survives.
+  fake.remove("/d/a.txt");
+  check_events(events(), {removed("/d/a.txt")});
+  fake.write("/d/a.txt");
+  check_events(events(), {created("/d/a.txt"), modified("/d/a.txt")});
+  // Renamed away, to another name of the directory: it left.
+  fake.rename("/d/a.txt", "/d/a.txt~");
+  check_events(events(), {removed("/d/a.txt")});
+  BOOST_TEST(engine->has_roots());
+}
+
+BOOST_FIXTURE_TEST_CASE(two_file_roots_share_their_directory_watch, engine_fixture) {
+  fake.mkdir("/d");
+  fake.write("/d/a");
+  fake.write("/d/b");
+  add_ok("/d/a");
+  add_ok("/d/b");
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  fake.write("/d/a", "x");
+  fake.write("/d/b", "x");
+  check_events(events(), {modified("/d/a"), modified("/d/b")});
+  BOOST_TEST(!engine->remove_root("/d/a"));
+  BOOST_TEST(fake.active_watch_count() == 1u); // still needed by the other root
+  BOOST_TEST(fake.removed_watches().empty());
+  fake.write("/d/a", "y");
+  fake.write("/d/b", "y");
+  check_events(events(), {modified("/d/b")});
+  BOOST_TEST(!engine->remove_root("/d/b"));
+  BOOST_TEST(fake.active_watch_count() == 0u);
+}
+
+// =============================================================================================
+// A non-recursive root
+
+BOOST_FIXTURE_TEST_CASE(non_recursive_root, engine_fixture) {
+  fake.mkdirs("/r/sub/deeper");
+  fake.write("/r/sub/x");
+  watch_options o;
+  o.recursive = false;
+  add_ok("/r", o);
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  fake.mkdir("/r/new");
+  fake.write("/r/new/inside");
+  fake.write("/r/sub/y");
+  fake.write("/r/f");
+  check_events(events(), {created("/r/new", dir), created("/r/f"), modified("/r/f")});
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  fake.rename("/r/sub", "/r/sub2");
+  fake.chmod("/r/sub2", 0700);
+  check_events(events(), {renamed("/r/sub", "/r/sub2", dir), attributes("/r/sub2", dir)});
+  fake.remove("/r/sub2");
+  check_events(events(), {removed("/r/sub2", dir)});
+}
+
+// =============================================================================================
+// The end of a root
+
+BOOST_FIXTURE_TEST_CASE(root_deleted, engine_fixture) {
+  fake.mkdirs("/r/a");
+  fake.write("/r/a/f");
+  fake.mkdir("/s");
+  add_ok("/r");
+  add_ok("/s");
+  fake.remove("/r");
+  check_events(events(), {removed("/r/a/f"), removed("/r/a", dir), removed("/r", dir),
+                          root_removed("/r")});
+  BOOST_TEST((engine->root_paths() == std::vector<std::string>{"/s"}));
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  BOOST_TEST(engine->counters().watches == 1u);
+  fake.mkdir("/r");
+  fake.write("/s/f");
+  check_events(events(), {created("/s/f"), modified("/s/f")});
+}
+
+BOOST_FIXTURE_TEST_CASE(root_moved_away, engine_fixture) {
+  fake.mkdirs("/r/a");
+  add_ok("/r");
+  fake.rename("/r", "/elsewhere");
+  check_events(events(), {removed("/r", dir), root_removed("/r")});
+  BOOST_TEST(!engine->has_roots());
+  BOOST_TEST(fake.active_watch_count() == 0u);
+  fake.write("/elsewhere/a/f");
+  check_events(events(), {});
+}
+
+BOOST_FIXTURE_TEST_CASE(file_root_whose_directory_is_deleted, engine_fixture) {
+  fake.mkdir("/d");
+  fake.write("/d/a.txt");
+  fake.write("/d/b.txt");
+  add_ok("/d/a.txt");
+  fake.remove("/d");
+  std::vector<fs_event> got = events();
+  BOOST_TEST_REQUIRE(got.size() == 2u);
+  check_events({got[0]}, {removed("/d/a.txt")});
+  BOOST_TEST((got[1].kind == event_kind::error && got[1].path == "/d/a.txt" &&
+              got[1].error == errc::root_removed),
+             describe(got[1]));
+  BOOST_TEST(!engine->has_roots());
+  BOOST_TEST(fake.active_watch_count() == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(file_root_whose_directory_is_moved, engine_fixture) {
+  fake.mkdir("/d");
+  fake.write("/d/a.txt");
+  add_ok("/d/a.txt");
+  fake.rename("/d", "/e");
+  std::vector<fs_event> got = events();
+  BOOST_TEST_REQUIRE(got.size() == 2u);
+  check_events({got[0]}, {removed("/d/a.txt")});
+  BOOST_TEST((got[1].kind == event_kind::error && got[1].path == "/d/a.txt" &&
+              got[1].error == errc::root_removed),
+             describe(got[1]));
+  BOOST_TEST(!engine->has_roots());
+  BOOST_TEST(fake.active_watch_count() == 0u);
+}
+
+// =============================================================================================
+// Watch limit and unreadable directories
+
+BOOST_FIXTURE_TEST_CASE(watch_limit_during_add_root_leaves_nothing, engine_fixture) {
+  fake.mkdirs("/r/a/x");
+  fake.mkdirs("/r/b");
+  fake.mkdirs("/r/c");
+  fake.write("/r/a/f");
+  fake.mkdir("/other");
+  add_ok("/other");
+  fake.set_watch_limit(3);
+  BOOST_TEST(add("/r") == sys::error_code(errc::watch_limit_reached));
+  BOOST_TEST((engine->root_paths() == std::vector<std::string>{"/other"}));
+  BOOST_TEST(drain().empty());
+  // Every watch the attempt took was given back; the other root's stayed.
+  BOOST_TEST(fake.active_watch_count() == 1u);
+  BOOST_TEST(fake.watch_of("/other").has_value());
+  BOOST_TEST(fake.removed_watches().size() == 2u);
+  BOOST_TEST(engine->counters().watches == 1u);
+  BOOST_TEST(engine->entries() == 1u);
+  fake.write("/r/late");
+  check_events(events(), {}); // the IN_IGNORED of the watches given back
+  fake.set_watch_limit(std::nullopt);
+  add_ok("/r");
+  BOOST_TEST(drain().empty());
+  BOOST_TEST(fake.active_watch_count() == 6u);
+}
+
+BOOST_FIXTURE_TEST_CASE(watch_limit_for_a_new_directory, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+  fake.set_watch_limit(1);
+  fake.mkdir("/r/n");
+  check_events(events(), {created("/r/n", dir),
+                          failed("/r/n", errc::watch_limit_reached)});
+  // The rest is still watched.
+  fake.write("/r/f");
+  fake.write("/r/n/unseen");
+  check_events(events(), {created("/r/f"), modified("/r/f")});
+  BOOST_TEST(engine->has_roots());
+}
+
+BOOST_FIXTURE_TEST_CASE(watch_limit_inside_a_new_directory, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+  fake.set_watch_limit(2);
+  fake.mkdirs("/r/n/a");
+  fake.mkdirs("/r/n/b");
+  std::vector<fs_event> got = events();
+  // /r/n takes the last watch: neither a nor b can be watched, each is reported once, after its
+  // `created`, and the root goes on.
+  BOOST_TEST_REQUIRE(got.size() == 5u, describe(got));
+  check_event_set(got, {created("/r/n", dir), created("/r/n/a", dir), created("/r/n/b", dir),
+                        failed("/r/n/a", errc::watch_limit_reached),
+                        failed("/r/n/b", errc::watch_limit_reached)});
+  BOOST_TEST(engine->has_roots());
+}
+
+BOOST_FIXTURE_TEST_CASE(unreadable_subdirectory_during_add, engine_fixture) {
+  fake.mkdirs("/r/locked/inner");
+  fake.mkdirs("/r/ok");
+  fake.write("/r/locked/inner/f");
+  fake.fail_list("/r/locked", posix_error(sys::errc::permission_denied));
+  add_ok("/r");
+  check_events(drain(), {failed("/r/locked", posix_error(sys::errc::permission_denied))});
+  BOOST_TEST(!fake.watch_of("/r/locked/inner").has_value());
+  // The rest is watched, the problem is not reported again.
+  fake.write("/r/ok/f");
+  fake.chmod("/r/locked", 0700);
+  check_events(events(), {created("/r/ok/f"), modified("/r/ok/f"), attributes("/r/locked", dir)});
+}
+
+BOOST_FIXTURE_TEST_CASE(subdirectory_that_cannot_be_watched, engine_fixture) {
+  // inotify_add_watch needs read permission: EACCES comes from the watch.
+  fake.mkdirs("/r/locked");
+  fake.mkdirs("/r/ok");
+  fake.fail_watch("/r/locked", posix_error(sys::errc::permission_denied));
+  add_ok("/r");
+  check_events(drain(), {failed("/r/locked", posix_error(sys::errc::permission_denied))});
+  // A new unreadable directory: created, then one error.
+  fake.fail_list("/r/ok/new", posix_error(sys::errc::permission_denied));
+  fake.mkdir("/r/ok/new");
+  check_events(events(), {created("/r/ok/new", dir),
+                          failed("/r/ok/new", posix_error(sys::errc::permission_denied))});
+}
+
+// =============================================================================================
+// Queue overflow
+
+BOOST_FIXTURE_TEST_CASE(queue_overflow_reconciles, engine_fixture) {
+  fake.mkdirs("/r/dir/deeper");
+  fake.mkdirs("/r/stays");
+  fake.write("/r/keep");
+  fake.write("/r/old");
+  fake.write("/r/touched");
+  fake.write("/r/dir/x");
+  fake.write("/r/dir/deeper/y");
+  fake.write("/r/stays/z");
+  add_ok("/r");
+  // Time passes; the engine reads (nothing), so it knows the tree is right as of now.
+  fake.set_time(fake.time() + 100'000'000'000);
+  now.wall_ns = fake.time();
+  feed();
+  advance(milliseconds(100));
+  fake.set_time(now.wall_ns);
+  auto before = fake.snapshot("/r");
+
+  // Changes whose records the kernel drops.
+  fake.silently([&] {
+    fake.remove("/r/old");
+    fake.remove("/r/dir");
+    fake.write("/r/new");
+    fake.mkdirs("/r/nd/sub");
+    fake.write("/r/nd/sub/f");
+    fake.write("/r/touched", "changed");
+    fake.rename("/r/stays/z", "/r/stays/z2");
+  });
+  fake.queue_overflow();
+  advance(milliseconds(100));
+  feed();
+  std::vector<fs_event> got = drain();
+  BOOST_TEST_REQUIRE(!got.empty());
+  check_events({got[0]}, {overflowed("/r")});
+  check_event_set(got, {overflowed("/r"), removed("/r/old"), removed("/r/dir/x"),
+                        removed("/r/dir/deeper/y"), removed("/r/dir/deeper", dir),
+                        removed("/r/dir", dir), removed("/r/stays/z"), created("/r/new"),
+                        created("/r/nd", dir), created("/r/nd/sub", dir),
+                        created("/r/nd/sub/f"), created("/r/stays/z2"), modified("/r/touched")});
+  check_replay(before, got, fake.snapshot("/r"));
+  BOOST_TEST(engine->counters().overflows == 1u);
+
+  // Watches follow the tree as it is now, and the engine goes on from there.
+  BOOST_TEST(fake.watch_of("/r/nd/sub").has_value());
+  BOOST_TEST(fake.active_watch_count() == 4u); // /r, /r/stays, /r/nd, /r/nd/sub
+  BOOST_TEST(engine->counters().watches == 4u);
+  fake.write("/r/nd/sub/g");
+  fake.remove("/r/keep");
+  fake.rename("/r/stays", "/r/moved");
+  fake.write("/r/moved/w");
+  check_events(events(), {created("/r/nd/sub/g"), modified("/r/nd/sub/g"), removed("/r/keep"),
+                          renamed("/r/stays", "/r/moved", dir), created("/r/moved/w"),
+                          modified("/r/moved/w")});
+}
+
+BOOST_FIXTURE_TEST_CASE(queue_overflow_with_a_held_move, engine_fixture) {
+  fake.mkdirs("/r/a");
+  fake.mkdir("/r/b");
+  fake.write("/r/a/f");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.rename("/r/a/f", "/r/b/f");
+  std::vector<std::string> halves = split_records(fake.take_records());
+  BOOST_TEST_REQUIRE(halves.size() == 2u);
+  feed(halves[0]); // the "moved to" is lost with the overflow
+  fake.queue_overflow();
+  feed();
+  std::vector<fs_event> got = drain();
+  check_replay(before, got, fake.snapshot("/r"));
+  BOOST_TEST(!engine->next_deadline().has_value());
+  BOOST_TEST(std::count(got.begin(), got.end(), overflowed("/r")) == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(malformed_record_is_handled_as_an_overflow, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.write("/r/a");
+  std::string bytes = fake.take_records();
+  fake.silently([&] { fake.write("/r/b"); });
+  // A record claiming an impossible name length: what follows it cannot be trusted.
+  std::string bad(detail::inotify_header_size, '\0');
+  std::uint32_t huge = 100000;
+  std::memcpy(bad.data() + 12, &huge, 4);
+  feed(bytes + bad + "trailing junk");
+  std::vector<fs_event> got = drain();
+  BOOST_TEST(engine->counters().overflows == 1u);
+  check_replay(before, got, fake.snapshot("/r"));
+  BOOST_TEST(std::count(got.begin(), got.end(), overflowed("/r")) == 1);
+  // Nothing of the junk is kept for the next read.
+  fake.write("/r/c");
+  check_events(events(), {created("/r/c"), modified("/r/c")});
+}
+
+BOOST_FIXTURE_TEST_CASE(queue_overflow_when_the_root_is_gone, engine_fixture) {
+  fake.mkdirs("/r/a");
+  add_ok("/r");
+  fake.silently([&] { fake.remove("/r"); });
+  fake.queue_overflow();
+  std::vector<fs_event> got = events();
+  check_events(got, {overflowed("/r"), removed("/r", dir), root_removed("/r")});
+  BOOST_TEST(!engine->has_roots());
+  BOOST_TEST(fake.active_watch_count() == 0u);
+}
+
+// =============================================================================================
+// Polling
+
+BOOST_FIXTURE_TEST_CASE(poll_diffs, engine_fixture) {
+  fake.mkdirs("/r/a/b");
+  fake.write("/r/a/b/f");
+  fake.write("/r/g");
+  start(backend::poll);
+  add_ok("/r");
+  BOOST_TEST(fake.active_watch_count() == 0u);
+  check_events(poll(), {});
+
+  fake.write("/r/new");
+  check_events(poll(), {created("/r/new")}); // the directory's own time is no event
+  fake.write("/r/g", "other");
+  check_events(poll(), {modified("/r/g")});
+  fake.chmod("/r/g", 0600);
+  check_events(poll(), {attributes("/r/g")});
+  fake.chown("/r/g", 0, 0);
+  check_events(poll(), {attributes("/r/g")});
+  fake.chmod("/r/a", 0700);
+  check_events(poll(), {attributes("/r/a", dir)});
+  fake.touch("/r/g");
+  check_events(poll(), {modified("/r/g")}); // a new mtime: content may have changed
+
+  // Removed: deepest first.
+  fake.remove("/r/a");
+  check_events(poll(), {removed("/r/a/b/f"), removed("/r/a/b", dir), removed("/r/a", dir)});
+  // Created: parents first.
+  fake.mkdirs("/r/c/d");
+  fake.write("/r/c/d/e");
+  check_events(poll(), {created("/r/c", dir), created("/r/c/d", dir), created("/r/c/d/e")});
+  // A rename is a removal and a creation.
+  fake.rename("/r/new", "/r/new2");
+  check_events(poll(), {removed("/r/new"), created("/r/new2")});
+  check_events(poll(), {});
+}
+
+BOOST_FIXTURE_TEST_CASE(poll_detects_changes_by_size_and_inode, engine_fixture) {
+  fake.set_tick(0); // every change at the same time: mtime tells nothing
+  fake.mkdir("/r");
+  fake.write("/r/size", "1234");
+  fake.write("/r/inode", "1234");
+  start(backend::poll);
+  add_ok("/r");
+  fake.write("/r/size", "12345");
+  check_events(poll(), {modified("/r/size")});
+  fake.write("/r/tmp", "abcd"); // same size, same time, another inode
+  fake.rename("/r/tmp", "/r/inode");
+  check_events(poll(), {modified("/r/inode")});
+  check_events(poll(), {});
+}
+
+BOOST_FIXTURE_TEST_CASE(poll_type_change, engine_fixture) {
+  fake.mkdir("/r");
+  fake.write("/r/x");
+  fake.mkdirs("/r/y/inner");
+  fake.write("/r/y/inner/f");
+  start(backend::poll);
+  add_ok("/r");
+  fake.remove("/r/x");
+  fake.mkdir("/r/x");
+  fake.write("/r/x/in");
+  check_events(poll(), {removed("/r/x"), created("/r/x", dir), created("/r/x/in")});
+  fake.remove("/r/y");
+  fake.symlink("/r/y", "/r/x");
+  check_events(poll(), {removed("/r/y/inner/f"), removed("/r/y/inner", dir), removed("/r/y", dir),
+                        created("/r/y", entry_type::symlink)});
+}
+
+BOOST_FIXTURE_TEST_CASE(poll_replay_over_many_changes, engine_fixture) {
+  fake.mkdirs("/r/a/b");
+  fake.write("/r/a/b/f");
+  start(backend::poll);
+  add_ok("/r", excluding({"*.tmp"}));
+  auto view = fake.snapshot("/r");
+  std::vector<fs_event> all;
+  fake.write("/r/a/x.tmp");
+  fake.mkdirs("/r/n/m");
+  fake.write("/r/n/m/k");
+  fake.rename("/r/a", "/r/n/a");
+  auto got = poll();
+  all.insert(all.end(), got.begin(), got.end());
+  fake.remove("/r/n/a/b");
+  fake.write("/r/a");
+  got = poll();
+  all.insert(all.end(), got.begin(), got.end());
+  auto after = fake.snapshot("/r");
+  after.erase("/r/n/a/x.tmp");
+  check_replay(view, all, after);
+  for (const fs_event& e : all)
+    BOOST_TEST(e.path.native().find(".tmp") == std::string::npos, describe(e));
+}
+
+BOOST_FIXTURE_TEST_CASE(poll_root_removed, engine_fixture) {
+  fake.mkdirs("/r/a");
+  start(backend::poll);
+  add_ok("/r");
+  fake.remove("/r");
+  check_events(poll(), {removed("/r", dir), root_removed("/r")});
+  BOOST_TEST(!engine->has_roots());
+  check_events(poll(), {});
+}
+
+BOOST_FIXTURE_TEST_CASE(poll_file_root, engine_fixture) {
+  fake.mkdir("/d");
+  fake.write("/d/a");
+  fake.write("/d/b");
+  start(backend::poll);
+  add_ok("/d/a");
+  fake.write("/d/a", "x1");
+  fake.write("/d/b", "x1");
+  fake.write("/d/c");
+  check_events(poll(), {modified("/d/a")});
+  fake.remove("/d/a");
+  check_events(poll(), {removed("/d/a")});
+  fake.write("/d/a");
+  check_events(poll(), {created("/d/a")});
+}
+
+BOOST_FIXTURE_TEST_CASE(poll_unreadable_subdirectory_reported_once, engine_fixture) {
+  fake.mkdirs("/r/locked");
+  fake.mkdir("/r/ok");
+  fake.fail_list("/r/locked", posix_error(sys::errc::permission_denied));
+  start(backend::poll);
+  add_ok("/r");
+  check_events(drain(), {failed("/r/locked", posix_error(sys::errc::permission_denied))});
+  fake.write("/r/ok/f");
+  check_events(poll(), {created("/r/ok/f")});
+  check_events(poll(), {});
+}
+
+// =============================================================================================
+// Random changes: the replay invariant, and the watches follow the tree
+
+namespace {
+
+struct random_settings {
+  int steps = 2000;
+  int max_batch = 1;        // changes between two reads
+  bool split_reads = false; // end reads anywhere, even inside a record
+  int overflow_every = 0;   // about every this many steps, lose the records of some changes
+  // Keep out of the runs the races that meet the bugs the expected-failure tests below document:
+  // a directory's move is read on its own (no create or other move in the same read), and after
+  // a move out of the tree the hold expires before anything else changes.
+  bool avoid_known_bugs = true;
+};
+
+struct random_outcome {
+  std::size_t events = 0;
+  std::size_t overflows = 0;
+};
+
+random_outcome run_random_changes(std::uint32_t seed, const random_settings& settings) {
+  engine_fixture t;
+  std::mt19937 random(seed);
+  t.fake.mkdir("/r");
+  t.fake.mkdir("/out");
+  t.fake.mkdirs("/r/a/b");
+  t.fake.write("/r/a/b/f");
+  t.fake.write("/r/g");
+  t.fake.take_records();
+  t.add_ok("/r");
+  const auto before = t.fake.snapshot("/r");
+  std::vector<fs_event> all;
+  int counter = 0;
+  bool silent = false;      // changes whose records the kernel drops (overflow)
+  bool read_now = false;    // end the batch after this change
+
+  auto read = [&] {
+    std::string bytes = t.fake.take_records();
+    if (settings.split_reads && !bytes.empty()) {
+      std::size_t cut = random() % (bytes.size() + 1);
+      t.feed(std::string_view(bytes).substr(0, cut));
+      t.feed(std::string_view(bytes).substr(cut));
+    } else {
+      t.feed(bytes);
+    }
+    t.advance(milliseconds(random() % 4));
+    t.engine->on_timer(t.now);
+    while (t.engine->has_output())
+      all.push_back(t.engine->pop());
+  };
+  auto settle = [&] {
+    read();
+    t.advance(t.options.rename_hold);
+    t.engine->on_timer(t.now);
+    while (t.engine->has_output())
+      all.push_back(t.engine->pop());
+  };
+  // A directory's move: alone in its read when avoiding the known bugs.
+  auto move = [&](const std::string& from, const std::string& to, bool out_of_tree) {
+    bool isolate = settings.avoid_known_bugs && !silent;
+    if (isolate && (out_of_tree || t.fake.at(from).type == dir))
+      read();
+    t.fake.rename(from, to);
+    if (isolate && out_of_tree)
+      settle();
+    else if (isolate && t.fake.at(to).type == dir)
+      read_now = true;
+  };
+
+  auto pick = [&](const std::vector<std::string>& from) -> const std::string& {
+    return from[random() % from.size()];
+  };
+  auto depth = [](const std::string& path) { return std::count(path.begin(), path.end(), '/'); };
+  auto change = [&] {
+    auto inside = t.fake.snapshot("/r");
+    auto outside = t.fake.snapshot("/out");
+    std::vector<std::string> dirs, files, entries, out_entries;
+    for (auto& [path, type] : inside) {
+      if (type == dir && depth(path) < 5)
+        dirs.push_back(path);
+      if (path != "/r")
+        entries.push_back(path);
+      if (type == file)
+        files.push_back(path);
+    }
+    for (auto& [path, type] : outside)
+      if (path != "/out" && path.find('/', 5) == std::string::npos)
+        out_entries.push_back(path);
+    std::string name = "n" + std::to_string(counter++);
+    int op = static_cast<int>(random() % 100);
+    if (op < 18) {
+      t.fake.mkdir(pick(dirs) + '/' + name);
+    } else if (op < 40) {
+      if (files.empty() || random() % 2)
+        t.fake.write(pick(dirs) + '/' + name);
+      else
+        t.fake.write(pick(files), std::string(random() % 10, 'x'));
+    } else if (op < 52) {
+      if (!entries.empty())
+        t.fake.remove(pick(entries));
+    } else if (op < 72) {
+      if (entries.empty())
+        return;
+      std::string from = pick(entries);
+      std::string target_dir = pick(dirs);
+      if (target_dir == from || target_dir.compare(0, from.size() + 1, from + '/') == 0)
+        return; // into itself
+      std::string to = target_dir + '/' + name;
+      if (t.fake.at(from).type == file && !files.empty() && random() % 4 == 0)
+        to = pick(files); // over an existing file
+      move(from, to, false);
+    } else if (op < 80) {
+      if (!entries.empty())
+        move(pick(entries), "/out/" + name, true);
+    } else if (op < 90) {
+      if (!out_entries.empty()) {
+        std::string from = pick(out_entries); // one statement each: a defined order of draws
+        move(from, pick(dirs) + '/' + name, false);
+      }
+    } else if (!entries.empty()) {
+      t.fake.chmod(pick(entries), static_cast<std::uint32_t>(0600 + random() % 0100));
+    }
+  };
+
+  random_outcome outcome;
+  for (int step = 0; step < settings.steps;) {
+    if (settings.overflow_every && random() % settings.overflow_every == 0) {
+      silent = true;
+      t.fake.silently([&] {
+        for (int i = 0, n = 1 + static_cast<int>(random() % 5); i < n; ++i)
+          change();
+      });
+      silent = false;
+      t.fake.queue_overflow();
+      ++outcome.overflows;
+      read();
+      continue;
+    }
+    int batch = 1 + static_cast<int>(random() % settings.max_batch);
+    read_now = false;
+    for (int i = 0; i < batch && !read_now; ++i, ++step)
+      change();
+    read();
+  }
+  settle();
+  t.advance(milliseconds(1000));
+  settle();
+  outcome.events = all.size();
+
+  BOOST_TEST_CONTEXT("seed " << seed) {
+    check_replay(before, all, t.fake.snapshot("/r"));
+    if (std::size_t errors = count_errors(all)) {
+      std::vector<fs_event> error_events;
+      std::copy_if(all.begin(), all.end(), std::back_inserter(error_events),
+                   [](const fs_event& e) { return e.kind == event_kind::error; });
+      BOOST_ERROR(errors << " error events:\n" << describe(error_events));
+    }
+    // Every directory of the tree is watched, nothing else is (no watch leaked).
+    std::size_t directories = 0;
+    std::size_t unwatched = 0;
+    for (auto& [path, type] : t.fake.snapshot("/r"))
+      if (type == dir) {
+        ++directories;
+        unwatched += !t.fake.watch_of(path).has_value();
+      }
+    BOOST_TEST(unwatched == 0u, unwatched << " directories of the tree are not watched");
+    BOOST_TEST(t.fake.active_watch_count() == directories);
+    BOOST_TEST(t.engine->counters().watches == directories);
+    BOOST_TEST(!t.engine->next_deadline().has_value());
+  }
+  return outcome;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(random_changes_read_one_by_one) {
+  for (std::uint32_t seed : {1u, 2u, 3u}) {
+    random_outcome outcome = run_random_changes(seed, {});
+    BOOST_TEST(outcome.events > 1000u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(random_changes_read_in_batches) {
+  random_settings settings;
+  settings.max_batch = 6;
+  settings.split_reads = true;
+  for (std::uint32_t seed : {11u, 12u, 13u})
+    run_random_changes(seed, settings);
+}
+
+BOOST_AUTO_TEST_CASE(random_changes_with_overflows) {
+  random_settings settings;
+  settings.max_batch = 4;
+  settings.overflow_every = 50;
+  for (std::uint32_t seed : {21u, 22u, 23u}) {
+    random_outcome outcome = run_random_changes(seed, settings);
+    BOOST_TEST(outcome.overflows > 10u);
+  }
+}
+
+// =============================================================================================
+// Regressions: each test below reproduced a bug of src/watch_engine.cpp (stale watch ids taken
+// for bind mounts, held moves reported late under stale paths, directories left unwatched after
+// a rename race, the watch limit tearing down a root during reconciliation, the real clock read
+// during replay, include filters hiding directory moves). They state the correct behaviour.
+
+namespace {
+
+void append(std::vector<fs_event>& to, const std::vector<fs_event>& more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
+
+} // namespace
+
+// Was a bug: watch_directory() takes a watch id already mapped to another node of the same root for a
+// bind mount (errc::already_watched). Here that mapping is stale: the directory was moved out
+// (its node is parked until the hold expires) and came back under another name. The engine
+// reports a spurious error, leaves /r/e unscanned, defers the records of its watch (they are the
+// parked node's), and when the hold expires removes the kernel watch that /r/e needed.
+BOOST_FIXTURE_TEST_CASE(directory_moved_out_and_back_in_within_the_hold, engine_fixture) {
+  fake.mkdirs("/r/d");
+  fake.mkdir("/out");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.rename("/r/d", "/out/d");
+  fake.rename("/out/d", "/r/e"); // e.g. `mv d /tmp/ && mv /tmp/d e`
+  fake.write("/r/e/f");
+  std::vector<fs_event> got = events();
+  advance(options.rename_hold);
+  engine->on_timer(now);
+  append(got, drain());
+  fake.write("/r/e/g");
+  append(got, events());
+  BOOST_TEST(count_errors(got) == 0u, describe(got));
+  check_replay(before, got, fake.snapshot("/r"));
+  BOOST_TEST(fake.watch_of("/r/e").has_value());
+  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+}
+
+// Bug, same cause: `mkdir new && mv old new/` read in one go. The CREATE of `new` comes first;
+// its scan finds `new/old`, whose watch id is still mapped to the node of /r/old (its MOVED_FROM
+// is next in the buffer): spurious errc::already_watched, new/old never scanned, and when the
+// hold of /r/old expires, its kernel watch (that of new/old) is removed.
+BOOST_FIXTURE_TEST_CASE(watched_directory_moved_into_a_new_directory_in_the_same_read,
+                        engine_fixture) {
+  fake.mkdirs("/r/old/inner");
+  fake.write("/r/old/inner/f");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.mkdir("/r/new");
+  fake.rename("/r/old", "/r/new/old");
+  std::vector<fs_event> got = events();
+  advance(options.rename_hold);
+  engine->on_timer(now);
+  append(got, drain());
+  fake.write("/r/new/old/inner/g");
+  append(got, events());
+  BOOST_TEST(count_errors(got) == 0u, describe(got));
+  check_replay(before, got, fake.snapshot("/r"));
+  BOOST_TEST(fake.watch_of("/r/new/old").has_value());
+  BOOST_TEST(fake.watch_of("/r/new/old/inner").has_value());
+}
+
+// Bug, same cause, and events under the wrong path: `mkdir a; mv a b; mkdir a` read in one go.
+// The CREATE of `a` watches the directory now at /r/a (the second one) and gives that watch to
+// the node that the rename then turns into /r/b; the second CREATE of `a` gets the same id back:
+// spurious errc::already_watched. From then on the changes in /r/a are reported under /r/b, and
+// the real /r/b is not watched at all.
+BOOST_FIXTURE_TEST_CASE(directory_renamed_and_its_name_reused_in_the_same_read, engine_fixture) {
+  fake.mkdir("/r");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.mkdir("/r/a");
+  fake.rename("/r/a", "/r/b");
+  fake.mkdir("/r/a");
+  std::vector<fs_event> got = events();
+  fake.write("/r/a/in_a");
+  fake.write("/r/b/in_b");
+  append(got, events());
+  BOOST_TEST(count_errors(got) == 0u, describe(got));
+  check_replay(before, got, fake.snapshot("/r"));
+  BOOST_TEST(fake.watch_of("/r/b").has_value());
+}
+
+// Was a bug: a directory created inside a directory that is renamed before the engine reads the
+// records (`mkdir -p a/b && mv a c`) is never watched. The CREATE of b is handled under the old
+// path, its watch fails with ENOENT (taken as "vanished"), and finish_move() re-watches only the
+// moved directory itself, not the unwatched directories under it. Everything in /r/c/b is lost.
+BOOST_FIXTURE_TEST_CASE(directory_created_then_its_parent_renamed_in_the_same_read,
+                        engine_fixture) {
+  fake.mkdirs("/r/a");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.mkdir("/r/a/b");
+  fake.rename("/r/a", "/r/c");
+  std::vector<fs_event> got = events();
+  check_events(got, {created("/r/a/b", dir), renamed("/r/a", "/r/c", dir)});
+  fake.write("/r/c/b/f");
+  append(got, events());
+  check_replay(before, got, fake.snapshot("/r"));
+  BOOST_TEST(fake.watch_of("/r/c/b").has_value());
+}
+
+// Was a bug: a held move (MOVED_FROM without its MOVED_TO yet) keeps its old path as a string. When
+// the directory that held it is removed before the hold expires, the `removed` of the entry comes
+// after the `removed` of its directory: a replay sees the removal of an entry that is gone
+// already. Expected: the entry's removal first (deepest first, like everything else).
+BOOST_FIXTURE_TEST_CASE(held_move_whose_directory_is_removed, engine_fixture) {
+  fake.mkdirs("/r/d");
+  fake.mkdir("/out");
+  fake.write("/r/d/f");
+  add_ok("/r");
+  fake.rename("/r/d/f", "/out/f");
+  feed();
+  fake.remove("/r/d");
+  feed();
+  advance(options.rename_hold);
+  engine->on_timer(now);
+  check_events(drain(), {removed("/r/d/f"), removed("/r/d", dir)});
+}
+
+// Same as above when the root itself goes: root_gone() expires held moves after the records that
+// removed their directories were reported.
+BOOST_FIXTURE_TEST_CASE(root_removed_with_a_held_move, engine_fixture) {
+  fake.mkdirs("/r/a");
+  fake.mkdir("/out");
+  fake.write("/r/a/f");
+  add_ok("/r");
+  fake.rename("/r/a/f", "/out/f");
+  feed();
+  BOOST_TEST(engine->next_deadline().has_value());
+  fake.remove("/r");
+  check_events(events(), {removed("/r/a/f"), removed("/r/a", dir), removed("/r", dir),
+                          root_removed("/r")});
+  BOOST_TEST(!engine->next_deadline().has_value());
+}
+
+// Same bug with a rename: the directory of a held entry is renamed before the hold expires; the
+// `removed` then names the entry under the directory's old path, which no longer exists.
+BOOST_FIXTURE_TEST_CASE(held_move_whose_directory_is_renamed, engine_fixture) {
+  fake.mkdirs("/r/d");
+  fake.mkdir("/out");
+  fake.write("/r/d/f");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.rename("/r/d/f", "/out/f");
+  feed();
+  fake.rename("/r/d", "/r/e");
+  std::vector<fs_event> got = events();
+  advance(options.rename_hold);
+  engine->on_timer(now);
+  append(got, drain());
+  check_replay(before, got, fake.snapshot("/r")); // a problem and a tree difference
+}
+
+// Was a bug: reconcile() (after IN_Q_OVERFLOW) scans with fail_fast, so errc::watch_limit_reached for
+// a directory that appeared while records were lost tears the whole root down: `removed /r` and
+// errc::root_removed although /r is still there, instead of one `error` event for that directory
+// with the rest still watched. Watches of old directories the aborted scan had not reached again
+// (/r/z here) also stay in the kernel: nothing refers to them any more.
+BOOST_FIXTURE_TEST_CASE(overflow_reconciliation_at_the_watch_limit, engine_fixture) {
+  fake.mkdirs("/r/a");
+  fake.mkdirs("/r/z");
+  add_ok("/r");
+  fake.set_watch_limit(3); // /r, /r/a, /r/z
+  fake.silently([&] { fake.mkdir("/r/new"); });
+  fake.queue_overflow();
+  std::vector<fs_event> got = events();
+  BOOST_TEST(engine->has_roots());
+  BOOST_TEST(std::count(got.begin(), got.end(), root_removed("/r")) == 0);
+  BOOST_TEST(std::count(got.begin(), got.end(), failed("/r/new", errc::watch_limit_reached)) == 1);
+  // No watch lost track of: the engine's and the kernel's agree.
+  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+  fake.write("/r/z/f");
+  std::vector<fs_event> later = events();
+  BOOST_TEST(std::count(later.begin(), later.end(), created("/r/z/f")) == 1, describe(later));
+}
+
+// Design gap (include filters): a directory matches no `**/*.cpp` pattern, so its rename or its
+// move out of the tree is not reported, and neither is anything about the matching files it
+// carries: a user who was told /r/src/a.cpp exists never learns that it moved or went away.
+// Expected: the files' fate reported somehow (the directory's event, or removed/created for the
+// matching entries under it).
+BOOST_FIXTURE_TEST_CASE(include_filter_hides_the_move_of_a_directory_of_matching_files,
+                        engine_fixture) {
+  fake.mkdirs("/r/src");
+  fake.mkdir("/out");
+  fake.write("/r/src/a.cpp");
+  add_ok("/r", including({"**/*.cpp"}));
+  fake.rename("/r/src", "/r/lib");
+  std::vector<fs_event> got = events();
+  BOOST_TEST(!got.empty(), "nothing says that /r/src/a.cpp is now /r/lib/a.cpp");
+  fake.rename("/r/lib", "/out/lib");
+  got = events();
+  advance(options.rename_hold);
+  engine->on_timer(now);
+  append(got, drain());
+  BOOST_TEST(!got.empty(), "nothing says that /r/lib/a.cpp left the tree");
+}
+
+// Bug (sans-io): replay_deferred() handles the records it replays with time_sample::now()
+// instead of the caller's time, so a move parked while replaying gets a deadline on the real
+// clock. Here the caller's clock is far from the real one: the hold of such a move ends at once.
+BOOST_FIXTURE_TEST_CASE(replayed_records_use_the_callers_clock, engine_fixture) {
+  now.steady = std::chrono::steady_clock::time_point{} + std::chrono::hours(24 * 365 * 100);
+  fake.mkdirs("/r/a");
+  fake.mkdir("/out");
+  fake.write("/r/a/f");
+  add_ok("/r");
+  fake.rename("/r/a", "/r/b");
+  std::vector<std::string> records = split_records(fake.take_records());
+  BOOST_TEST_REQUIRE(records.size() == 3u); // MOVED_FROM, MOVED_TO, MOVE_SELF
+  fake.rename("/r/b/f", "/out/f");
+  std::string moved_out = fake.take_records(); // MOVED_FROM f on a's watch
+  feed(records[0]);
+  feed(moved_out); // deferred: a is between the halves of its move
+  feed(records[1]);
+  feed(records[2]);
+  check_events(drain(), {renamed("/r/a", "/r/b", dir)});
+  BOOST_TEST_REQUIRE(engine->next_deadline().has_value());
+  BOOST_TEST((*engine->next_deadline() == now.steady + options.rename_hold));
+  advance(options.rename_hold - milliseconds(1));
+  engine->on_timer(now);
+  BOOST_TEST(drain().empty());
+  advance(milliseconds(1));
+  engine->on_timer(now);
+}
+
+// Everything at once, with none of the races avoided (they used to break it: see above).
+BOOST_AUTO_TEST_CASE(random_changes_with_every_race) {
+  random_settings settings;
+  settings.max_batch = 6;
+  settings.split_reads = true;
+  settings.overflow_every = 100;
+  settings.avoid_known_bugs = false;
+  for (std::uint32_t seed : {31u, 32u, 33u})
+    run_random_changes(seed, settings);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
