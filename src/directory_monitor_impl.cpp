@@ -12,6 +12,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -37,6 +38,9 @@ using lock_guard = std::lock_guard<std::mutex>;
 // non-blocking reads, up to this many per wake-up, so one busy tree cannot starve the loop.
 constexpr std::size_t read_buffer_size = 256 * 1024;
 constexpr int max_reads_per_wakeup = 16;
+// A read that left at least this much room took everything queued (a record is at most a
+// 16-byte header and a 256-byte name field): no need to ask again.
+constexpr std::size_t largest_record = 16 + 256;
 
 } // namespace
 
@@ -66,6 +70,40 @@ private:
 };
 
 class monitor_impl : public std::enable_shared_from_this<monitor_impl> {
+  enum class pending_kind { none, batch, single };
+
+  /// A finished operation, ready to be handed to its handler. Only ever move-constructed (see
+  /// batch_handler_ below).
+  struct completion {
+    pending_kind kind = pending_kind::none;
+    std::optional<read_events_handler> batch;
+    std::optional<next_event_handler> single;
+    sys::error_code ec;
+    std::vector<fs_event> events;
+
+    /// From an initiating function, add(), cancel(): never run the handler here.
+    void post(const asio::any_io_executor& io_executor) && {
+      if (kind == pending_kind::batch)
+        asio::post(io_executor, asio::append(std::move(*batch), ec, std::move(events)));
+      else if (kind == pending_kind::single)
+        asio::post(io_executor, asio::append(std::move(*single), ec, first_event()));
+    }
+
+    /// From the monitor's own I/O completion, outside its lock: the handler may run at once
+    /// when the current thread already runs its associated executor.
+    void dispatch(const asio::any_io_executor& io_executor) && {
+      if (kind == pending_kind::batch) {
+        auto ex = asio::get_associated_executor(*batch, io_executor);
+        asio::dispatch(ex, asio::append(std::move(*batch), ec, std::move(events)));
+      } else if (kind == pending_kind::single) {
+        auto ex = asio::get_associated_executor(*single, io_executor);
+        asio::dispatch(ex, asio::append(std::move(*single), ec, first_event()));
+      }
+    }
+
+    fs_event first_event() { return events.empty() ? fs_event{} : std::move(events.front()); }
+  };
+
 public:
   monitor_impl(const asio::any_io_executor& ex, const monitor_options& options)
       : executor_(ex), options_(options), timer_(ex),
@@ -182,8 +220,6 @@ public:
   }
 
 private:
-  enum class pending_kind { none, batch, single };
-
   static std::string normalize(const std::filesystem::path& path, sys::error_code& ec) {
     if (path.empty()) {
       ec = sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
@@ -313,19 +349,43 @@ private:
     if (slot_.is_connected())
       slot_.clear();
     slot_ = {};
-    pending_kind kind = pending_;
+    completion done;
+    done.kind = pending_;
+    done.ec = ec;
+    done.events = std::move(events);
+    if (batch_handler_)
+      done.batch.emplace(std::move(*batch_handler_));
+    if (next_handler_)
+      done.single.emplace(std::move(*next_handler_));
     pending_ = pending_kind::none;
-    if (kind == pending_kind::batch) {
-      asio::post(executor_, asio::append(std::move(*batch_handler_), ec, std::move(events)));
-    } else if (kind == pending_kind::single) {
-      fs_event event = events.empty() ? fs_event{} : std::move(events.front());
-      asio::post(executor_, asio::append(std::move(*next_handler_), ec, std::move(event)));
-    }
     batch_handler_.reset();
     next_handler_.reset();
     handler_work_ = {};
     io_work_ = {};
     disarm();
+    if (in_io_completion_)
+      ready_.emplace(std::move(done));
+    else
+      std::move(done).post(executor_);
+  }
+
+  /// Runs `work` under the lock as the monitor's own I/O completion; a read it completes is
+  /// dispatched once the lock is released.
+  template <typename Work>
+  void as_io_completion(Work&& work) {
+    std::optional<completion> done;
+    {
+      lock_guard lock(mutex_);
+      in_io_completion_ = true;
+      work();
+      in_io_completion_ = false;
+      if (ready_) {
+        done.emplace(std::move(*ready_));
+        ready_.reset();
+      }
+    }
+    if (done)
+      std::move(*done).dispatch(executor_);
   }
 
   void cancel_pending() {
@@ -368,42 +428,46 @@ private:
   }
 
   void on_read(sys::error_code ec, std::size_t n) {
-    lock_guard lock(mutex_);
-    reading_ = false;
-    if (ec == asio::error::operation_aborted || !engine_) {
-      progress(); // re-arms if a new operation started meanwhile
-      return;
-    }
-    if (ec) {
-      if (pending_ != pending_kind::none)
-        complete(ec, {});
-      return;
-    }
-    time_sample now = time_sample::now();
-    engine_->on_inotify_bytes(std::string_view(buffer_.data(), n), now);
-    // Drain what else is queued in the kernel: fewer wake-ups, and a smaller risk of overflow.
-    for (int i = 1; i < max_reads_per_wakeup && engine_ && descriptor_; ++i) {
-      ssize_t more = ::read(descriptor_->native_handle(), buffer_.data(), buffer_.size());
-      if (more <= 0)
-        break;
-      engine_->on_inotify_bytes(std::string_view(buffer_.data(), static_cast<std::size_t>(more)),
-                                time_sample::now());
-    }
-    progress();
+    as_io_completion([&] {
+      reading_ = false;
+      if (ec == asio::error::operation_aborted || !engine_) {
+        progress(); // re-arms if a new operation started meanwhile
+        return;
+      }
+      if (ec) {
+        if (pending_ != pending_kind::none)
+          complete(ec, {});
+        return;
+      }
+      engine_->on_inotify_bytes(std::string_view(buffer_.data(), n), time_sample::now());
+      // A full buffer means more may be queued: drain it now, for fewer wake-ups and a smaller
+      // risk of overflow.
+      for (int i = 1; i < max_reads_per_wakeup && n + largest_record > buffer_.size() && engine_ &&
+                      descriptor_;
+           ++i) {
+        ssize_t more = ::read(descriptor_->native_handle(), buffer_.data(), buffer_.size());
+        if (more <= 0)
+          break;
+        n = static_cast<std::size_t>(more);
+        engine_->on_inotify_bytes(std::string_view(buffer_.data(), n), time_sample::now());
+      }
+      progress();
+    });
   }
 
   void on_timer(sys::error_code) {
-    lock_guard lock(mutex_);
-    timer_armed_ = false;
-    if (!engine_)
-      return;
-    time_sample now = time_sample::now();
-    engine_->on_timer(now);
-    if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
-      engine_->poll(now);
-      last_poll_ = std::chrono::steady_clock::now();
-    }
-    progress();
+    as_io_completion([&] {
+      timer_armed_ = false;
+      if (!engine_)
+        return;
+      time_sample now = time_sample::now();
+      engine_->on_timer(now);
+      if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
+        engine_->poll(now);
+        last_poll_ = std::chrono::steady_clock::now();
+      }
+      progress();
+    });
   }
 
   mutable std::mutex mutex_;
@@ -430,6 +494,8 @@ private:
   asio::any_completion_executor handler_work_;
   asio::any_io_executor io_work_;
   asio::cancellation_slot slot_;
+  bool in_io_completion_ = false;
+  std::optional<completion> ready_;
 };
 
 void monitor_service::shutdown() {

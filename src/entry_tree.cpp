@@ -13,7 +13,7 @@ entry_tree::entry_tree(std::string root_path, entry_type root_type, bool keep_st
   root.type = root_type;
   root.in_use = true;
   live_ = 1;
-  index_.assign(64, no_node);
+  index_.assign(64, slot{});
 }
 
 node_id entry_tree::allocate() {
@@ -30,62 +30,68 @@ node_id entry_tree::allocate() {
   return static_cast<node_id>(nodes_.size() - 1);
 }
 
-std::size_t entry_tree::hash(node_id parent, std::string_view name) const noexcept {
+std::uint32_t entry_tree::hash(node_id parent, std::string_view name) noexcept {
   std::size_t h = std::hash<std::string_view>{}(name);
   // Mix the parent in (a 64-bit multiplicative step), so equal names in different directories
-  // spread over the table.
-  return (h ^ (static_cast<std::size_t>(parent) * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+  // spread over the table; the high bits of the product are the best mixed.
+  std::uint64_t mixed =
+      (static_cast<std::uint64_t>(h) ^ (static_cast<std::uint64_t>(parent) * 0x9e3779b97f4a7c15ull)) *
+      0xff51afd7ed558ccdull;
+  return static_cast<std::uint32_t>(mixed >> 32);
 }
 
 node_id entry_tree::find(node_id parent, std::string_view name) const noexcept {
+  std::uint32_t h = hash(parent, name);
   std::size_t mask = index_.size() - 1;
-  for (std::size_t slot = hash(parent, name) & mask;; slot = (slot + 1) & mask) {
-    node_id id = index_[slot];
-    if (id == no_node)
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const slot& s = index_[i];
+    if (s.id == no_node)
       return no_node;
-    const tree_node& n = nodes_[id];
-    if (n.parent == parent && n.name == name)
-      return id;
+    if (s.hash == h) {
+      const tree_node& n = nodes_[s.id];
+      if (n.parent == parent && n.name == name)
+        return s.id;
+    }
   }
 }
 
 void entry_tree::index_insert(node_id id) {
   if ((live_ + 1) * 4 > index_.size() * 3) // keep the load under 3/4
     index_grow();
+  std::uint32_t h = hash(nodes_[id].parent, nodes_[id].name);
   std::size_t mask = index_.size() - 1;
-  std::size_t slot = hash(nodes_[id].parent, nodes_[id].name) & mask;
-  while (index_[slot] != no_node)
-    slot = (slot + 1) & mask;
-  index_[slot] = id;
+  std::size_t i = h & mask;
+  while (index_[i].id != no_node)
+    i = (i + 1) & mask;
+  index_[i] = {id, h};
 }
 
 void entry_tree::index_grow() {
-  std::vector<node_id> old(index_.size() * 2, no_node);
+  std::vector<slot> old(index_.size() * 2);
   old.swap(index_);
   std::size_t mask = index_.size() - 1;
-  for (node_id id : old) {
-    if (id == no_node)
+  for (const slot& s : old) {
+    if (s.id == no_node)
       continue;
-    std::size_t slot = hash(nodes_[id].parent, nodes_[id].name) & mask;
-    while (index_[slot] != no_node)
-      slot = (slot + 1) & mask;
-    index_[slot] = id;
+    std::size_t i = s.hash & mask;
+    while (index_[i].id != no_node)
+      i = (i + 1) & mask;
+    index_[i] = s;
   }
 }
 
 void entry_tree::index_erase(node_id id) {
   std::size_t mask = index_.size() - 1;
-  std::size_t slot = hash(nodes_[id].parent, nodes_[id].name) & mask;
-  while (index_[slot] != id) {
-    assert(index_[slot] != no_node);
-    slot = (slot + 1) & mask;
+  std::size_t i = hash(nodes_[id].parent, nodes_[id].name) & mask;
+  while (index_[i].id != id) {
+    assert(index_[i].id != no_node);
+    i = (i + 1) & mask;
   }
   // Backward-shift deletion: pull later members of the probe run into the hole so that lookups
   // never need tombstones.
-  std::size_t hole = slot;
-  for (std::size_t next = (hole + 1) & mask; index_[next] != no_node; next = (next + 1) & mask) {
-    const tree_node& n = nodes_[index_[next]];
-    std::size_t home = hash(n.parent, n.name) & mask;
+  std::size_t hole = i;
+  for (std::size_t next = (hole + 1) & mask; index_[next].id != no_node; next = (next + 1) & mask) {
+    std::size_t home = index_[next].hash & mask;
     // Move it when its home slot is not in the (cyclic) range (hole, next].
     bool home_in_range = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
     if (!home_in_range) {
@@ -93,7 +99,7 @@ void entry_tree::index_erase(node_id id) {
       hole = next;
     }
   }
-  index_[hole] = no_node;
+  index_[hole] = slot{};
 }
 
 void entry_tree::link(node_id id, node_id parent) {
@@ -178,7 +184,7 @@ std::string entry_tree::path(node_id id) const {
 
 std::size_t entry_tree::memory_bytes() const noexcept {
   std::size_t bytes = nodes_.capacity() * sizeof(tree_node) + free_.capacity() * sizeof(node_id) +
-                      index_.capacity() * sizeof(node_id) + statuses_.capacity() * sizeof(entry_status);
+                      index_.capacity() * sizeof(slot) + statuses_.capacity() * sizeof(entry_status);
   for (const tree_node& n : nodes_)
     if (n.name.capacity() > 15)
       bytes += n.name.capacity() + 1;

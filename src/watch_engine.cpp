@@ -311,11 +311,14 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
         root.stale.insert(dir.node); // renamed since it was watched: scanned again later
       continue;
     }
+    // A directory with no children yet (most of them: just created, or met by this scan) can
+    // hold nothing an event reported before: no lookup needed.
+    bool known_children = tree[dir.node].first_child != no_node;
     for (listed_entry& entry : entries) {
       bool is_directory = entry.type == entry_type::directory;
       if (!accepts(root, tree, dir.node, entry.name, is_directory))
         continue;
-      if (tree.find(dir.node, entry.name) != no_node)
+      if (known_children && tree.find(dir.node, entry.name) != no_node)
         continue; // known already: an event reported it before this scan came by
       node_id child = tree.insert(dir.node, entry.name, entry.type);
       bool descend = is_directory && root.recursive();
@@ -449,20 +452,25 @@ void watch_engine::handle_record(const inotify_record& record, const time_sample
   auto range = watches_.equal_range(record.watch);
   if (range.first == range.second)
     return; // a watch we removed: its last records and IN_IGNORED are still in the queue
-  // Handling may drop roots and watches: work on a copy of the references.
-  watch_ref refs[4];
+  // Handling may drop roots and watches: work on a copy of the references. More than one only
+  // for file roots sharing their parent directory.
+  std::vector<watch_ref> refs;
+  watch_ref single{};
   std::size_t count = 0;
-  std::vector<watch_ref> more;
-  for (auto it = range.first; it != range.second; ++it) {
-    if (count < 4)
-      refs[count++] = it->second;
-    else
-      more.push_back(it->second);
+  for (auto it = range.first; it != range.second; ++it, ++count) {
+    if (count == 0) {
+      single = it->second;
+    } else {
+      if (count == 1)
+        refs.push_back(single);
+      refs.push_back(it->second);
+    }
   }
-  more.insert(more.begin(), refs, refs + count);
+  const watch_ref* first = count == 1 ? &single : refs.data();
+  const watch_ref* last = first + count;
   if (!held_.empty()) {
-    for (const watch_ref& ref : more) {
-      if (in_limbo(*ref.root, ref.node)) {
+    for (const watch_ref* ref = first; ref != last; ++ref) {
+      if (in_limbo(*ref->root, ref->node)) {
         // The directory is between the two halves of a move: its path is unknown until the
         // "moved to" comes or the hold expires.
         deferred_.push_back({record.watch, record.mask, record.cookie, std::string(record.name)});
@@ -470,7 +478,8 @@ void watch_engine::handle_record(const inotify_record& record, const time_sample
       }
     }
   }
-  for (const watch_ref& ref : more) {
+  for (const watch_ref* ref_ptr = first; ref_ptr != last; ++ref_ptr) {
+    const watch_ref& ref = *ref_ptr;
     root_state& root = *ref.root;
     if (record.mask & inotify_flag::ignored) {
       if (ref.node == root.tree.root()) {
@@ -893,7 +902,7 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
     }
     last_change_[path] = emitted_;
   } else if (is_structural(kind)) {
-    last_change_.clear();
+    forget_changes();
   }
   fs_event event;
   event.kind = kind;
@@ -905,7 +914,7 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
 
 void watch_engine::emit_raw(fs_event event) {
   if (event.kind == event_kind::overflow || event.kind == event_kind::error)
-    last_change_.clear();
+    forget_changes();
   output_.push_back(std::move(event));
   ++emitted_;
   ++counters_.events;
@@ -916,8 +925,18 @@ fs_event watch_engine::pop() {
   output_.pop_front();
   ++popped_;
   if (output_.empty())
-    last_change_.clear();
+    forget_changes();
   return event;
+}
+
+void watch_engine::forget_changes() {
+  if (last_change_.empty())
+    return;
+  // clear() touches every bucket, and a burst leaves many: start small again instead.
+  if (last_change_.bucket_count() > 64)
+    last_change_ = {};
+  else
+    last_change_.clear();
 }
 
 } // namespace asio_fswatch::detail

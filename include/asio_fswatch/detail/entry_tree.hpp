@@ -79,7 +79,13 @@ public:
   std::size_t memory_bytes() const noexcept;
 
 private:
-  std::size_t hash(node_id parent, std::string_view name) const noexcept;
+  // A slot keeps the low 32 bits of its entry's hash: probing and growing compare and move
+  // slots without touching the (large, randomly accessed) node array.
+  struct slot {
+    node_id id = no_node;
+    std::uint32_t hash = 0;
+  };
+  static std::uint32_t hash(node_id parent, std::string_view name) noexcept;
   void index_insert(node_id id);
   void index_erase(node_id id);
   void index_grow();
@@ -89,7 +95,7 @@ private:
 
   std::vector<tree_node> nodes_;
   std::vector<node_id> free_;
-  std::vector<node_id> index_; // open addressing, linear probing, no_node = empty slot
+  std::vector<slot> index_; // open addressing, linear probing, id no_node = empty
   std::vector<entry_status> statuses_; // parallel to nodes_ when keep_status_
   std::size_t live_ = 0;
   bool keep_status_ = false;

@@ -162,6 +162,7 @@ private:
   void emit(root_state& root, event_kind kind, std::string path, entry_type type,
             std::string old_path = {});
   void emit_raw(fs_event event);
+  void forget_changes();
 
   filesystem& fs_;
   backend mode_;
