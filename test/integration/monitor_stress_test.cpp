@@ -5,24 +5,21 @@
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
 
-#include <common/temp_dir.hpp>
+#include <common/monitor_collect.hpp>
 #include <common/tree_replay.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <mutex>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,130 +32,34 @@ namespace {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
-namespace sys = boost::system;
 using namespace std::chrono_literals;
 
 using asio_fswatch::directory_monitor;
 using asio_fswatch::event_kind;
 using asio_fswatch::fs_event;
-using asio_fswatch::test::compare;
-using asio_fswatch::test::describe_problems;
-using asio_fswatch::test::replay;
-using asio_fswatch::test::replay_stats;
-using asio_fswatch::test::snapshot_of;
-using asio_fswatch::test::temp_dir;
-using asio_fswatch::test::tree_snapshot;
-
-// ---------------------------------------------------------------------------------------------
-// Collecting (the same loop as in monitor_test.cpp, reduced to what these tests need)
-
-struct collection {
-  std::vector<fs_event> events;
-  std::vector<sys::error_code> errors;
-  bool timed_out = false;
-  bool stuck = false;
-  std::size_t empty_batches = 0; ///< successful reads that completed with no event (never allowed)
-};
-
-std::string dump(const std::vector<fs_event>& events, std::size_t max = 40) {
-  std::ostringstream out;
-  std::size_t shown = 0;
-  for (const fs_event& e : events) {
-    if (shown++ == max) {
-      out << "  ... and " << events.size() - max << " more\n";
-      break;
-    }
-    out << "  " << e << '\n';
-  }
-  return out.str();
-}
-
-/// Reads batches until `done` (null: at once) holds and no batch came for `quiet`, or until
-/// `timeout`.
-collection collect_until_quiet(asio::io_context& ioc, directory_monitor& monitor,
-                               std::function<bool(const collection&)> done, std::chrono::milliseconds quiet,
-                               std::chrono::milliseconds timeout) {
-  collection out;
-  asio::steady_timer deadline(ioc);
-  asio::steady_timer quiet_timer(ioc);
-  bool finishing = false;
-  auto finish = [&] {
-    finishing = true;
-    deadline.cancel();
-    quiet_timer.cancel();
-    monitor.cancel();
-  };
-  std::function<void()> arm_quiet = [&] {
-    quiet_timer.expires_after(quiet);
-    quiet_timer.async_wait([&](sys::error_code ec) {
-      if (ec || finishing)
-        return;
-      if (!done || done(out))
-        finish();
-      else
-        arm_quiet();
-    });
-  };
-  std::function<void()> start_read = [&] {
-    monitor.async_read_events([&](sys::error_code ec, std::vector<fs_event> events) {
-      if (!ec && events.empty())
-        ++out.empty_batches;
-      out.events.insert(out.events.end(), std::make_move_iterator(events.begin()),
-                        std::make_move_iterator(events.end()));
-      if (ec == asio::error::operation_aborted && finishing)
-        return;
-      if (ec) {
-        out.errors.push_back(ec);
-        if (ec == asio::error::operation_aborted) {
-          finish();
-          return;
-        }
-      }
-      if (finishing)
-        return;
-      arm_quiet();
-      start_read();
-    });
-  };
-  deadline.expires_after(timeout);
-  deadline.async_wait([&](sys::error_code ec) {
-    if (!ec && !finishing) {
-      out.timed_out = true;
-      finish();
-    }
-  });
-  arm_quiet();
-  start_read();
-  ioc.restart();
-  const auto hard_limit = std::chrono::steady_clock::now() + timeout + 20s;
-  while (ioc.run_one_until(hard_limit) > 0) {
-  }
-  out.stuck = !ioc.stopped();
-  return out;
-}
+using namespace asio_fswatch::test; // the test support in common/
 
 std::size_t count_kind(const std::vector<fs_event>& events, event_kind kind) {
   return static_cast<std::size_t>(std::count_if(events.begin(), events.end(),
                                                 [&](const fs_event& e) { return e.kind == kind; }));
 }
 
-bool has_event(const std::vector<fs_event>& events, event_kind kind, const fs::path& path) {
-  return std::any_of(events.begin(), events.end(),
-                     [&](const fs_event& e) { return e.kind == kind && e.path == path; });
+/// The replay check (monitor_collect.hpp) in the context `what`, with the stream's size logged.
+void check_replay(const tree_snapshot& start, const std::vector<fs_event>& events, const fs::path& root,
+                  const char* what) {
+  BOOST_TEST_CONTEXT(what) {
+    replay_stats stats = asio_fswatch::test::check_replay(start, events, snapshot_of(root));
+    BOOST_TEST_MESSAGE(what << ": " << events.size() << " events, " << stats.duplicates
+                            << " duplicated `created`, " << count_kind(events, event_kind::overflow)
+                            << " overflow");
+  }
 }
 
-void check_replay(tree_snapshot start, const std::vector<fs_event>& events, const fs::path& root,
-                  const char* what) {
-  replay_stats stats;
-  replay(start, events, stats);
-  BOOST_TEST(stats.problems.empty(), what << ": the event stream does not fit the tree ("
-                                          << stats.problems.size() << " problems):\n"
-                                          << describe_problems(stats));
-  std::string diff = compare(snapshot_of(root), start);
-  BOOST_TEST(diff.empty(), what << ": replayed events do not give the real tree:\n" << diff);
-  BOOST_TEST_MESSAGE(what << ": " << events.size() << " events, " << stats.duplicates
-                          << " duplicated `created`, " << count_kind(events, event_kind::overflow)
-                          << " overflow");
+/// Creates an empty file; a failure ends the test (the test's own thread only: see writer_log).
+void create_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  BOOST_TEST_REQUIRE(fd >= 0, "open " << path << ": " << std::strerror(errno));
+  ::close(fd);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +108,23 @@ private:
   std::string first_;
 };
 
+/// Runs `write` on another thread while the monitor reads, and collects until the writer is done
+/// and the events went quiet. A failure of the writer ends the test.
+template <typename Write>
+collection collect_while_writing(asio::io_context& ioc, directory_monitor& monitor, Write write) {
+  writer_log log;
+  std::atomic<bool> writer_done{false};
+  std::thread writer([&] {
+    write(log);
+    writer_done = true;
+  });
+  collection c = collect_until(
+      ioc, monitor, [&](const collection&) { return writer_done.load(); }, 500ms, 90s);
+  writer.join();
+  BOOST_TEST_REQUIRE(log.failures() == 0, "the writer failed: " << log.first());
+  return c;
+}
+
 std::size_t max_queued_events() {
   std::ifstream in("/proc/sys/fs/inotify/max_queued_events");
   std::size_t n = 0;
@@ -224,12 +142,8 @@ BOOST_AUTO_TEST_SUITE(monitor_stress)
 // "moved from" is reported as `removed <old parent>/n3` after the parent's `renamed`
 // (park_move() keeps old_path as a string; expire_move() emits it late). Reproduced
 // deterministically by monitor/moved_out_then_its_directory_renamed.
-BOOST_AUTO_TEST_CASE(storm_of_20000_files_in_new_directories) {
-  temp_dir tmp;
-  const fs::path root = tmp / "root";
-  const fs::path outside = tmp / "outside";
+BOOST_FIXTURE_TEST_CASE(storm_of_20000_files_in_new_directories, monitor_fixture) {
   fs::create_directories(root / "existing");
-  fs::create_directories(outside);
   for (int i = 0; i < 20; ++i) {
     fs::create_directories(root / "existing" / ("e" + std::to_string(i)));
     std::ofstream(root / "existing" / ("e" + std::to_string(i)) / "f") << "x";
@@ -242,14 +156,11 @@ BOOST_AUTO_TEST_CASE(storm_of_20000_files_in_new_directories) {
   }
   tree_snapshot start = snapshot_of(root);
 
-  asio::io_context ioc;
   directory_monitor monitor(ioc);
   monitor.add(root);
 
   constexpr int directories = 200, subdirectories = 4, files_per_subdirectory = 25; // 20,000 files
-  writer_log log;
-  std::atomic<bool> writer_done{false};
-  std::thread writer([&] {
+  collection c = collect_while_writing(ioc, monitor, [&](writer_log& log) {
     std::mt19937 random(20240601);
     const std::string content(64, 'c');
     for (int d = 0; d < directories; ++d) {
@@ -280,17 +191,9 @@ BOOST_AUTO_TEST_CASE(storm_of_20000_files_in_new_directories) {
         log.move(dir, root / ("r" + std::to_string(d)));        // directory renamed within
     }
     log.write(root / "storm_done", {});
-    writer_done = true;
   });
-  collection c = collect_until_quiet(
-      ioc, monitor, [&](const collection&) { return writer_done.load(); }, 500ms, 90s);
-  writer.join();
-  BOOST_TEST_REQUIRE(log.failures() == 0, "the writer failed: " << log.first());
-  BOOST_TEST_REQUIRE(!c.stuck, "work left in the io_context after the last read");
-  BOOST_TEST_REQUIRE(!c.timed_out, "the storm's events never went quiet (" << c.events.size()
-                                                                          << " events so far)");
+  REQUIRE_COLLECTED(c, "the storm's events to go quiet");
   BOOST_TEST(c.errors.empty());
-  BOOST_TEST(c.empty_batches == 0u, "a read completed successfully with no event");
   BOOST_TEST(has_event(c.events, event_kind::created, root / "storm_done"));
   BOOST_TEST(count_kind(c.events, event_kind::error) == 0u, dump(c.events));
   check_replay(start, c.events, root, "storm");
@@ -298,7 +201,7 @@ BOOST_AUTO_TEST_CASE(storm_of_20000_files_in_new_directories) {
   // Still watching everything afterwards.
   std::ofstream(root / "r3" / "n1" / "after") << "x";
   std::ofstream(root / "s199" / "n0" / "after") << "x";
-  collection after = collect_until_quiet(
+  collection after = collect_until(
       ioc, monitor,
       [&](const collection& x) {
         return has_event(x.events, event_kind::created, root / "r3/n1/after") &&
@@ -310,21 +213,16 @@ BOOST_AUTO_TEST_CASE(storm_of_20000_files_in_new_directories) {
   BOOST_TEST(has_event(after.events, event_kind::created, root / "s199/n0/after"), dump(after.events));
 }
 
-BOOST_AUTO_TEST_CASE(rename_storm_while_reading) {
+BOOST_FIXTURE_TEST_CASE(rename_storm_while_reading, monitor_fixture) {
   // Directories renamed back and forth while files are created inside them: reads end between
   // the two halves of moves, records arrive for directories whose path is changing.
-  temp_dir tmp;
-  const fs::path root = tmp / "root";
   constexpr int slots = 8;
   for (int i = 0; i < slots; ++i)
     fs::create_directories(root / ("d" + std::to_string(i)) / "inner");
   tree_snapshot start = snapshot_of(root);
-  asio::io_context ioc;
   directory_monitor monitor(ioc);
   monitor.add(root);
-  writer_log log;
-  std::atomic<bool> writer_done{false};
-  std::thread writer([&] {
+  collection c = collect_while_writing(ioc, monitor, [&](writer_log& log) {
     std::mt19937 random(7);
     std::vector<std::string> names;
     for (int i = 0; i < slots; ++i)
@@ -364,22 +262,13 @@ BOOST_AUTO_TEST_CASE(rename_storm_while_reading) {
       }
     }
     log.write(root / "rename_storm_done", {});
-    writer_done = true;
   });
-  collection c = collect_until_quiet(
-      ioc, monitor, [&](const collection&) { return writer_done.load(); }, 500ms, 90s);
-  writer.join();
-  BOOST_TEST_REQUIRE(log.failures() == 0, "the writer failed: " << log.first());
-  BOOST_TEST_REQUIRE(!c.stuck);
-  BOOST_TEST_REQUIRE(!c.timed_out, "never went quiet (" << c.events.size() << " events)");
-  BOOST_TEST(c.empty_batches == 0u, "a read completed successfully with no event");
+  REQUIRE_COLLECTED(c, "the rename storm's events to go quiet");
   BOOST_TEST(count_kind(c.events, event_kind::error) == 0u, dump(c.events));
   check_replay(start, c.events, root, "rename storm");
 }
 
-BOOST_AUTO_TEST_CASE(forced_overflow_is_reconciled) {
-  temp_dir tmp;
-  const fs::path root = tmp / "root";
+BOOST_FIXTURE_TEST_CASE(forced_overflow_is_reconciled, monitor_fixture) {
   const fs::path second = tmp / "second";
   fs::create_directories(root / "bulk");
   fs::create_directories(root / "rename_me/sub");
@@ -393,7 +282,6 @@ BOOST_AUTO_TEST_CASE(forced_overflow_is_reconciled) {
   tree_snapshot start = snapshot_of(root);
   tree_snapshot start_second = snapshot_of(second);
 
-  asio::io_context ioc;
   directory_monitor monitor(ioc);
   monitor.add(root);
   monitor.add(second);
@@ -401,12 +289,8 @@ BOOST_AUTO_TEST_CASE(forced_overflow_is_reconciled) {
   // No read is pending: the kernel queues everything, and overflows.
   const std::size_t entries = max_queued_events() + 2000;
   BOOST_TEST_MESSAGE("creating " << entries << " files with no read pending");
-  for (std::size_t i = 0; i < entries; ++i) {
-    const fs::path p = root / "bulk" / ("b" + std::to_string(i));
-    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    BOOST_TEST_REQUIRE(fd >= 0, "open " << p << ": " << std::strerror(errno));
-    ::close(fd);
-  }
+  for (std::size_t i = 0; i < entries; ++i)
+    create_file(root / "bulk" / ("b" + std::to_string(i)));
   fs::rename(root / "rename_me", root / "renamed");
   fs::remove_all(root / "delete_me");
   std::ofstream(root / "modify_me", std::ios::app) << "more";
@@ -414,11 +298,9 @@ BOOST_AUTO_TEST_CASE(forced_overflow_is_reconciled) {
   std::ofstream(root / "new_dir/deep/f") << "x";
   std::ofstream(second / "sub/in_second") << "x";
 
-  collection c = collect_until_quiet(ioc, monitor, nullptr, 500ms, 90s);
-  BOOST_TEST_REQUIRE(!c.stuck);
-  BOOST_TEST_REQUIRE(!c.timed_out, "never went quiet (" << c.events.size() << " events)");
+  collection c = collect_until_quiet(ioc, monitor, 500ms, 90s);
+  REQUIRE_COLLECTED(c, "the overflow's events to go quiet");
   BOOST_TEST(c.errors.empty());
-  BOOST_TEST(c.empty_batches == 0u, "a read completed successfully with no event");
   BOOST_TEST(count_kind(c.events, event_kind::overflow) >= 1u, "no overflow event; first events:\n"
                                                                   << dump(c.events));
   BOOST_TEST(has_event(c.events, event_kind::modified, root / "modify_me"),
@@ -438,7 +320,7 @@ BOOST_AUTO_TEST_CASE(forced_overflow_is_reconciled) {
   std::ofstream(root / "new_dir/deep/after") << "x";
   std::ofstream(root / "bulk/after") << "x";
   std::ofstream(second / "sub/after") << "x";
-  collection after = collect_until_quiet(ioc, monitor, nullptr, 300ms, 30s);
+  collection after = collect_until_quiet(ioc, monitor, 300ms, 30s);
   BOOST_TEST_REQUIRE(!after.timed_out);
   for (const fs::path& p : {root / "renamed/sub/after", root / "new_dir/deep/after",
                             root / "bulk/after", second / "sub/after"})
@@ -455,44 +337,34 @@ BOOST_AUTO_TEST_CASE(forced_overflow_is_reconciled) {
   check_replay(start, first_root, root, "overflow and later changes");
 }
 
-BOOST_AUTO_TEST_CASE(overflow_during_a_storm_of_new_directories) {
+BOOST_FIXTURE_TEST_CASE(overflow_during_a_storm_of_new_directories, monitor_fixture) {
   // New directories are not watched until their creation is read: everything inside them comes
   // from scans. Overflowing while they appear must still give the exact tree.
-  temp_dir tmp;
-  const fs::path root = tmp / "root";
   fs::create_directories(root / "flat");
   tree_snapshot start = snapshot_of(root);
-  asio::io_context ioc;
   directory_monitor monitor(ioc);
   monitor.add(root);
   // Records only come from watched directories: enough of them go to `flat` to overflow; a
   // fifth of the files go into the new directories, where only scans can find them.
   const std::size_t records_needed = max_queued_events() + 2000;
   std::size_t flat_files = 0;
-  auto create = [](const fs::path& p) {
-    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    BOOST_TEST_REQUIRE(fd >= 0, "open " << p << ": " << std::strerror(errno));
-    ::close(fd);
-  };
   for (int d = 0; flat_files < records_needed; ++d) {
     const fs::path dir = root / ("dir" + std::to_string(d));
     BOOST_TEST_REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
     for (int f = 0; f < 50; ++f) {
       const std::string name = "f" + std::to_string(d) + "_" + std::to_string(f);
       if (f % 5 == 0) {
-        create(dir / name);
+        create_file(dir / name);
       } else {
-        create(root / "flat" / name);
+        create_file(root / "flat" / name);
         ++flat_files;
       }
     }
     if (d % 7 == 0)
       fs::rename(dir, root / ("renamed" + std::to_string(d)));
   }
-  collection c = collect_until_quiet(ioc, monitor, nullptr, 500ms, 90s);
-  BOOST_TEST_REQUIRE(!c.stuck);
-  BOOST_TEST_REQUIRE(!c.timed_out, "never went quiet (" << c.events.size() << " events)");
-  BOOST_TEST(c.empty_batches == 0u, "a read completed successfully with no event");
+  collection c = collect_until_quiet(ioc, monitor, 500ms, 90s);
+  REQUIRE_COLLECTED(c, "the overflow's events to go quiet");
   BOOST_TEST(count_kind(c.events, event_kind::overflow) >= 1u);
   check_replay(start, c.events, root, "overflow with new directories");
 }

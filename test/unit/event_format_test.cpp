@@ -93,49 +93,56 @@ std::string hex_byte(unsigned char byte) {
   return {digits[byte / 16], digits[byte % 16]};
 }
 
-std::string model_json_string(std::string_view bytes) {
-  std::string out = "\"";
-  for (std::size_t index = 0; index < bytes.size();) {
-    const auto byte = static_cast<unsigned char>(bytes[index]);
-    const std::size_t length = model_sequence_length(bytes, index);
-    if (length == 0) {
-      out += "\\udc" + hex_byte(byte);
-      ++index;
-      continue;
-    }
-    if (byte == '"') out += "\\\"";
-    else if (byte == '\\') out += "\\\\";
-    else if (byte == '\n') out += "\\n";
-    else if (byte == '\r') out += "\\r";
-    else if (byte == '\t') out += "\\t";
-    else if (byte == '\b') out += "\\b";
-    else if (byte == '\f') out += "\\f";
-    else if (byte < 0x20 || byte == 0x7f) out += "\\u00" + hex_byte(byte);
-    else out.append(bytes.substr(index, length));
-    index += length;
-  }
-  return out + "\"";
-}
-
-std::string model_human_path(std::string_view bytes) {
+// The walk both models share: a byte that starts no valid UTF-8 sequence becomes
+// `invalid_prefix` and its two hex digits; a sequence whose first byte `escape` spells (a
+// non-empty result) becomes that spelling; everything else is copied.
+std::string model_escape(std::string_view bytes, std::string_view invalid_prefix,
+                         std::string (*escape)(unsigned char byte)) {
   std::string out;
   for (std::size_t index = 0; index < bytes.size();) {
     const auto byte = static_cast<unsigned char>(bytes[index]);
     const std::size_t length = model_sequence_length(bytes, index);
     if (length == 0) {
-      out += "\\x" + hex_byte(byte);
+      out.append(invalid_prefix);
+      out += hex_byte(byte);
       ++index;
       continue;
     }
-    if (byte == '\\') out += "\\\\";
-    else if (byte == '\n') out += "\\n";
-    else if (byte == '\r') out += "\\r";
-    else if (byte == '\t') out += "\\t";
-    else if (byte < 0x20 || byte == 0x7f) out += "\\x" + hex_byte(byte);
+    const std::string escaped = escape(byte);
+    if (!escaped.empty()) out += escaped;
     else out.append(bytes.substr(index, length));
     index += length;
   }
   return out;
+}
+
+std::string json_escape(unsigned char byte) {
+  if (byte == '"') return "\\\"";
+  if (byte == '\\') return "\\\\";
+  if (byte == '\n') return "\\n";
+  if (byte == '\r') return "\\r";
+  if (byte == '\t') return "\\t";
+  if (byte == '\b') return "\\b";
+  if (byte == '\f') return "\\f";
+  if (byte < 0x20 || byte == 0x7f) return "\\u00" + hex_byte(byte);
+  return {};
+}
+
+std::string model_json_string(std::string_view bytes) {
+  return '"' + model_escape(bytes, "\\udc", json_escape) + '"';
+}
+
+std::string human_escape(unsigned char byte) {
+  if (byte == '\\') return "\\\\";
+  if (byte == '\n') return "\\n";
+  if (byte == '\r') return "\\r";
+  if (byte == '\t') return "\\t";
+  if (byte < 0x20 || byte == 0x7f) return "\\x" + hex_byte(byte);
+  return {};
+}
+
+std::string model_human_path(std::string_view bytes) {
+  return model_escape(bytes, "\\x", human_escape);
 }
 
 /// Strict RFC 8259 string literal: quotes, only the eight short escapes and \uXXXX, no raw byte

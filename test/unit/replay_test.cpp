@@ -1,6 +1,7 @@
 // Unit tests for test/common/tree_replay.hpp: the checker the integration tests trust must catch
 // missing, spurious and mistyped entries and every event that does not fit the tree, or those
 // tests could pass vacuously.
+#include <common/make_event.hpp>
 #include <common/temp_dir.hpp>
 #include <common/tree_replay.hpp>
 
@@ -16,6 +17,7 @@ using asio_fswatch::entry_type;
 using asio_fswatch::event_kind;
 using asio_fswatch::fs_event;
 using asio_fswatch::test::compare;
+using asio_fswatch::test::make_event;
 using asio_fswatch::test::replay;
 using asio_fswatch::test::replay_stats;
 using asio_fswatch::test::snapshot_of;
@@ -23,13 +25,9 @@ using asio_fswatch::test::tree_snapshot;
 
 namespace {
 
+// Short, for the event lists below.
 fs_event ev(event_kind kind, std::string path, entry_type type, std::string old_path = {}) {
-  fs_event e;
-  e.kind = kind;
-  e.path = std::move(path);
-  e.old_path = std::move(old_path);
-  e.type = type;
-  return e;
+  return make_event(kind, std::move(path), type, std::move(old_path));
 }
 
 constexpr auto created = event_kind::created;

@@ -4,6 +4,7 @@
 // asserted; elsewhere the multiset of events and the replay invariant of DESIGN.md (the events
 // replayed onto the tree as it was give the tree as it is).
 #include "unit/fake_filesystem.hpp"
+#include "common/make_event.hpp"
 #include "common/tree_replay.hpp"
 
 #include <asio_fswatch/detail/inotify_parser.hpp>
@@ -43,6 +44,7 @@ using asio_fswatch::fs_event;
 using asio_fswatch::monitor_options;
 using asio_fswatch::watch_options;
 using asio_fswatch::test::fake_filesystem;
+using asio_fswatch::test::make_event;
 using std::chrono::milliseconds;
 
 constexpr entry_type file = entry_type::file;
@@ -51,16 +53,6 @@ constexpr entry_type dir = entry_type::directory;
 // ---------------------------------------------------------------------------------------------
 // Events
 
-fs_event make_event(event_kind kind, std::string path, entry_type type, std::string old_path = {},
-                    sys::error_code ec = {}) {
-  fs_event e;
-  e.kind = kind;
-  e.path = std::move(path);
-  e.old_path = std::move(old_path);
-  e.type = type;
-  e.error = ec;
-  return e;
-}
 fs_event created(std::string path, entry_type type = file) {
   return make_event(event_kind::created, std::move(path), type);
 }
@@ -210,6 +202,26 @@ struct engine_fixture {
 
   std::vector<fs_event> poll() {
     engine->poll(now);
+    return drain();
+  }
+
+  // The rename hold runs out; the events of the moves it held back.
+  std::vector<fs_event> after_the_hold() {
+    advance(options.rename_hold);
+    engine->on_timer(now);
+    return drain();
+  }
+
+  // Checks that the held move's deadline is one rename_hold from now and that nothing comes out
+  // a millisecond before it; the events that come out at it.
+  std::vector<fs_event> after_the_hold_on_time() {
+    BOOST_TEST_REQUIRE(engine->next_deadline().has_value());
+    BOOST_TEST((*engine->next_deadline() == now.steady + options.rename_hold));
+    advance(options.rename_hold - milliseconds(1));
+    engine->on_timer(now);
+    BOOST_TEST(drain().empty());
+    advance(milliseconds(1));
+    engine->on_timer(now);
     return drain();
   }
 };
@@ -568,14 +580,7 @@ BOOST_FIXTURE_TEST_CASE(moved_out_is_removed_after_the_hold, engine_fixture) {
   add_ok("/r");
   fake.rename("/r/f", "/out/f");
   check_events(events(), {}); // held: the other half may be in the next read
-  BOOST_TEST_REQUIRE(engine->next_deadline().has_value());
-  BOOST_TEST((*engine->next_deadline() == now.steady + options.rename_hold));
-  advance(options.rename_hold - milliseconds(1));
-  engine->on_timer(now);
-  BOOST_TEST(drain().empty());
-  advance(milliseconds(1));
-  engine->on_timer(now);
-  check_events(drain(), {removed("/r/f")});
+  check_events(after_the_hold_on_time(), {removed("/r/f")});
   BOOST_TEST(!engine->next_deadline().has_value());
   BOOST_TEST(engine->counters().moves_expired == 1u);
   BOOST_TEST(engine->entries() == 1u); // nothing left parked
@@ -594,9 +599,7 @@ BOOST_FIXTURE_TEST_CASE(directory_moved_out_is_removed_and_unwatched, engine_fix
   fake.write("/out/d/sub/f", "x");
   fake.write("/out/d/new");
   check_events(events(), {});
-  advance(options.rename_hold);
-  engine->on_timer(now);
-  check_events(drain(), {removed("/r/d", dir)});
+  check_events(after_the_hold(), {removed("/r/d", dir)});
   BOOST_TEST(!fake.watch_of("/out/d").has_value());
   BOOST_TEST(!fake.watch_of("/out/d/sub").has_value());
   BOOST_TEST(fake.active_watch_count() == 1u);
@@ -810,9 +813,7 @@ BOOST_FIXTURE_TEST_CASE(exclude_patterns, engine_fixture) {
   // Moved into an ignored directory: nothing comes from there, so it is out after the hold.
   fake.rename("/r/b.txt", "/r/build/b.txt");
   check_events(events(), {});
-  advance(options.rename_hold);
-  engine->on_timer(now);
-  check_events(drain(), {removed("/r/b.txt")});
+  check_events(after_the_hold(), {removed("/r/b.txt")});
   // An ignored directory created later is neither reported nor watched; a new non-ignored one
   // with an ignored directory inside is watched without it.
   fake.mkdirs("/r/lib/node_modules/x");
@@ -958,20 +959,30 @@ BOOST_FIXTURE_TEST_CASE(root_moved_away, engine_fixture) {
   check_events(events(), {});
 }
 
+namespace {
+
+// The file root `file` lost its directory (removed or moved away): `removed` for the file, then
+// errc::root_removed, and nothing left watched.
+void check_file_root_gone(engine_fixture& f, const std::string& file) {
+  std::vector<fs_event> got = f.events();
+  BOOST_TEST_REQUIRE(got.size() == 2u);
+  check_events({got[0]}, {removed(file)});
+  BOOST_TEST((got[1].kind == event_kind::error && got[1].path == file &&
+              got[1].error == errc::root_removed),
+             describe(got[1]));
+  BOOST_TEST(!f.engine->has_roots());
+  BOOST_TEST(f.fake.active_watch_count() == 0u);
+}
+
+} // namespace
+
 BOOST_FIXTURE_TEST_CASE(file_root_whose_directory_is_deleted, engine_fixture) {
   fake.mkdir("/d");
   fake.write("/d/a.txt");
   fake.write("/d/b.txt");
   add_ok("/d/a.txt");
   fake.remove("/d");
-  std::vector<fs_event> got = events();
-  BOOST_TEST_REQUIRE(got.size() == 2u);
-  check_events({got[0]}, {removed("/d/a.txt")});
-  BOOST_TEST((got[1].kind == event_kind::error && got[1].path == "/d/a.txt" &&
-              got[1].error == errc::root_removed),
-             describe(got[1]));
-  BOOST_TEST(!engine->has_roots());
-  BOOST_TEST(fake.active_watch_count() == 0u);
+  check_file_root_gone(*this, "/d/a.txt");
 }
 
 BOOST_FIXTURE_TEST_CASE(file_root_whose_directory_is_moved, engine_fixture) {
@@ -979,14 +990,7 @@ BOOST_FIXTURE_TEST_CASE(file_root_whose_directory_is_moved, engine_fixture) {
   fake.write("/d/a.txt");
   add_ok("/d/a.txt");
   fake.rename("/d", "/e");
-  std::vector<fs_event> got = events();
-  BOOST_TEST_REQUIRE(got.size() == 2u);
-  check_events({got[0]}, {removed("/d/a.txt")});
-  BOOST_TEST((got[1].kind == event_kind::error && got[1].path == "/d/a.txt" &&
-              got[1].error == errc::root_removed),
-             describe(got[1]));
-  BOOST_TEST(!engine->has_roots());
-  BOOST_TEST(fake.active_watch_count() == 0u);
+  check_file_root_gone(*this, "/d/a.txt");
 }
 
 // =============================================================================================
@@ -1544,9 +1548,7 @@ BOOST_FIXTURE_TEST_CASE(directory_moved_out_and_back_in_within_the_hold, engine_
   fake.rename("/out/d", "/r/e"); // e.g. `mv d /tmp/ && mv /tmp/d e`
   fake.write("/r/e/f");
   std::vector<fs_event> got = events();
-  advance(options.rename_hold);
-  engine->on_timer(now);
-  append(got, drain());
+  append(got, after_the_hold());
   fake.write("/r/e/g");
   append(got, events());
   BOOST_TEST(count_errors(got) == 0u, describe(got));
@@ -1568,9 +1570,7 @@ BOOST_FIXTURE_TEST_CASE(watched_directory_moved_into_a_new_directory_in_the_same
   fake.mkdir("/r/new");
   fake.rename("/r/old", "/r/new/old");
   std::vector<fs_event> got = events();
-  advance(options.rename_hold);
-  engine->on_timer(now);
-  append(got, drain());
+  append(got, after_the_hold());
   fake.write("/r/new/old/inner/g");
   append(got, events());
   BOOST_TEST(count_errors(got) == 0u, describe(got));
@@ -1632,9 +1632,7 @@ BOOST_FIXTURE_TEST_CASE(held_move_whose_directory_is_removed, engine_fixture) {
   feed();
   fake.remove("/r/d");
   feed();
-  advance(options.rename_hold);
-  engine->on_timer(now);
-  check_events(drain(), {removed("/r/d/f"), removed("/r/d", dir)});
+  check_events(after_the_hold(), {removed("/r/d/f"), removed("/r/d", dir)});
 }
 
 // Same as above when the root itself goes: root_gone() expires held moves after the records that
@@ -1665,9 +1663,7 @@ BOOST_FIXTURE_TEST_CASE(held_move_whose_directory_is_renamed, engine_fixture) {
   feed();
   fake.rename("/r/d", "/r/e");
   std::vector<fs_event> got = events();
-  advance(options.rename_hold);
-  engine->on_timer(now);
-  append(got, drain());
+  append(got, after_the_hold());
   check_replay(before, got, fake.snapshot("/r")); // a problem and a tree difference
 }
 
@@ -1710,9 +1706,7 @@ BOOST_FIXTURE_TEST_CASE(include_filter_hides_the_move_of_a_directory_of_matching
   BOOST_TEST(!got.empty(), "nothing says that /r/src/a.cpp is now /r/lib/a.cpp");
   fake.rename("/r/lib", "/out/lib");
   got = events();
-  advance(options.rename_hold);
-  engine->on_timer(now);
-  append(got, drain());
+  append(got, after_the_hold());
   BOOST_TEST(!got.empty(), "nothing says that /r/lib/a.cpp left the tree");
 }
 
@@ -1735,13 +1729,7 @@ BOOST_FIXTURE_TEST_CASE(replayed_records_use_the_callers_clock, engine_fixture) 
   feed(records[1]);
   feed(records[2]);
   check_events(drain(), {renamed("/r/a", "/r/b", dir)});
-  BOOST_TEST_REQUIRE(engine->next_deadline().has_value());
-  BOOST_TEST((*engine->next_deadline() == now.steady + options.rename_hold));
-  advance(options.rename_hold - milliseconds(1));
-  engine->on_timer(now);
-  BOOST_TEST(drain().empty());
-  advance(milliseconds(1));
-  engine->on_timer(now);
+  after_the_hold_on_time();
 }
 
 // Everything at once, with none of the races avoided (they used to break it: see above).
