@@ -46,7 +46,9 @@ struct watch_options {
   /// pattern that ends in `/**` also matches the directory itself (`**/.git/**`).
   std::vector<std::string> exclude{};
   /// When not empty, only entries matching one of these patterns are reported (same syntax).
-  /// Directories are still watched, so `**/*.cpp` sees files in directories created later.
+  /// Directories are still watched, so `**/*.cpp` sees files in directories created later, and
+  /// a directory's `renamed` and `removed` are always reported: they move or take away the
+  /// matching entries inside it.
   std::vector<std::string> include{};
   /// Report `created` for every entry already in the tree when it is added.
   bool initial_listing = false;
