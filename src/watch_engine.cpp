@@ -542,7 +542,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
       }
       entry_removed(root, child);
     }
-    entry_appeared(root, dir, name, is_directory, std::nullopt);
+    entry_appeared(root, dir, name, is_directory);
   } else if (mask & inotify_flag::delete_entry) {
     if (child != no_node)
       entry_removed(root, child);
@@ -554,12 +554,12 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
       node_id existing = tree.find(dir, name);
       if (existing != no_node)
         entry_removed(root, existing);
-      entry_appeared(root, dir, name, is_directory, std::nullopt);
+      entry_appeared(root, dir, name, is_directory);
     }
   } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
     if (child == no_node) {
       // Only possible when the entry's creation was never seen; report it as what it is now.
-      entry_appeared(root, dir, name, is_directory, std::nullopt);
+      entry_appeared(root, dir, name, is_directory);
       return;
     }
     event_kind kind = (mask & inotify_flag::modify) ? event_kind::modified : event_kind::attributes;
@@ -568,21 +568,23 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
 }
 
 void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_view name,
-                                  bool is_directory, std::optional<entry_type> known_type) {
+                                  bool is_directory) {
   entry_tree& tree = root.tree;
   std::string path = join_path(tree.path(dir), name);
   entry_type type = entry_type::directory;
-  if (known_type) {
-    type = *known_type;
-  } else if (!is_directory) {
+  if (!is_directory) {
+    // inotify only tells directories apart; a file, a symlink, a FIFO or a socket takes a look.
     entry_status status;
     if (fs_.status(path, false, type, status))
       type = entry_type::unknown; // already gone: its removal follows
   }
   node_id child = tree.insert(dir, name, type);
-  emit(root, event_kind::created, path, type);
-  if (type == entry_type::directory && root.recursive())
+  if (type == entry_type::directory && root.recursive()) {
+    emit(root, event_kind::created, path, type);
     watch_and_scan(root, child, path);
+  } else {
+    emit(root, event_kind::created, std::move(path), type);
+  }
 }
 
 void watch_engine::entry_removed(root_state& root, node_id node) {

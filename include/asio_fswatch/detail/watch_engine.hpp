@@ -140,8 +140,7 @@ private:
   void handle_named(root_state& root, node_id dir, std::uint32_t mask, std::uint32_t cookie,
                     std::string_view name, const time_sample& now);
   void handle_self(root_state& root, node_id dir, std::uint32_t mask);
-  void entry_appeared(root_state& root, node_id dir, std::string_view name, bool is_directory,
-                      std::optional<entry_type> known_type);
+  void entry_appeared(root_state& root, node_id dir, std::string_view name, bool is_directory);
   void entry_removed(root_state& root, node_id node);
   void park_move(root_state& root, node_id node, std::uint32_t cookie, const time_sample& now);
   bool finish_move(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
