@@ -70,6 +70,24 @@ wait_for "$work/human" "created    directory  $tree/made"
 kill -TERM $pid; wait $pid; status=$?; pid=
 check "SIGTERM exits 0" test "$status" = 0
 
+# --backend poll, --include, --no-recursive, --initial.
+opts=$work/opts; mkdir -p "$opts/sub"; echo old >"$opts/existing.txt"
+"$tool" watch --json --backend poll --poll-interval 50 --include '*.cpp' --no-recursive --initial \
+  "$opts" >"$work/opts.out" 2>"$work/opts.err" & pid=$!
+wait_for "$work/opts.err" "with the poll backend"
+echo x >"$opts/kept.cpp"; echo x >"$opts/dropped.txt"; echo x >"$opts/sub/deep.cpp"
+wait_for "$work/opts.out" '"path":"'"$opts"'/kept.cpp"'
+sleep 0.3 # a few more poll rounds: nothing else may show up
+kill -INT $pid; wait $pid; status=$?; pid=
+check "poll backend exits 0" test "$status" = 0
+check "include drops other names" bash -c "! grep -q 'dropped.txt' '$work/opts.out'"
+check "initial listing filtered too" bash -c "! grep -q 'existing.txt' '$work/opts.out'"
+check "no-recursive ignores subdirectories" bash -c "! grep -q 'deep.cpp' '$work/opts.out'"
+"$tool" watch --initial "$opts" >"$work/initial.out" 2>"$work/initial.err" & pid=$!
+wait_for "$work/initial.out" "created    file       $opts/existing.txt"
+kill -TERM $pid; wait $pid; pid=
+check "initial listing" grep -qF "created    directory  $opts/sub" "$work/initial.out"
+
 # The only watched root goes away -> a diagnostic and exit 1.
 "$tool" watch "$tree" >"$work/gone" 2>"$work/gone.err" & pid=$!
 wait_for "$work/gone.err" "watching 1 path"
