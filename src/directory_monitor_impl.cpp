@@ -312,19 +312,24 @@ private:
   void progress() {
     if (pending_ == pending_kind::none)
       return;
-    if (engine_ && !engine_->has_output()) {
-      time_sample now = time_sample::now();
-      engine_->on_timer(now);
-      if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
-        engine_->poll(now);
-        last_poll_ = std::chrono::steady_clock::now();
-      }
-    }
+    if (engine_ && !engine_->has_output())
+      run_due_work();
     if (engine_ && engine_->has_output()) {
       deliver();
       return;
     }
     arm();
+  }
+
+  /// Under the lock: what time alone makes due: held moves past their hold, and a scan when
+  /// the poll interval has passed.
+  void run_due_work() {
+    time_sample now = time_sample::now();
+    engine_->on_timer(now);
+    if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
+      engine_->poll(now);
+      last_poll_ = std::chrono::steady_clock::now();
+    }
   }
 
   void deliver() {
@@ -460,12 +465,7 @@ private:
       timer_armed_ = false;
       if (!engine_)
         return;
-      time_sample now = time_sample::now();
-      engine_->on_timer(now);
-      if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
-        engine_->poll(now);
-        last_poll_ = std::chrono::steady_clock::now();
-      }
+      run_due_work();
       progress();
     });
   }

@@ -431,10 +431,10 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
   inotify_parse_result parsed = parse_inotify_records(bytes, records_);
   std::uint64_t overflows_before = counters_.overflows;
   for (const inotify_record& record : records_)
-    handle_record(record, now);
+    handle_record(record);
   if (parsed.malformed) {
     // Cannot come from the kernel; if it ever does, what followed is lost: rebuild from disk.
-    overflow(now);
+    overflow();
   } else if (parsed.consumed < bytes.size()) {
     partial_record_.assign(bytes.substr(parsed.consumed));
   }
@@ -443,10 +443,10 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
     last_consistent_wall_ns_ = now.wall_ns;
 }
 
-void watch_engine::handle_record(const inotify_record& record, const time_sample& now) {
+void watch_engine::handle_record(const inotify_record& record) {
   ++counters_.records;
   if (record.mask & inotify_flag::queue_overflow) {
-    overflow(now);
+    overflow();
     return;
   }
   auto range = watches_.equal_range(record.watch);
@@ -500,7 +500,7 @@ void watch_engine::handle_record(const inotify_record& record, const time_sample
     if (record.name.empty())
       handle_self(root, ref.node, record.mask);
     else
-      handle_named(root, ref.node, record.mask, record.cookie, record.name, now);
+      handle_named(root, ref.node, record.mask, record.cookie, record.name);
   }
 }
 
@@ -518,8 +518,7 @@ void watch_engine::handle_self(root_state& root, node_id dir, std::uint32_t mask
 }
 
 void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mask,
-                                std::uint32_t cookie, std::string_view name,
-                                const time_sample& now) {
+                                std::uint32_t cookie, std::string_view name) {
   entry_tree& tree = root.tree;
   bool is_directory = (mask & inotify_flag::is_dir) != 0;
   if (!accepts(root, tree, dir, name, is_directory)) {
@@ -548,7 +547,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
       entry_removed(root, child);
   } else if (mask & inotify_flag::moved_from) {
     if (child != no_node)
-      park_move(root, child, cookie, now);
+      park_move(root, child, cookie);
   } else if (mask & inotify_flag::moved_to) {
     if (!finish_move(root, dir, name, cookie)) {
       node_id existing = tree.find(dir, name);
@@ -598,11 +597,10 @@ void watch_engine::entry_removed(root_state& root, node_id node) {
   emit(root, event_kind::removed, std::move(path), type);
 }
 
-void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cookie,
-                             const time_sample& now) {
+void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cookie) {
   entry_tree& tree = root.tree;
   held_move move{&root, node, tree[node].parent, tree[node].name, tree[node].type, cookie,
-                 now.steady + options_.rename_hold};
+                 now_.steady + options_.rename_hold};
   if (root.limbo == no_node)
     root.limbo = tree.insert(tree.root(), limbo_name, entry_type::directory);
   // Detach it at once, so that a new entry of the old name is not taken for it.
@@ -724,7 +722,7 @@ void watch_engine::replay_deferred() {
     record.mask = d.mask;
     record.cookie = d.cookie;
     record.name = d.name;
-    handle_record(record, now_); // still parked: deferred again
+    handle_record(record); // still parked: deferred again
   }
 }
 
@@ -750,8 +748,7 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
 // ---------------------------------------------------------------------------------------------
 // Overflow, polling and the diff they share
 
-void watch_engine::overflow(const time_sample& now) {
-  now_ = now;
+void watch_engine::overflow() {
   ++counters_.overflows;
   // The kernel lost records: the other halves of held moves may be among them.
   while (!held_.empty())
@@ -764,11 +761,11 @@ void watch_engine::overflow(const time_sample& now) {
     roots.push_back(root.get());
   for (root_state* root : roots) {
     emit_raw(fs_event{event_kind::overflow, root->path, {}, entry_type::directory, {}});
-    reconcile(*root, now, since < 0 ? 0 : since);
+    reconcile(*root, since < 0 ? 0 : since);
   }
 }
 
-void watch_engine::reconcile(root_state& root, const time_sample&, std::int64_t changed_since_ns) {
+void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   const std::string directory = root.tree[root.tree.root()].name;
   entry_tree fresh(directory, entry_type::directory, true);
   std::vector<int> old_watches;
@@ -813,7 +810,7 @@ void watch_engine::poll(const time_sample& now) {
     roots.push_back(root.get());
   now_ = now;
   for (root_state* root : roots)
-    reconcile(*root, now, -1);
+    reconcile(*root, -1);
   last_consistent_wall_ns_ = now.wall_ns;
 }
 

@@ -136,13 +136,13 @@ private:
                       boost::system::error_code ec);
 
   // inotify records.
-  void handle_record(const inotify_record& record, const time_sample& now);
+  void handle_record(const inotify_record& record);
   void handle_named(root_state& root, node_id dir, std::uint32_t mask, std::uint32_t cookie,
-                    std::string_view name, const time_sample& now);
+                    std::string_view name);
   void handle_self(root_state& root, node_id dir, std::uint32_t mask);
   void entry_appeared(root_state& root, node_id dir, std::string_view name, bool is_directory);
   void entry_removed(root_state& root, node_id node);
-  void park_move(root_state& root, node_id node, std::uint32_t cookie, const time_sample& now);
+  void park_move(root_state& root, node_id node, std::uint32_t cookie);
   bool finish_move(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
   void expire_move(std::size_t index);
   void expire_moves_under(root_state& root, node_id node);
@@ -150,8 +150,8 @@ private:
   /// Like entry_tree::path, but an entry parked in limbo is named where it was.
   std::string entry_path(const root_state& root, node_id node) const;
   void replay_deferred();
-  void overflow(const time_sample& now);
-  void reconcile(root_state& root, const time_sample& now, std::int64_t changed_since_ns);
+  void overflow();
+  void reconcile(root_state& root, std::int64_t changed_since_ns);
 
   // Diff of two scans of one root (poll, reconciliation).
   void diff(root_state& root, const entry_tree& before, const entry_tree& after,
@@ -179,7 +179,7 @@ private:
   std::uint64_t emitted_ = 0;
   std::uint64_t popped_ = 0;
   std::int64_t last_consistent_wall_ns_ = 0;
-  time_sample now_; // the time given to the entry point being run
+  time_sample now_; // the time given to the entry point being run; what every step below reads
   engine_counters counters_;
 };
 
