@@ -516,6 +516,22 @@ constexpr std::uint32_t watch_mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_
                                      IN_ONLYDIR | IN_EXCL_UNLINK;
 constexpr std::size_t read_buffer_size = 256 * 1024; // as the library's
 
+/// Walks the records of one read of an inotify descriptor: on_record(event, name) for each,
+/// until it returns false. Returns false when it was stopped.
+template <typename OnRecord>
+bool for_each_record(const char* data, std::size_t size, OnRecord&& on_record) {
+  for (std::size_t offset = 0; offset < size;) {
+    inotify_event event;
+    std::memcpy(&event, data + offset, sizeof event);
+    std::string_view name(data + offset + sizeof event,
+                          ::strnlen(data + offset + sizeof event, event.len));
+    offset += sizeof event + event.len;
+    if (!on_record(event, name))
+      return false;
+  }
+  return true;
+}
+
 /// An inotify instance plus the least state any recursive watcher keeps: the directory of each
 /// watch descriptor.
 class raw_watcher {
@@ -822,18 +838,14 @@ storm_outcome run_storm_floor(const storm_layout& layout, const sizes& s) {
       if (n <= 0)
         break;
       last_progress = clock_type::now();
-      for (ssize_t offset = 0; offset < n;) {
-        inotify_event event;
-        std::memcpy(&event, buffer.data() + offset, sizeof event);
-        std::string_view name(buffer.data() + offset + sizeof event,
-                              ::strnlen(buffer.data() + offset + sizeof event, event.len));
-        offset += ssize_t(sizeof event + event.len);
+      for_each_record(buffer.data(), std::size_t(n), [&](const inotify_event& event,
+                                                         std::string_view name) {
         if (event.mask & IN_Q_OVERFLOW) {
           ++overflows;
-          continue;
+          return true;
         }
         if (!(event.mask & IN_CREATE))
-          continue;
+          return true;
         ++creates;
         int dir = std::size_t(event.wd) < directory_of_watch.size()
                       ? directory_of_watch[std::size_t(event.wd)]
@@ -841,14 +853,14 @@ storm_outcome run_storm_floor(const storm_layout& layout, const sizes& s) {
         if (dir == -1) {
           std::optional<int> d = parse_index(name, 'd');
           if (!d || *d >= layout.dirs)
-            continue;
+            return true;
           mark(layout.directory_slot(*d));
           if (!(event.mask & IN_ISDIR))
-            continue;
+            return true;
           std::string path = layout.root + '/' + std::string(name);
           int wd = watcher.watch(path, false);
           if (wd < 0)
-            continue;
+            return true;
           if (std::size_t(wd) >= directory_of_watch.size())
             directory_of_watch.resize(std::size_t(wd) + 1024, -2);
           directory_of_watch[std::size_t(wd)] = *d;
@@ -865,7 +877,8 @@ storm_outcome run_storm_floor(const storm_layout& layout, const sizes& s) {
           if (f && *f < layout.files)
             mark(layout.file_slot(dir, *f));
         }
-      }
+        return true;
+      });
     }
     auto now = clock_type::now();
     if (writer_done.load(std::memory_order_acquire) && now - last_progress > s.quiet)
@@ -1062,19 +1075,18 @@ void run_latency(const std::string& temp_root, const sizes& s, result_table& tab
           continue;
         return;
       }
-      for (ssize_t offset = 0; offset < got;) {
-        inotify_event event;
-        std::memcpy(&event, buffer.data() + offset, sizeof event);
-        std::string_view name(buffer.data() + offset + sizeof event,
-                              ::strnlen(buffer.data() + offset + sizeof event, event.len));
-        offset += ssize_t(sizeof event + event.len);
+      bool go_on = for_each_record(buffer.data(), std::size_t(got), [&](const inotify_event& event,
+                                                                       std::string_view name) {
         if (!(event.mask & IN_CREATE))
-          continue;
+          return true;
         if (name == "stop")
-          return;
+          return false;
         if (std::optional<int> sample = parse_index(name, 's'))
           floor.board.arrived(std::size_t(*sample), when);
-      }
+        return true;
+      });
+      if (!go_on)
+        return;
     }
   });
 
