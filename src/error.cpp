@@ -28,6 +28,11 @@ public:
       return "invalid glob pattern";
     case errc::monitor_closed:
       return "directory monitor is closed";
+    case errc::io_uring_unavailable:
+      return "io_uring cannot be used here (not in this kernel, or forbidden by sysctl "
+             "kernel.io_uring_disabled or a seccomp filter)";
+    case errc::invalid_file_backend:
+      return "ASIO_FSWATCH_FILE_BACKEND must be io_uring or threads";
     }
     return "asio_fswatch error " + std::to_string(value);
   }

@@ -26,6 +26,12 @@ enum class errc {
   invalid_pattern,
   /// The monitor was closed.
   monitor_closed,
+  /// io_uring was asked for and cannot be used here: the kernel lacks it or an operation the
+  /// library needs, or it is forbidden (sysctl kernel.io_uring_disabled, a seccomp filter).
+  io_uring_unavailable,
+  /// The environment variable ASIO_FSWATCH_FILE_BACKEND holds something else than io_uring or
+  /// threads.
+  invalid_file_backend,
 };
 
 /// The category of asio_fswatch::errc; its name is "asio_fswatch".

@@ -1,0 +1,341 @@
+// asio_fswatch: basic_random_access_file, positional asynchronous file I/O on io_uring or a
+// thread pool.
+#ifndef ASIO_FSWATCH_BASIC_RANDOM_ACCESS_FILE_HPP
+#define ASIO_FSWATCH_BASIC_RANDOM_ACCESS_FILE_HPP
+
+#include <asio_fswatch/detail/async_file_op.hpp>
+#include <asio_fswatch/detail/file_handle.hpp>
+#include <asio_fswatch/file_base.hpp>
+#include <asio_fswatch/file_service.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+#include <boost/throw_exception.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace asio_fswatch {
+
+/// A file read and written at explicit offsets, asynchronously, on the execution context's file
+/// backend: io_uring when the kernel allows it (completions run on the context's own threads, no
+/// thread is started), or a bounded thread pool (see file_service.hpp).
+///
+/// async_read_some_at and async_write_some_at make it an AsyncRandomAccessReadDevice and
+/// AsyncRandomAccessWriteDevice, so boost::asio::async_read_at and async_write_at work on it.
+/// Any number of operations may be outstanding at once; there is no ordering between them.
+///
+/// Thread safety: distinct objects: safe. Shared object: unsafe, as with Asio's own files.
+template <typename Executor = boost::asio::any_io_executor>
+class basic_random_access_file : public file_base {
+public:
+  using executor_type = Executor;
+  using native_handle_type = int;
+
+  template <typename OtherExecutor>
+  struct rebind_executor {
+    using other = basic_random_access_file<OtherExecutor>;
+  };
+
+  /// A closed file whose operations complete through `ex`.
+  explicit basic_random_access_file(const executor_type& ex)
+      : executor_(ex), handle_(context_of(ex)) {}
+
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  explicit basic_random_access_file(ExecutionContext& context)
+      : basic_random_access_file(executor_type(context.get_executor())) {}
+
+  /// Opens `path` (synchronously, as open(2) does). Throws boost::system::system_error.
+  basic_random_access_file(const executor_type& ex, const char* path, file_base::flags open_flags)
+      : basic_random_access_file(ex) {
+    open(path, open_flags);
+  }
+  basic_random_access_file(const executor_type& ex, const std::string& path, file_base::flags open_flags)
+      : basic_random_access_file(ex, path.c_str(), open_flags) {}
+
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  basic_random_access_file(ExecutionContext& context, const char* path, file_base::flags open_flags)
+      : basic_random_access_file(executor_type(context.get_executor()), path, open_flags) {}
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  basic_random_access_file(ExecutionContext& context, const std::string& path, file_base::flags open_flags)
+      : basic_random_access_file(executor_type(context.get_executor()), path.c_str(), open_flags) {}
+
+  /// Takes ownership of an open descriptor.
+  basic_random_access_file(const executor_type& ex, native_handle_type fd)
+      : basic_random_access_file(ex) {
+    assign(fd);
+  }
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  basic_random_access_file(ExecutionContext& context, native_handle_type fd)
+      : basic_random_access_file(executor_type(context.get_executor()), fd) {}
+
+  basic_random_access_file(basic_random_access_file&&) noexcept = default;
+  basic_random_access_file& operator=(basic_random_access_file&&) noexcept = default;
+
+  /// Converting move from a file with another executor type.
+  template <typename OtherExecutor,
+            std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
+  basic_random_access_file(basic_random_access_file<OtherExecutor>&& other) noexcept
+      : executor_(other.get_executor()), handle_(std::move(other.handle_)) {}
+  template <typename OtherExecutor,
+            std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
+  basic_random_access_file& operator=(basic_random_access_file<OtherExecutor>&& other) noexcept {
+    executor_ = other.get_executor();
+    handle_ = std::move(other.handle_);
+    return *this;
+  }
+
+  basic_random_access_file(const basic_random_access_file&) = delete;
+  basic_random_access_file& operator=(const basic_random_access_file&) = delete;
+
+  /// Closes the file: pending operations complete with operation_aborted (or with their result
+  /// when the kernel had already finished them).
+  ~basic_random_access_file() = default;
+
+  executor_type get_executor() noexcept { return executor_; }
+
+  /// The backend running this file's operations (io_uring or threads), chosen on first use.
+  file_backend_kind file_backend() {
+    boost::system::error_code ec;
+    file_backend_kind kind = handle_.service().backend(executor_, ec);
+    throw_if(ec, "asio_fswatch::random_access_file::file_backend");
+    return kind;
+  }
+
+  /// Opens `path`. Errors: those of open(2) (ENOENT, EACCES, EISDIR for a directory opened for
+  /// writing, EEXIST with `exclusive`, ...), EINVAL for a contradictory set of flags,
+  /// boost::asio::error::already_open.
+  void open(const char* path, file_base::flags open_flags) {
+    boost::system::error_code ec;
+    open(path, open_flags, ec);
+    throw_if(ec, "asio_fswatch::random_access_file::open");
+  }
+  void open(const char* path, file_base::flags open_flags, boost::system::error_code& ec) {
+    handle_.open(path, open_flags, ec);
+  }
+  void open(const std::string& path, file_base::flags open_flags) { open(path.c_str(), open_flags); }
+  void open(const std::string& path, file_base::flags open_flags, boost::system::error_code& ec) {
+    open(path.c_str(), open_flags, ec);
+  }
+
+  /// Takes ownership of an open descriptor. Error: already_open.
+  void assign(native_handle_type fd) {
+    boost::system::error_code ec;
+    assign(fd, ec);
+    throw_if(ec, "asio_fswatch::random_access_file::assign");
+  }
+  void assign(native_handle_type fd, boost::system::error_code& ec) { handle_.assign(fd, ec); }
+
+  bool is_open() const noexcept { return handle_.is_open(); }
+  native_handle_type native_handle() noexcept { return handle_.native_handle(); }
+
+  /// Cancels pending operations, then closes. A request already running on a pool thread keeps
+  /// the descriptor open until it returns; the number is not reused before then.
+  void close() {
+    boost::system::error_code ec;
+    close(ec);
+    throw_if(ec, "asio_fswatch::random_access_file::close");
+  }
+  void close(boost::system::error_code& ec) { handle_.close(ec); }
+
+  /// Cancels pending operations and gives the descriptor up to the caller.
+  native_handle_type release() {
+    boost::system::error_code ec;
+    native_handle_type fd = release(ec);
+    throw_if(ec, "asio_fswatch::random_access_file::release");
+    return fd;
+  }
+  native_handle_type release(boost::system::error_code& ec) { return handle_.release(ec); }
+
+  /// Completes every pending operation of this file with operation_aborted, except those the
+  /// kernel has already finished.
+  void cancel() {
+    boost::system::error_code ec;
+    cancel(ec);
+    throw_if(ec, "asio_fswatch::random_access_file::cancel");
+  }
+  void cancel(boost::system::error_code& ec) { handle_.cancel(ec); }
+
+  /// The file's size in bytes (fstat).
+  std::uint64_t size() const {
+    boost::system::error_code ec;
+    std::uint64_t n = size(ec);
+    throw_if(ec, "asio_fswatch::random_access_file::size");
+    return n;
+  }
+  std::uint64_t size(boost::system::error_code& ec) const { return handle_.size(ec); }
+
+  /// Synchronous ftruncate, fsync and fdatasync: they block the calling thread.
+  void resize(std::uint64_t n) {
+    boost::system::error_code ec;
+    resize(n, ec);
+    throw_if(ec, "asio_fswatch::random_access_file::resize");
+  }
+  void resize(std::uint64_t n, boost::system::error_code& ec) { handle_.resize(n, ec); }
+  void sync_all() {
+    boost::system::error_code ec;
+    sync_all(ec);
+    throw_if(ec, "asio_fswatch::random_access_file::sync_all");
+  }
+  void sync_all(boost::system::error_code& ec) { handle_.sync_all(ec); }
+  void sync_data() {
+    boost::system::error_code ec;
+    sync_data(ec);
+    throw_if(ec, "asio_fswatch::random_access_file::sync_data");
+  }
+  void sync_data(boost::system::error_code& ec) { handle_.sync_data(ec); }
+
+  /// Reads into `buffers` at `offset`; may read less than asked. Reading at or past the end of
+  /// the file completes with boost::asio::error::eof (and 0 bytes).
+  ///
+  /// Completion signature: `void(boost::system::error_code, std::size_t)`.
+  /// Errors: eof; system errors of preadv (EBADF, EISDIR for a directory, EINVAL, EIO, ...);
+  /// bad_descriptor when the file is not open; operation_aborted when cancelled.
+  /// Per-operation cancellation: terminal, partial and total. A read the kernel has already
+  /// finished completes with its bytes; otherwise nothing was read.
+  template <typename MutableBufferSequence,
+            typename ReadToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_read_some_at(std::uint64_t offset, const MutableBufferSequence& buffers,
+                          ReadToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
+        initiate_read_some_at{this}, token, offset, buffers);
+  }
+
+  /// Writes `buffers` at `offset`; may write less than given (use boost::asio::async_write_at for
+  /// all of it). With `append`, Linux writes at the end of the file whatever the offset.
+  ///
+  /// Completion signature: `void(boost::system::error_code, std::size_t)`.
+  /// Errors: system errors of pwritev (ENOSPC, EFBIG, EBADF for a file opened read-only, ...);
+  /// bad_descriptor; operation_aborted. Cancellation: as async_read_some_at.
+  template <typename ConstBufferSequence,
+            typename WriteToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_write_some_at(std::uint64_t offset, const ConstBufferSequence& buffers,
+                           WriteToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
+        initiate_write_some_at{this}, token, offset, buffers);
+  }
+
+  /// fsync: data and metadata reach stable storage.
+  ///
+  /// Completion signature: `void(boost::system::error_code)`.
+  /// Errors: EIO, ENOSPC, EROFS, EINVAL (a descriptor that cannot be synced), bad_descriptor,
+  /// operation_aborted. Per-operation cancellation: terminal, partial and total; a sync the
+  /// kernel has started runs to its end.
+  template <typename SyncToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_sync_all(SyncToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<SyncToken, void(boost::system::error_code)>(
+        initiate_simple{this}, token, detail::file_opcode::sync_all, std::uint64_t(0), std::uint64_t(0));
+  }
+
+  /// fdatasync: the data, and the metadata needed to read it back, reach stable storage.
+  /// Completion signature, errors and cancellation: as async_sync_all.
+  template <typename SyncToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_sync_data(SyncToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<SyncToken, void(boost::system::error_code)>(
+        initiate_simple{this}, token, detail::file_opcode::sync_data, std::uint64_t(0), std::uint64_t(0));
+  }
+
+  /// ftruncate: sets the file's size to `n` bytes (extending with zeros).
+  /// Completion signature: `void(boost::system::error_code)`.
+  /// Errors: EINVAL (not a regular file, or opened read-only), EFBIG, EPERM, bad_descriptor,
+  /// operation_aborted. Cancellation: as async_sync_all.
+  template <typename ResizeToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_resize(std::uint64_t n,
+                    ResizeToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<ResizeToken, void(boost::system::error_code)>(
+        initiate_simple{this}, token, detail::file_opcode::resize, n, std::uint64_t(0));
+  }
+
+  /// fallocate (mode 0): reserves disk space for `length` bytes at `offset`, extending the file
+  /// when the range ends past it.
+  /// Completion signature: `void(boost::system::error_code)`.
+  /// Errors: EOPNOTSUPP on a file system without fallocate, ENOSPC, EBADF (opened read-only),
+  /// EINVAL (length 0), bad_descriptor, operation_aborted. Cancellation: as async_sync_all.
+  template <typename AllocateToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_allocate(std::uint64_t offset, std::uint64_t length,
+                      AllocateToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<AllocateToken, void(boost::system::error_code)>(
+        initiate_simple{this}, token, detail::file_opcode::allocate, offset, length);
+  }
+
+private:
+  template <typename>
+  friend class basic_random_access_file;
+
+  static boost::asio::execution_context& context_of(const executor_type& ex) {
+    return boost::asio::query(ex, boost::asio::execution::context);
+  }
+
+  static void throw_if(const boost::system::error_code& ec, const char* what) {
+    if (ec)
+      boost::throw_exception(boost::system::system_error(ec, what));
+  }
+
+  struct initiate_read_some_at {
+    basic_random_access_file* self;
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self->get_executor(); }
+    template <typename Handler, typename Buffers>
+    void operator()(Handler&& handler, std::uint64_t offset, const Buffers& buffers) const {
+      detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
+                                  std::forward<Handler>(handler), [&](auto& op) {
+                                    op.opcode = detail::file_opcode::read;
+                                    op.offset = offset;
+                                    op.eof_on_zero = op.set_buffers(buffers) != 0;
+                                  });
+    }
+  };
+
+  struct initiate_write_some_at {
+    basic_random_access_file* self;
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self->get_executor(); }
+    template <typename Handler, typename Buffers>
+    void operator()(Handler&& handler, std::uint64_t offset, const Buffers& buffers) const {
+      detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
+                                  std::forward<Handler>(handler), [&](auto& op) {
+                                    op.opcode = detail::file_opcode::write;
+                                    op.offset = offset;
+                                    op.set_buffers(buffers);
+                                  });
+    }
+  };
+
+  struct initiate_simple {
+    basic_random_access_file* self;
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self->get_executor(); }
+    template <typename Handler>
+    void operator()(Handler&& handler, detail::file_opcode opcode, std::uint64_t offset,
+                    std::uint64_t length) const {
+      detail::start_file_op<false>(self->handle_.service(), self->handle_.shared(), self->executor_,
+                                   std::forward<Handler>(handler), [&](auto& op) {
+                                     op.opcode = opcode;
+                                     op.offset = offset;
+                                     op.length = length;
+                                   });
+    }
+  };
+
+  Executor executor_;
+  detail::file_handle handle_;
+};
+
+} // namespace asio_fswatch
+
+#endif

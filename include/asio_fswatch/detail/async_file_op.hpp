@@ -1,0 +1,194 @@
+// asio_fswatch, private: a file_op that carries a completion handler, and how the file I/O
+// objects start one.
+#ifndef ASIO_FSWATCH_DETAIL_ASYNC_FILE_OP_HPP
+#define ASIO_FSWATCH_DETAIL_ASYNC_FILE_OP_HPP
+
+#include <asio_fswatch/detail/file_op.hpp>
+#include <asio_fswatch/detail/file_service.hpp>
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_allocator.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace asio_fswatch::detail {
+
+/// The error of a finished operation: -ECANCELED is operation_aborted; a read of a non-empty
+/// buffer that transferred nothing is eof, as with Asio's own files.
+inline boost::system::error_code file_op_error(std::int64_t result, bool eof_on_zero) noexcept {
+  if (result == -ECANCELED)
+    return boost::asio::error::operation_aborted;
+  if (result < 0)
+    return {int(-result), boost::system::system_category()};
+  if (result == 0 && eof_on_zero)
+    return boost::asio::error::eof;
+  return {};
+}
+
+/// Cancellation slot handler: finds the operation by id, so it is harmless after the operation
+/// has ended (the slot is not cleared on completion, as with Asio's own operations).
+class file_op_canceller {
+public:
+  file_op_canceller(file_service& service, std::uint64_t id) noexcept : service_(&service), id_(id) {}
+  void operator()(boost::asio::cancellation_type_t type) const noexcept {
+    using boost::asio::cancellation_type;
+    if ((type & (cancellation_type::terminal | cancellation_type::partial | cancellation_type::total)) !=
+        cancellation_type::none)
+      service_->cancel(id_);
+  }
+
+private:
+  file_service* service_;
+  std::uint64_t id_;
+};
+
+/// Completion signature `void(error_code, std::size_t)` when `Bytes`, else `void(error_code)`.
+template <typename Handler, typename IoExecutor, bool Bytes>
+class async_file_op final : public file_op {
+  using handler_executor = boost::asio::associated_executor_t<Handler, IoExecutor>;
+  using allocator_type = typename std::allocator_traits<
+      boost::asio::associated_allocator_t<Handler>>::template rebind_alloc<async_file_op>;
+
+public:
+  template <typename H>
+  static async_file_op* create(H&& handler, const IoExecutor& io_ex) {
+    allocator_type alloc(boost::asio::get_associated_allocator(handler));
+    async_file_op* memory = std::allocator_traits<allocator_type>::allocate(alloc, 1);
+    try {
+      return ::new (static_cast<void*>(memory)) async_file_op(std::forward<H>(handler), io_ex);
+    } catch (...) {
+      std::allocator_traits<allocator_type>::deallocate(alloc, memory, 1);
+      throw;
+    }
+  }
+
+  /// Points the request at up to max_iov buffers of `buffers`; returns their total size.
+  template <typename Buffers>
+  std::size_t set_buffers(const Buffers& buffers) noexcept {
+    std::size_t total = 0, count = 0;
+    auto end = boost::asio::buffer_sequence_end(buffers);
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != end && count < max_iov; ++it) {
+      auto buffer = *it;
+      iov_storage_[count].iov_base = const_cast<void*>(static_cast<const void*>(buffer.data()));
+      iov_storage_[count].iov_len = buffer.size();
+      total += buffer.size();
+      ++count;
+    }
+    iov = iov_storage_;
+    iov_count = std::uint8_t(count);
+    return total;
+  }
+
+  /// A read that gets 0 bytes into a non-empty buffer completes with eof.
+  bool eof_on_zero = false;
+
+  void install_cancellation(file_service& service) {
+    auto slot = boost::asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected())
+      slot.template emplace<file_op_canceller>(service, id);
+  }
+
+  /// Frees an operation that was never started.
+  void discard() noexcept { do_destroy(this); }
+
+private:
+  template <typename H>
+  async_file_op(H&& handler, const IoExecutor& io_ex)
+      : file_op(&do_complete, &do_destroy), handler_(std::forward<H>(handler)),
+        io_work_(io_ex), handler_work_(boost::asio::get_associated_executor(handler_, io_ex)) {}
+
+  static void do_complete(file_op* base, bool on_context_thread) {
+    auto* self = static_cast<async_file_op*>(base);
+    Handler handler(std::move(self->handler_));
+    boost::asio::executor_work_guard<handler_executor> work(std::move(self->handler_work_));
+    boost::system::error_code ec = file_op_error(self->result, self->eof_on_zero);
+    std::size_t bytes = self->result > 0 ? std::size_t(self->result) : 0;
+    self->free_memory(handler);
+
+    auto ex = work.get_executor();
+    if constexpr (Bytes) {
+      if (on_context_thread)
+        boost::asio::dispatch(ex, boost::asio::append(std::move(handler), ec, bytes));
+      else
+        boost::asio::post(ex, boost::asio::append(std::move(handler), ec, bytes));
+    } else {
+      if (on_context_thread)
+        boost::asio::dispatch(ex, boost::asio::append(std::move(handler), ec));
+      else
+        boost::asio::post(ex, boost::asio::append(std::move(handler), ec));
+    }
+  }
+
+  static void do_destroy(file_op* base) {
+    auto* self = static_cast<async_file_op*>(base);
+    Handler handler(std::move(self->handler_));
+    self->free_memory(handler);
+  }
+
+  void free_memory(const Handler& handler) noexcept {
+    if (handle)
+      handle->release();
+    allocator_type alloc(boost::asio::get_associated_allocator(handler));
+    this->~async_file_op();
+    std::allocator_traits<allocator_type>::deallocate(alloc, this, 1);
+  }
+
+  Handler handler_;
+  boost::asio::executor_work_guard<IoExecutor> io_work_;
+  boost::asio::executor_work_guard<handler_executor> handler_work_;
+  ::iovec iov_storage_[max_iov];
+};
+
+/// Completes `handler` with `ec` (and 0 bytes when `Bytes`) through `io_ex`, never inline.
+template <bool Bytes, typename Handler, typename IoExecutor>
+void post_file_error(Handler&& handler, const IoExecutor& io_ex, const boost::system::error_code& ec) {
+  if constexpr (Bytes)
+    boost::asio::post(io_ex, boost::asio::append(std::forward<Handler>(handler), ec, std::size_t(0)));
+  else
+    boost::asio::post(io_ex, boost::asio::append(std::forward<Handler>(handler), ec));
+}
+
+/// Starts an operation on `handle`: `prepare(op)` fills the request. A closed object, or a
+/// backend that cannot be used, completes the handler with the error instead.
+template <bool Bytes, typename Handler, typename IoExecutor, typename Prepare>
+void start_file_op(file_service& service, shared_fd* handle, const IoExecutor& io_ex,
+                   Handler&& handler, Prepare&& prepare) {
+  boost::system::error_code ec;
+  if (!handle)
+    ec = boost::asio::error::bad_descriptor;
+  else
+    service.backend(io_ex, ec);
+  if (ec)
+    return post_file_error<Bytes>(std::forward<Handler>(handler), io_ex, ec);
+
+  using op_type = async_file_op<std::decay_t<Handler>, IoExecutor, Bytes>;
+  op_type* op = op_type::create(std::forward<Handler>(handler), io_ex);
+  handle->acquire();
+  op->handle = handle;
+  op->fd = handle->get();
+  prepare(*op);
+  op->id = service.next_id();
+  op->install_cancellation(service);
+  service.start(op);
+}
+
+} // namespace asio_fswatch::detail
+
+#endif

@@ -1,0 +1,96 @@
+// asio_fswatch, private: one file operation as the backends see it (a plain struct, no template),
+// and the descriptor it works on, shared by the I/O object and its pending operations.
+#ifndef ASIO_FSWATCH_DETAIL_FILE_OP_HPP
+#define ASIO_FSWATCH_DETAIL_FILE_OP_HPP
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+struct iovec;
+struct statx;
+
+namespace asio_fswatch::detail {
+
+/// A descriptor owned by an I/O object and by each of its pending operations. close() on the
+/// object drops the object's share; the descriptor is closed when the last operation ends, so a
+/// thread-pool request that is already running never sees its descriptor number reused.
+class shared_fd {
+public:
+  static shared_fd* adopt(int fd); // throws std::bad_alloc
+  int get() const noexcept { return fd_; }
+  void acquire() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  /// Drops one share. The last one closes the descriptor (unless detached) and returns close's
+  /// result (0 or -errno); otherwise returns 0.
+  int release() noexcept;
+  /// The descriptor is given back to the user: the last release will not close it.
+  void detach() noexcept { detached_.store(true, std::memory_order_relaxed); }
+
+private:
+  explicit shared_fd(int fd) noexcept : fd_(fd) {}
+  std::atomic<unsigned> refs_{1};
+  std::atomic<bool> detached_{false};
+  int fd_;
+};
+
+enum class file_opcode : std::uint8_t {
+  read,       // preadv at `offset`, or at the file position when offset == current_position
+  write,      // pwritev, same
+  sync_all,   // fsync
+  sync_data,  // fdatasync
+  resize,     // ftruncate to `offset`
+  allocate,   // fallocate(mode 0) `length` bytes at `offset`
+  open,       // openat(AT_FDCWD, path, flags, mode): result is the new descriptor
+  stat,       // statx of the descriptor into `stat_buffer`
+  copy_range, // copy_file_range `length` bytes from (fd, offset) to (fd2, offset2)
+  close,      // close(fd) (the descriptor is not a shared_fd)
+};
+
+inline constexpr std::uint64_t current_position = ~std::uint64_t(0);
+inline constexpr std::size_t max_iov = 16; // more buffers than that: the first 16 are used
+
+/// One request. The creator fills the request part and the two functions; a backend fills
+/// `result` and calls `complete` exactly once, or `destroy` at shutdown.
+struct file_op {
+  /// The backend is done with the operation. `on_context_thread` is true when the call is made
+  /// on a thread running the ring's execution context (io_uring), false on a pool thread or
+  /// from a cancellation.
+  using complete_fn = void (*)(file_op* op, bool on_context_thread);
+  /// Shutdown: free the operation without calling its handler.
+  using destroy_fn = void (*)(file_op* op);
+
+  file_op(complete_fn complete, destroy_fn destroy) noexcept
+      : complete(complete), destroy(destroy) {}
+
+  // The request.
+  file_opcode opcode = file_opcode::read;
+  std::uint8_t iov_count = 0;
+  int fd = -1;
+  int fd2 = -1;
+  int flags = 0;     // open: O_ flags
+  unsigned mode = 0; // open: permission bits
+  std::uint64_t offset = 0;
+  std::uint64_t offset2 = 0;
+  std::uint64_t length = 0;
+  const ::iovec* iov = nullptr;
+  const char* path = nullptr;
+  struct ::statx* stat_buffer = nullptr;
+  shared_fd* handle = nullptr; // acquired while the operation is pending, or null
+
+  /// >= 0: bytes transferred, or the new descriptor (open); < 0: -errno (-ECANCELED: cancelled).
+  std::int64_t result = 0;
+
+  complete_fn complete;
+  destroy_fn destroy;
+
+  // Backend bookkeeping.
+  std::uint64_t id = 0; // unique per service, set by start(); cancellation finds the op by it
+  void* owner = nullptr;
+  file_op* prev = nullptr;
+  file_op* next = nullptr;
+  std::uint8_t state = 0;
+};
+
+} // namespace asio_fswatch::detail
+
+#endif

@@ -1,0 +1,219 @@
+// The state of a file I/O object and its synchronous operations.
+#include <asio_fswatch/detail/file_handle.hpp>
+
+#include <boost/asio/error.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <new>
+
+namespace asio_fswatch::detail {
+namespace {
+
+boost::system::error_code last_error() noexcept {
+  return {errno, boost::system::system_category()};
+}
+
+} // namespace
+
+shared_fd* shared_fd::adopt(int fd) { return new shared_fd(fd); }
+
+int shared_fd::release() noexcept {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return 0;
+  int result = 0;
+  if (!detached_.load(std::memory_order_relaxed) && ::close(fd_) != 0 && errno != EINTR)
+    result = -errno; // Linux frees the descriptor even on EINTR: never retried
+  delete this;
+  return result;
+}
+
+int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept {
+  ec.clear();
+  const unsigned access = flags & (file_base::read_only | file_base::write_only | file_base::read_write);
+  int result = O_CLOEXEC;
+  switch (access) {
+  case file_base::read_only: result |= O_RDONLY; break;
+  case file_base::write_only: result |= O_WRONLY; break;
+  case file_base::read_write: result |= O_RDWR; break;
+  default: ec.assign(EINVAL, boost::system::system_category()); return -1;
+  }
+  if ((flags & file_base::exclusive) && !(flags & file_base::create)) {
+    ec.assign(EINVAL, boost::system::system_category());
+    return -1;
+  }
+  if (flags & file_base::append)
+    result |= O_APPEND;
+  if (flags & file_base::create)
+    result |= O_CREAT;
+  if (flags & file_base::exclusive)
+    result |= O_EXCL;
+  if (flags & file_base::truncate)
+    result |= O_TRUNC;
+  if (flags & file_base::sync_all_on_write)
+    result |= O_SYNC;
+  return result;
+}
+
+file_handle::file_handle(boost::asio::execution_context& context)
+    : service_(&boost::asio::use_service<file_service>(context)) {}
+
+file_handle& file_handle::operator=(file_handle&& other) noexcept {
+  if (this != &other) {
+    boost::system::error_code ignored;
+    close(ignored);
+    service_ = other.service_;
+    fd_ = std::exchange(other.fd_, nullptr);
+    kind_ = other.kind_;
+  }
+  return *this;
+}
+
+file_handle::~file_handle() {
+  boost::system::error_code ignored;
+  close(ignored);
+}
+
+void file_handle::adopt(int fd, boost::system::error_code& ec) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ec = last_error();
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ec.assign(EISDIR, boost::system::system_category());
+    return;
+  }
+  try {
+    fd_ = shared_fd::adopt(fd);
+  } catch (const std::bad_alloc&) {
+    ec.assign(ENOMEM, boost::system::system_category());
+    return;
+  }
+  kind_ = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ? kind::regular : kind::stream;
+}
+
+void file_handle::open(const char* path, file_base::flags flags, boost::system::error_code& ec) {
+  if (fd_) {
+    ec = boost::asio::error::already_open;
+    return;
+  }
+  int oflags = open_flags(flags, ec);
+  if (ec)
+    return;
+  int fd;
+  do
+    fd = ::open(path, oflags, 0666);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    ec = last_error();
+    return;
+  }
+  adopt(fd, ec);
+  if (ec)
+    ::close(fd);
+}
+
+void file_handle::assign(int fd, boost::system::error_code& ec) {
+  ec.clear();
+  if (fd_) {
+    ec = boost::asio::error::already_open;
+    return;
+  }
+  if (fd < 0) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  adopt(fd, ec);
+}
+
+void file_handle::close(boost::system::error_code& ec) {
+  ec.clear();
+  if (!fd_)
+    return;
+  service_->cancel_handle(fd_);
+  if (int r = std::exchange(fd_, nullptr)->release(); r < 0)
+    ec.assign(-r, boost::system::system_category());
+}
+
+int file_handle::release(boost::system::error_code& ec) {
+  ec.clear();
+  if (!fd_) {
+    ec = boost::asio::error::bad_descriptor;
+    return -1;
+  }
+  service_->cancel_handle(fd_);
+  shared_fd* shared = std::exchange(fd_, nullptr);
+  int fd = shared->get();
+  shared->detach();
+  shared->release();
+  return fd;
+}
+
+void file_handle::cancel(boost::system::error_code& ec) {
+  ec.clear();
+  if (!fd_) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  service_->cancel_handle(fd_);
+}
+
+std::uint64_t file_handle::size(boost::system::error_code& ec) const {
+  ec.clear();
+  if (!fd_) {
+    ec = boost::asio::error::bad_descriptor;
+    return 0;
+  }
+  struct stat st {};
+  if (::fstat(fd_->get(), &st) != 0) {
+    ec = last_error();
+    return 0;
+  }
+  return std::uint64_t(st.st_size);
+}
+
+void file_handle::resize(std::uint64_t size, boost::system::error_code& ec) {
+  ec.clear();
+  if (!fd_)
+    ec = boost::asio::error::bad_descriptor;
+  else if (::ftruncate(fd_->get(), off_t(size)) != 0)
+    ec = last_error();
+}
+
+void file_handle::sync_all(boost::system::error_code& ec) {
+  ec.clear();
+  if (!fd_)
+    ec = boost::asio::error::bad_descriptor;
+  else if (::fsync(fd_->get()) != 0)
+    ec = last_error();
+}
+
+void file_handle::sync_data(boost::system::error_code& ec) {
+  ec.clear();
+  if (!fd_)
+    ec = boost::asio::error::bad_descriptor;
+  else if (::fdatasync(fd_->get()) != 0)
+    ec = last_error();
+}
+
+std::uint64_t file_handle::seek(std::int64_t offset, file_base::seek_basis whence,
+                                boost::system::error_code& ec) {
+  ec.clear();
+  if (!fd_) {
+    ec = boost::asio::error::bad_descriptor;
+    return 0;
+  }
+  int how = whence == file_base::seek_set ? SEEK_SET : whence == file_base::seek_cur ? SEEK_CUR : SEEK_END;
+  off_t r = ::lseek(fd_->get(), off_t(offset), how);
+  if (r < 0) {
+    ec = last_error();
+    return 0;
+  }
+  return std::uint64_t(r);
+}
+
+} // namespace asio_fswatch::detail

@@ -1,0 +1,418 @@
+// The io_uring file backend. One ring per execution context; its eventfd is read through a
+// posix::stream_descriptor, so completions are reaped on the context's own threads and no thread
+// is started. Handlers of operations that complete together run in one batch, and the
+// operations they start are submitted together at the end of it (one io_uring_enter).
+#include "file_op_queue.hpp"
+
+#include <asio_fswatch/detail/file_service.hpp>
+#include <asio_fswatch/error.hpp>
+
+#if defined(ASIO_FSWATCH_HAS_IO_URING)
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <fcntl.h>
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+namespace asio_fswatch::detail {
+namespace {
+
+constexpr std::uint8_t ftruncate_opcode = 55; // IORING_OP_FTRUNCATE, Linux 6.9; not in liburing 2.3
+constexpr int max_reap_rounds = 8; // batches of handlers run per wake-up before yielding
+
+enum op_state : std::uint8_t { waiting = 1, in_kernel = 2 };
+
+class io_uring_backend;
+thread_local io_uring_backend* reaping_backend = nullptr; // set while this thread runs a batch
+
+class io_uring_backend final : public file_backend_base {
+public:
+  io_uring_backend() = default;
+  io_uring_backend(const io_uring_backend&) = delete;
+  io_uring_backend& operator=(const io_uring_backend&) = delete;
+  ~io_uring_backend() override { shutdown(); }
+
+  bool open(const boost::asio::any_io_executor& ex, unsigned entries, boost::system::error_code& ec) {
+    io_uring_params params{};
+    int r = io_uring_queue_init_params(entries, &ring_, &params);
+    if (r < 0) {
+      ec = errc::io_uring_unavailable;
+      return false;
+    }
+    ring_open_ = true;
+    const unsigned needed_features = IORING_FEAT_NODROP | IORING_FEAT_RW_CUR_POS;
+    if ((params.features & needed_features) != needed_features) {
+      ec = errc::io_uring_unavailable;
+      return false;
+    }
+    io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+    if (!probe) {
+      ec = errc::io_uring_unavailable;
+      return false;
+    }
+    bool complete = true;
+    for (int opcode : {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
+                       IORING_OP_FALLOCATE, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
+                       IORING_OP_ASYNC_CANCEL})
+      complete = complete && io_uring_opcode_supported(probe, opcode);
+    has_ftruncate_ = probe->last_op >= ftruncate_opcode && io_uring_opcode_supported(probe, ftruncate_opcode);
+    io_uring_free_probe(probe);
+    if (!complete) {
+      ec = errc::io_uring_unavailable;
+      return false;
+    }
+    int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (efd < 0) {
+      ec.assign(errno, boost::system::system_category());
+      return false;
+    }
+    eventfd_.emplace(ex);
+    eventfd_->assign(efd, ec);
+    if (ec) {
+      ::close(efd);
+      return false;
+    }
+    if (int e = io_uring_register_eventfd(&ring_, efd); e < 0) {
+      ec = errc::io_uring_unavailable;
+      return false;
+    }
+    // Completions beyond the CQ size stay buffered in the kernel (NODROP), but keeping below it
+    // avoids that slow path; a little room is left for cancellation requests.
+    limit_ = params.cq_entries > 64 ? params.cq_entries - 32 : params.cq_entries / 2;
+    return true;
+  }
+
+  file_backend_kind kind() const noexcept override { return file_backend_kind::io_uring; }
+
+  bool supports(file_opcode opcode) const noexcept override {
+    if (opcode == file_opcode::copy_range)
+      return false;
+    if (opcode == file_opcode::resize)
+      return has_ftruncate_;
+    return true;
+  }
+
+  void start(file_op* op) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    op->owner = this;
+    if (stopped_) {
+      lock.unlock();
+      op->result = -ECANCELED;
+      op->complete(op, false);
+      return;
+    }
+    if (!waiting_.empty() || !prepare(op)) {
+      op->state = waiting;
+      waiting_.push(op);
+    }
+    if (reaping_backend != this) {
+      submit();
+      arm();
+    }
+  }
+
+  bool cancel(std::uint64_t id) noexcept override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stopped_)
+      return false;
+    if (file_op* op = waiting_.find(id)) {
+      waiting_.unlink(op);
+      lock.unlock();
+      op->result = -ECANCELED;
+      op->complete(op, false);
+      return true;
+    }
+    if (file_op* op = in_kernel_.find(id)) {
+      request_cancel(op);
+      submit();
+      return true;
+    }
+    return false;
+  }
+
+  void cancel_handle(const shared_fd* handle) noexcept override {
+    file_op_queue cancelled;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopped_)
+        return;
+      waiting_.move_if(cancelled, [handle](const file_op* op) { return op->handle == handle; });
+      for (file_op* op = in_kernel_.front(); op; op = op->next)
+        if (op->handle == handle)
+          request_cancel(op);
+      submit();
+    }
+    while (file_op* op = cancelled.pop()) {
+      op->result = -ECANCELED;
+      op->complete(op, false);
+    }
+  }
+
+  void shutdown() noexcept override {
+    file_op_queue dropped;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopped_ || !ring_open_) {
+        stopped_ = true;
+        eventfd_.reset();
+        close_ring();
+        return;
+      }
+      stopped_ = true;
+      dropped.splice(waiting_);
+      for (file_op* op = in_kernel_.front(); op; op = op->next)
+        request_cancel(op);
+      submit();
+    }
+    while (file_op* op = dropped.pop())
+      op->destroy(op);
+    // The kernel may still write into the operations' buffers: wait for every completion.
+    while (!in_kernel_.empty() || cancels_in_kernel_ > 0) {
+      io_uring_cqe* cqe = nullptr;
+      int r = io_uring_wait_cqe(&ring_, &cqe);
+      if (r == -EINTR)
+        continue;
+      if (r < 0)
+        break;
+      auto* op = static_cast<file_op*>(io_uring_cqe_get_data(cqe));
+      io_uring_cqe_seen(&ring_, cqe);
+      if (op) {
+        in_kernel_.unlink(op);
+        op->destroy(op);
+      } else if (cancels_in_kernel_ > 0) {
+        --cancels_in_kernel_;
+      }
+    }
+    eventfd_.reset();
+    close_ring();
+  }
+
+private:
+  void close_ring() noexcept {
+    if (ring_open_) {
+      io_uring_queue_exit(&ring_);
+      ring_open_ = false;
+    }
+  }
+
+  unsigned in_flight() const noexcept { return in_kernel_count_ + cancels_in_kernel_; }
+
+  /// Puts `op` in the submission queue; false when there is no room (in the ring or below the
+  /// completion-queue limit). Called with the mutex held.
+  bool prepare(file_op* op) noexcept {
+    if (in_flight() >= limit_)
+      return false;
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (!sqe) {
+      submit();
+      sqe = io_uring_get_sqe(&ring_);
+      if (!sqe)
+        return false;
+    }
+    const std::uint64_t offset = op->offset == current_position ? ~std::uint64_t(0) : op->offset;
+    switch (op->opcode) {
+    case file_opcode::read:
+      if (op->iov_count == 1)
+        io_uring_prep_read(sqe, op->fd, op->iov[0].iov_base, unsigned(op->iov[0].iov_len), offset);
+      else
+        io_uring_prep_readv(sqe, op->fd, op->iov, op->iov_count, offset);
+      break;
+    case file_opcode::write:
+      if (op->iov_count == 1)
+        io_uring_prep_write(sqe, op->fd, op->iov[0].iov_base, unsigned(op->iov[0].iov_len), offset);
+      else
+        io_uring_prep_writev(sqe, op->fd, op->iov, op->iov_count, offset);
+      break;
+    case file_opcode::sync_all: io_uring_prep_fsync(sqe, op->fd, 0); break;
+    case file_opcode::sync_data: io_uring_prep_fsync(sqe, op->fd, IORING_FSYNC_DATASYNC); break;
+    case file_opcode::resize:
+      io_uring_prep_rw(ftruncate_opcode, sqe, op->fd, nullptr, 0, op->offset);
+      break;
+    case file_opcode::allocate:
+      io_uring_prep_fallocate(sqe, op->fd, 0, off_t(op->offset), off_t(op->length));
+      break;
+    case file_opcode::open:
+      io_uring_prep_openat(sqe, AT_FDCWD, op->path, op->flags, mode_t(op->mode));
+      break;
+    case file_opcode::stat:
+      io_uring_prep_statx(sqe, op->fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS,
+                          op->stat_buffer);
+      break;
+    case file_opcode::close: io_uring_prep_close(sqe, op->fd); break;
+    case file_opcode::copy_range: io_uring_prep_nop(sqe); break; // routed to the pool, never here
+    }
+    io_uring_sqe_set_data(sqe, op);
+    op->state = in_kernel;
+    in_kernel_.push(op);
+    ++in_kernel_count_;
+    return true;
+  }
+
+  /// Asks the kernel to stop `op`; it then completes with -ECANCELED, or with its result when it
+  /// had already finished. Called with the mutex held.
+  void request_cancel(file_op* op) noexcept {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (!sqe) {
+      submit();
+      sqe = io_uring_get_sqe(&ring_);
+      if (!sqe)
+        return; // the ring is saturated: the operation ends by itself
+    }
+    io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(op), 0);
+    io_uring_sqe_set_data(sqe, nullptr);
+    ++cancels_in_kernel_;
+  }
+
+  /// Hands prepared entries to the kernel. Called with the mutex held.
+  void submit() noexcept {
+    if (io_uring_sq_ready(&ring_) == 0)
+      return;
+    int r;
+    do
+      r = io_uring_submit(&ring_);
+    while (r == -EINTR);
+    // -EAGAIN / -EBUSY: the kernel is short of memory or has completions to flush; the entries
+    // stay in the ring and go with the next submission, which the next reap makes.
+  }
+
+  /// Waits for the eventfd when operations are in the kernel and nobody waits yet. Called with
+  /// the mutex held.
+  void arm() {
+    if (armed_ || stopped_ || in_flight() == 0)
+      return;
+    armed_ = true;
+    eventfd_->async_read_some(boost::asio::buffer(&eventfd_value_, sizeof eventfd_value_),
+                              [this](const boost::system::error_code& ec, std::size_t) { on_wake(ec); });
+  }
+
+  /// Moves finished operations to `done` and waiting ones into the ring. Mutex held.
+  void reap(file_op_queue& done) noexcept {
+    io_uring_cqe* cqe = nullptr;
+    unsigned head = 0, seen = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      ++seen;
+      auto* op = static_cast<file_op*>(io_uring_cqe_get_data(cqe));
+      if (!op) {
+        if (cancels_in_kernel_ > 0)
+          --cancels_in_kernel_;
+        continue;
+      }
+      op->result = cqe->res;
+      in_kernel_.unlink(op);
+      --in_kernel_count_;
+      done.push(op);
+    }
+    io_uring_cq_advance(&ring_, seen);
+    while (file_op* op = waiting_.pop()) {
+      if (!prepare(op)) {
+        waiting_.push_front(op); // keeps the order
+        break;
+      }
+    }
+  }
+
+  void on_wake(const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted)
+      return;
+    // The eventfd is off while the batches run: completions of the operations started by the
+    // handlers are picked up by the next round, without a wake-up of their own.
+    io_uring_cq_eventfd_toggle(&ring_, false);
+    reaping_backend = this;
+    for (int round = 0; round < max_reap_rounds; ++round) {
+      file_op_queue done;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stopped_)
+          break;
+        reap(done);
+        submit();
+      }
+      if (done.empty())
+        break;
+      while (file_op* op = done.pop())
+        op->complete(op, true);
+    }
+    reaping_backend = nullptr;
+    io_uring_cq_eventfd_toggle(&ring_, true);
+
+    std::lock_guard<std::mutex> lock(mutex_);
+    armed_ = false;
+    if (stopped_)
+      return;
+    submit();
+    // Completions that arrived while the eventfd was off signalled nothing: make sure the next
+    // wait sees them.
+    if (io_uring_cq_ready(&ring_) > 0)
+      ::eventfd_write(eventfd_->native_handle(), 1);
+    arm();
+  }
+
+  io_uring ring_{};
+  bool ring_open_ = false;
+  bool has_ftruncate_ = false;
+  std::optional<boost::asio::posix::stream_descriptor> eventfd_;
+  std::uint64_t eventfd_value_ = 0;
+
+  std::mutex mutex_;
+  bool stopped_ = false;
+  bool armed_ = false;
+  unsigned limit_ = 0;
+  unsigned in_kernel_count_ = 0;
+  unsigned cancels_in_kernel_ = 0;
+  file_op_queue in_kernel_;
+  file_op_queue waiting_;
+};
+
+/// The executor the eventfd is read with: the context's own executor when `ex` is (a strand of)
+/// an io_context or thread_pool executor, so that reaping is not serialised with a strand's
+/// other work; otherwise `ex` itself.
+boost::asio::any_io_executor context_executor(const boost::asio::any_io_executor& ex) {
+  using io_executor = boost::asio::io_context::executor_type;
+  using pool_executor = boost::asio::thread_pool::executor_type;
+  if (auto* e = ex.target<io_executor>())
+    return *e;
+  if (auto* s = ex.target<boost::asio::strand<io_executor>>())
+    return s->get_inner_executor();
+  if (auto* e = ex.target<pool_executor>())
+    return *e;
+  if (auto* s = ex.target<boost::asio::strand<pool_executor>>())
+    return s->get_inner_executor();
+  return ex;
+}
+
+} // namespace
+
+std::unique_ptr<file_backend_base> make_io_uring_backend(const boost::asio::any_io_executor& ex,
+                                                         unsigned entries,
+                                                         boost::system::error_code& ec) {
+  auto backend = std::make_unique<io_uring_backend>();
+  if (!backend->open(context_executor(ex), entries, ec))
+    return nullptr;
+  return backend;
+}
+
+} // namespace asio_fswatch::detail
+
+#else
+
+namespace asio_fswatch::detail {
+
+std::unique_ptr<file_backend_base> make_io_uring_backend(const boost::asio::any_io_executor&, unsigned,
+                                                         boost::system::error_code& ec) {
+  ec = errc::io_uring_unavailable;
+  return nullptr;
+}
+
+} // namespace asio_fswatch::detail
+
+#endif
