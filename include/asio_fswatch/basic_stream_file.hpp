@@ -1,0 +1,365 @@
+// asio_fswatch: basic_stream_file, sequential asynchronous I/O on a file or on any descriptor.
+#ifndef ASIO_FSWATCH_BASIC_STREAM_FILE_HPP
+#define ASIO_FSWATCH_BASIC_STREAM_FILE_HPP
+
+#include <asio_fswatch/detail/async_file_op.hpp>
+#include <asio_fswatch/detail/file_handle.hpp>
+#include <asio_fswatch/file_base.hpp>
+#include <asio_fswatch/file_service.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/posix/basic_stream_descriptor.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+#include <boost/throw_exception.hpp>
+
+#include <fcntl.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace asio_fswatch {
+
+/// A file read and written sequentially, from the file position, asynchronously.
+///
+/// A regular file (or block device) goes through the context's file backend (io_uring or the
+/// thread pool; epoll cannot wait on regular files). Any other descriptor (pipe, FIFO, socket,
+/// tty, character device) is waited on by the reactor, like a posix::stream_descriptor; while the
+/// object owns it, the descriptor is in non-blocking mode, and its original mode is put back by
+/// close(), release() and the destructor.
+///
+/// async_read_some and async_write_some make it an AsyncReadStream and AsyncWriteStream:
+/// boost::asio::async_read, async_write and async_read_until work on it. As with any stream, at
+/// most one read and one write may be outstanding at a time.
+///
+/// Thread safety: distinct objects: safe. Shared object: unsafe.
+template <typename Executor = boost::asio::any_io_executor>
+class basic_stream_file : public file_base {
+public:
+  using executor_type = Executor;
+  using native_handle_type = int;
+
+  template <typename OtherExecutor>
+  struct rebind_executor {
+    using other = basic_stream_file<OtherExecutor>;
+  };
+
+  /// A closed file whose operations complete through `ex`.
+  explicit basic_stream_file(const executor_type& ex)
+      : executor_(ex), handle_(boost::asio::query(ex, boost::asio::execution::context)) {}
+
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  explicit basic_stream_file(ExecutionContext& context)
+      : basic_stream_file(executor_type(context.get_executor())) {}
+
+  /// Opens `path` (synchronously, as open(2) does; a FIFO's open waits for the other end).
+  basic_stream_file(const executor_type& ex, const char* path, file_base::flags open_flags)
+      : basic_stream_file(ex) {
+    open(path, open_flags);
+  }
+  basic_stream_file(const executor_type& ex, const std::string& path, file_base::flags open_flags)
+      : basic_stream_file(ex, path.c_str(), open_flags) {}
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  basic_stream_file(ExecutionContext& context, const char* path, file_base::flags open_flags)
+      : basic_stream_file(executor_type(context.get_executor()), path, open_flags) {}
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  basic_stream_file(ExecutionContext& context, const std::string& path, file_base::flags open_flags)
+      : basic_stream_file(executor_type(context.get_executor()), path.c_str(), open_flags) {}
+
+  /// Takes ownership of an open descriptor of any kind.
+  basic_stream_file(const executor_type& ex, native_handle_type fd) : basic_stream_file(ex) { assign(fd); }
+  template <typename ExecutionContext,
+            std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                             int> = 0>
+  basic_stream_file(ExecutionContext& context, native_handle_type fd)
+      : basic_stream_file(executor_type(context.get_executor()), fd) {}
+
+  basic_stream_file(basic_stream_file&& other) noexcept
+      : executor_(other.executor_), handle_(std::move(other.handle_)), reactor_(std::move(other.reactor_)),
+        restore_blocking_(other.restore_blocking_) {
+    other.reactor_.reset();
+  }
+  basic_stream_file& operator=(basic_stream_file&& other) noexcept {
+    if (this != &other) {
+      boost::system::error_code ignored;
+      close(ignored);
+      executor_ = other.executor_;
+      handle_ = std::move(other.handle_);
+      reactor_ = std::move(other.reactor_);
+      other.reactor_.reset();
+      restore_blocking_ = other.restore_blocking_;
+    }
+    return *this;
+  }
+
+  /// Converting move from a file with another executor type.
+  template <typename OtherExecutor,
+            std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
+  basic_stream_file(basic_stream_file<OtherExecutor>&& other) noexcept
+      : executor_(other.get_executor()), handle_(std::move(other.handle_)),
+        restore_blocking_(other.restore_blocking_) {
+    if (other.reactor_) {
+      reactor_.emplace(std::move(*other.reactor_));
+      other.reactor_.reset();
+    }
+  }
+
+  basic_stream_file(const basic_stream_file&) = delete;
+  basic_stream_file& operator=(const basic_stream_file&) = delete;
+
+  /// Closes the file; pending operations complete with operation_aborted.
+  ~basic_stream_file() {
+    boost::system::error_code ignored;
+    close(ignored);
+  }
+
+  executor_type get_executor() noexcept { return executor_; }
+
+  /// The backend running this file's operations on regular files (io_uring or threads).
+  file_backend_kind file_backend() {
+    boost::system::error_code ec;
+    file_backend_kind kind = handle_.service().backend(executor_, ec);
+    throw_if(ec, "asio_fswatch::stream_file::file_backend");
+    return kind;
+  }
+
+  /// True when the descriptor is waited on by the reactor (not a regular file).
+  bool is_reactive() const noexcept { return reactor_.has_value(); }
+
+  /// Opens `path`. Errors: those of open(2), EISDIR for a directory, EINVAL for a contradictory
+  /// set of flags, boost::asio::error::already_open.
+  void open(const char* path, file_base::flags open_flags) {
+    boost::system::error_code ec;
+    open(path, open_flags, ec);
+    throw_if(ec, "asio_fswatch::stream_file::open");
+  }
+  void open(const char* path, file_base::flags open_flags, boost::system::error_code& ec) {
+    handle_.open(path, open_flags, ec);
+    if (!ec)
+      attach_reactor(ec);
+  }
+  void open(const std::string& path, file_base::flags open_flags) { open(path.c_str(), open_flags); }
+  void open(const std::string& path, file_base::flags open_flags, boost::system::error_code& ec) {
+    open(path.c_str(), open_flags, ec);
+  }
+
+  /// Takes ownership of an open descriptor: pipes, FIFOs, ttys, sockets and character devices
+  /// go to the reactor, regular files to the file backend. Errors: already_open, bad_descriptor,
+  /// EISDIR.
+  void assign(native_handle_type fd) {
+    boost::system::error_code ec;
+    assign(fd, ec);
+    throw_if(ec, "asio_fswatch::stream_file::assign");
+  }
+  void assign(native_handle_type fd, boost::system::error_code& ec) {
+    handle_.assign(fd, ec);
+    if (!ec)
+      attach_reactor(ec);
+  }
+
+  bool is_open() const noexcept { return handle_.is_open(); }
+  native_handle_type native_handle() noexcept { return handle_.native_handle(); }
+
+  /// Cancels pending operations (operation_aborted), then closes the descriptor.
+  void close() {
+    boost::system::error_code ec;
+    close(ec);
+    throw_if(ec, "asio_fswatch::stream_file::close");
+  }
+  void close(boost::system::error_code& ec) {
+    detach_reactor();
+    handle_.close(ec);
+  }
+
+  /// Cancels pending operations and gives the descriptor up to the caller, in its original
+  /// blocking mode.
+  native_handle_type release() {
+    boost::system::error_code ec;
+    native_handle_type fd = release(ec);
+    throw_if(ec, "asio_fswatch::stream_file::release");
+    return fd;
+  }
+  native_handle_type release(boost::system::error_code& ec) {
+    detach_reactor();
+    return handle_.release(ec);
+  }
+
+  /// Completes the pending operations with operation_aborted, except those the kernel has
+  /// already finished.
+  void cancel() {
+    boost::system::error_code ec;
+    cancel(ec);
+    throw_if(ec, "asio_fswatch::stream_file::cancel");
+  }
+  void cancel(boost::system::error_code& ec) {
+    if (reactor_)
+      reactor_->cancel(ec);
+    else
+      handle_.cancel(ec);
+  }
+
+  /// The size of the file (fstat; 0 for most non-regular descriptors).
+  std::uint64_t size() const {
+    boost::system::error_code ec;
+    std::uint64_t n = size(ec);
+    throw_if(ec, "asio_fswatch::stream_file::size");
+    return n;
+  }
+  std::uint64_t size(boost::system::error_code& ec) const { return handle_.size(ec); }
+
+  /// Synchronous ftruncate, fsync and fdatasync: they block the calling thread.
+  void resize(std::uint64_t n) {
+    boost::system::error_code ec;
+    resize(n, ec);
+    throw_if(ec, "asio_fswatch::stream_file::resize");
+  }
+  void resize(std::uint64_t n, boost::system::error_code& ec) { handle_.resize(n, ec); }
+  void sync_all() {
+    boost::system::error_code ec;
+    sync_all(ec);
+    throw_if(ec, "asio_fswatch::stream_file::sync_all");
+  }
+  void sync_all(boost::system::error_code& ec) { handle_.sync_all(ec); }
+  void sync_data() {
+    boost::system::error_code ec;
+    sync_data(ec);
+    throw_if(ec, "asio_fswatch::stream_file::sync_data");
+  }
+  void sync_data(boost::system::error_code& ec) { handle_.sync_data(ec); }
+
+  /// Moves the file position; returns the new one. Errors: ESPIPE on a pipe, socket or tty,
+  /// EINVAL for a position before the start, bad_descriptor.
+  std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence) {
+    boost::system::error_code ec;
+    std::uint64_t position = seek(offset, whence, ec);
+    throw_if(ec, "asio_fswatch::stream_file::seek");
+    return position;
+  }
+  std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence, boost::system::error_code& ec) {
+    return handle_.seek(offset, whence, ec);
+  }
+
+  /// Reads into `buffers` from the file position, which advances; may read less than asked.
+  /// At the end of the file (or when the write end of a pipe is closed) it completes with
+  /// boost::asio::error::eof.
+  ///
+  /// Completion signature: `void(boost::system::error_code, std::size_t)`.
+  /// Errors: eof; system errors of readv; bad_descriptor when not open; operation_aborted.
+  /// Per-operation cancellation: terminal, partial and total (a read the kernel has already
+  /// finished completes with its bytes).
+  template <typename MutableBufferSequence,
+            typename ReadToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_read_some(const MutableBufferSequence& buffers,
+                       ReadToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
+        initiate_read_some{this}, token, buffers);
+  }
+
+  /// Writes `buffers` at the file position (at the end with `append`); may write less than
+  /// given (use boost::asio::async_write for all of it).
+  ///
+  /// Completion signature: `void(boost::system::error_code, std::size_t)`.
+  /// Errors: system errors of writev (EPIPE when a pipe has no reader, ENOSPC, ...);
+  /// bad_descriptor; operation_aborted. Cancellation: as async_read_some.
+  template <typename ConstBufferSequence,
+            typename WriteToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_write_some(const ConstBufferSequence& buffers,
+                        WriteToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
+        initiate_write_some{this}, token, buffers);
+  }
+
+private:
+  template <typename>
+  friend class basic_stream_file;
+
+  static void throw_if(const boost::system::error_code& ec, const char* what) {
+    if (ec)
+      boost::throw_exception(boost::system::system_error(ec, what));
+  }
+
+  // A non-regular descriptor is shared with a stream_descriptor that does not own it: the
+  // reactor waits on it, the file_handle closes it.
+  void attach_reactor(boost::system::error_code& ec) {
+    if (handle_.is_regular())
+      return;
+    int fd = handle_.native_handle();
+    int flags = ::fcntl(fd, F_GETFL);
+    restore_blocking_ = flags >= 0 && !(flags & O_NONBLOCK);
+    reactor_.emplace(executor_);
+    reactor_->assign(fd, ec);
+    if (ec) {
+      reactor_.reset();
+      boost::system::error_code ignored;
+      handle_.release(ignored); // the caller keeps the descriptor it gave
+    }
+  }
+
+  void detach_reactor() noexcept {
+    if (!reactor_)
+      return;
+    int fd = reactor_->release(); // cancels its operations
+    reactor_.reset();
+    if (restore_blocking_ && fd >= 0) {
+      int flags = ::fcntl(fd, F_GETFL);
+      if (flags >= 0)
+        ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+  }
+
+  struct initiate_read_some {
+    basic_stream_file* self;
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self->get_executor(); }
+    template <typename Handler, typename Buffers>
+    void operator()(Handler&& handler, const Buffers& buffers) const {
+      if (self->reactor_)
+        return self->reactor_->async_read_some(buffers, std::forward<Handler>(handler));
+      detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
+                                  std::forward<Handler>(handler), [&](auto& op) {
+                                    op.opcode = detail::file_opcode::read;
+                                    op.offset = detail::current_position;
+                                    op.eof_on_zero = op.set_buffers(buffers) != 0;
+                                  });
+    }
+  };
+
+  struct initiate_write_some {
+    basic_stream_file* self;
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self->get_executor(); }
+    template <typename Handler, typename Buffers>
+    void operator()(Handler&& handler, const Buffers& buffers) const {
+      if (self->reactor_)
+        return self->reactor_->async_write_some(buffers, std::forward<Handler>(handler));
+      detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
+                                  std::forward<Handler>(handler), [&](auto& op) {
+                                    op.opcode = detail::file_opcode::write;
+                                    op.offset = detail::current_position;
+                                    op.set_buffers(buffers);
+                                  });
+    }
+  };
+
+  Executor executor_;
+  detail::file_handle handle_;
+  std::optional<boost::asio::posix::basic_stream_descriptor<Executor>> reactor_;
+  bool restore_blocking_ = false;
+};
+
+} // namespace asio_fswatch
+
+#endif
