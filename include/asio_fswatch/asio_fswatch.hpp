@@ -3,10 +3,17 @@
 #define ASIO_FSWATCH_ASIO_FSWATCH_HPP
 
 #include <asio_fswatch/basic_directory_monitor.hpp>
+#include <asio_fswatch/basic_random_access_file.hpp>
+#include <asio_fswatch/basic_stream_file.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
+#include <asio_fswatch/file_base.hpp>
+#include <asio_fswatch/file_operations.hpp>
+#include <asio_fswatch/file_service.hpp>
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
+#include <asio_fswatch/random_access_file.hpp>
+#include <asio_fswatch/stream_file.hpp>
 #include <asio_fswatch/version.hpp>
 
 #endif
