@@ -94,6 +94,7 @@ void file_handle::adopt(int fd, boost::system::error_code& ec) {
     return;
   }
   kind_ = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ? kind::regular : kind::stream;
+  fd_->set_nowait_reads(kind_ == kind::regular);
 }
 
 void file_handle::open(const char* path, file_base::flags flags, boost::system::error_code& ec) {

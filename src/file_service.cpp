@@ -7,6 +7,7 @@
 #include <boost/throw_exception.hpp>
 
 #include <cerrno>
+#include <sys/uio.h>
 #include <cstdlib>
 #include <string_view>
 
@@ -149,6 +150,38 @@ void file_service::cancel_handle(const shared_fd* handle) noexcept {
   }
   if (helper)
     helper->cancel_handle(handle);
+}
+
+bool file_service::try_read_now(file_op& op) noexcept {
+  // Bounded, so that a large cached read does not hold the calling thread for long: the copy
+  // would be done on the submitting thread by io_uring as well, but in a background request
+  // it is the backend's business.
+  constexpr std::size_t max_bytes = 256 * 1024;
+  if (op.opcode != file_opcode::read || !op.handle || !op.handle->nowait_reads() ||
+      main_->kind() != file_backend_kind::threads)
+    return false;
+  std::size_t total = 0;
+  for (unsigned i = 0; i < op.iov_count; ++i)
+    total += op.iov[i].iov_len;
+  if (total > max_bytes)
+    return false;
+  const off_t offset = op.offset == current_position ? off_t(-1) : off_t(op.offset);
+  ssize_t r;
+  do
+    r = ::preadv2(op.fd, op.iov, int(op.iov_count), offset, RWF_NOWAIT);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0) {
+    op.result = r;
+    return true;
+  }
+  if (errno == EAGAIN)
+    return false; // not (all) cached: the backend waits for it
+  if (errno == EOPNOTSUPP || errno == EINVAL) {
+    op.handle->set_nowait_reads(false); // this file system cannot: stop trying
+    return false;
+  }
+  op.result = -std::int64_t(errno);
+  return true;
 }
 
 void file_service::shutdown() {

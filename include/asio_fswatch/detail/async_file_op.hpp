@@ -15,6 +15,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -40,6 +41,22 @@ inline boost::system::error_code file_op_error(std::int64_t result, bool eof_on_
   if (result == 0 && eof_on_zero)
     return boost::asio::error::eof;
   return {};
+}
+
+/// True when a handler bound to `ex` may run right here: `ex` is (an any_io_executor holding) an
+/// io_context executor whose context this thread is running. That is what dispatch() would
+/// decide, without wrapping the handler into a type-erased function first.
+template <typename Executor>
+bool may_run_inline(const Executor& ex) noexcept {
+  using io_executor = boost::asio::io_context::executor_type;
+  if constexpr (std::is_same_v<Executor, io_executor>) {
+    return ex.running_in_this_thread();
+  } else if constexpr (std::is_same_v<Executor, boost::asio::any_io_executor>) {
+    const io_executor* io = ex.template target<io_executor>();
+    return io && io->running_in_this_thread();
+  } else {
+    return false;
+  }
 }
 
 /// Cancellation slot handler: finds the operation by id, so it is harmless after the operation
@@ -123,6 +140,13 @@ private:
     self->free_memory(handler);
 
     auto ex = work.get_executor();
+    if (on_context_thread && may_run_inline(ex)) {
+      if constexpr (Bytes)
+        std::move(handler)(ec, bytes);
+      else
+        std::move(handler)(ec);
+      return;
+    }
     if constexpr (Bytes) {
       if (on_context_thread)
         boost::asio::dispatch(ex, boost::asio::append(std::move(handler), ec, bytes));
@@ -184,6 +208,8 @@ void start_file_op(file_service& service, shared_fd* handle, const IoExecutor& i
   op->handle = handle;
   op->fd = handle->get();
   prepare(*op);
+  if (service.try_read_now(*op))
+    return op->complete(op, false); // posted: never inside the initiating function
   op->id = service.next_id();
   op->install_cancellation(service);
   service.start(op);

@@ -26,10 +26,16 @@ public:
   /// The descriptor is given back to the user: the last release will not close it.
   void detach() noexcept { detached_.store(true, std::memory_order_relaxed); }
 
+  /// A regular file (or block device), whose page-cached data preadv2(RWF_NOWAIT) can read
+  /// without waiting; cleared when the file system says it cannot.
+  bool nowait_reads() const noexcept { return nowait_reads_.load(std::memory_order_relaxed); }
+  void set_nowait_reads(bool on) noexcept { nowait_reads_.store(on, std::memory_order_relaxed); }
+
 private:
   explicit shared_fd(int fd) noexcept : fd_(fd) {}
   std::atomic<unsigned> refs_{1};
   std::atomic<bool> detached_{false};
+  std::atomic<bool> nowait_reads_{false};
   int fd_;
 };
 

@@ -72,6 +72,13 @@ public:
   void cancel(std::uint64_t id) noexcept;
   void cancel_handle(const shared_fd* handle) noexcept;
 
+  /// With the thread pool, a small read of a regular file whose data is in the page cache is
+  /// done on the spot with preadv2(RWF_NOWAIT), which never waits for the disk, instead of a
+  /// round trip through a pool thread. True when `op` is done (its result set, to be completed
+  /// through the executor); false when it has to go to the backend. (io_uring does the same
+  /// inside io_uring_enter, for a whole batch at once, so it is not used there.)
+  bool try_read_now(file_op& op) noexcept;
+
 private:
   file_backend_kind choose(const boost::asio::any_io_executor& ex, boost::system::error_code& ec);
   void shutdown() override;
