@@ -126,29 +126,22 @@ void file_service::start(file_op* op) {
     pool()->start(op);
 }
 
+file_backend_base* file_service::helper_pool() noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pool_.get() != main_ ? pool_.get() : nullptr;
+}
+
 void file_service::cancel(std::uint64_t id) noexcept {
   if (main_ && main_->cancel(id))
     return;
-  file_backend_base* helper = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (pool_.get() != main_)
-      helper = pool_.get();
-  }
-  if (helper)
+  if (file_backend_base* helper = helper_pool())
     helper->cancel(id);
 }
 
 void file_service::cancel_handle(const shared_fd* handle) noexcept {
   if (main_)
     main_->cancel_handle(handle);
-  file_backend_base* helper = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (pool_.get() != main_)
-      helper = pool_.get();
-  }
-  if (helper)
+  if (file_backend_base* helper = helper_pool())
     helper->cancel_handle(handle);
 }
 

@@ -83,6 +83,8 @@ private:
   file_backend_kind choose(const boost::asio::any_io_executor& ex, boost::system::error_code& ec);
   void shutdown() override;
   file_backend_base* pool();
+  /// The pool when it runs beside io_uring (for what the ring cannot do), else null.
+  file_backend_base* helper_pool() noexcept;
 
   std::mutex mutex_;
   file_service_options options_;
