@@ -4,7 +4,7 @@
 #define ASIO_FSWATCH_BASIC_RANDOM_ACCESS_FILE_HPP
 
 #include <asio_fswatch/detail/async_file_op.hpp>
-#include <asio_fswatch/detail/file_handle.hpp>
+#include <asio_fswatch/detail/file_object.hpp>
 #include <asio_fswatch/file_base.hpp>
 #include <asio_fswatch/file_service.hpp>
 
@@ -34,10 +34,14 @@ namespace asio_fswatch {
 ///
 /// Thread safety: distinct objects: safe. Shared object: unsafe, as with Asio's own files.
 template <typename Executor = boost::asio::any_io_executor>
-class basic_random_access_file : public file_base {
+class basic_random_access_file
+    : public detail::file_object<basic_random_access_file<Executor>, Executor> {
+  using base = detail::file_object<basic_random_access_file<Executor>, Executor>;
+
 public:
   using executor_type = Executor;
   using native_handle_type = int;
+  static constexpr const char* object_name = "asio_fswatch::random_access_file";
 
   template <typename OtherExecutor>
   struct rebind_executor {
@@ -45,8 +49,7 @@ public:
   };
 
   /// A closed file whose operations complete through `ex`.
-  explicit basic_random_access_file(const executor_type& ex)
-      : executor_(ex), handle_(context_of(ex)) {}
+  explicit basic_random_access_file(const executor_type& ex) : base(ex) {}
 
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
@@ -57,11 +60,10 @@ public:
   /// Opens `path` (synchronously, as open(2) does). Throws boost::system::system_error.
   basic_random_access_file(const executor_type& ex, const char* path, file_base::flags open_flags)
       : basic_random_access_file(ex) {
-    open(path, open_flags);
+    this->open(path, open_flags);
   }
   basic_random_access_file(const executor_type& ex, const std::string& path, file_base::flags open_flags)
       : basic_random_access_file(ex, path.c_str(), open_flags) {}
-
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -76,7 +78,7 @@ public:
   /// Takes ownership of an open descriptor.
   basic_random_access_file(const executor_type& ex, native_handle_type fd)
       : basic_random_access_file(ex) {
-    assign(fd);
+    this->assign(fd);
   }
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
@@ -91,12 +93,11 @@ public:
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_random_access_file(basic_random_access_file<OtherExecutor>&& other) noexcept
-      : executor_(other.get_executor()), handle_(std::move(other.handle_)) {}
+      : base(std::move(other)) {}
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_random_access_file& operator=(basic_random_access_file<OtherExecutor>&& other) noexcept {
-    executor_ = other.get_executor();
-    handle_ = std::move(other.handle_);
+    this->assign_from(std::move(other));
     return *this;
   }
 
@@ -106,99 +107,6 @@ public:
   /// Closes the file: pending operations complete with operation_aborted (or with their result
   /// when the kernel had already finished them).
   ~basic_random_access_file() = default;
-
-  executor_type get_executor() noexcept { return executor_; }
-
-  /// The backend running this file's operations (io_uring or threads), chosen on first use.
-  file_backend_kind file_backend() {
-    boost::system::error_code ec;
-    file_backend_kind kind = handle_.service().backend(executor_, ec);
-    throw_if(ec, "asio_fswatch::random_access_file::file_backend");
-    return kind;
-  }
-
-  /// Opens `path`. Errors: those of open(2) (ENOENT, EACCES, EISDIR for a directory opened for
-  /// writing, EEXIST with `exclusive`, ...), EINVAL for a contradictory set of flags,
-  /// boost::asio::error::already_open.
-  void open(const char* path, file_base::flags open_flags) {
-    boost::system::error_code ec;
-    open(path, open_flags, ec);
-    throw_if(ec, "asio_fswatch::random_access_file::open");
-  }
-  void open(const char* path, file_base::flags open_flags, boost::system::error_code& ec) {
-    handle_.open(path, open_flags, ec);
-  }
-  void open(const std::string& path, file_base::flags open_flags) { open(path.c_str(), open_flags); }
-  void open(const std::string& path, file_base::flags open_flags, boost::system::error_code& ec) {
-    open(path.c_str(), open_flags, ec);
-  }
-
-  /// Takes ownership of an open descriptor. Error: already_open.
-  void assign(native_handle_type fd) {
-    boost::system::error_code ec;
-    assign(fd, ec);
-    throw_if(ec, "asio_fswatch::random_access_file::assign");
-  }
-  void assign(native_handle_type fd, boost::system::error_code& ec) { handle_.assign(fd, ec); }
-
-  bool is_open() const noexcept { return handle_.is_open(); }
-  native_handle_type native_handle() noexcept { return handle_.native_handle(); }
-
-  /// Cancels pending operations, then closes. A request already running on a pool thread keeps
-  /// the descriptor open until it returns; the number is not reused before then.
-  void close() {
-    boost::system::error_code ec;
-    close(ec);
-    throw_if(ec, "asio_fswatch::random_access_file::close");
-  }
-  void close(boost::system::error_code& ec) { handle_.close(ec); }
-
-  /// Cancels pending operations and gives the descriptor up to the caller.
-  native_handle_type release() {
-    boost::system::error_code ec;
-    native_handle_type fd = release(ec);
-    throw_if(ec, "asio_fswatch::random_access_file::release");
-    return fd;
-  }
-  native_handle_type release(boost::system::error_code& ec) { return handle_.release(ec); }
-
-  /// Completes every pending operation of this file with operation_aborted, except those the
-  /// kernel has already finished.
-  void cancel() {
-    boost::system::error_code ec;
-    cancel(ec);
-    throw_if(ec, "asio_fswatch::random_access_file::cancel");
-  }
-  void cancel(boost::system::error_code& ec) { handle_.cancel(ec); }
-
-  /// The file's size in bytes (fstat).
-  std::uint64_t size() const {
-    boost::system::error_code ec;
-    std::uint64_t n = size(ec);
-    throw_if(ec, "asio_fswatch::random_access_file::size");
-    return n;
-  }
-  std::uint64_t size(boost::system::error_code& ec) const { return handle_.size(ec); }
-
-  /// Synchronous ftruncate, fsync and fdatasync: they block the calling thread.
-  void resize(std::uint64_t n) {
-    boost::system::error_code ec;
-    resize(n, ec);
-    throw_if(ec, "asio_fswatch::random_access_file::resize");
-  }
-  void resize(std::uint64_t n, boost::system::error_code& ec) { handle_.resize(n, ec); }
-  void sync_all() {
-    boost::system::error_code ec;
-    sync_all(ec);
-    throw_if(ec, "asio_fswatch::random_access_file::sync_all");
-  }
-  void sync_all(boost::system::error_code& ec) { handle_.sync_all(ec); }
-  void sync_data() {
-    boost::system::error_code ec;
-    sync_data(ec);
-    throw_if(ec, "asio_fswatch::random_access_file::sync_data");
-  }
-  void sync_data(boost::system::error_code& ec) { handle_.sync_data(ec); }
 
   /// Reads into `buffers` at `offset`; may read less than asked. Reading at or past the end of
   /// the file completes with boost::asio::error::eof (and 0 bytes).
@@ -277,15 +185,6 @@ private:
   template <typename>
   friend class basic_random_access_file;
 
-  static boost::asio::execution_context& context_of(const executor_type& ex) {
-    return boost::asio::query(ex, boost::asio::execution::context);
-  }
-
-  static void throw_if(const boost::system::error_code& ec, const char* what) {
-    if (ec)
-      boost::throw_exception(boost::system::system_error(ec, what));
-  }
-
   struct initiate_read_some_at {
     basic_random_access_file* self;
     using executor_type = Executor;
@@ -332,8 +231,6 @@ private:
     }
   };
 
-  Executor executor_;
-  detail::file_handle handle_;
 };
 
 } // namespace asio_fswatch

@@ -3,7 +3,7 @@
 #define ASIO_FSWATCH_BASIC_STREAM_FILE_HPP
 
 #include <asio_fswatch/detail/async_file_op.hpp>
-#include <asio_fswatch/detail/file_handle.hpp>
+#include <asio_fswatch/detail/file_object.hpp>
 #include <asio_fswatch/file_base.hpp>
 #include <asio_fswatch/file_service.hpp>
 
@@ -41,10 +41,13 @@ namespace asio_fswatch {
 ///
 /// Thread safety: distinct objects: safe. Shared object: unsafe.
 template <typename Executor = boost::asio::any_io_executor>
-class basic_stream_file : public file_base {
+class basic_stream_file : public detail::file_object<basic_stream_file<Executor>, Executor> {
+  using base = detail::file_object<basic_stream_file<Executor>, Executor>;
+
 public:
   using executor_type = Executor;
   using native_handle_type = int;
+  static constexpr const char* object_name = "asio_fswatch::stream_file";
 
   template <typename OtherExecutor>
   struct rebind_executor {
@@ -52,8 +55,7 @@ public:
   };
 
   /// A closed file whose operations complete through `ex`.
-  explicit basic_stream_file(const executor_type& ex)
-      : executor_(ex), handle_(boost::asio::query(ex, boost::asio::execution::context)) {}
+  explicit basic_stream_file(const executor_type& ex) : base(ex) {}
 
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
@@ -64,7 +66,7 @@ public:
   /// Opens `path` (synchronously, as open(2) does; a FIFO's open waits for the other end).
   basic_stream_file(const executor_type& ex, const char* path, file_base::flags open_flags)
       : basic_stream_file(ex) {
-    open(path, open_flags);
+    base::open(path, open_flags);
   }
   basic_stream_file(const executor_type& ex, const std::string& path, file_base::flags open_flags)
       : basic_stream_file(ex, path.c_str(), open_flags) {}
@@ -80,7 +82,9 @@ public:
       : basic_stream_file(executor_type(context.get_executor()), path.c_str(), open_flags) {}
 
   /// Takes ownership of an open descriptor of any kind.
-  basic_stream_file(const executor_type& ex, native_handle_type fd) : basic_stream_file(ex) { assign(fd); }
+  basic_stream_file(const executor_type& ex, native_handle_type fd) : basic_stream_file(ex) {
+    base::assign(fd);
+  }
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -88,16 +92,14 @@ public:
       : basic_stream_file(executor_type(context.get_executor()), fd) {}
 
   basic_stream_file(basic_stream_file&& other) noexcept
-      : executor_(other.executor_), handle_(std::move(other.handle_)), reactor_(std::move(other.reactor_)),
+      : base(std::move(other)), reactor_(std::move(other.reactor_)),
         restore_blocking_(other.restore_blocking_) {
     other.reactor_.reset();
   }
   basic_stream_file& operator=(basic_stream_file&& other) noexcept {
     if (this != &other) {
-      boost::system::error_code ignored;
-      close(ignored);
-      executor_ = other.executor_;
-      handle_ = std::move(other.handle_);
+      detach_reactor();
+      base::operator=(std::move(other));
       reactor_ = std::move(other.reactor_);
       other.reactor_.reset();
       restore_blocking_ = other.restore_blocking_;
@@ -109,8 +111,7 @@ public:
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_stream_file(basic_stream_file<OtherExecutor>&& other) noexcept
-      : executor_(other.get_executor()), handle_(std::move(other.handle_)),
-        restore_blocking_(other.restore_blocking_) {
+      : base(std::move(other)), restore_blocking_(other.restore_blocking_) {
     if (other.reactor_) {
       reactor_.emplace(std::move(*other.reactor_));
       other.reactor_.reset();
@@ -121,135 +122,63 @@ public:
   basic_stream_file& operator=(const basic_stream_file&) = delete;
 
   /// Closes the file; pending operations complete with operation_aborted.
-  ~basic_stream_file() {
-    boost::system::error_code ignored;
-    close(ignored);
-  }
-
-  executor_type get_executor() noexcept { return executor_; }
-
-  /// The backend running this file's operations on regular files (io_uring or threads).
-  file_backend_kind file_backend() {
-    boost::system::error_code ec;
-    file_backend_kind kind = handle_.service().backend(executor_, ec);
-    throw_if(ec, "asio_fswatch::stream_file::file_backend");
-    return kind;
-  }
+  ~basic_stream_file() { detach_reactor(); }
 
   /// True when the descriptor is waited on by the reactor (not a regular file).
   bool is_reactive() const noexcept { return reactor_.has_value(); }
 
-  /// Opens `path`. Errors: those of open(2), EISDIR for a directory, EINVAL for a contradictory
-  /// set of flags, boost::asio::error::already_open.
-  void open(const char* path, file_base::flags open_flags) {
-    boost::system::error_code ec;
-    open(path, open_flags, ec);
-    throw_if(ec, "asio_fswatch::stream_file::open");
-  }
+  using base::assign;
+  using base::cancel;
+  using base::close;
+  using base::open;
+  using base::release;
+
+  /// Opens `path`; a descriptor that is not a regular file goes to the reactor.
   void open(const char* path, file_base::flags open_flags, boost::system::error_code& ec) {
-    handle_.open(path, open_flags, ec);
+    this->handle_.open(path, open_flags, ec);
     if (!ec)
       attach_reactor(ec);
-  }
-  void open(const std::string& path, file_base::flags open_flags) { open(path.c_str(), open_flags); }
-  void open(const std::string& path, file_base::flags open_flags, boost::system::error_code& ec) {
-    open(path.c_str(), open_flags, ec);
   }
 
   /// Takes ownership of an open descriptor: pipes, FIFOs, ttys, sockets and character devices
-  /// go to the reactor, regular files to the file backend. Errors: already_open, bad_descriptor,
-  /// EISDIR.
-  void assign(native_handle_type fd) {
-    boost::system::error_code ec;
-    assign(fd, ec);
-    throw_if(ec, "asio_fswatch::stream_file::assign");
-  }
+  /// go to the reactor, regular files to the file backend.
   void assign(native_handle_type fd, boost::system::error_code& ec) {
-    handle_.assign(fd, ec);
+    this->handle_.assign(fd, ec);
     if (!ec)
       attach_reactor(ec);
   }
 
-  bool is_open() const noexcept { return handle_.is_open(); }
-  native_handle_type native_handle() noexcept { return handle_.native_handle(); }
-
-  /// Cancels pending operations (operation_aborted), then closes the descriptor.
-  void close() {
-    boost::system::error_code ec;
-    close(ec);
-    throw_if(ec, "asio_fswatch::stream_file::close");
-  }
+  /// Cancels pending operations (operation_aborted), then closes the descriptor, in its
+  /// original blocking mode.
   void close(boost::system::error_code& ec) {
     detach_reactor();
-    handle_.close(ec);
+    this->handle_.close(ec);
   }
 
   /// Cancels pending operations and gives the descriptor up to the caller, in its original
   /// blocking mode.
-  native_handle_type release() {
-    boost::system::error_code ec;
-    native_handle_type fd = release(ec);
-    throw_if(ec, "asio_fswatch::stream_file::release");
-    return fd;
-  }
   native_handle_type release(boost::system::error_code& ec) {
     detach_reactor();
-    return handle_.release(ec);
+    return this->handle_.release(ec);
   }
 
-  /// Completes the pending operations with operation_aborted, except those the kernel has
-  /// already finished.
-  void cancel() {
-    boost::system::error_code ec;
-    cancel(ec);
-    throw_if(ec, "asio_fswatch::stream_file::cancel");
-  }
   void cancel(boost::system::error_code& ec) {
     if (reactor_)
       reactor_->cancel(ec);
     else
-      handle_.cancel(ec);
+      this->handle_.cancel(ec);
   }
-
-  /// The size of the file (fstat; 0 for most non-regular descriptors).
-  std::uint64_t size() const {
-    boost::system::error_code ec;
-    std::uint64_t n = size(ec);
-    throw_if(ec, "asio_fswatch::stream_file::size");
-    return n;
-  }
-  std::uint64_t size(boost::system::error_code& ec) const { return handle_.size(ec); }
-
-  /// Synchronous ftruncate, fsync and fdatasync: they block the calling thread.
-  void resize(std::uint64_t n) {
-    boost::system::error_code ec;
-    resize(n, ec);
-    throw_if(ec, "asio_fswatch::stream_file::resize");
-  }
-  void resize(std::uint64_t n, boost::system::error_code& ec) { handle_.resize(n, ec); }
-  void sync_all() {
-    boost::system::error_code ec;
-    sync_all(ec);
-    throw_if(ec, "asio_fswatch::stream_file::sync_all");
-  }
-  void sync_all(boost::system::error_code& ec) { handle_.sync_all(ec); }
-  void sync_data() {
-    boost::system::error_code ec;
-    sync_data(ec);
-    throw_if(ec, "asio_fswatch::stream_file::sync_data");
-  }
-  void sync_data(boost::system::error_code& ec) { handle_.sync_data(ec); }
 
   /// Moves the file position; returns the new one. Errors: ESPIPE on a pipe, socket or tty,
   /// EINVAL for a position before the start, bad_descriptor.
   std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence) {
     boost::system::error_code ec;
     std::uint64_t position = seek(offset, whence, ec);
-    throw_if(ec, "asio_fswatch::stream_file::seek");
+    this->throw_if(ec, "seek");
     return position;
   }
   std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence, boost::system::error_code& ec) {
-    return handle_.seek(offset, whence, ec);
+    return this->handle_.seek(offset, whence, ec);
   }
 
   /// Reads into `buffers` from the file position, which advances; may read less than asked.
@@ -286,25 +215,20 @@ private:
   template <typename>
   friend class basic_stream_file;
 
-  static void throw_if(const boost::system::error_code& ec, const char* what) {
-    if (ec)
-      boost::throw_exception(boost::system::system_error(ec, what));
-  }
-
   // A non-regular descriptor is shared with a stream_descriptor that does not own it: the
   // reactor waits on it, the file_handle closes it.
   void attach_reactor(boost::system::error_code& ec) {
-    if (handle_.is_regular())
+    if (this->handle_.is_regular())
       return;
-    int fd = handle_.native_handle();
+    int fd = this->handle_.native_handle();
     int flags = ::fcntl(fd, F_GETFL);
     restore_blocking_ = flags >= 0 && !(flags & O_NONBLOCK);
-    reactor_.emplace(executor_);
+    reactor_.emplace(this->executor_);
     reactor_->assign(fd, ec);
     if (ec) {
       reactor_.reset();
       boost::system::error_code ignored;
-      handle_.release(ignored); // the caller keeps the descriptor it gave
+      this->handle_.release(ignored); // the caller keeps the descriptor it gave
     }
   }
 
@@ -354,8 +278,6 @@ private:
     }
   };
 
-  Executor executor_;
-  detail::file_handle handle_;
   std::optional<boost::asio::posix::basic_stream_descriptor<Executor>> reactor_;
   bool restore_blocking_ = false;
 };
