@@ -3,7 +3,9 @@
 // never asserts on time. Scenarios, sizes and how each figure is taken: bench/README.md.
 #include <asio_fswatch/directory_monitor.hpp>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/version.hpp>
@@ -1054,12 +1056,13 @@ struct latency_side {
 void run_latency(const std::string& temp_root, const sizes& s, result_table& table) {
   const std::size_t n = std::size_t(s.latency_samples);
   // Fresh, empty directories: opening a file that exists already creates nothing to report.
-  latency_side floor(temp_root + "/latency_floor", n), ours(temp_root + "/latency_ours", n);
+  latency_side floor(temp_root + "/latency_floor", n), ours(temp_root + "/latency_ours", n),
+      bare(temp_root + "/latency_asio", n);
   std::error_code ignored;
-  fs::remove_all(floor.directory, ignored);
-  fs::remove_all(ours.directory, ignored);
-  make_directory(floor.directory);
-  make_directory(ours.directory);
+  for (latency_side* side : {&floor, &ours, &bare}) {
+    fs::remove_all(side->directory, ignored);
+    make_directory(side->directory);
+  }
 
   // Floor: a thread blocked in read(2) on the inotify descriptor.
   raw_watcher watcher; // blocking
@@ -1109,12 +1112,40 @@ void run_latency(const std::string& temp_root, const sizes& s, result_table& tab
   monitor.async_read_events(on_events);
   std::thread ours_consumer([&] { io.run(); });
 
+  // For reference, what Asio's reactor costs by itself: a bare posix::stream_descriptor read
+  // loop on an inotify descriptor (no asio_fswatch), on its own io_context thread.
+  asio::io_context bare_io;
+  raw_watcher bare_watcher(IN_CLOEXEC | IN_NONBLOCK);
+  if (bare_watcher.watch(bare.directory, true) < 0)
+    throw_errno("inotify_add_watch", bare.directory);
+  asio::posix::stream_descriptor bare_descriptor(bare_io, ::dup(bare_watcher.fd()));
+  std::vector<char> bare_buffer(read_buffer_size);
+  std::function<void(error_code, std::size_t)> on_bare = [&](error_code ec, std::size_t got) {
+    auto when = clock_type::now();
+    if (ec)
+      return;
+    bool go_on = for_each_record(bare_buffer.data(), got, [&](const inotify_event& event, std::string_view name) {
+      if (!(event.mask & IN_CREATE))
+        return true;
+      if (name == "stop")
+        return false;
+      if (std::optional<int> sample = parse_index(name, 's'))
+        bare.board.arrived(std::size_t(*sample), when);
+      return true;
+    });
+    if (go_on)
+      bare_descriptor.async_read_some(asio::buffer(bare_buffer), on_bare);
+  };
+  bare_descriptor.async_read_some(asio::buffer(bare_buffer), on_bare);
+  std::thread bare_consumer([&] { bare_io.run(); });
+
   std::mt19937 random(12345);
   std::uniform_int_distribution<int> gap_us(500, 1500);
   constexpr std::size_t give_up_after_lost = 5; // 5 s each: a broken side must not take hours
   for (std::size_t i = 0; i < n && floor.lost + ours.lost < give_up_after_lost; ++i) {
-    for (int k = 0; k < 2; ++k) {
-      latency_side& side = (k + int(i)) % 2 == 0 ? floor : ours;
+    for (int k = 0; k < 3; ++k) {
+      int turn = (k + int(i)) % 3;
+      latency_side& side = turn == 0 ? floor : turn == 1 ? ours : bare;
       std::this_thread::sleep_for(std::chrono::microseconds(gap_us(random)));
       char name[32];
       std::snprintf(name, sizeof name, "/s%05zu", i);
@@ -1137,10 +1168,14 @@ void run_latency(const std::string& temp_root, const sizes& s, result_table& tab
   if (stop >= 0)
     ::close(stop);
   floor_consumer.join();
-  fs::remove_all(floor.directory, ignored);
-  fs::remove_all(ours.directory, ignored);
+  int bare_stop = ::open((bare.directory + "/stop").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (bare_stop >= 0)
+    ::close(bare_stop);
+  bare_consumer.join();
+  for (latency_side* side : {&floor, &ours, &bare})
+    fs::remove_all(side->directory, ignored);
 
-  for (latency_side* side : {&floor, &ours})
+  for (latency_side* side : {&floor, &ours, &bare})
     std::sort(side->samples_us.begin(), side->samples_us.end());
   std::fprintf(stderr, "  latency: floor p50 %.1f p99 %.1f max %.1f us (%zu lost); "
                        "asio_fswatch p50 %.1f p99 %.1f max %.1f us (%zu lost)\n",
@@ -1148,6 +1183,8 @@ void run_latency(const std::string& temp_root, const sizes& s, result_table& tab
                floor.samples_us.empty() ? 0.0 : floor.samples_us.back(), floor.lost,
                percentile(ours.samples_us, 50), percentile(ours.samples_us, 99),
                ours.samples_us.empty() ? 0.0 : ours.samples_us.back(), ours.lost);
+  std::fprintf(stderr, "  latency: bare Asio loop p50 %.1f p99 %.1f us (%zu lost)\n",
+               percentile(bare.samples_us, 50), percentile(bare.samples_us, 99), bare.lost);
   auto figure = [](const latency_side& side, double p) -> std::optional<double> {
     if (side.samples_us.empty() || side.lost > 0)
       return std::nullopt;
@@ -1163,6 +1200,12 @@ void run_latency(const std::string& temp_root, const sizes& s, result_table& tab
     table.add({"latency", "samples never seen (5 s timeout; gives up after 5)", "", target_kind::ours_zero, 0,
                aggregate::worst, 0},
               double(floor.lost), double(ours.lost));
+  // Reference rows: the "asio_fswatch" column holds the bare Asio loop, so the ratio is what
+  // the reactor costs before asio_fswatch does anything.
+  table.add({"latency", "p50, reference: bare Asio stream_descriptor loop on inotify (no asio_fswatch)", "µs"},
+            figure(floor, 50), figure(bare, 50));
+  table.add({"latency", "p99, reference: bare Asio stream_descriptor loop on inotify (no asio_fswatch)", "µs"},
+            figure(floor, 99), figure(bare, 99));
 }
 
 // ---------------------------------------------------------------------------------------------
