@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 
@@ -220,16 +221,21 @@ private:
         return false;
     }
     const std::uint64_t offset = op->offset == current_position ? ~std::uint64_t(0) : op->offset;
+    // A single-buffer request carries a 32-bit length; Linux moves at most this much per call
+    // anyway, and the caller sees a short transfer.
+    constexpr std::size_t max_transfer = 0x7ffff000;
+    const unsigned single_length =
+        op->iov_count == 1 ? unsigned(std::min<std::size_t>(op->iov[0].iov_len, max_transfer)) : 0;
     switch (op->opcode) {
     case file_opcode::read:
       if (op->iov_count == 1)
-        io_uring_prep_read(sqe, op->fd, op->iov[0].iov_base, unsigned(op->iov[0].iov_len), offset);
+        io_uring_prep_read(sqe, op->fd, op->iov[0].iov_base, single_length, offset);
       else
         io_uring_prep_readv(sqe, op->fd, op->iov, op->iov_count, offset);
       break;
     case file_opcode::write:
       if (op->iov_count == 1)
-        io_uring_prep_write(sqe, op->fd, op->iov[0].iov_base, unsigned(op->iov[0].iov_len), offset);
+        io_uring_prep_write(sqe, op->fd, op->iov[0].iov_base, single_length, offset);
       else
         io_uring_prep_writev(sqe, op->fd, op->iov, op->iov_count, offset);
       break;

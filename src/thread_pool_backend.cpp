@@ -56,6 +56,12 @@ std::int64_t perform(const file_op& op) noexcept {
         r = 0;
       break;
     }
+    // A positional transfer on a pipe, FIFO or tty: io_uring ignores the offset of a
+    // descriptor that has none, and so does the pool, so that both backends behave alike.
+    if (r < 0 && errno == ESPIPE && op.offset != current_position &&
+        (op.opcode == file_opcode::read || op.opcode == file_opcode::write))
+      r = op.opcode == file_opcode::read ? ::readv(op.fd, op.iov, op.iov_count)
+                                         : ::writev(op.fd, op.iov, op.iov_count);
   } while (r < 0 && errno == EINTR);
   return r < 0 ? negative_errno() : std::int64_t(r);
 }

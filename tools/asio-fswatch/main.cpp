@@ -13,7 +13,8 @@ const char* const help_text =
     "\n"
     "Commands:\n"
     "  watch   print the changes of directory trees as they happen (like inotifywait -m -r)\n"
-    "  demo    make changes in a temporary tree and show the events as they arrive\n"
+    "  demo    make changes in a temporary tree and show the events as they arrive, then\n"
+    "          copy files concurrently with async_copy_file and check the copies\n"
     "\n"
     "Run 'asio-fswatch COMMAND --help' for a command's options.\n"
     "  --version   print the version\n";
