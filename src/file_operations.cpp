@@ -388,6 +388,12 @@ private:
         error_ = system_error(EISDIR);
         return;
       }
+      if (s.stat.stx_size == 0) {
+        // Nothing to cut (the usual case: a new file). Truncating anyway costs dearly on ext4,
+        // where a file truncated to 0 has its dirty pages written back at close().
+        issue_copy_range();
+        break;
+      }
       auto next = make_step(truncate_target, file_opcode::resize);
       next->offset = 0;
       issue(std::move(next), target_);
