@@ -1,0 +1,181 @@
+// file_bench_asio: the Boost.Asio reference of file_bench. Random 4 KiB reads with
+// boost::asio::random_access_file on Asio's own io_uring service.
+//
+// A program of its own: Asio's io_uring support needs BOOST_ASIO_HAS_IO_URING, which changes
+// Asio's internals (the scheduler, the reactor's services). Translation units built with and
+// without it must not be linked together, so this program is built with it, without
+// asio_fswatch, and file_bench runs it as a child process.
+//
+// usage: file_bench_asio FILE DEPTH READS WARMUP_READS SEED
+// Reads READS blocks of 4 KiB at offsets drawn from std::mt19937_64(SEED) (the same sequence as
+// file_bench's other contenders), DEPTH chains at once, each completion starting its chain's
+// next read, on one thread running io_context::run(). A warm-up of WARMUP_READS reads (seed
+// SEED + 1) runs first on the same file. Prints one line on stdout:
+//   file_bench_asio reads=N seconds=S errors=E mismatches=M
+// or, when io_uring cannot be used here, "file_bench_asio unavailable: WHY" with exit status 3.
+#if !defined(BOOST_ASIO_HAS_IO_URING)
+#error "file_bench_asio must be built with BOOST_ASIO_HAS_IO_URING (see bench/CMakeLists.txt)"
+#endif
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/random_access_file.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+
+namespace {
+
+namespace asio = boost::asio;
+using error_code = boost::system::error_code;
+
+constexpr std::size_t block_size = 4096;
+
+// The same as file_bench's: block indices drawn from mt19937_64 (whose output the standard
+// fixes), so both programs read the same blocks in the same order.
+std::vector<std::uint64_t> make_offsets(std::uint64_t seed, std::size_t count, std::uint64_t blocks) {
+  std::mt19937_64 random(seed);
+  std::vector<std::uint64_t> offsets(count);
+  for (std::uint64_t& offset : offsets)
+    offset = (random() % blocks) * block_size;
+  return offsets;
+}
+
+struct run_state {
+  const std::uint64_t* offsets = nullptr;
+  std::size_t count = 0;
+  std::size_t next = 0;
+  std::size_t done = 0;
+  std::size_t errors = 0;
+  std::size_t mismatches = 0;
+  error_code first_error;
+};
+
+// One chain of reads: each completion checks the block and starts the next read.
+struct chain {
+  run_state* run = nullptr;
+  asio::random_access_file* file = nullptr;
+  unsigned char* buffer = nullptr;
+  std::uint64_t block = 0;
+
+  void start();
+  void on_read(const error_code& ec, std::size_t bytes);
+};
+
+// A plain handler: one pointer, nothing allocated by the completion token itself.
+struct read_handler {
+  chain* self;
+  void operator()(const error_code& ec, std::size_t bytes) const { self->on_read(ec, bytes); }
+};
+
+void chain::start() {
+  if (run->next == run->count)
+    return;
+  std::uint64_t offset = run->offsets[run->next++];
+  block = offset / block_size;
+  file->async_read_some_at(offset, asio::buffer(buffer, block_size), read_handler{this});
+}
+
+void chain::on_read(const error_code& ec, std::size_t bytes) {
+  ++run->done;
+  if (ec || bytes != block_size) {
+    if (run->errors++ == 0)
+      run->first_error = ec;
+  } else {
+    // Every block of the test file begins with its own index.
+    std::uint64_t stored = 0;
+    std::memcpy(&stored, buffer, sizeof stored);
+    if (stored != block)
+      ++run->mismatches;
+  }
+  start();
+}
+
+/// Runs `offsets` with `depth` chains; returns the wall-clock seconds.
+double run_reads(asio::io_context& io, asio::random_access_file& file, unsigned char* buffers,
+                 std::size_t depth, const std::vector<std::uint64_t>& offsets, run_state& state) {
+  state.offsets = offsets.data();
+  state.count = offsets.size();
+  std::vector<chain> chains(depth);
+  io.restart();
+  auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < depth; ++i) {
+    chains[i].run = &state;
+    chains[i].file = &file;
+    chains[i].buffer = buffers + i * block_size;
+    chains[i].start();
+  }
+  io.run();
+  auto end = std::chrono::steady_clock::now();
+  return std::chrono::duration<double>(end - start).count();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 6) {
+    std::fprintf(stderr, "usage: file_bench_asio FILE DEPTH READS WARMUP_READS SEED\n");
+    return 2;
+  }
+  const std::string path = argv[1];
+  const std::size_t depth = std::strtoull(argv[2], nullptr, 10);
+  const std::size_t reads = std::strtoull(argv[3], nullptr, 10);
+  const std::size_t warmup = std::strtoull(argv[4], nullptr, 10);
+  const std::uint64_t seed = std::strtoull(argv[5], nullptr, 10);
+  struct stat st;
+  if (depth == 0 || reads == 0 || ::stat(path.c_str(), &st) != 0 || st.st_size < off_t(block_size)) {
+    std::fprintf(stderr, "file_bench_asio: bad arguments, or %s is missing or too small\n", path.c_str());
+    return 2;
+  }
+  const std::uint64_t blocks = std::uint64_t(st.st_size) / block_size;
+  std::vector<std::uint64_t> warm_offsets = make_offsets(seed + 1, warmup, blocks);
+  std::vector<std::uint64_t> offsets = make_offsets(seed, reads, blocks);
+  auto* buffers = static_cast<unsigned char*>(std::aligned_alloc(block_size, depth * block_size));
+  if (!buffers) {
+    std::fprintf(stderr, "file_bench_asio: out of memory\n");
+    return 1;
+  }
+  std::memset(buffers, 0, depth * block_size);
+
+  try {
+    asio::io_context io;
+    asio::random_access_file file(io);
+    error_code ec;
+    file.open(path, asio::random_access_file::read_only, ec);
+    if (ec) {
+      // Asio's io_uring service cannot start (no io_uring here) or the open failed.
+      std::printf("file_bench_asio unavailable: %s\n", ec.message().c_str());
+      return 3;
+    }
+    if (warmup > 0) {
+      run_state warm;
+      run_reads(io, file, buffers, depth, warm_offsets, warm);
+    }
+    run_state state;
+    double seconds = run_reads(io, file, buffers, depth, offsets, state);
+    if (state.errors > 0)
+      std::fprintf(stderr, "file_bench_asio: %zu reads failed, the first with: %s\n", state.errors,
+                   state.first_error.message().c_str());
+    std::printf("file_bench_asio reads=%zu seconds=%.9f errors=%zu mismatches=%zu\n", state.done, seconds,
+                state.errors, state.mismatches);
+  } catch (const boost::system::system_error& e) {
+    std::printf("file_bench_asio unavailable: %s\n", e.what());
+    return 3;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "file_bench_asio: %s\n", e.what());
+    return 1;
+  }
+  std::free(buffers);
+  return 0;
+}
