@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -38,6 +39,9 @@
 #include <vector>
 
 #include <fcntl.h>
+#if defined(ASIO_FSWATCH_BENCH_HAS_URING)
+#include <liburing.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -529,10 +533,11 @@ std::string check_copy(const std::string& copy, std::uint64_t size) {
 // ---------------------------------------------------------------------------------------------
 // Contenders of the random reads
 
-enum contender { pread_loop, ours_uring, ours_threads, asio_uring, contender_count };
+enum contender { pread_loop, raw_uring, ours_uring, ours_threads, asio_uring, contender_count };
 
 const char* const contender_names[contender_count] = {
     "pread loop, one thread (the floor)",
+    "raw io_uring loop (liburing, no Asio): io_uring's own floor",
     "asio_fswatch random_access_file, io_uring backend",
     "asio_fswatch random_access_file, thread-pool backend (4 threads)",
     "Boost.Asio random_access_file, io_uring (file_bench_asio)",
@@ -564,6 +569,63 @@ read_result run_pread(int fd, const std::vector<std::uint64_t>& offsets) {
   result.reads = offsets.size();
   return result;
 }
+
+#if defined(ASIO_FSWATCH_BENCH_HAS_URING)
+/// io_uring by hand: `depth` reads kept in flight with liburing, one submit-and-wait per round.
+/// What io_uring itself costs on this kernel, with nothing of Asio or asio_fswatch.
+std::optional<read_result> run_raw_uring(int fd, std::size_t depth, const std::vector<std::uint64_t>& offsets,
+                                         std::string& why) {
+  io_uring ring{};
+  if (int r = io_uring_queue_init(256, &ring, 0); r < 0) {
+    why = std::string("io_uring_queue_init: ") + std::strerror(-r);
+    return std::nullopt;
+  }
+  std::deque<aligned_buffer> buffers; // not movable: a deque never moves them
+  for (std::size_t i = 0; i < depth; ++i)
+    buffers.emplace_back(block_size);
+  read_result result;
+  std::size_t next = 0, in_flight = 0;
+  auto issue = [&](std::size_t slot) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_read(sqe, fd, buffers[slot].data, unsigned(block_size), offsets[next]);
+    io_uring_sqe_set_data64(sqe, (std::uint64_t(slot) << 40) | (offsets[next] / block_size));
+    ++next;
+    ++in_flight;
+  };
+  auto start = clock_type::now();
+  for (std::size_t slot = 0; slot < depth && next < offsets.size(); ++slot)
+    issue(slot);
+  while (in_flight > 0) {
+    io_uring_submit_and_wait(&ring, 1);
+    io_uring_cqe* cqe = nullptr;
+    unsigned head = 0, seen = 0;
+    std::vector<std::size_t> free_slots;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      ++seen;
+      --in_flight;
+      std::size_t slot = std::size_t(cqe->user_data >> 40);
+      std::uint64_t index = cqe->user_data & ((std::uint64_t(1) << 40) - 1);
+      if (cqe->res != int(block_size)) {
+        ++result.errors;
+      } else {
+        std::uint64_t stored = 0;
+        std::memcpy(&stored, buffers[slot].data, sizeof stored);
+        if (stored != index)
+          ++result.mismatches;
+      }
+      free_slots.push_back(slot);
+    }
+    io_uring_cq_advance(&ring, seen);
+    for (std::size_t slot : free_slots)
+      if (next < offsets.size())
+        issue(slot);
+  }
+  result.seconds = seconds_since(start);
+  result.reads = offsets.size();
+  io_uring_queue_exit(&ring);
+  return result;
+}
+#endif
 
 struct run_state {
   const std::uint64_t* offsets = nullptr;
@@ -844,12 +906,17 @@ int print_tables(const results& all, const command_line& cmd, std::uint64_t file
   };
   read_row(0, "time per read: io_uring backend vs pread loop (floor)", pread_loop, ours_uring, 1.3,
            "<= 1.3x floor");
+  read_row(0, "time per read: raw io_uring loop (no Asio) vs pread loop: io_uring's own cost", pread_loop,
+           raw_uring, std::nullopt, "");
+  read_row(0, "time per read: io_uring backend vs raw io_uring loop", raw_uring, ours_uring, std::nullopt, "");
   read_row(0, "time per read: io_uring backend vs Asio random_access_file (io_uring)", asio_uring, ours_uring, 1.0,
            "<= 1.0x (at least as fast as Asio)");
   read_row(0, "time per read: thread-pool backend vs pread loop (floor)", pread_loop, ours_threads, std::nullopt,
            "");
   read_row(1, "time per read: io_uring backend vs Asio random_access_file (io_uring), 64 in flight each",
            asio_uring, ours_uring, 1.0, "<= 1.0x (at least as fast as Asio)");
+  read_row(1, "time per read: io_uring backend vs raw io_uring loop, 64 in flight each", raw_uring, ours_uring,
+           std::nullopt, "");
   read_row(1, "time per read: io_uring backend, 64 in flight, vs pread loop (one at a time: no depth)",
            pread_loop, ours_uring, std::nullopt, "");
   read_row(1, "time per read: thread-pool backend, 64 in flight, vs pread loop (no depth)", pread_loop,
@@ -927,6 +994,14 @@ int run(const command_line& cmd) {
         case pread_loop:
           run_pread(fd, warm);
           r = run_pread(fd, offsets);
+          break;
+        case raw_uring:
+#if defined(ASIO_FSWATCH_BENCH_HAS_URING)
+          run_raw_uring(fd, depth, warm, why);
+          r = run_raw_uring(fd, depth, offsets, why);
+#else
+          why = "built without liburing";
+#endif
           break;
         case ours_uring:
           r = run_ours(source, asio_fswatch::file_backend_kind::io_uring, depth, warm, offsets, why);
