@@ -145,13 +145,10 @@ void file_service::cancel_handle(const shared_fd* handle) noexcept {
     helper->cancel_handle(handle);
 }
 
-bool file_service::try_read_now(file_op& op) noexcept {
-  // Bounded, so that a large cached read does not hold the calling thread for long: the copy
-  // would be done on the submitting thread by io_uring as well, but in a background request
-  // it is the backend's business.
+bool read_if_cached(file_op& op) noexcept {
+  // Bounded, so that a large cached read does not hold the calling thread for long.
   constexpr std::size_t max_bytes = 256 * 1024;
-  if (op.opcode != file_opcode::read || !op.handle || !op.handle->nowait_reads() ||
-      main_->kind() != file_backend_kind::threads)
+  if (op.opcode != file_opcode::read || !op.handle || !op.handle->nowait_reads())
     return false;
   std::size_t total = 0;
   for (unsigned i = 0; i < op.iov_count; ++i)
@@ -175,6 +172,10 @@ bool file_service::try_read_now(file_op& op) noexcept {
   }
   op.result = -std::int64_t(errno);
   return true;
+}
+
+bool file_service::try_read_now(file_op& op) noexcept {
+  return main_->kind() == file_backend_kind::threads && read_if_cached(op);
 }
 
 void file_service::shutdown() {

@@ -30,6 +30,7 @@ namespace {
 
 constexpr std::uint8_t ftruncate_opcode = 55; // IORING_OP_FTRUNCATE, Linux 6.9; not in liburing 2.3
 constexpr int max_reap_rounds = 16; // batches of handlers run per wake-up before yielding
+constexpr unsigned max_reads_on_the_spot = 2; // see on_wake
 
 enum op_state : std::uint8_t { waiting = 1, in_kernel = 2 };
 
@@ -112,28 +113,39 @@ public:
       op->complete(op, false);
       return;
     }
-    if (!waiting_.empty() || !prepare(op)) {
+    if (reaping_backend == this) {
+      // Started by a handler of the batch this thread is running: the batch decides, at the
+      // end of the round, how it goes (see on_wake).
       op->state = waiting;
-      waiting_.push(op);
+      started_in_batch_.push(op);
+      ++started_in_batch_count_;
+      return;
     }
-    if (reaping_backend != this) {
-      submit();
-      arm();
-    }
+    enqueue(op);
+    submit();
+    arm();
   }
 
   bool cancel(std::uint64_t id) noexcept override {
     std::unique_lock<std::mutex> lock(mutex_);
     if (stopped_)
       return false;
-    if (file_op* op = waiting_.find(id)) {
-      waiting_.unlink(op);
+    file_op_queue* queue = &waiting_;
+    file_op* op = waiting_.find(id);
+    if (!op) {
+      queue = &started_in_batch_;
+      op = started_in_batch_.find(id);
+    }
+    if (op) {
+      queue->unlink(op);
+      if (queue == &started_in_batch_)
+        --started_in_batch_count_;
       lock.unlock();
       op->result = -ECANCELED;
       op->complete(op, false);
       return true;
     }
-    if (file_op* op = in_kernel_.find(id)) {
+    if ((op = in_kernel_.find(id))) {
       request_cancel(op);
       submit();
       return true;
@@ -147,7 +159,14 @@ public:
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopped_)
         return;
-      waiting_.move_if(cancelled, [handle](const file_op* op) { return op->handle == handle; });
+      auto on_handle = [handle](const file_op* op) { return op->handle == handle; };
+      waiting_.move_if(cancelled, on_handle);
+      file_op_queue batch;
+      started_in_batch_.move_if(batch, on_handle);
+      while (file_op* op = batch.pop()) {
+        --started_in_batch_count_;
+        cancelled.push(op);
+      }
       for (file_op* op = in_kernel_.front(); op; op = op->next)
         if (op->handle == handle)
           request_cancel(op);
@@ -171,6 +190,8 @@ public:
       }
       stopped_ = true;
       dropped.splice(waiting_);
+      dropped.splice(started_in_batch_);
+      started_in_batch_count_ = 0;
       for (file_op* op = in_kernel_.front(); op; op = op->next)
         request_cancel(op);
       submit();
@@ -207,6 +228,15 @@ private:
   }
 
   unsigned in_flight() const noexcept { return in_kernel_count_ + cancels_in_kernel_; }
+
+  /// Puts `op` in the ring, or at the back of the waiting queue when there is no room (or when
+  /// others wait already: the order is kept). Mutex held.
+  void enqueue(file_op* op) noexcept {
+    if (!waiting_.empty() || !prepare(op)) {
+      op->state = waiting;
+      waiting_.push(op);
+    }
+  }
 
   /// Puts `op` in the submission queue; false when there is no room (in the ring or below the
   /// completion-queue limit). Called with the mutex held.
@@ -335,11 +365,29 @@ private:
     io_uring_cq_eventfd_toggle(&ring_, false);
     reaping_backend = this;
     for (int round = 0; round < max_reap_rounds; ++round) {
-      file_op_queue done;
+      file_op_queue done, on_the_spot;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stopped_)
           break;
+        // A round whose handlers started one or two reads (a chain of reads, one at a time)
+        // tries them with preadv2(RWF_NOWAIT) first: a page-cached read is then done without
+        // the ring, and its handler runs in the next round. More than that go to the ring
+        // together, in one submission.
+        if (started_in_batch_count_ <= max_reads_on_the_spot)
+          on_the_spot.splice(started_in_batch_);
+        else
+          while (file_op* op = started_in_batch_.pop())
+            enqueue(op);
+        started_in_batch_count_ = 0;
+      }
+      file_op_queue to_ring;
+      while (file_op* op = on_the_spot.pop())
+        (read_if_cached(*op) ? done : to_ring).push(op);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        while (file_op* op = to_ring.pop())
+          enqueue(op);
         // What the last batch of handlers started goes in first: a page-cached read often
         // completes inside the submission, and is then reaped in this same round.
         submit();
@@ -357,6 +405,9 @@ private:
     armed_ = false;
     if (stopped_)
       return;
+    while (file_op* op = started_in_batch_.pop())
+      enqueue(op);
+    started_in_batch_count_ = 0;
     submit();
     // Completions that arrived while the eventfd was off signalled nothing: make sure the next
     // wait sees them.
@@ -379,6 +430,8 @@ private:
   unsigned cancels_in_kernel_ = 0;
   file_op_queue in_kernel_;
   file_op_queue waiting_;
+  file_op_queue started_in_batch_; // by handlers of the running batch, not yet placed
+  unsigned started_in_batch_count_ = 0;
 };
 
 /// The executor the eventfd is read with: the context's own executor when `ex` is (a strand of)

@@ -36,6 +36,12 @@ public:
   virtual void shutdown() noexcept = 0;
 };
 
+/// A read of at most 256 KiB from a regular file, done now with preadv2(RWF_NOWAIT) when its
+/// data is in the page cache (that never waits for the disk). True when `op` is done: its
+/// result is set. False when it must wait (EAGAIN), or when the file system cannot do it (the
+/// descriptor then stops trying).
+bool read_if_cached(file_op& op) noexcept;
+
 /// The io_uring backend, or null with `ec` saying why it cannot be used.
 std::unique_ptr<file_backend_base> make_io_uring_backend(const boost::asio::any_io_executor& ex,
                                                          unsigned entries,
