@@ -52,8 +52,15 @@ public:
   explicit basic_directory_monitor(ExecutionContext& context, const monitor_options& options = {})
       : basic_directory_monitor(executor_type(context.get_executor()), options) {}
 
-  basic_directory_monitor(basic_directory_monitor&& other) noexcept = default;
-  basic_directory_monitor& operator=(basic_directory_monitor&& other) noexcept = default;
+  // The executor is copied, not moved: as with Asio's objects, a moved-from monitor keeps its
+  // executor, and its operations complete with an error instead of crashing.
+  basic_directory_monitor(basic_directory_monitor&& other) noexcept
+      : executor_(other.executor_), core_(std::move(other.core_)) {}
+  basic_directory_monitor& operator=(basic_directory_monitor&& other) noexcept {
+    executor_ = other.executor_;
+    core_ = std::move(other.core_);
+    return *this;
+  }
 
   /// Converting move from a monitor with another executor type.
   template <typename OtherExecutor,

@@ -128,8 +128,14 @@ protected:
   template <typename OtherDerived, typename OtherExecutor>
   explicit file_object(file_object<OtherDerived, OtherExecutor>&& other) noexcept
       : executor_(other.executor_), handle_(std::move(other.handle_)) {}
-  file_object(file_object&&) noexcept = default;
-  file_object& operator=(file_object&&) noexcept = default;
+  // The executor is copied, not moved: as with Asio's objects, a moved-from file keeps its
+  // executor and can be opened and used again.
+  file_object(file_object&& other) noexcept : executor_(other.executor_), handle_(std::move(other.handle_)) {}
+  file_object& operator=(file_object&& other) noexcept {
+    executor_ = other.executor_;
+    handle_ = std::move(other.handle_);
+    return *this;
+  }
   template <typename OtherDerived, typename OtherExecutor>
   void assign_from(file_object<OtherDerived, OtherExecutor>&& other) noexcept {
     executor_ = other.executor_;
