@@ -56,7 +56,20 @@ public:
 protected:
   /// One request of the job. `tag` says what it was for.
   struct step final : file_op {
-    step() : file_op(&on_complete, &on_destroy) {}
+    // Until a backend sets it, the result says "did not run": a step dropped at shutdown
+    // before it ran has no descriptor to close.
+    step() : file_op(&on_complete, &on_destroy) { result = -ECANCELED; }
+    step(const step&) = delete;
+    step& operator=(const step&) = delete;
+    /// Whatever the way it ends (handled, dropped at shutdown, or its posted completion
+    /// destroyed unrun), a step gives back its share of the descriptor, and a descriptor it
+    /// opened that the job did not take is closed.
+    ~step() {
+      if (handle)
+        handle->release();
+      if (opcode == file_opcode::open && result >= 0)
+        ::close(int(result));
+    }
     std::shared_ptr<file_job> job;
     int tag = 0;
     ::iovec buffer{};
@@ -111,9 +124,10 @@ protected:
     service_->start(s.release());
   }
 
-  /// Keeps a descriptor the job opened; returns its slot.
-  int keep_fd(int fd) {
-    fds_.push_back(shared_fd::adopt(fd));
+  /// Takes the descriptor an open step returned; returns its slot.
+  int keep_fd(step& opened) {
+    fds_.push_back(shared_fd::adopt(int(opened.result)));
+    opened.result = -ECANCELED; // the job owns it now: the step must not close it
     return int(fds_.size() - 1);
   }
   int fd(int index) const { return fds_[std::size_t(index)]->get(); }
@@ -249,7 +263,7 @@ private:
   void advance(step& s) override {
     switch (s.tag) {
     case open_step: {
-      fd_ = keep_fd(int(s.result));
+      fd_ = keep_fd(s);
       auto next = make_step(stat_step, file_opcode::stat);
       next->stat_buffer = &next->stat;
       issue(std::move(next), fd_);
@@ -345,7 +359,7 @@ private:
   void advance(step& s) override {
     switch (s.tag) {
     case open_source: {
-      source_ = keep_fd(int(s.result));
+      source_ = keep_fd(s);
       auto next = make_step(stat_source, file_opcode::stat);
       next->stat_buffer = &next->stat;
       issue(std::move(next), source_);
@@ -372,7 +386,7 @@ private:
       break;
     }
     case open_target: {
-      target_ = keep_fd(int(s.result));
+      target_ = keep_fd(s);
       auto next = make_step(stat_target, file_opcode::stat);
       next->stat_buffer = &next->stat;
       issue(std::move(next), target_);

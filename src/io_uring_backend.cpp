@@ -207,9 +207,11 @@ public:
       if (r < 0)
         break;
       auto* op = static_cast<file_op*>(io_uring_cqe_get_data(cqe));
+      int res = cqe->res;
       io_uring_cqe_seen(&ring_, cqe);
       if (op) {
         in_kernel_.unlink(op);
+        op->result = res; // an open that finished gives its descriptor to be closed
         op->destroy(op);
       } else if (cancels_in_kernel_ > 0) {
         --cancels_in_kernel_;
