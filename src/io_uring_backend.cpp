@@ -29,7 +29,11 @@ namespace asio_fswatch::detail {
 namespace {
 
 constexpr std::uint8_t ftruncate_opcode = 55; // IORING_OP_FTRUNCATE, Linux 6.9; not in liburing 2.3
-constexpr int max_reap_rounds = 16; // batches of handlers run per wake-up before yielding
+// Per wake-up, at most this many rounds and this many handlers, before the reaper yields to the
+// context's other work: a chain of reads one at a time gets many rounds (fewer wake-ups), a
+// wide batch gets few.
+constexpr int max_reap_rounds = 64;
+constexpr std::size_t max_handlers_per_wake = 1024;
 constexpr unsigned max_reads_on_the_spot = 2; // see on_wake
 
 enum op_state : std::uint8_t { waiting = 1, in_kernel = 2 };
@@ -366,6 +370,7 @@ private:
     // handlers are picked up by the next round, without a wake-up of their own.
     io_uring_cq_eventfd_toggle(&ring_, false);
     reaping_backend = this;
+    std::size_t handlers = 0;
     for (int round = 0; round < max_reap_rounds; ++round) {
       file_op_queue done, on_the_spot;
       {
@@ -397,8 +402,12 @@ private:
       }
       if (done.empty())
         break;
-      while (file_op* op = done.pop())
+      while (file_op* op = done.pop()) {
         op->complete(op, true);
+        ++handlers;
+      }
+      if (handlers >= max_handlers_per_wake)
+        break;
     }
     reaping_backend = nullptr;
     io_uring_cq_eventfd_toggle(&ring_, true);

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -129,7 +130,20 @@ private:
   template <typename H>
   async_file_op(H&& handler, const IoExecutor& io_ex)
       : file_op(&do_complete, &do_destroy), handler_(std::forward<H>(handler)),
-        io_work_(io_ex), handler_work_(boost::asio::get_associated_executor(handler_, io_ex)) {}
+        handler_work_(boost::asio::get_associated_executor(handler_, io_ex)) {
+    // One count of outstanding work is enough when the handler runs on the I/O executor itself
+    // (the usual case); otherwise the I/O executor's context is kept busy as well.
+    if (!same_executor(handler_work_.get_executor(), io_ex))
+      io_work_.emplace(io_ex);
+  }
+
+  template <typename A, typename B>
+  static bool same_executor(const A& a, const B& b) noexcept {
+    if constexpr (std::is_same_v<A, B>)
+      return a == b;
+    else
+      return false;
+  }
 
   static void do_complete(file_op* base, bool on_context_thread) {
     auto* self = static_cast<async_file_op*>(base);
@@ -175,8 +189,8 @@ private:
   }
 
   Handler handler_;
-  boost::asio::executor_work_guard<IoExecutor> io_work_;
   boost::asio::executor_work_guard<handler_executor> handler_work_;
+  std::optional<boost::asio::executor_work_guard<IoExecutor>> io_work_;
   ::iovec iov_storage_[max_iov];
 };
 
