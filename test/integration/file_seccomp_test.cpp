@@ -1,0 +1,121 @@
+// io_uring forbidden at run time, as Docker's and containerd's default seccomp profiles do:
+// io_uring_setup fails with EPERM (or ENOSYS). The file service must fall back to the thread
+// pool, without an exception, and a forced io_uring must fail with a clear error. Each case
+// runs in a forked child, because a seccomp filter cannot be removed.
+#include <asio_fswatch/error.hpp>
+#include <asio_fswatch/file_operations.hpp>
+#include <asio_fswatch/file_service.hpp>
+#include <asio_fswatch/random_access_file.hpp>
+
+#include <common/temp_dir.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <fstream>
+#include <functional>
+#include <string>
+
+namespace {
+
+/// Makes io_uring_setup fail with `error` in this process (and its future threads).
+bool forbid_io_uring(int error) {
+  sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned(error) & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog filter{static_cast<unsigned short>(sizeof program / sizeof program[0]), program};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) == 0;
+}
+
+/// Runs `body` in a child process with io_uring forbidden; returns the child's exit status
+/// (0: body returned true; 1: body returned false; 2: the filter could not be installed;
+/// 3: an exception escaped).
+int in_child_without_io_uring(int error, const std::function<bool()>& body) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (!forbid_io_uring(error))
+      ::_exit(2);
+    try {
+      ::_exit(body() ? 0 : 1);
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(file_io_uring_forbidden)
+
+BOOST_AUTO_TEST_CASE(automatic_falls_back_to_the_pool) {
+  asio_fswatch::test::temp_dir dir;
+  std::string path = (dir.path() / "data").string();
+  std::ofstream(path) << "hello from the pool";
+  for (int error : {EPERM, ENOSYS, EINVAL}) {
+    int status = in_child_without_io_uring(error, [&] {
+      boost::asio::io_context io;
+      if (asio_fswatch::file_backend(io) != asio_fswatch::file_backend_kind::threads)
+        return false;
+      std::string text;
+      boost::system::error_code result = boost::asio::error::would_block;
+      asio_fswatch::async_read_file(io, path, [&](boost::system::error_code ec, std::string data) {
+        result = ec;
+        text = std::move(data);
+      });
+      io.run();
+      return !result && text == "hello from the pool";
+    });
+    BOOST_TEST(status == 0, "io_uring_setup failing with errno " << error << ": child exit status " << status
+                                                                 << " (1: wrong backend or result, 2: seccomp "
+                                                                    "unavailable, 3: exception)");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(forced_io_uring_reports_a_clear_error) {
+  asio_fswatch::test::temp_dir dir;
+  std::string path = (dir.path() / "data").string();
+  std::ofstream(path) << "x";
+  int status = in_child_without_io_uring(EPERM, [&] {
+    boost::asio::io_context io;
+    asio_fswatch::configure_file_service(io, {.backend = asio_fswatch::file_backend_kind::io_uring});
+    boost::system::error_code ec;
+    asio_fswatch::file_backend(io, ec);
+    if (ec != asio_fswatch::errc::io_uring_unavailable)
+      return false;
+    asio_fswatch::random_access_file file(io, path, asio_fswatch::file_base::read_only);
+    char byte = 0;
+    boost::system::error_code read_ec;
+    bool ran = false;
+    file.async_read_some_at(0, boost::asio::buffer(&byte, 1), [&](boost::system::error_code e, std::size_t) {
+      read_ec = e;
+      ran = true;
+    });
+    if (ran)
+      return false; // never inside the initiating call
+    io.run();
+    return ran && read_ec == asio_fswatch::errc::io_uring_unavailable;
+  });
+  BOOST_TEST(status == 0, "child exit status " << status);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
