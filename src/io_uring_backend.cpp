@@ -36,7 +36,7 @@ constexpr int max_reap_rounds = 64;
 constexpr std::size_t max_handlers_per_wake = 1024;
 constexpr unsigned max_reads_on_the_spot = 2; // see on_wake
 
-enum op_state : std::uint8_t { waiting = 1, in_kernel = 2 };
+enum op_state : std::uint8_t { waiting = 1, in_kernel = 2, cancel_requested = 4 };
 
 class io_uring_backend;
 thread_local io_uring_backend* reaping_backend = nullptr; // set while this thread runs a batch
@@ -285,6 +285,10 @@ private:
       break;
     case file_opcode::open:
       io_uring_prep_openat(sqe, AT_FDCWD, op->path, op->flags, mode_t(op->mode));
+      // Straight to a kernel worker: io_uring's first, non-blocking try opens with O_NONBLOCK,
+      // and a FIFO opened that way does not wait for its writer as open(2) does (whether that
+      // try is made depends on the dentry cache, so the behaviour would even vary).
+      io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
       break;
     case file_opcode::stat:
       io_uring_prep_statx(sqe, op->fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS,
@@ -313,6 +317,7 @@ private:
     io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(op), 0);
     io_uring_sqe_set_data(sqe, nullptr);
     ++cancels_in_kernel_;
+    op->state |= cancel_requested;
   }
 
   /// Hands prepared entries to the kernel. Called with the mutex held.
@@ -337,6 +342,16 @@ private:
                               [this](const boost::system::error_code& ec, std::size_t) { on_wake(ec); });
   }
 
+  /// A request stopped in a blocking wait (an open(2) of a FIFO, in a kernel worker) by our
+  /// cancellation can come back with EINTR, or with one of the kernel's internal restart codes
+  /// (ERESTARTSYS 512 to ERESTART_RESTARTBLOCK 516), which no caller should see.
+  static std::int64_t result_of(const file_op& op, int res) noexcept {
+    const bool restart_code = res <= -512 && res >= -516;
+    if (restart_code || (res == -EINTR && (op.state & cancel_requested)))
+      return -ECANCELED;
+    return res;
+  }
+
   /// Moves finished operations to `done` and waiting ones into the ring. Mutex held.
   void reap(file_op_queue& done) noexcept {
     io_uring_cqe* cqe = nullptr;
@@ -349,7 +364,7 @@ private:
           --cancels_in_kernel_;
         continue;
       }
-      op->result = cqe->res;
+      op->result = result_of(*op, cqe->res);
       in_kernel_.unlink(op);
       --in_kernel_count_;
       done.push(op);
