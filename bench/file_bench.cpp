@@ -7,17 +7,17 @@
 #include <asio_fswatch/file_service.hpp>
 #include <asio_fswatch/random_access_file.hpp>
 
+#include "bench_support.hpp"
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/system/system_error.hpp>
-#include <boost/version.hpp>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -25,11 +25,9 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -42,13 +40,10 @@
 #if defined(ASIO_FSWATCH_BENCH_HAS_URING)
 #include <liburing.h>
 #endif
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,7 +62,15 @@ namespace asio = boost::asio;
 using clock_type = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
 
-constexpr std::size_t block_size = 4096;
+using bench::block_size;
+using bench::format;
+using bench::format_number;
+using bench::make_offsets;
+using bench::median;
+using bench::read_first_line;
+using bench::stored_index;
+using bench::throw_errno;
+using bench::with_thousands;
 constexpr std::size_t deep = 64;             // operations in flight for the deep runs
 constexpr std::uint64_t offsets_seed = 20261122; // the warm-up uses offsets_seed + 1
 
@@ -163,63 +166,8 @@ std::optional<command_line> parse_command_line(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-[[noreturn]] void throw_errno(const std::string& what, const std::string& path = {}) {
-  int error = errno;
-  throw std::system_error(error, std::generic_category(), path.empty() ? what : what + " " + path);
-}
-
 double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-double median(std::vector<double> values) {
-  if (values.empty())
-    return 0;
-  std::sort(values.begin(), values.end());
-  std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-std::string with_thousands(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0)
-      out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string format(double v, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
-  return buffer;
-}
-
-// 3 significant digits or so: 1.23, 12.3, 123, 1,234.
-std::string format_auto(double v) {
-  double a = std::abs(v);
-  if (a >= 1000)
-    return with_thousands(std::uint64_t(v + 0.5));
-  return format(v, a >= 100 ? 0 : a >= 10 ? 1 : 2);
-}
-
-std::string read_first_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-// Block indices drawn from mt19937_64, whose output the standard fixes: file_bench_asio draws
-// the same sequence from the same seed.
-std::vector<std::uint64_t> make_offsets(std::uint64_t seed, std::size_t count, std::uint64_t blocks) {
-  std::mt19937_64 random(seed);
-  std::vector<std::uint64_t> offsets(count);
-  for (std::uint64_t& offset : offsets)
-    offset = (random() % blocks) * block_size;
-  return offsets;
 }
 
 std::size_t warmup_reads(std::size_t reads) { return std::max<std::size_t>(100, reads / 20); }
@@ -258,32 +206,6 @@ void clean_up_everything() {
     std::error_code ignored;
     std::filesystem::remove_all(cleanup.temp_root, ignored);
   }
-}
-
-sigset_t termination_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  return set;
-}
-
-// The signals are blocked in every thread (the library's pool threads start later and inherit
-// the mask) and taken here, where cleaning up may allocate.
-void start_signal_thread() {
-  sigset_t set = termination_signals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([set] {
-    int signal_number = 0;
-    if (sigwait(&set, &signal_number) != 0)
-      return;
-    std::fprintf(stderr, "\nfile_bench: signal %d, cleaning up\n", signal_number);
-    if (pid_t child = running_child.load(); child > 0)
-      ::kill(child, SIGKILL);
-    clean_up_everything();
-    std::_Exit(128 + signal_number);
-  }).detach();
 }
 
 /// One run at a time is watched: when it does not end in time, the program says which one and
@@ -345,37 +267,6 @@ private:
 // ---------------------------------------------------------------------------------------------
 // Machine information
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      std::size_t colon = line.find(':');
-      if (colon != std::string::npos)
-        return line.substr(colon + 2);
-    }
-  }
-  return "unknown";
-}
-
-std::string file_system_type(const std::string& path) {
-  struct statfs st;
-  if (::statfs(path.c_str(), &st) != 0)
-    return "unknown";
-  switch (static_cast<unsigned long>(st.f_type)) {
-  case 0xEF53: return "ext2/3/4";
-  case 0x01021994: return "tmpfs";
-  case 0x58465342: return "xfs";
-  case 0x9123683E: return "btrfs";
-  case 0x794c7630: return "overlayfs";
-  default: {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "0x%lx", static_cast<unsigned long>(st.f_type));
-    return buffer;
-  }
-  }
-}
-
 std::string command_output_first_line(const char* command) {
   std::FILE* pipe = ::popen(command, "r");
   if (!pipe)
@@ -392,7 +283,7 @@ std::string default_base_dir() {
   for (const char* candidate : {"/var/tmp", "/tmp"}) {
     struct stat st;
     if (::stat(candidate, &st) == 0 && S_ISDIR(st.st_mode) && ::access(candidate, W_OK) == 0 &&
-        file_system_type(candidate) != "tmpfs")
+        bench::file_system_type(candidate) != "tmpfs")
       return candidate;
   }
   std::fprintf(stderr, "file_bench: /var/tmp and /tmp are both tmpfs (or not writable); using /tmp. "
@@ -401,12 +292,10 @@ std::string default_base_dir() {
 }
 
 std::string make_temp_root(const std::string& base) {
-  std::string pattern = base + "/asio_fswatch_file_bench.XXXXXX";
-  if (!::mkdtemp(pattern.data()))
-    throw_errno("mkdtemp", pattern);
+  std::string root = bench::make_temp_dir(base, "asio_fswatch_file_bench");
   std::lock_guard lock(cleanup.mutex);
-  cleanup.temp_root = pattern;
-  return pattern;
+  cleanup.temp_root = root;
+  return root;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,9 +449,7 @@ read_result run_pread(int fd, const std::vector<std::uint64_t>& offsets) {
       ++result.errors;
       continue;
     }
-    std::uint64_t stored = 0;
-    std::memcpy(&stored, buffer.data, sizeof stored);
-    if (stored != offset / block_size)
+    if (stored_index(buffer.data) != offset / block_size)
       ++result.mismatches;
   }
   result.seconds = seconds_since(start);
@@ -608,9 +495,7 @@ std::optional<read_result> run_raw_uring(int fd, std::size_t depth, const std::v
       if (cqe->res != int(block_size)) {
         ++result.errors;
       } else {
-        std::uint64_t stored = 0;
-        std::memcpy(&stored, buffers[slot].data, sizeof stored);
-        if (stored != index)
+        if (stored_index(buffers[slot].data) != index)
           ++result.mismatches;
       }
       free_slots.push_back(slot);
@@ -668,9 +553,7 @@ void chain::on_read(const error_code& ec, std::size_t bytes) {
     if (run->errors++ == 0)
       run->first_error = ec;
   } else {
-    std::uint64_t stored = 0;
-    std::memcpy(&stored, buffer, sizeof stored);
-    if (stored != block)
+    if (stored_index(buffer) != block)
       ++run->mismatches;
   }
   start();
@@ -846,7 +729,7 @@ std::optional<double> median_of(const std::vector<double>& values, int repeat) {
 std::string read_cell(std::optional<double> us) {
   if (!us)
     return "n/a";
-  return format_auto(*us) + " µs (" + with_thousands(std::uint64_t(1e6 / *us + 0.5)) + "/s)";
+  return format_number(*us) + " µs (" + with_thousands(std::uint64_t(1e6 / *us + 0.5)) + "/s)";
 }
 
 std::string copy_cell(std::optional<double> seconds, std::uint64_t bytes) {
@@ -867,7 +750,7 @@ int print_tables(const results& all, const command_line& cmd, std::uint64_t file
     std::string cells[2][2];
     for (int d = 0; d < 2; ++d) {
       std::optional<double> us = reads_median(contender(c), d);
-      cells[d][0] = us ? format_auto(*us) : "n/a";
+      cells[d][0] = us ? format_number(*us) : "n/a";
       cells[d][1] = us ? with_thousands(std::uint64_t(1e6 / *us + 0.5)) : "n/a";
     }
     std::string name = contender_names[c];
@@ -880,8 +763,7 @@ int print_tables(const results& all, const command_line& cmd, std::uint64_t file
   }
 
   std::printf("\n### Against the floors and targets%s\n\n", runs.c_str());
-  std::printf("| scenario | metric | floor / reference | asio_fswatch | ratio (ours/floor) | target |\n");
-  std::printf("|---|---|---:|---:|---:|---|\n");
+  bench::print_target_table_heading(stdout, "floor / reference");
   int missed = 0;
   auto row = [&](const std::string& scenario, const std::string& metric, std::optional<double> floor,
                  std::optional<double> ours, std::optional<double> limit, const std::string& target_text,
@@ -893,10 +775,9 @@ int print_tables(const results& all, const command_line& cmd, std::uint64_t file
     if (limit) {
       bool miss = !ratio || *ratio > *limit;
       missed += miss ? 1 : 0;
-      target = target_text + (miss ? " — **MISSED**" : " — ok");
+      target = target_text + bench::verdict(miss);
     }
-    std::printf("| %s | %s | %s | %s | %s | %s |\n", scenario.c_str(), metric.c_str(), floor_cell.c_str(),
-                ours_cell.c_str(), ratio ? (format(*ratio, 2) + "x").c_str() : "—", target.c_str());
+    bench::print_target_row(stdout, scenario, metric, floor_cell, ours_cell, ratio, target);
   };
   auto read_row = [&](int d, const std::string& metric, contender floor_side, contender ours_side,
                       std::optional<double> limit, const std::string& target_text) {
@@ -1095,14 +976,10 @@ int run(const command_line& cmd) {
   ::close(fd);
 
   // The header, then the tables.
-  struct utsname u;
-  ::uname(&u);
-  std::printf("## asio_fswatch file_bench%s\n\n", cmd.quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
-  std::printf("- nproc: %ld (%s)\n", ::sysconf(_SC_NPROCESSORS_ONLN), cpu_model().c_str());
-  std::printf("- kernel: %s %s %s\n", u.sysname, u.release, u.machine);
+  bench::print_heading("file_bench", cmd.quick);
   std::printf("- load average at start: %s; at the end: %s\n", load_at_start.c_str(),
               read_first_line("/proc/loadavg").c_str());
-  std::printf("- directory: %s (%s)\n", root.c_str(), file_system_type(root).c_str());
+  std::printf("- directory: %s (%s)\n", root.c_str(), bench::file_system_type(root).c_str());
   std::printf("- test file: %s MiB written, fdatasync'ed and read once fully before measuring; "
               "%.1f%% of its pages in the page cache (mincore)%s\n",
               with_thousands(cmd.size_mib).c_str(), resident * 100,
@@ -1115,25 +992,10 @@ int run(const command_line& cmd) {
               with_thousands(warm_deep).c_str());
   std::printf("- copy: %s; destination removed before each copy\n",
               command_output_first_line("/bin/cp --version").c_str());
-  std::printf("- build: %s, %s %s, Boost %d.%d.%d%s\n", ASIO_FSWATCH_BENCH_CONFIG,
-#if defined(__clang__)
-              "clang", __clang_version__,
-#elif defined(__GNUC__)
-              "gcc", __VERSION__,
-#else
-              "unknown compiler", "",
-#endif
-              BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100,
-#if defined(__OPTIMIZE__)
-              ""
-#else
-              " -- WARNING: not optimised, figures are meaningless"
-#endif
-  );
+  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
   std::printf("\n");
   int missed = print_tables(all, cmd, file_size);
-  std::printf("\n%d row(s) miss their target.%s\n", missed,
-              cmd.quick ? " (--quick: sizes too small for the figures to mean anything.)" : "");
+  bench::print_missed_count(missed, cmd.quick);
   for (const std::string& failure : all.failures)
     std::printf("\nERROR: %s\n", failure.c_str());
   std::fflush(stdout);
@@ -1148,7 +1010,7 @@ int main(int argc, char** argv) {
     usage(stderr);
     return 2;
   }
-  start_signal_thread();
+  bench::start_signal_thread("file_bench", running_child, clean_up_everything);
   int status = 1;
   try {
     status = run(*cmd);

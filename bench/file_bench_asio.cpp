@@ -23,13 +23,14 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
+#include "bench_support.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -40,17 +41,10 @@ namespace {
 namespace asio = boost::asio;
 using error_code = boost::system::error_code;
 
-constexpr std::size_t block_size = 4096;
-
-// The same as file_bench's: block indices drawn from mt19937_64 (whose output the standard
-// fixes), so both programs read the same blocks in the same order.
-std::vector<std::uint64_t> make_offsets(std::uint64_t seed, std::size_t count, std::uint64_t blocks) {
-  std::mt19937_64 random(seed);
-  std::vector<std::uint64_t> offsets(count);
-  for (std::uint64_t& offset : offsets)
-    offset = (random() % blocks) * block_size;
-  return offsets;
-}
+// The same block size and offsets as file_bench's, so both programs read the same blocks in the
+// same order.
+using bench::block_size;
+using bench::make_offsets;
 
 struct run_state {
   const std::uint64_t* offsets = nullptr;
@@ -93,10 +87,7 @@ void chain::on_read(const error_code& ec, std::size_t bytes) {
     if (run->errors++ == 0)
       run->first_error = ec;
   } else {
-    // Every block of the test file begins with its own index.
-    std::uint64_t stored = 0;
-    std::memcpy(&stored, buffer, sizeof stored);
-    if (stored != block)
+    if (bench::stored_index(buffer) != block)
       ++run->mismatches;
   }
   start();

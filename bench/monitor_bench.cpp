@@ -3,12 +3,13 @@
 // never asserts on time. Scenarios, sizes and how each figure is taken: bench/README.md.
 #include <asio_fswatch/directory_monitor.hpp>
 
+#include "bench_support.hpp"
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/version.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -41,8 +42,6 @@
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +55,12 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
+
+using bench::file_system_type;
+using bench::median;
+using bench::read_first_line;
+using bench::throw_errno;
+using bench::with_thousands;
 
 // ---------------------------------------------------------------------------------------------
 // Sizes and command line
@@ -109,11 +114,6 @@ void usage(std::FILE* out) {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-[[noreturn]] void throw_errno(const std::string& what, const std::string& path = {}) {
-  int error = errno;
-  throw std::system_error(error, std::generic_category(), path.empty() ? what : what + " " + path);
-}
-
 double to_ms(clock_type::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -128,14 +128,6 @@ double thread_cpu_ms() {
   return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
 }
 
-double median(std::vector<double> values) {
-  if (values.empty())
-    return 0;
-  std::sort(values.begin(), values.end());
-  std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 // Nearest-rank percentile of sorted values.
 double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty())
@@ -143,24 +135,6 @@ double percentile(const std::vector<double>& sorted, double p) {
   std::size_t rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size()) + 0.999999);
   rank = std::clamp<std::size_t>(rank, 1, sorted.size());
   return sorted[rank - 1];
-}
-
-std::string read_first_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-std::string with_thousands(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0)
-      out += ',';
-    out += digits[i];
-  }
-  return out;
 }
 
 // "d0042" with prefix 'd' -> 42.
@@ -224,38 +198,11 @@ void clean_up_everything() {
   }
 }
 
-sigset_t termination_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  return set;
-}
-
-// The signals are blocked in every thread and taken here, where cleaning up may allocate.
-void start_signal_thread() {
-  sigset_t set = termination_signals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([set] {
-    int signal_number = 0;
-    if (sigwait(&set, &signal_number) != 0)
-      return;
-    std::fprintf(stderr, "\nmonitor_bench: signal %d, cleaning up\n", signal_number);
-    if (pid_t child = running_child.load(); child > 0)
-      ::kill(child, SIGKILL);
-    clean_up_everything();
-    std::_Exit(128 + signal_number);
-  }).detach();
-}
-
 std::string make_temp_root(const std::string& base) {
-  std::string pattern = base + "/asio_fswatch_bench.XXXXXX";
-  if (!::mkdtemp(pattern.data()))
-    throw_errno("mkdtemp", pattern);
+  std::string root = bench::make_temp_dir(base, "asio_fswatch_bench");
   std::lock_guard lock(cleanup.mutex);
-  cleanup.temp_roots.push_back(pattern);
-  return pattern;
+  cleanup.temp_roots.push_back(root);
+  return root;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,44 +248,9 @@ machine_info ensure_watch_limit(long needed) {
   return info;
 }
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      std::size_t colon = line.find(':');
-      if (colon != std::string::npos)
-        return line.substr(colon + 2);
-    }
-  }
-  return "unknown";
-}
-
-std::string file_system_type(const std::string& path) {
-  struct statfs st;
-  if (::statfs(path.c_str(), &st) != 0)
-    return "unknown";
-  switch (static_cast<unsigned long>(st.f_type)) {
-  case 0xEF53: return "ext2/3/4";
-  case 0x01021994: return "tmpfs";
-  case 0x58465342: return "xfs";
-  case 0x9123683E: return "btrfs";
-  case 0x794c7630: return "overlayfs";
-  default: {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "0x%lx", static_cast<unsigned long>(st.f_type));
-    return buffer;
-  }
-  }
-}
-
 void print_machine_info(const machine_info& info, const std::string& tree_root,
                         const std::string& create_root, const sizes& s, bool quick) {
-  struct utsname u;
-  ::uname(&u);
-  std::printf("## asio_fswatch monitor_bench%s\n\n", quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
-  std::printf("- nproc: %ld (%s)\n", ::sysconf(_SC_NPROCESSORS_ONLN), cpu_model().c_str());
-  std::printf("- kernel: %s %s %s\n", u.sysname, u.release, u.machine);
+  bench::print_heading("monitor_bench", quick);
   std::printf("- fs.inotify.max_user_watches: %ld%s%s%s\n", info.max_user_watches,
               info.watches_note.empty() ? "" : " (", info.watches_note.c_str(),
               info.watches_note.empty() ? "" : ")");
@@ -348,21 +260,7 @@ void print_machine_info(const machine_info& info, const std::string& tree_root,
   std::printf("- startup/memory tree under %s (%s); storm/latency files under %s (%s)\n",
               tree_root.c_str(), file_system_type(tree_root).c_str(), create_root.c_str(),
               file_system_type(create_root).c_str());
-  std::printf("- build: %s, %s %s, Boost %d.%d.%d%s\n", ASIO_FSWATCH_BENCH_CONFIG,
-#if defined(__clang__)
-              "clang", __clang_version__,
-#elif defined(__GNUC__)
-              "gcc", __VERSION__,
-#else
-              "unknown compiler", "",
-#endif
-              BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100,
-#if defined(__OPTIMIZE__)
-              ""
-#else
-              " -- WARNING: not optimised, figures are meaningless"
-#endif
-  );
+  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
   long dirs = long(s.tree_top_dirs) * s.tree_sub_dirs;
   std::printf("- sizes: tree %ld directories x %d files; storm %d directories x %d files; "
               "latency %d samples\n\n",
@@ -418,8 +316,7 @@ public:
 
   /// Prints the table in scenario order; returns the number of rows that miss their target.
   int print(std::FILE* out) const {
-    std::fprintf(out, "| scenario | metric | floor (raw inotify) | asio_fswatch | ratio (ours/floor) | target |\n");
-    std::fprintf(out, "|---|---|---:|---:|---:|---|\n");
+    bench::print_target_table_heading(out, "floor (raw inotify)");
     int missed = 0;
     for (const char* scenario : scenario_names) {
       for (const row& r : rows_) {
@@ -437,10 +334,10 @@ public:
           target = "—";
           break;
         case target_kind::ratio_at_most:
-          target = "<= " + format(r.spec.limit, 1) + "x floor";
+          target = "<= " + bench::format(r.spec.limit, 1) + "x floor";
           miss = !ratio || *ratio > r.spec.limit;
           if (r.spec.noise) {
-            target += " (or < " + format(*r.spec.noise, 0) + " " + r.spec.unit + ": kept up)";
+            target += " (or < " + bench::format(*r.spec.noise, 0) + " " + r.spec.unit + ": kept up)";
             miss = !ours || (*ours >= *r.spec.noise && miss);
           }
           break;
@@ -449,21 +346,20 @@ public:
           miss = !ours || *ours != 0;
           break;
         case target_kind::ours_at_most:
-          target = "<= " + format(r.spec.limit, 0) + " " + r.spec.unit;
+          target = "<= " + bench::format(r.spec.limit, 0) + " " + r.spec.unit;
           miss = !ours || *ours > r.spec.limit;
           break;
         }
         if (r.spec.target != target_kind::none)
-          target += miss ? " — **MISSED**" : " — ok";
+          target += bench::verdict(miss);
         missed += miss ? 1 : 0;
         std::string metric = r.spec.metric;
         if (r.samples > 1)
           metric += r.spec.combine == aggregate::median ? " (median of " : " (worst of ";
         if (r.samples > 1)
           metric += std::to_string(r.samples) + " runs)";
-        std::fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", r.spec.scenario.c_str(),
-                     metric.c_str(), cell(floor, r.spec).c_str(), cell(ours, r.spec).c_str(),
-                     ratio ? (format(*ratio, 2) + "x").c_str() : "—", target.c_str());
+        bench::print_target_row(out, r.spec.scenario, metric, cell(floor, r.spec), cell(ours, r.spec), ratio,
+                                target);
       }
     }
     return missed;
@@ -486,23 +382,10 @@ private:
     return median(values);
   }
 
-  static std::string format(double v, int decimals) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
-    return buffer;
-  }
-
   static std::string cell(std::optional<double> v, const row_spec& spec) {
     if (!v)
       return "n/a";
-    int decimals = spec.decimals;
-    if (decimals < 0) {
-      double a = std::abs(*v);
-      decimals = a >= 100 ? 0 : a >= 10 ? 1 : 2;
-    }
-    std::string text = decimals == 0 && std::abs(*v) >= 1000
-                           ? with_thousands(static_cast<std::uint64_t>(*v + 0.5))
-                           : format(*v, decimals);
+    std::string text = bench::format_number(*v, spec.decimals);
     return spec.unit.empty() ? text : text + " " + spec.unit;
   }
 
@@ -1264,7 +1147,7 @@ child_report spawn_memory_child(const std::string& mode, const std::string& tree
     throw_errno("fork");
   if (pid == 0) {
     ::dup2(pipe_fds[1], STDOUT_FILENO);
-    sigset_t set = termination_signals();
+    sigset_t set = bench::termination_signals();
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
     const char* argv[] = {"monitor_bench", child_flag, mode.c_str(), tree.c_str(), nullptr};
     ::execv("/proc/self/exe", const_cast<char* const*>(argv));
@@ -1427,8 +1310,7 @@ int run(const command_line& cmd) {
 
   print_machine_info(info, tree_root, create_root, s, cmd.quick);
   int missed = table.print(stdout);
-  std::printf("\n%d row(s) miss their target.%s\n", missed,
-              cmd.quick ? " (--quick: sizes too small for the figures to mean anything.)" : "");
+  bench::print_missed_count(missed, cmd.quick);
   std::fflush(stdout);
   return 0;
 }
@@ -1449,7 +1331,7 @@ int main(int argc, char** argv) {
     usage(stderr);
     return 2;
   }
-  start_signal_thread();
+  bench::start_signal_thread("monitor_bench", running_child, clean_up_everything);
   int status = 1;
   try {
     status = run(*cmd);

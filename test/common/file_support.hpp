@@ -36,6 +36,14 @@
   BOOST_TEST_REQUIRE(::asio_fswatch::test::run_until((ioc), [&] { return (result).done; }),        \
                      #result " did not complete within 30 s")
 
+/// The set-up of a file test case: declares the io_context `ioc` and configures its file service
+/// with use_backend(ioc, kind[, options]). When io_uring is asked for and cannot be used on this
+/// machine, returns from the test case (the variant is skipped, not failed).
+#define FILE_TEST_CONTEXT(ioc, ...)                                                                \
+  ::boost::asio::io_context ioc;                                                                   \
+  if (!::asio_fswatch::test::use_backend((ioc), __VA_ARGS__))                                      \
+  return
+
 namespace asio_fswatch::test {
 
 /// The backend a data test case runs on (printable, so that Boost.Test can name the sample).
@@ -269,6 +277,13 @@ inline const char* name(boost::asio::cancellation_type type) {
   case boost::asio::cancellation_type::total: return "total";
   default: return "other";
   }
+}
+
+/// A new FIFO in `dir` for a test of the cancellation type `type`: `dir`/fifo-TYPE.
+inline std::filesystem::path make_fifo_for(const std::filesystem::path& dir, boost::asio::cancellation_type type) {
+  std::filesystem::path fifo = dir / (std::string("fifo-") + name(type));
+  make_fifo(fifo);
+  return fifo;
 }
 
 } // namespace asio_fswatch::test

@@ -177,6 +177,27 @@ struct tracked_read_handler {
   void operator()(sys::error_code, std::string) { ++*calls; }
 };
 
+/// Runs `ioc` until the read of "file content" from `dir`/f and its copy to `dir`/g, started
+/// with callbacks `r` and `c`, complete, and checks both.
+void check_read_and_copy(asio::io_context& ioc, read_result& r, copy_result& c, const fs::path& dir) {
+  FILE_TEST_WAIT_FOR(ioc, r);
+  FILE_TEST_WAIT_FOR(ioc, c);
+  BOOST_TEST(!r.ec);
+  BOOST_TEST(r.value == "file content");
+  BOOST_TEST(!c.ec);
+  BOOST_TEST(c.value == 12u);
+  BOOST_TEST(file_content(dir / "g") == "file content");
+}
+
+/// After a cancelled async_read_file of `fifo`: it ended with operation_aborted, gave nothing,
+/// closed the FIFO and left no work behind.
+void check_read_aborted(asio::io_context& ioc, const read_result& r, const fs::path& fifo) {
+  BOOST_TEST(r.ec == aborted, r.ec.message());
+  BOOST_TEST(r.value.empty());
+  BOOST_TEST(open_descriptors_on(fifo) == 0, "the FIFO was left open");
+  BOOST_TEST(no_work_left(ioc), "work left behind");
+}
+
 int bytes_in_pipe(int fd) {
   int n = -1;
   ::ioctl(fd, FIONREAD, &n);
@@ -189,9 +210,7 @@ int bytes_in_pipe(int fd) {
 BOOST_AUTO_TEST_SUITE(file_read_file)
 
 BOOST_DATA_TEST_CASE_F(temp_dir, regular_file_read_whole, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes(3 << 20, 7);
   write_file(path() / "f", content);
   read_result r;
@@ -217,9 +236,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, regular_file_read_whole, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, empty_file_gives_an_empty_string, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "empty", "");
   read_result r;
   r.value = "not empty";
@@ -230,9 +247,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, empty_file_gives_an_empty_string, backends, p) 
 }
 
 BOOST_DATA_TEST_CASE(proc_file_whose_size_says_zero, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   read_result r;
   async_read_file(ioc, "/proc/self/status", r.handler());
   FILE_TEST_WAIT_FOR(ioc, r);
@@ -243,9 +258,7 @@ BOOST_DATA_TEST_CASE(proc_file_whose_size_says_zero, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, errors, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   fs::create_directory(path() / "dir");
   read_result dir, missing, below_a_file;
   write_file(path() / "file", "x");
@@ -264,9 +277,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, errors, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, fifo_read_until_its_writer_closes, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const fs::path fifo = path() / "fifo";
   make_fifo(fifo);
   fifo_release release(fifo);
@@ -291,9 +302,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(file_copy_file)
 
 BOOST_DATA_TEST_CASE_F(temp_dir, random_content_copied_exactly, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes((5 << 20) + 777, 9);
   write_file(path() / "from", content);
   copy_result r;
@@ -309,9 +318,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, random_content_copied_exactly, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, permission_bits_and_truncation, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes(10000, 10);
   write_file(path() / "from", content);
   BOOST_TEST_REQUIRE(::chmod((path() / "from").c_str(), 0640) == 0);
@@ -345,9 +352,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, permission_bits_and_truncation, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, copy_onto_itself_is_refused, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes(20000, 12);
   write_file(path() / "from", content);
   fs::create_hard_link(path() / "from", path() / "link");
@@ -369,9 +374,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, copy_onto_itself_is_refused, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, errors, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   fs::create_directory(path() / "dir");
   write_file(path() / "from", "content");
   copy_result dir, missing, no_parent, device, into_dir;
@@ -397,9 +400,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, errors, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, empty_file, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "from", "");
   write_file(path() / "old", "previous content");
   copy_result fresh, over;
@@ -416,9 +417,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, empty_file, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, across_file_systems, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   shm_dir other;
   struct stat here {}, there {};
   if (other.path().empty() || ::stat(path().c_str(), &here) != 0 || ::stat(other.path().c_str(), &there) != 0 ||
@@ -454,27 +453,17 @@ BOOST_AUTO_TEST_SUITE(file_operation_tokens)
 // Each test runs async_read_file and async_copy_file with one kind of completion token.
 
 BOOST_DATA_TEST_CASE_F(temp_dir, callback, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "file content");
   read_result r;
   copy_result c;
   async_read_file(ioc, path() / "f", r.handler());
   async_copy_file(ioc, path() / "f", path() / "g", c.handler());
-  FILE_TEST_WAIT_FOR(ioc, r);
-  FILE_TEST_WAIT_FOR(ioc, c);
-  BOOST_TEST(!r.ec);
-  BOOST_TEST(r.value == "file content");
-  BOOST_TEST(!c.ec);
-  BOOST_TEST(c.value == 12u);
-  BOOST_TEST(file_content(path() / "g") == "file content");
+  check_read_and_copy(ioc, r, c, path());
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, use_future_with_the_context_on_another_thread, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "file content");
   auto guard = asio::make_work_guard(ioc);
   std::thread runner([&] { ioc.run(); });
@@ -508,9 +497,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, use_future_with_the_context_on_another_thread, 
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, coroutine_with_use_awaitable, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "file content");
   std::string read;
   std::uint64_t copied = 0;
@@ -549,9 +536,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, coroutine_with_use_awaitable, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, deferred_starts_only_when_invoked, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "file content");
   auto read = async_read_file(ioc, path() / "f", asio::deferred);
   auto copy = async_copy_file(ioc, path() / "f", path() / "g", asio::deferred);
@@ -562,19 +547,11 @@ BOOST_DATA_TEST_CASE_F(temp_dir, deferred_starts_only_when_invoked, backends, p)
   copy_result c;
   std::move(read)(r.handler());
   std::move(copy)(c.handler());
-  FILE_TEST_WAIT_FOR(ioc, r);
-  FILE_TEST_WAIT_FOR(ioc, c);
-  BOOST_TEST(!r.ec);
-  BOOST_TEST(r.value == "file content");
-  BOOST_TEST(!c.ec);
-  BOOST_TEST(c.value == 12u);
-  BOOST_TEST(file_content(path() / "g") == "file content");
+  check_read_and_copy(ioc, r, c, path());
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, as_tuple_with_a_callback, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "file content");
   std::optional<std::tuple<sys::error_code, std::string>> r, missing;
   std::optional<std::tuple<sys::error_code, std::uint64_t>> c;
@@ -592,9 +569,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, as_tuple_with_a_callback, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, redirect_error_with_a_callback, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "file content");
   sys::error_code e1 = aborted, e2 = aborted, e3;
   std::optional<std::string> r, missing;
@@ -622,11 +597,8 @@ BOOST_AUTO_TEST_SUITE(file_operation_cancellation)
 BOOST_DATA_TEST_CASE_F(temp_dir, read_file_blocked_in_open_of_a_fifo, backends, p) {
   for (asio::cancellation_type type : cancellation_types) {
     BOOST_TEST_CONTEXT("cancellation type " << name(type)) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, p.kind))
-        return;
-      const fs::path fifo = path() / (std::string("fifo-") + name(type));
-      make_fifo(fifo);
+      FILE_TEST_CONTEXT(ioc, p.kind);
+      const fs::path fifo = make_fifo_for(path(), type);
       fifo_release release(fifo);
       asio::cancellation_signal signal;
       read_result r;
@@ -638,10 +610,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, read_file_blocked_in_open_of_a_fifo, backends, 
       signal.emit(type);
       BOOST_TEST_REQUIRE(finish_after_cancel(ioc, p.kind, fifo, [&] { return r.done; }),
                          "the cancelled async_read_file did not complete within 30 s");
-      BOOST_TEST(r.ec == aborted, r.ec.message());
-      BOOST_TEST(r.value.empty());
-      BOOST_TEST(open_descriptors_on(fifo) == 0, "the FIFO was left open");
-      BOOST_TEST(no_work_left(ioc), "work left behind");
+      check_read_aborted(ioc, r, fifo);
     }
   }
 }
@@ -650,11 +619,8 @@ BOOST_DATA_TEST_CASE_F(temp_dir, read_file_blocked_in_open_of_a_fifo, backends, 
 BOOST_DATA_TEST_CASE_F(temp_dir, read_file_blocked_in_a_read_of_a_fifo, backends, p) {
   for (asio::cancellation_type type : cancellation_types) {
     BOOST_TEST_CONTEXT("cancellation type " << name(type)) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, p.kind))
-        return;
-      const fs::path fifo = path() / (std::string("fifo-") + name(type));
-      make_fifo(fifo);
+      FILE_TEST_CONTEXT(ioc, p.kind);
+      const fs::path fifo = make_fifo_for(path(), type);
       fifo_release release(fifo);
       asio::cancellation_signal signal;
       read_result r;
@@ -672,18 +638,13 @@ BOOST_DATA_TEST_CASE_F(temp_dir, read_file_blocked_in_a_read_of_a_fifo, backends
       if (w >= 0)
         ::close(w);
       BOOST_TEST_REQUIRE(done, "the cancelled async_read_file did not complete within 30 s");
-      BOOST_TEST(r.ec == aborted, r.ec.message());
-      BOOST_TEST(r.value.empty());
-      BOOST_TEST(open_descriptors_on(fifo) == 0, "the FIFO was left open");
-      BOOST_TEST(no_work_left(ioc), "work left behind");
+      check_read_aborted(ioc, r, fifo);
     }
   }
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, copy_file_ignores_total_cancellation, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes(16 << 20, 15);
   write_file(path() / "from", content);
   asio::cancellation_signal signal;
@@ -703,9 +664,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, copy_file_terminal_and_partial_cancellation, ba
   write_file(path() / "from", content);
   for (asio::cancellation_type type : {asio::cancellation_type::terminal, asio::cancellation_type::partial}) {
     BOOST_TEST_CONTEXT("cancellation type " << name(type)) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, p.kind))
-        return;
+      FILE_TEST_CONTEXT(ioc, p.kind);
       const fs::path to = path() / (std::string("to-") + name(type));
       asio::cancellation_signal signal;
       copy_result r;
@@ -733,12 +692,9 @@ BOOST_DATA_TEST_CASE_F(temp_dir, copy_file_terminal_and_partial_cancellation, ba
 BOOST_DATA_TEST_CASE_F(temp_dir, copy_file_blocked_in_open_of_a_fifo_source, backends, p) {
   for (asio::cancellation_type type : cancellation_types) {
     BOOST_TEST_CONTEXT("cancellation type " << name(type)) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, p.kind))
-        return;
-      const fs::path fifo = path() / (std::string("fifo-") + name(type));
+      FILE_TEST_CONTEXT(ioc, p.kind);
+      const fs::path fifo = make_fifo_for(path(), type);
       const fs::path to = path() / (std::string("to-") + name(type));
-      make_fifo(fifo);
       fifo_release release(fifo);
       asio::cancellation_signal signal;
       copy_result r;
@@ -777,9 +733,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, context_destroyed_while_read_file_runs, backend
   std::atomic<int> calls{0}, destroyed{0};
   int w = -1;
   {
-    asio::io_context ioc;
-    if (!use_backend(ioc, p.kind))
-      return;
+    FILE_TEST_CONTEXT(ioc, p.kind);
     async_read_file(ioc, fifo, tracked_read_handler(token, &calls, &destroyed));
     w = open_fifo_writer(fifo);
     BOOST_TEST_REQUIRE(w >= 0, "async_read_file did not open the FIFO");

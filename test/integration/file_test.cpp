@@ -117,15 +117,27 @@ private:
 
 const auto backends = data::make(both_backends());
 
+/// "0123456789" written to `dir`/f, open read-only both as a random_access_file and as a
+/// stream_file: what the token tests read.
+struct digits_files {
+  digits_files(asio::io_context& ioc, const fs::path& dir)
+      : path(write_digits(dir / "f")), file(ioc, path, file_base::read_only), stream(ioc, path, file_base::read_only) {}
+  static fs::path write_digits(fs::path path) {
+    write_file(path, "0123456789");
+    return path;
+  }
+  fs::path path;
+  random_access_file file;
+  stream_file stream;
+};
+
 } // namespace
 
 // =============================================================================================
 BOOST_AUTO_TEST_SUITE(file_random_access)
 
 BOOST_DATA_TEST_CASE_F(temp_dir, write_then_read_back_with_composed_operations, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes((std::size_t(1) << 20) + 4097, 1);
   random_access_file file(ioc, path() / "f", file_base::read_write | file_base::create | file_base::truncate);
   BOOST_TEST(to_string(file.file_backend()) == to_string(p.kind));
@@ -150,9 +162,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, write_then_read_back_with_composed_operations, 
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, several_buffers_in_one_operation, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   random_access_file file(ioc, path() / "f", file_base::read_write | file_base::create);
   const std::string a(100, 'a'), b = random_bytes(5000, 2), c = "0123456";
   const std::array<asio::const_buffer, 3> out{asio::buffer(a), asio::buffer(b), asio::buffer(c)};
@@ -219,9 +229,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, several_buffers_in_one_operation, backends, p) 
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, short_read_at_the_end_then_eof, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes(1000, 3);
   write_file(path() / "f", content);
   random_access_file file(ioc, path() / "f", file_base::read_only);
@@ -254,9 +262,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, short_read_at_the_end_then_eof, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, empty_buffers_complete_without_error, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "abc");
   random_access_file file(ioc, path() / "f", file_base::read_write);
   char c = 'x';
@@ -278,9 +284,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, empty_buffers_complete_without_error, backends,
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, sync_resize_and_allocate, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   random_access_file file(ioc, path() / "f", file_base::read_write | file_base::create);
   const std::string zs(100, 'z');
   io_result written;
@@ -328,9 +332,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, sync_resize_and_allocate, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, open_errors, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "exists", "x");
   fs::create_directory(path() / "dir");
   sys::error_code ec;
@@ -377,9 +379,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, open_errors, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, truncate_and_append, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "t", "some old content");
   {
     random_access_file file(ioc, path() / "t", file_base::read_write | file_base::truncate);
@@ -401,9 +401,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, truncate_and_append, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, read_only_file_rejects_changes, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "0123456789");
   random_access_file file(ioc, path() / "f", file_base::read_only);
   io_result written;
@@ -430,9 +428,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, read_only_file_rejects_changes, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, closed_object_fails_every_operation_never_inline, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   random_access_file file(ioc);
   BOOST_TEST(!file.is_open());
   char c = 'x';
@@ -481,9 +477,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, closed_object_fails_every_operation_never_inlin
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, already_open_and_release, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "hello");
   random_access_file file(ioc, path() / "f", file_base::read_only);
   sys::error_code ec;
@@ -522,9 +516,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, already_open_and_release, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, move_construction_and_assignment, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "a", "aaaa");
   write_file(path() / "b", "bbbb");
   random_access_file first(ioc, path() / "a", file_base::read_only);
@@ -713,19 +705,15 @@ BOOST_AUTO_TEST_SUITE(file_object_tokens)
 // async_read_some of a stream_file on a regular file, with one kind of completion token.
 
 BOOST_DATA_TEST_CASE_F(temp_dir, callback, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
-  write_file(path() / "f", "0123456789");
-  random_access_file file(ioc, path() / "f", file_base::read_only);
-  stream_file stream(ioc, path() / "f", file_base::read_only);
-  BOOST_TEST(!stream.is_reactive());
+  FILE_TEST_CONTEXT(ioc, p.kind);
+  digits_files f(ioc, path());
+  BOOST_TEST(!f.stream.is_reactive());
   char a[4], b[4];
   io_result read, streamed;
   ec_result synced;
-  file.async_read_some_at(3, asio::buffer(a), read.handler());
-  file.async_sync_all(synced.handler());
-  stream.async_read_some(asio::buffer(b), streamed.handler());
+  f.file.async_read_some_at(3, asio::buffer(a), read.handler());
+  f.file.async_sync_all(synced.handler());
+  f.stream.async_read_some(asio::buffer(b), streamed.handler());
   FILE_TEST_WAIT_FOR(ioc, read);
   FILE_TEST_WAIT_FOR(ioc, synced);
   FILE_TEST_WAIT_FOR(ioc, streamed);
@@ -738,19 +726,15 @@ BOOST_DATA_TEST_CASE_F(temp_dir, callback, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, use_future_with_the_context_on_another_thread, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
-  write_file(path() / "f", "0123456789");
-  random_access_file file(ioc, path() / "f", file_base::read_only);
-  stream_file stream(ioc, path() / "f", file_base::read_only);
+  FILE_TEST_CONTEXT(ioc, p.kind);
+  digits_files f(ioc, path());
   char a[4], b[4], c[4];
   auto guard = asio::make_work_guard(ioc);
   std::thread runner([&] { ioc.run(); });
-  std::future<std::size_t> read = file.async_read_some_at(3, asio::buffer(a), asio::use_future);
-  std::future<void> synced = file.async_sync_all(asio::use_future);
-  std::future<std::size_t> streamed = stream.async_read_some(asio::buffer(b), asio::use_future);
-  std::future<std::size_t> at_eof = file.async_read_some_at(10, asio::buffer(c), asio::use_future);
+  std::future<std::size_t> read = f.file.async_read_some_at(3, asio::buffer(a), asio::use_future);
+  std::future<void> synced = f.file.async_sync_all(asio::use_future);
+  std::future<std::size_t> streamed = f.stream.async_read_some(asio::buffer(b), asio::use_future);
+  std::future<std::size_t> at_eof = f.file.async_read_some_at(10, asio::buffer(c), asio::use_future);
   bool ready = true;
   for (std::future_status s : {read.wait_for(30s), synced.wait_for(30s), streamed.wait_for(30s), at_eof.wait_for(30s)})
     ready = ready && s == std::future_status::ready;
@@ -773,12 +757,8 @@ BOOST_DATA_TEST_CASE_F(temp_dir, use_future_with_the_context_on_another_thread, 
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, coroutine_with_use_awaitable, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
-  write_file(path() / "f", "0123456789");
-  random_access_file file(ioc, path() / "f", file_base::read_only);
-  stream_file stream(ioc, path() / "f", file_base::read_only);
+  FILE_TEST_CONTEXT(ioc, p.kind);
+  digits_files f(ioc, path());
   std::string a, b;
   sys::error_code tuple_error, redirected;
   std::size_t tuple_bytes = 99;
@@ -786,7 +766,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, coroutine_with_use_awaitable, backends, p) {
   std::exception_ptr failure;
   asio::co_spawn(
       ioc,
-      [&]() -> asio::awaitable<void> {
+      [&, &file = f.file, &stream = f.stream]() -> asio::awaitable<void> {
         char buffer[4];
         std::size_t n = co_await file.async_read_some_at(3, asio::buffer(buffer), asio::use_awaitable);
         a.assign(buffer, n);
@@ -821,16 +801,12 @@ BOOST_DATA_TEST_CASE_F(temp_dir, coroutine_with_use_awaitable, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, deferred_starts_only_when_invoked, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
-  write_file(path() / "f", "0123456789");
-  random_access_file file(ioc, path() / "f", file_base::read_only);
-  stream_file stream(ioc, path() / "f", file_base::read_only);
+  FILE_TEST_CONTEXT(ioc, p.kind);
+  digits_files f(ioc, path());
   char a[4] = {'-', '-', '-', '-'}, b[4] = {'-', '-', '-', '-'};
-  auto read = file.async_read_some_at(3, asio::buffer(a), asio::deferred);
-  auto synced = file.async_sync_all(asio::deferred);
-  auto streamed = stream.async_read_some(asio::buffer(b), asio::deferred);
+  auto read = f.file.async_read_some_at(3, asio::buffer(a), asio::deferred);
+  auto synced = f.file.async_sync_all(asio::deferred);
+  auto streamed = f.stream.async_read_some(asio::buffer(b), asio::deferred);
   ioc.poll();
   ioc.restart();
   BOOST_TEST(std::string(a, 4) == "----", "the deferred read started before it was invoked");
@@ -851,19 +827,15 @@ BOOST_DATA_TEST_CASE_F(temp_dir, deferred_starts_only_when_invoked, backends, p)
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, as_tuple_with_a_callback, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
-  write_file(path() / "f", "0123456789");
-  random_access_file file(ioc, path() / "f", file_base::read_only);
-  stream_file stream(ioc, path() / "f", file_base::read_only);
+  FILE_TEST_CONTEXT(ioc, p.kind);
+  digits_files f(ioc, path());
   char a[4], b[4], c[4];
   std::optional<std::tuple<sys::error_code, std::size_t>> r1, r3, r4;
   std::optional<std::tuple<sys::error_code>> r2;
-  file.async_read_some_at(3, asio::buffer(a), asio::as_tuple([&](std::tuple<sys::error_code, std::size_t> t) { r1 = t; }));
-  file.async_sync_all(asio::as_tuple([&](std::tuple<sys::error_code> t) { r2 = t; }));
-  stream.async_read_some(asio::buffer(b), asio::as_tuple([&](std::tuple<sys::error_code, std::size_t> t) { r3 = t; }));
-  file.async_read_some_at(10, asio::buffer(c), asio::as_tuple([&](std::tuple<sys::error_code, std::size_t> t) { r4 = t; }));
+  f.file.async_read_some_at(3, asio::buffer(a), asio::as_tuple([&](std::tuple<sys::error_code, std::size_t> t) { r1 = t; }));
+  f.file.async_sync_all(asio::as_tuple([&](std::tuple<sys::error_code> t) { r2 = t; }));
+  f.stream.async_read_some(asio::buffer(b), asio::as_tuple([&](std::tuple<sys::error_code, std::size_t> t) { r3 = t; }));
+  f.file.async_read_some_at(10, asio::buffer(c), asio::as_tuple([&](std::tuple<sys::error_code, std::size_t> t) { r4 = t; }));
   BOOST_TEST_REQUIRE(run_until(ioc, [&] { return r1 && r2 && r3 && r4; }), "a handler did not run");
   BOOST_TEST(!std::get<0>(*r1));
   BOOST_TEST(std::string(a, std::get<1>(*r1)) == "3456");
@@ -875,20 +847,16 @@ BOOST_DATA_TEST_CASE_F(temp_dir, as_tuple_with_a_callback, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, redirect_error_with_a_callback, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
-  write_file(path() / "f", "0123456789");
-  random_access_file file(ioc, path() / "f", file_base::read_only);
-  stream_file stream(ioc, path() / "f", file_base::read_only);
+  FILE_TEST_CONTEXT(ioc, p.kind);
+  digits_files f(ioc, path());
   char a[4], b[4], c[4];
   sys::error_code e1 = aborted, e2 = aborted, e3 = aborted, e4;
   std::optional<std::size_t> n1, n3, n4;
   bool synced = false;
-  file.async_read_some_at(3, asio::buffer(a), asio::redirect_error([&](std::size_t n) { n1 = n; }, e1));
-  file.async_sync_all(asio::redirect_error([&] { synced = true; }, e2));
-  stream.async_read_some(asio::buffer(b), asio::redirect_error([&](std::size_t n) { n3 = n; }, e3));
-  file.async_read_some_at(10, asio::buffer(c), asio::redirect_error([&](std::size_t n) { n4 = n; }, e4));
+  f.file.async_read_some_at(3, asio::buffer(a), asio::redirect_error([&](std::size_t n) { n1 = n; }, e1));
+  f.file.async_sync_all(asio::redirect_error([&] { synced = true; }, e2));
+  f.stream.async_read_some(asio::buffer(b), asio::redirect_error([&](std::size_t n) { n3 = n; }, e3));
+  f.file.async_read_some_at(10, asio::buffer(c), asio::redirect_error([&](std::size_t n) { n4 = n; }, e4));
   BOOST_TEST_REQUIRE(run_until(ioc, [&] { return n1 && synced && n3 && n4; }), "a handler did not run");
   BOOST_TEST(!e1);
   BOOST_TEST(std::string(a, *n1) == "3456");
@@ -909,11 +877,8 @@ BOOST_AUTO_TEST_SUITE(file_object_cancellation)
 BOOST_FIXTURE_TEST_CASE(io_uring_fifo_read_cancelled_by_its_slot, temp_dir) {
   for (asio::cancellation_type type : cancellation_types) {
     BOOST_TEST_CONTEXT("cancellation type " << name(type)) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, file_backend_kind::io_uring))
-        return;
-      const fs::path fifo = path() / (std::string("fifo-") + name(type));
-      make_fifo(fifo);
+      FILE_TEST_CONTEXT(ioc, file_backend_kind::io_uring);
+      const fs::path fifo = make_fifo_for(path(), type);
       fifo_release release(fifo);
       random_access_file file(ioc);
       assign_fifo(file, fifo);
@@ -956,9 +921,7 @@ BOOST_FIXTURE_TEST_CASE(io_uring_fifo_read_aborted_by_cancel_close_and_destructo
   int index = 0;
   for (const auto& [what, interrupt] : interrupts) {
     BOOST_TEST_CONTEXT(what) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, file_backend_kind::io_uring))
-        return;
+      FILE_TEST_CONTEXT(ioc, file_backend_kind::io_uring);
       const fs::path fifo = path() / ("fifo" + std::to_string(index++));
       make_fifo(fifo);
       fifo_release release(fifo);
@@ -989,11 +952,8 @@ BOOST_FIXTURE_TEST_CASE(pool_queued_read_cancelled_by_its_slot_and_cancel, temp_
   write_file(path() / "regular", "regular content");
   for (asio::cancellation_type type : cancellation_types) {
     BOOST_TEST_CONTEXT("cancellation type " << name(type)) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, file_backend_kind::threads, pool_of_one()))
-        return;
-      const fs::path fifo = path() / (std::string("fifo-") + name(type));
-      make_fifo(fifo);
+      FILE_TEST_CONTEXT(ioc, file_backend_kind::threads, pool_of_one());
+      const fs::path fifo = make_fifo_for(path(), type);
       fifo_release release(fifo);
       value_result<std::string> blocker;
       asio_fswatch::async_read_file(ioc, fifo, blocker.handler());
@@ -1051,9 +1011,7 @@ BOOST_FIXTURE_TEST_CASE(pool_queued_operations_aborted_by_close_and_destructor, 
   write_file(path() / "regular", "regular content");
   for (bool destroy : {false, true}) {
     BOOST_TEST_CONTEXT((destroy ? "destructor" : "close()")) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, file_backend_kind::threads, pool_of_one()))
-        return;
+      FILE_TEST_CONTEXT(ioc, file_backend_kind::threads, pool_of_one());
       const fs::path fifo = path() / (destroy ? "fifo-d" : "fifo-c");
       make_fifo(fifo);
       fifo_release release(fifo);
@@ -1088,9 +1046,7 @@ BOOST_FIXTURE_TEST_CASE(pool_queued_operations_aborted_by_close_and_destructor, 
 BOOST_DATA_TEST_CASE_F(temp_dir, stream_file_pipe_read_cancelled, backends, p) {
   for (asio::cancellation_type type : cancellation_types) {
     BOOST_TEST_CONTEXT("cancellation type " << name(type)) {
-      asio::io_context ioc;
-      if (!use_backend(ioc, p.kind))
-        return;
+      FILE_TEST_CONTEXT(ioc, p.kind);
       int fds[2];
       BOOST_TEST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
       stream_file reader(ioc, fds[0]);
@@ -1132,9 +1088,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(file_stream)
 
 BOOST_DATA_TEST_CASE_F(temp_dir, sequential_write_seek_and_read_to_eof, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes(300001, 5);
   stream_file file(ioc, path() / "f", file_base::read_write | file_base::create | file_base::truncate);
   BOOST_TEST(!file.is_reactive());
@@ -1173,9 +1127,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, sequential_write_seek_and_read_to_eof, backends
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, read_until_on_a_file, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "lines", "first line\nsecond\nno newline at the end");
   stream_file file(ioc, path() / "lines", file_base::read_only);
   std::string text;
@@ -1197,9 +1149,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, read_until_on_a_file, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, pipe_through_the_reactor, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   int fds[2];
   BOOST_TEST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   stream_file reader(ioc), writer(ioc);
@@ -1237,9 +1187,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, pipe_through_the_reactor, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, pipe_gets_its_blocking_mode_back, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   int fds[2];
   BOOST_TEST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   // A duplicate shares the file status flags (O_NONBLOCK) and outlives close().
@@ -1303,9 +1251,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, pipe_gets_its_blocking_mode_back, backends, p) 
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, append_writes_at_the_end, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "f", "abc");
   stream_file file(ioc, path() / "f", file_base::write_only | file_base::append);
   io_result first, second;
@@ -1320,9 +1266,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, append_writes_at_the_end, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, open_errors_and_closed_object, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   fs::create_directory(path() / "dir");
   stream_file file(ioc);
   sys::error_code ec;
@@ -1351,9 +1295,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, open_errors_and_closed_object, backends, p) {
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, move_construction_and_assignment, backends, p) {
-  asio::io_context ioc;
-  if (!use_backend(ioc, p.kind))
-    return;
+  FILE_TEST_CONTEXT(ioc, p.kind);
   write_file(path() / "a", "aaaa");
   int fds[2];
   BOOST_TEST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
@@ -1429,9 +1371,7 @@ BOOST_DATA_TEST_CASE(explicit_backend_wins_over_the_environment_variable, backen
   for (const char* value : {"bogus", "threads", "io_uring"}) {
     BOOST_TEST_CONTEXT("ASIO_FSWATCH_FILE_BACKEND=" << value) {
       scoped_env env("ASIO_FSWATCH_FILE_BACKEND", value);
-      asio::io_context ioc;
-      if (!use_backend(ioc, p.kind))
-        return;
+      FILE_TEST_CONTEXT(ioc, p.kind);
     }
   }
 }

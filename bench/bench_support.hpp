@@ -1,0 +1,234 @@
+// bench_support.hpp: what the benchmark programs (monitor_bench, file_bench, file_bench_asio)
+// share: number formatting, medians, machine information, the signal thread, the pieces of the
+// printed header and tables, and the read offsets both file programs draw.
+//
+// Plain C++ and POSIX only: no asio_fswatch and no Boost.Asio header, so that file_bench_asio,
+// built with BOOST_ASIO_HAS_IO_URING and without asio_fswatch, can include it too.
+#pragma once
+
+#include <boost/version.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+namespace bench {
+
+// ---------------------------------------------------------------------------------------------
+// Errors, statistics, formatting
+
+[[noreturn]] inline void throw_errno(const std::string& what, const std::string& path = {}) {
+  int error = errno;
+  throw std::system_error(error, std::generic_category(), path.empty() ? what : what + " " + path);
+}
+
+inline double median(std::vector<double> values) {
+  if (values.empty())
+    return 0;
+  std::sort(values.begin(), values.end());
+  std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+inline std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+inline std::string with_thousands(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0)
+      out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+inline std::string format(double v, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
+  return buffer;
+}
+
+/// `v` with `decimals` decimals; a negative `decimals` chooses from the magnitude, 3 significant
+/// digits or so (1.23, 12.3, 123). Whole numbers of 1,000 and more get thousands separators.
+inline std::string format_number(double v, int decimals = -1) {
+  double a = std::abs(v);
+  if (decimals < 0)
+    decimals = a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  if (decimals == 0 && a >= 1000)
+    return with_thousands(static_cast<std::uint64_t>(v + 0.5));
+  return format(v, decimals);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine information
+
+inline std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      std::size_t colon = line.find(':');
+      if (colon != std::string::npos)
+        return line.substr(colon + 2);
+    }
+  }
+  return "unknown";
+}
+
+inline std::string file_system_type(const std::string& path) {
+  struct statfs st;
+  if (::statfs(path.c_str(), &st) != 0)
+    return "unknown";
+  switch (static_cast<unsigned long>(st.f_type)) {
+  case 0xEF53: return "ext2/3/4";
+  case 0x01021994: return "tmpfs";
+  case 0x58465342: return "xfs";
+  case 0x9123683E: return "btrfs";
+  case 0x794c7630: return "overlayfs";
+  default: {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "0x%lx", static_cast<unsigned long>(st.f_type));
+    return buffer;
+  }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process-wide clean-up
+
+/// A new directory `base`/`name`.XXXXXX (mkdtemp); the caller records it for its clean-up.
+inline std::string make_temp_dir(const std::string& base, const std::string& name) {
+  std::string pattern = base + "/" + name + ".XXXXXX";
+  if (!::mkdtemp(pattern.data()))
+    throw_errno("mkdtemp", pattern);
+  return pattern;
+}
+
+inline sigset_t termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+/// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (threads started later inherit the
+/// mask) and takes them in a thread of their own, where cleaning up may allocate: it kills
+/// `running_child` when there is one, calls `clean_up` and exits with 128 + the signal.
+inline void start_signal_thread(const char* program, std::atomic<pid_t>& running_child, void (*clean_up)()) {
+  sigset_t set = termination_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set, program, &running_child, clean_up] {
+    int signal_number = 0;
+    if (sigwait(&set, &signal_number) != 0)
+      return;
+    std::fprintf(stderr, "\n%s: signal %d, cleaning up\n", program, signal_number);
+    if (pid_t child = running_child.load(); child > 0)
+      ::kill(child, SIGKILL);
+    clean_up();
+    std::_Exit(128 + signal_number);
+  }).detach();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The printed header and tables
+
+/// The title, then the processors and the kernel.
+inline void print_heading(const char* program, bool quick) {
+  struct utsname u;
+  ::uname(&u);
+  std::printf("## asio_fswatch %s%s\n\n", program, quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
+  std::printf("- nproc: %ld (%s)\n", ::sysconf(_SC_NPROCESSORS_ONLN), cpu_model().c_str());
+  std::printf("- kernel: %s %s %s\n", u.sysname, u.release, u.machine);
+}
+
+/// The build line: configuration, compiler, Boost, and a warning when not optimised.
+inline void print_build_line(const char* config) {
+  std::printf("- build: %s, %s %s, Boost %d.%d.%d%s\n", config,
+#if defined(__clang__)
+              "clang", __clang_version__,
+#elif defined(__GNUC__)
+              "gcc", __VERSION__,
+#else
+              "unknown compiler", "",
+#endif
+              BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100,
+#if defined(__OPTIMIZE__)
+              ""
+#else
+              " -- WARNING: not optimised, figures are meaningless"
+#endif
+  );
+}
+
+/// The heading row of a table against the floor; `floor_title` names the floor's column.
+inline void print_target_table_heading(std::FILE* out, const char* floor_title) {
+  std::fprintf(out, "| scenario | metric | %s | asio_fswatch | ratio (ours/floor) | target |\n", floor_title);
+  std::fprintf(out, "|---|---|---:|---:|---:|---|\n");
+}
+
+/// A row of that table; `target` is the target's text, and "—" when there is none.
+inline void print_target_row(std::FILE* out, const std::string& scenario, const std::string& metric,
+                             const std::string& floor_cell, const std::string& ours_cell,
+                             std::optional<double> ratio, const std::string& target) {
+  std::fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", scenario.c_str(), metric.c_str(), floor_cell.c_str(),
+               ours_cell.c_str(), ratio ? (format(*ratio, 2) + "x").c_str() : "—", target.c_str());
+}
+
+/// What follows a target's text in its cell.
+inline const char* verdict(bool missed) { return missed ? " — **MISSED**" : " — ok"; }
+
+inline void print_missed_count(int missed, bool quick) {
+  std::printf("\n%d row(s) miss their target.%s\n", missed,
+              quick ? " (--quick: sizes too small for the figures to mean anything.)" : "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// file_bench and file_bench_asio: the test file's blocks and the offsets read
+
+constexpr std::size_t block_size = 4096;
+
+/// Block offsets drawn from mt19937_64, whose output the standard fixes: file_bench and
+/// file_bench_asio draw the same sequence from the same seed.
+inline std::vector<std::uint64_t> make_offsets(std::uint64_t seed, std::size_t count, std::uint64_t blocks) {
+  std::mt19937_64 random(seed);
+  std::vector<std::uint64_t> offsets(count);
+  for (std::uint64_t& offset : offsets)
+    offset = (random() % blocks) * block_size;
+  return offsets;
+}
+
+/// Every block of the test file begins with its own index: the index at the head of `block`.
+inline std::uint64_t stored_index(const unsigned char* block) {
+  std::uint64_t stored = 0;
+  std::memcpy(&stored, block, sizeof stored);
+  return stored;
+}
+
+} // namespace bench
