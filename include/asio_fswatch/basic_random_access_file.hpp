@@ -121,7 +121,7 @@ public:
   auto async_read_some_at(std::uint64_t offset, const MutableBufferSequence& buffers,
                           ReadToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
     return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
-        initiate_read_some_at{this}, token, offset, buffers);
+        initiate_transfer_at{this}, token, detail::file_opcode::read, offset, buffers);
   }
 
   /// Writes `buffers` at `offset`; may write less than given (use boost::asio::async_write_at for
@@ -135,7 +135,7 @@ public:
   auto async_write_some_at(std::uint64_t offset, const ConstBufferSequence& buffers,
                            WriteToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
     return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
-        initiate_write_some_at{this}, token, offset, buffers);
+        initiate_transfer_at{this}, token, detail::file_opcode::write, offset, buffers);
   }
 
   /// fsync: data and metadata reach stable storage.
@@ -185,32 +185,20 @@ private:
   template <typename>
   friend class basic_random_access_file;
 
-  struct initiate_read_some_at {
+  // Reads and writes at an offset: the same request but for its opcode.
+  struct initiate_transfer_at {
     basic_random_access_file* self;
     using executor_type = Executor;
     executor_type get_executor() const noexcept { return self->get_executor(); }
     template <typename Handler, typename Buffers>
-    void operator()(Handler&& handler, std::uint64_t offset, const Buffers& buffers) const {
+    void operator()(Handler&& handler, detail::file_opcode opcode, std::uint64_t offset,
+                    const Buffers& buffers) const {
       detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
                                   std::forward<Handler>(handler), [&](auto& op) {
-                                    op.opcode = detail::file_opcode::read;
+                                    op.opcode = opcode;
                                     op.offset = offset;
-                                    op.eof_on_zero = op.set_buffers(buffers) != 0;
-                                  });
-    }
-  };
-
-  struct initiate_write_some_at {
-    basic_random_access_file* self;
-    using executor_type = Executor;
-    executor_type get_executor() const noexcept { return self->get_executor(); }
-    template <typename Handler, typename Buffers>
-    void operator()(Handler&& handler, std::uint64_t offset, const Buffers& buffers) const {
-      detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
-                                  std::forward<Handler>(handler), [&](auto& op) {
-                                    op.opcode = detail::file_opcode::write;
-                                    op.offset = offset;
-                                    op.set_buffers(buffers);
+                                    const bool some = op.set_buffers(buffers) != 0;
+                                    op.eof_on_zero = some && opcode == detail::file_opcode::read;
                                   });
     }
   };
