@@ -5,6 +5,9 @@
 
 #include <asio_fswatch/detail/file_op.hpp>
 
+#include <cstddef>
+#include <cstdint>
+
 namespace asio_fswatch::detail {
 
 class file_op_queue {
@@ -56,6 +59,14 @@ public:
       }
       op = next;
     }
+  }
+
+  /// True when the queue holds `n` operations or fewer (looks at n + 1 at most).
+  bool holds_at_most(std::size_t n) const noexcept {
+    const file_op* op = head_;
+    for (std::size_t i = 0; i < n && op; ++i)
+      op = op->next;
+    return op == nullptr;
   }
 
   file_op* find(std::uint64_t id) const noexcept {

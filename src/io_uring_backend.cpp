@@ -122,7 +122,6 @@ public:
       // end of the round, how it goes (see on_wake).
       op->state = waiting;
       started_in_batch_.push(op);
-      ++started_in_batch_count_;
       return;
     }
     enqueue(op);
@@ -142,8 +141,6 @@ public:
     }
     if (op) {
       queue->unlink(op);
-      if (queue == &started_in_batch_)
-        --started_in_batch_count_;
       lock.unlock();
       op->result = -ECANCELED;
       op->complete(op, false);
@@ -165,12 +162,7 @@ public:
         return;
       auto on_handle = [handle](const file_op* op) { return op->handle == handle; };
       waiting_.move_if(cancelled, on_handle);
-      file_op_queue batch;
-      started_in_batch_.move_if(batch, on_handle);
-      while (file_op* op = batch.pop()) {
-        --started_in_batch_count_;
-        cancelled.push(op);
-      }
+      started_in_batch_.move_if(cancelled, on_handle);
       for (file_op* op = in_kernel_.front(); op; op = op->next)
         if (op->handle == handle)
           request_cancel(op);
@@ -195,7 +187,6 @@ public:
       stopped_ = true;
       dropped.splice(waiting_);
       dropped.splice(started_in_batch_);
-      started_in_batch_count_ = 0;
       for (file_op* op = in_kernel_.front(); op; op = op->next)
         request_cancel(op);
       submit();
@@ -396,12 +387,11 @@ private:
         // tries them with preadv2(RWF_NOWAIT) first: a page-cached read is then done without
         // the ring, and its handler runs in the next round. More than that go to the ring
         // together, in one submission.
-        if (started_in_batch_count_ <= max_reads_on_the_spot)
+        if (started_in_batch_.holds_at_most(max_reads_on_the_spot))
           on_the_spot.splice(started_in_batch_);
         else
           while (file_op* op = started_in_batch_.pop())
             enqueue(op);
-        started_in_batch_count_ = 0;
       }
       file_op_queue to_ring;
       while (file_op* op = on_the_spot.pop())
@@ -433,7 +423,6 @@ private:
       return;
     while (file_op* op = started_in_batch_.pop())
       enqueue(op);
-    started_in_batch_count_ = 0;
     submit();
     // Completions that arrived while the eventfd was off signalled nothing: make sure the next
     // wait sees them.
@@ -457,7 +446,6 @@ private:
   file_op_queue in_kernel_;
   file_op_queue waiting_;
   file_op_queue started_in_batch_; // by handlers of the running batch, not yet placed
-  unsigned started_in_batch_count_ = 0;
 };
 
 /// The executor the eventfd is read with: the context's own executor when `ex` is (a strand of)
