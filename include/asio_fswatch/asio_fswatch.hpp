@@ -2,11 +2,14 @@
 #ifndef ASIO_FSWATCH_ASIO_FSWATCH_HPP
 #define ASIO_FSWATCH_ASIO_FSWATCH_HPP
 
+#include <asio_fswatch/basic_child_watcher.hpp>
 #include <asio_fswatch/basic_directory_monitor.hpp>
 #include <asio_fswatch/basic_random_access_file.hpp>
 #include <asio_fswatch/basic_stream_file.hpp>
+#include <asio_fswatch/child_watcher.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
+#include <asio_fswatch/exit_status.hpp>
 #include <asio_fswatch/file_base.hpp>
 #include <asio_fswatch/file_operations.hpp>
 #include <asio_fswatch/file_service.hpp>
