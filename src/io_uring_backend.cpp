@@ -36,8 +36,6 @@ constexpr int max_reap_rounds = 64;
 constexpr std::size_t max_handlers_per_wake = 1024;
 constexpr unsigned max_reads_on_the_spot = 2; // see on_wake
 
-enum op_state : std::uint8_t { waiting = 1, in_kernel = 2, cancel_requested = 4 };
-
 class io_uring_backend;
 thread_local io_uring_backend* reaping_backend = nullptr; // set while this thread runs a batch
 
@@ -68,7 +66,7 @@ public:
     }
     bool complete = true;
     for (int opcode : {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
-                       IORING_OP_FALLOCATE, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
+                       IORING_OP_FALLOCATE, IORING_OP_OPENAT, IORING_OP_STATX,
                        IORING_OP_ASYNC_CANCEL})
       complete = complete && io_uring_opcode_supported(probe, opcode);
     has_ftruncate_ = probe->last_op >= ftruncate_opcode && io_uring_opcode_supported(probe, ftruncate_opcode);
@@ -110,7 +108,6 @@ public:
 
   void start(file_op* op) override {
     std::unique_lock<std::mutex> lock(mutex_);
-    op->owner = this;
     if (stopped_) {
       lock.unlock();
       op->result = -ECANCELED;
@@ -120,7 +117,6 @@ public:
     if (reaping_backend == this) {
       // Started by a handler of the batch this thread is running: the batch decides, at the
       // end of the round, how it goes (see on_wake).
-      op->state = waiting;
       started_in_batch_.push(op);
       return;
     }
@@ -229,10 +225,13 @@ private:
   /// Puts `op` in the ring, or at the back of the waiting queue when there is no room (or when
   /// others wait already: the order is kept). Mutex held.
   void enqueue(file_op* op) noexcept {
-    if (!waiting_.empty() || !prepare(op)) {
-      op->state = waiting;
+    if (!waiting_.empty() || !prepare(op))
       waiting_.push(op);
-    }
+  }
+
+  void enqueue_all(file_op_queue& ops) noexcept {
+    while (file_op* op = ops.pop())
+      enqueue(op);
   }
 
   /// Puts `op` in the submission queue; false when there is no room (in the ring or below the
@@ -285,11 +284,9 @@ private:
       io_uring_prep_statx(sqe, op->fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS,
                           op->stat_buffer);
       break;
-    case file_opcode::close: io_uring_prep_close(sqe, op->fd); break;
     case file_opcode::copy_range: io_uring_prep_nop(sqe); break; // routed to the pool, never here
     }
     io_uring_sqe_set_data(sqe, op);
-    op->state = in_kernel;
     in_kernel_.push(op);
     ++in_kernel_count_;
     return true;
@@ -308,7 +305,7 @@ private:
     io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(op), 0);
     io_uring_sqe_set_data(sqe, nullptr);
     ++cancels_in_kernel_;
-    op->state |= cancel_requested;
+    op->cancel_requested = true;
   }
 
   /// Hands prepared entries to the kernel. Called with the mutex held.
@@ -338,7 +335,7 @@ private:
   /// (ERESTARTSYS 512 to ERESTART_RESTARTBLOCK 516), which no caller should see.
   static std::int64_t result_of(const file_op& op, int res) noexcept {
     const bool restart_code = res <= -512 && res >= -516;
-    if (restart_code || (res == -EINTR && (op.state & cancel_requested)))
+    if (restart_code || (res == -EINTR && op.cancel_requested))
       return -ECANCELED;
     return res;
   }
@@ -390,16 +387,14 @@ private:
         if (started_in_batch_.holds_at_most(max_reads_on_the_spot))
           on_the_spot.splice(started_in_batch_);
         else
-          while (file_op* op = started_in_batch_.pop())
-            enqueue(op);
+          enqueue_all(started_in_batch_);
       }
       file_op_queue to_ring;
       while (file_op* op = on_the_spot.pop())
         (read_if_cached(*op) ? done : to_ring).push(op);
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        while (file_op* op = to_ring.pop())
-          enqueue(op);
+        enqueue_all(to_ring);
         // What the last batch of handlers started goes in first: a page-cached read often
         // completes inside the submission, and is then reaped in this same round.
         submit();
@@ -421,8 +416,7 @@ private:
     armed_ = false;
     if (stopped_)
       return;
-    while (file_op* op = started_in_batch_.pop())
-      enqueue(op);
+    enqueue_all(started_in_batch_);
     submit();
     // Completions that arrived while the eventfd was off signalled nothing: make sure the next
     // wait sees them.

@@ -49,12 +49,6 @@ std::int64_t perform(const file_op& op) noexcept {
       r = ::copy_file_range(op.fd, &in, op.fd2, &out, std::size_t(op.length), 0);
       break;
     }
-    case file_opcode::close:
-      // Linux releases the descriptor even when close reports EINTR: never retry it.
-      r = ::close(op.fd);
-      if (r < 0 && errno == EINTR)
-        r = 0;
-      break;
     }
     // A positional transfer on a pipe, FIFO or tty: io_uring ignores the offset of a
     // descriptor that has none, and so does the pool, so that both backends behave alike.
@@ -66,8 +60,6 @@ std::int64_t perform(const file_op& op) noexcept {
   return r < 0 ? negative_errno() : std::int64_t(r);
 }
 
-enum op_state : std::uint8_t { queued = 1, running = 2 };
-
 class thread_pool_backend final : public file_backend_base {
 public:
   explicit thread_pool_backend(std::size_t max_threads) : max_threads_(max_threads) {}
@@ -78,8 +70,6 @@ public:
 
   void start(file_op* op) override {
     std::unique_lock<std::mutex> lock(mutex_);
-    op->owner = this;
-    op->state = queued;
     queue_.push(op);
     if (idle_ == 0 && threads_.size() < max_threads_) {
       try {
@@ -132,8 +122,7 @@ public:
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopped_ = true;
-      while (file_op* op = queue_.pop())
-        dropped.push(op);
+      dropped.splice(queue_);
       threads.swap(threads_);
     }
     wake_.notify_all();
@@ -170,7 +159,6 @@ private:
       if (stopped_)
         return;
       file_op* op = queue_.pop();
-      op->state = running;
       running_.push_back(op);
       lock.unlock();
 

@@ -123,9 +123,6 @@ public:
       slot.template emplace<file_op_canceller>(service, id);
   }
 
-  /// Frees an operation that was never started.
-  void discard() noexcept { do_destroy(this); }
-
 private:
   template <typename H>
   async_file_op(H&& handler, const IoExecutor& io_ex)

@@ -49,7 +49,6 @@ enum class file_opcode : std::uint8_t {
   open,       // openat(AT_FDCWD, path, flags, mode): result is the new descriptor
   stat,       // statx of the descriptor into `stat_buffer`
   copy_range, // copy_file_range `length` bytes from (fd, offset) to (fd2, offset2)
-  close,      // close(fd) (the descriptor is not a shared_fd)
 };
 
 inline constexpr std::uint64_t current_position = ~std::uint64_t(0);
@@ -91,10 +90,9 @@ struct file_op {
 
   // Backend bookkeeping.
   std::uint64_t id = 0; // unique per service, set by start(); cancellation finds the op by it
-  void* owner = nullptr;
   file_op* prev = nullptr;
   file_op* next = nullptr;
-  std::uint8_t state = 0;
+  bool cancel_requested = false; // io_uring: a cancel request for it went to the kernel
 };
 
 } // namespace asio_fswatch::detail
