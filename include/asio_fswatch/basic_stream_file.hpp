@@ -194,7 +194,7 @@ public:
   auto async_read_some(const MutableBufferSequence& buffers,
                        ReadToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
     return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
-        initiate_read_some{this}, token, buffers);
+        initiate_transfer<detail::file_opcode::read>{this}, token, buffers);
   }
 
   /// Writes `buffers` at the file position (at the end with `append`); may write less than
@@ -208,7 +208,7 @@ public:
   auto async_write_some(const ConstBufferSequence& buffers,
                         WriteToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
     return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
-        initiate_write_some{this}, token, buffers);
+        initiate_transfer<detail::file_opcode::write>{this}, token, buffers);
   }
 
 private:
@@ -244,36 +244,28 @@ private:
     }
   }
 
-  struct initiate_read_some {
+  // Reads and writes at the file position, or through the reactor: the same steps but for
+  // the direction.
+  template <detail::file_opcode Opcode>
+  struct initiate_transfer {
     basic_stream_file* self;
     using executor_type = Executor;
     executor_type get_executor() const noexcept { return self->get_executor(); }
     template <typename Handler, typename Buffers>
     void operator()(Handler&& handler, const Buffers& buffers) const {
-      if (self->reactor_)
-        return self->reactor_->async_read_some(buffers, std::forward<Handler>(handler));
+      if (self->reactor_) {
+        if constexpr (Opcode == detail::file_opcode::read)
+          self->reactor_->async_read_some(buffers, std::forward<Handler>(handler));
+        else
+          self->reactor_->async_write_some(buffers, std::forward<Handler>(handler));
+        return;
+      }
       detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
                                   std::forward<Handler>(handler), [&](auto& op) {
-                                    op.opcode = detail::file_opcode::read;
+                                    op.opcode = Opcode;
                                     op.offset = detail::current_position;
-                                    op.eof_on_zero = op.set_buffers(buffers) != 0;
-                                  });
-    }
-  };
-
-  struct initiate_write_some {
-    basic_stream_file* self;
-    using executor_type = Executor;
-    executor_type get_executor() const noexcept { return self->get_executor(); }
-    template <typename Handler, typename Buffers>
-    void operator()(Handler&& handler, const Buffers& buffers) const {
-      if (self->reactor_)
-        return self->reactor_->async_write_some(buffers, std::forward<Handler>(handler));
-      detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
-                                  std::forward<Handler>(handler), [&](auto& op) {
-                                    op.opcode = detail::file_opcode::write;
-                                    op.offset = detail::current_position;
-                                    op.set_buffers(buffers);
+                                    const bool some = op.set_buffers(buffers) != 0;
+                                    op.eof_on_zero = some && Opcode == detail::file_opcode::read;
                                   });
     }
   };
