@@ -1,5 +1,9 @@
-// The system calls behind a child wait: pidfd_open and waitid(P_PIDFD).
+// The system calls behind a child wait: pidfd_open and waitid(P_PIDFD); and the choice of
+// mechanism.
 #include <asio_fswatch/detail/child_wait.hpp>
+#include <asio_fswatch/error.hpp>
+
+#include <fcntl.h>
 
 #include <signal.h>
 #include <sys/syscall.h>
@@ -7,6 +11,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -16,6 +22,45 @@ namespace asio_fswatch::detail {
 
 int open_pidfd(pid_t pid) noexcept {
   return int(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+int duplicate_pidfd(int fd) noexcept {
+  return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+exit_status to_exit_status(int code, int value) noexcept {
+  switch (code) {
+  case CLD_EXITED: return exit_status::exited_with(value);
+  case CLD_DUMPED: return exit_status::killed_by(value, true);
+  default: return exit_status::killed_by(value);
+  }
+}
+
+child_backend_choice choose_child_backend(child_backend wanted) noexcept {
+  child_backend_choice choice;
+  if (wanted != child_backend::automatic) {
+    choice.backend = wanted;
+    return choice;
+  }
+  if (const char* env = std::getenv("ASIO_FSWATCH_CHILD_BACKEND"); env && *env) {
+    std::string_view value(env);
+    if (value == "pidfd")
+      choice.backend = child_backend::pidfd;
+    else if (value == "sigchld")
+      choice.backend = child_backend::sigchld;
+    else
+      choice.error = errc::invalid_child_backend;
+    return choice;
+  }
+  // Asked each time a watcher is made (two system calls): a seccomp filter or a sandbox can
+  // come after the first watcher, and a forked child inherits no stale answer.
+  choice.may_fall_back = true;
+  int fd = open_pidfd(::getpid());
+  if (fd >= 0)
+    ::close(fd);
+  else if (pidfd_refused(errno))
+    choice.backend = child_backend::sigchld;
+  return choice;
 }
 
 namespace {
@@ -50,11 +95,7 @@ bool reap_child(int pidfd, exit_status& status, boost::system::error_code& ec) n
   }
   if (info.si_pid == 0)
     return false;
-  switch (info.si_code) {
-  case CLD_EXITED: status = exit_status::exited_with(info.si_status); break;
-  case CLD_DUMPED: status = exit_status::killed_by(info.si_status, true); break;
-  default: status = exit_status::killed_by(info.si_status); break;
-  }
+  status = to_exit_status(info.si_code, info.si_status);
   return true;
 }
 

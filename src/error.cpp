@@ -33,6 +33,10 @@ public:
              "kernel.io_uring_disabled or a seccomp filter)";
     case errc::invalid_file_backend:
       return "ASIO_FSWATCH_FILE_BACKEND must be io_uring or threads";
+    case errc::invalid_child_backend:
+      return "ASIO_FSWATCH_CHILD_BACKEND must be pidfd or sigchld";
+    case errc::no_child:
+      return "the supervised process has no running child";
     }
     return "asio_fswatch error " + std::to_string(value);
   }

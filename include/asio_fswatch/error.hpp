@@ -32,6 +32,12 @@ enum class errc {
   /// The environment variable ASIO_FSWATCH_FILE_BACKEND holds something else than io_uring or
   /// threads.
   invalid_file_backend,
+  /// The environment variable ASIO_FSWATCH_CHILD_BACKEND holds something else than pidfd or
+  /// sigchld.
+  invalid_child_backend,
+  /// A supervised process was asked to do something that needs a running child, and it has
+  /// none (never started, or already ended and reaped).
+  no_child,
 };
 
 /// The category of asio_fswatch::errc; its name is "asio_fswatch".

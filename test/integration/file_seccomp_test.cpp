@@ -7,60 +7,23 @@
 #include <asio_fswatch/file_service.hpp>
 #include <asio_fswatch/random_access_file.hpp>
 
+#include <common/seccomp.hpp>
 #include <common/temp_dir.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <cstddef>
 #include <fstream>
 #include <functional>
 #include <string>
 
 namespace {
 
-/// Makes io_uring_setup fail with `error` in this process (and its future threads).
-bool forbid_io_uring(int error) {
-  sock_filter program[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned(error) & SECCOMP_RET_DATA)),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog filter{static_cast<unsigned short>(sizeof program / sizeof program[0]), program};
-  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
-         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) == 0;
-}
-
-/// Runs `body` in a child process with io_uring forbidden; returns the child's exit status
-/// (0: body returned true; 1: body returned false; 2: the filter could not be installed;
-/// 3: an exception escaped).
 int in_child_without_io_uring(int error, const std::function<bool()>& body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (!forbid_io_uring(error))
-      ::_exit(2);
-    try {
-      ::_exit(body() ? 0 : 1);
-    } catch (...) {
-      ::_exit(3);
-    }
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+  return asio_fswatch::test::in_child_refusing(__NR_io_uring_setup, error, body);
 }
 
 } // namespace
