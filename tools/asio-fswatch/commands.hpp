@@ -12,6 +12,7 @@ enum exit_code : int { exit_ok = 0, exit_watch_error = 1, exit_usage = 2 };
 
 int watch_command(const std::vector<std::string>& args);
 int demo_command(const std::vector<std::string>& args);
+int run_command(const std::vector<std::string>& args);
 
 /// Prints "asio-fswatch: <message>" and a hint to stderr; returns exit_usage.
 int usage_error(const std::string& message, const char* command);

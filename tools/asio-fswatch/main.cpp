@@ -13,6 +13,7 @@ const char* const help_text =
     "\n"
     "Commands:\n"
     "  watch   print the changes of directory trees as they happen (like inotifywait -m -r)\n"
+    "  run     run a command, and restart it (with everything it started) when files change\n"
     "  demo    make changes in a temporary tree and show the events as they arrive, then\n"
     "          copy files concurrently with async_copy_file and check the copies\n"
     "\n"
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "watch")
       return watch_command(args);
+    if (command == "run")
+      return run_command(args);
     if (command == "demo")
       return demo_command(args);
   } catch (const std::exception& e) {

@@ -1,0 +1,250 @@
+// Starting a supervised command through Boost.Process v2's default launcher, with two
+// initializers of ours: the new process group (and a clean signal state) in the child, and the
+// environment prepared in the parent.
+#include <asio_fswatch/detail/spawn.hpp>
+
+// Boost.Process v2 (Boost 1.81), header-only, on std::filesystem. Its headers use
+// boost::optional, boost::decay and boost::is_convertible without including them.
+#define BOOST_PROCESS_USE_STD_FS 1
+#include <boost/optional.hpp>
+#include <boost/type_traits/decay.hpp>
+#include <boost/type_traits/is_convertible.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/start_dir.hpp>
+#include <boost/process/v2/stdio.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+extern char** environ;
+
+namespace asio_fswatch::detail {
+namespace {
+
+namespace bp2 = boost::process::v2;
+
+/// In the child, before exec: a group of its own, no blocked signal, SIGPIPE as by default (a
+/// parent that ignores SIGPIPE must not pass that on). Only async-signal-safe calls.
+struct new_process_group {
+  template <typename Launcher>
+  bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
+    if (::setpgid(0, 0) != 0)
+      return {errno, bp2::system_category()};
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    return {};
+  }
+};
+
+/// The child's environment: this process's, with the options' variables set over it. Built in
+/// the parent (no allocation after fork).
+class environment_block {
+public:
+  explicit environment_block(const std::vector<std::pair<std::string, std::string>>& overrides) {
+    for (char** e = environ; e && *e; ++e) {
+      std::string_view entry(*e);
+      std::string_view name = entry.substr(0, entry.find('='));
+      bool replaced = false;
+      for (const auto& o : overrides)
+        replaced = replaced || o.first == name;
+      if (!replaced)
+        strings_.emplace_back(entry);
+    }
+    for (std::size_t i = 0; i < overrides.size(); ++i) {
+      bool later = false; // a name given twice takes the last value
+      for (std::size_t j = i + 1; j < overrides.size(); ++j)
+        later = later || overrides[j].first == overrides[i].first;
+      if (!later)
+        strings_.push_back(overrides[i].first + '=' + overrides[i].second);
+    }
+    for (const std::string& s : strings_)
+      pointers_.push_back(s.c_str());
+    pointers_.push_back(nullptr);
+  }
+  const char* const* get() const noexcept { return pointers_.data(); }
+
+private:
+  std::vector<std::string> strings_;
+  std::vector<const char*> pointers_;
+};
+
+struct use_environment {
+  const environment_block* block;
+  template <typename Launcher>
+  bp2::error_code on_setup(Launcher& launcher, const bp2::filesystem::path&, const char* const*) {
+    launcher.env = block->get();
+    return {};
+  }
+};
+
+/// `program` itself when it has a slash, else the first executable regular file of that name
+/// in PATH (as execvp searches). Empty when there is none.
+std::string find_program(const std::string& program) {
+  if (program.find('/') != std::string::npos)
+    return program;
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (;;) {
+    std::size_t colon = dirs.find(':');
+    std::string dir(dirs.substr(0, colon));
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + '/' + program;
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    if (colon == std::string_view::npos)
+      return {};
+    dirs.remove_prefix(colon + 1);
+  }
+}
+
+/// One standard stream of the child: the fd it gets, and this process's end of its pipe.
+struct stream_plan {
+  int child_fd;
+  int parent_fd = -1;
+  int child_end = -1; // to close in this process once the child has started
+};
+
+bool plan_stream(stdio_mode mode, int target, stream_plan& plan, int& null_fd, boost::system::error_code& ec) {
+  plan.child_fd = target;
+  if (mode == stdio_mode::inherit)
+    return true;
+  if (mode == stdio_mode::null) {
+    if (null_fd < 0)
+      null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd < 0) {
+      ec.assign(errno, boost::system::system_category());
+      return false;
+    }
+    plan.child_fd = null_fd;
+    return true;
+  }
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) {
+    ec.assign(errno, boost::system::system_category());
+    return false;
+  }
+  bool child_reads = target == STDIN_FILENO;
+  plan.child_fd = plan.child_end = child_reads ? p[0] : p[1];
+  plan.parent_fd = child_reads ? p[1] : p[0];
+  return true;
+}
+
+} // namespace
+
+spawned_child spawn_group_leader(const boost::asio::any_io_executor& ex, const std::string& program,
+                                 const std::vector<std::string>& args, const process_options& options,
+                                 boost::system::error_code& ec) {
+  ec.clear();
+  spawned_child result;
+  std::string executable = find_program(program);
+  if (executable.empty()) {
+    ec.assign(ENOENT, boost::system::system_category());
+    return result;
+  }
+  int null_fd = -1;
+  stream_plan in{}, out{}, err{};
+  bool planned = plan_stream(options.stdin_mode, STDIN_FILENO, in, null_fd, ec) &&
+                 plan_stream(options.stdout_mode, STDOUT_FILENO, out, null_fd, ec) &&
+                 plan_stream(options.stderr_mode, STDERR_FILENO, err, null_fd, ec);
+  if (planned) {
+    environment_block env(options.environment);
+    bp2::process_stdio stdio{in.child_fd, out.child_fd, err.child_fd};
+    bp2::process proc = options.working_directory.empty()
+        ? bp2::default_process_launcher()(ex, ec, executable, args, stdio, use_environment{&env},
+                                           new_process_group{})
+        : bp2::default_process_launcher()(ex, ec, executable, args, stdio, use_environment{&env},
+                                           new_process_group{}, bp2::process_start_dir(options.working_directory));
+    if (!ec) {
+      result.pid = proc.id();
+      // The watcher waits on it from now on; Boost.Process must forget it, or its destructor
+      // would kill it.
+      proc.detach();
+    }
+  }
+  for (stream_plan* plan : {&in, &out, &err}) {
+    if (plan->child_end >= 0)
+      ::close(plan->child_end);
+    if (plan->parent_fd >= 0 && result.pid < 0)
+      ::close(plan->parent_fd);
+  }
+  if (null_fd >= 0)
+    ::close(null_fd);
+  if (result.pid >= 0) {
+    result.stdin_fd = in.parent_fd;
+    result.stdout_fd = out.parent_fd;
+    result.stderr_fd = err.parent_fd;
+  }
+  return result;
+}
+
+void signal_group(pid_t pgid, int signal, boost::system::error_code& ec) noexcept {
+  ec.clear();
+  if (::kill(-pgid, signal) != 0 && errno != ESRCH)
+    ec.assign(errno, boost::system::system_category());
+}
+
+namespace {
+
+/// Whether /proc/<pid>/stat says: in group `pgid`, and not a zombie.
+bool live_member(const char* pid, pid_t pgid) noexcept {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  char buffer[512];
+  ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
+  ::close(fd);
+  if (n <= 0)
+    return false;
+  buffer[n] = '\0';
+  // "pid (comm) state ppid pgrp ...": comm may hold anything, so parse after the last ')'.
+  const char* close_paren = std::strrchr(buffer, ')');
+  char state = 0;
+  long ppid = 0, pgrp = 0;
+  if (!close_paren || std::sscanf(close_paren + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3)
+    return false;
+  return pgrp == pgid && state != 'Z' && state != 'X';
+}
+
+} // namespace
+
+bool group_exists(pid_t pgid) noexcept {
+  if (::kill(-pgid, 0) != 0 && errno != EPERM)
+    return false;
+  // kill() counts zombies too: the group's orphans are reaped by init, which some container
+  // inits do only now and then. Only a live member counts.
+  DIR* proc = ::opendir("/proc");
+  if (!proc)
+    return true;
+  bool live = false;
+  while (dirent* entry = ::readdir(proc)) {
+    if (entry->d_name[0] >= '1' && entry->d_name[0] <= '9' && live_member(entry->d_name, pgid)) {
+      live = true;
+      break;
+    }
+  }
+  ::closedir(proc);
+  return live;
+}
+
+void kill_and_reap(pid_t pid) noexcept {
+  ::kill(-pid, SIGKILL);
+  ::kill(pid, SIGKILL); // in case it left its group
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+} // namespace asio_fswatch::detail

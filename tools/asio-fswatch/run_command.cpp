@@ -1,0 +1,383 @@
+// asio-fswatch run: start a command, and restart it (its whole process group) whenever a
+// watched file changes.
+#include "commands.hpp"
+
+#include <asio_fswatch/directory_monitor.hpp>
+#include <asio_fswatch/error.hpp>
+#include <asio_fswatch/supervised_process.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <string_view>
+
+#include <string.h>
+
+namespace asio_fswatch::tool {
+namespace {
+
+const char* const run_help =
+    "usage: asio-fswatch run [OPTIONS] -- COMMAND [ARGS...]\n"
+    "\n"
+    "Starts COMMAND, and whenever a watched file changes, stops it together with every process\n"
+    "it started (its process group: SIGNAL, then SIGKILL after the grace period) and starts it\n"
+    "again. Changes are debounced: a burst of changes gives one restart. Changes that arrive\n"
+    "during a restart give one more restart once it is done. One status line per restart goes\n"
+    "to standard error.\n"
+    "\n"
+    "Options:\n"
+    "  --watch PATH      watch PATH (a directory, recursively, or a file); repeatable;\n"
+    "                    default: the current directory\n"
+    "  --ext LIST        only changes to files with these extensions: --ext .cpp,.hpp\n"
+    "  --exclude GLOB    ignore matching paths (relative to the watched PATH); repeatable;\n"
+    "                    e.g. --exclude '**/build/**'\n"
+    "  --debounce MS     quiet time after the last change before restarting (default 100)\n"
+    "  --signal SIG      the signal that stops COMMAND: TERM (default), INT, HUP, QUIT, KILL,\n"
+    "                    USR1, USR2, or a number\n"
+    "  --grace MS        time COMMAND has to end after SIGNAL before SIGKILL (default 2000)\n"
+    "  --postpone        do not start COMMAND before the first change\n"
+    "  --clear           clear the terminal before each start\n"
+    "  --exit-on-success exit (0) as soon as COMMAND exits with status 0\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "COMMAND runs in its own process group, with ASIO_FSWATCH_CHANGED_PATHS set to the absolute\n"
+    "paths whose changes caused the start, one per line (at most 1000; empty on the first\n"
+    "start), and ASIO_FSWATCH_CHANGED_COUNT to their number.\n"
+    "\n"
+    "On SIGINT (Ctrl-C) or SIGTERM, that signal goes to COMMAND's process group, then SIGKILL\n"
+    "after the grace period, and asio-fswatch exits with COMMAND's status (128 + N when signal\n"
+    "N ended it). Exit status: 1 when a PATH cannot be watched, 2 on bad usage.\n";
+
+constexpr std::size_t max_paths_in_environment = 1000;
+
+struct run_settings {
+  std::vector<std::string> paths;
+  watch_options options;
+  std::chrono::milliseconds debounce{100};
+  std::chrono::milliseconds grace{2000};
+  int stop_signal = SIGTERM;
+  bool postpone = false;
+  bool clear = false;
+  bool exit_on_success = false;
+  std::vector<std::string> command;
+};
+
+std::optional<unsigned long> parse_ms(const std::string& text, unsigned long max) {
+  unsigned long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value > max)
+    return std::nullopt;
+  return value;
+}
+
+std::optional<int> parse_signal(std::string name) {
+  if (auto number = parse_ms(name, 64); number && *number > 0)
+    return int(*number);
+  if (name.rfind("SIG", 0) == 0)
+    name.erase(0, 3);
+  static const std::pair<const char*, int> names[] = {{"TERM", SIGTERM}, {"INT", SIGINT},   {"HUP", SIGHUP},
+                                                      {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+                                                      {"USR2", SIGUSR2}};
+  for (const auto& [n, sig] : names)
+    if (name == n)
+      return sig;
+  return std::nullopt;
+}
+
+/// ".cpp" or "cpp" as an include pattern for that extension, with glob characters escaped.
+std::string extension_pattern(std::string_view ext) {
+  if (!ext.empty() && ext.front() == '.')
+    ext.remove_prefix(1);
+  std::string pattern = "*.";
+  for (char c : ext) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+      pattern += '\\';
+    pattern += c;
+  }
+  return pattern;
+}
+
+// Returns an exit code when the command line is not usable.
+std::optional<int> parse(const std::vector<std::string>& args, run_settings& out) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
+    if (arg == "-h" || arg == "--help") {
+      std::cout << run_help;
+      return exit_ok;
+    } else if (arg == "--watch") {
+      const std::string* path = value();
+      if (!path)
+        return usage_error("--watch needs a path", "run");
+      out.paths.push_back(*path);
+    } else if (arg == "--ext") {
+      const std::string* list = value();
+      if (!list || list->empty())
+        return usage_error("--ext needs a list of extensions, e.g. --ext .cpp,.hpp", "run");
+      std::string_view rest(*list);
+      while (!rest.empty()) {
+        std::string_view ext = rest.substr(0, rest.find(','));
+        rest.remove_prefix(std::min(rest.size(), ext.size() + 1));
+        if (ext.empty() || ext == ".")
+          return usage_error("--ext: empty extension in '" + *list + "'", "run");
+        out.options.include.push_back(extension_pattern(ext));
+      }
+    } else if (arg == "--exclude") {
+      const std::string* glob = value();
+      if (!glob)
+        return usage_error("--exclude needs a glob pattern", "run");
+      out.options.exclude.push_back(*glob);
+    } else if (arg == "--debounce" || arg == "--grace") {
+      const std::string* text = value();
+      auto ms = text ? parse_ms(*text, 3'600'000) : std::nullopt;
+      if (!ms)
+        return usage_error(arg + " takes milliseconds from 0 to 3600000" + (text ? ", not '" + *text + "'" : ""),
+                           "run");
+      (arg == "--debounce" ? out.debounce : out.grace) = std::chrono::milliseconds(*ms);
+    } else if (arg == "--signal") {
+      const std::string* name = value();
+      auto sig = name ? parse_signal(*name) : std::nullopt;
+      if (!sig)
+        return usage_error("--signal takes TERM, INT, HUP, QUIT, KILL, USR1, USR2 or a number from 1 to 64" +
+                               (name ? ", not '" + *name + "'" : ""),
+                           "run");
+      out.stop_signal = *sig;
+    } else if (arg == "--postpone") {
+      out.postpone = true;
+    } else if (arg == "--clear") {
+      out.clear = true;
+    } else if (arg == "--exit-on-success") {
+      out.exit_on_success = true;
+    } else if (arg == "--") {
+      out.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return usage_error("unknown option '" + arg + "'", "run");
+    } else {
+      out.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+  }
+  if (out.command.empty())
+    return usage_error("no COMMAND to run (asio-fswatch run [OPTIONS] -- COMMAND [ARGS...])", "run");
+  if (out.paths.empty())
+    out.paths.push_back(".");
+  return std::nullopt;
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+/// `path` relative to the current directory when it is inside it, for status lines.
+std::string display(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::path cwd = std::filesystem::current_path(ec);
+  if (!ec) {
+    std::filesystem::path relative = path.lexically_relative(cwd);
+    if (!relative.empty() && *relative.begin() != "..")
+      return relative.string();
+  }
+  return path.string();
+}
+
+class runner {
+public:
+  runner(boost::asio::io_context& ioc, const run_settings& settings)
+      : settings_(settings), monitor_(ioc), process_(ioc), debounce_(ioc), signals_(ioc, SIGINT, SIGTERM) {}
+
+  int run(boost::asio::io_context& ioc) {
+    for (const std::string& path : settings_.paths) {
+      boost::system::error_code ec;
+      monitor_.add(path, settings_.options, ec);
+      if (ec) {
+        std::cerr << "asio-fswatch: cannot watch " << path << ": " << ec.message() << '\n';
+        return exit_watch_error;
+      }
+    }
+    wait_for_signal();
+    read();
+    if (settings_.postpone)
+      say("waiting for a change to start " + settings_.command.front());
+    else
+      start();
+    ioc.run();
+    return status_;
+  }
+
+private:
+  enum class phase { idle, running, stopping, leaving };
+
+  void read() {
+    monitor_.async_read_events([this](boost::system::error_code ec, std::vector<fs_event> events) {
+      if (ec == boost::asio::error::operation_aborted || phase_ == phase::leaving)
+        return;
+      if (ec == errc::root_removed) {
+        say("a watched path went away");
+        if (monitor_.roots().empty())
+          return leave_with(exit_watch_error);
+      } else if (ec) {
+        say(ec.message());
+        return leave_with(exit_watch_error);
+      }
+      bool changed = false;
+      for (const fs_event& event : events) {
+        if (event.kind == event_kind::error) {
+          say(event.path.string() + ": " + event.error.message());
+          continue;
+        }
+        changed = true;
+        note_change(event.path);
+      }
+      if (changed)
+        on_change();
+      read();
+    });
+  }
+
+  void note_change(const std::filesystem::path& path) {
+    if (first_change_.empty())
+      first_change_ = path;
+    ++change_count_;
+    if (changed_.size() < max_paths_in_environment && changed_set_.insert(path.string()).second)
+      changed_.push_back(path.string());
+  }
+
+  /// A change: (re)start the quiet period, unless a restart is under way (the change then
+  /// waits for it to end, and causes one more restart).
+  void on_change() {
+    if (phase_ == phase::stopping)
+      return;
+    debounce_.expires_after(settings_.debounce);
+    debounce_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && phase_ != phase::leaving && phase_ != phase::stopping)
+        restart();
+    });
+  }
+
+  void restart() {
+    if (phase_ != phase::running)
+      return start();
+    phase_ = phase::stopping;
+    process_.async_terminate(settings_.stop_signal, settings_.grace, [this](boost::system::error_code ec, exit_status) {
+      if (phase_ == phase::leaving)
+        return; // a signal came meanwhile: leave_on_signal() owns the end
+      if (ec && ec != errc::no_child)
+        say("cannot stop " + settings_.command.front() + ": " + ec.message());
+      phase_ = phase::idle;
+      start();
+    });
+  }
+
+  void start() {
+    std::string trigger = first_change_.empty() ? std::string() : display(first_change_);
+    std::size_t count = change_count_;
+    process_options options;
+    std::string joined;
+    for (const std::string& path : changed_)
+      joined += (joined.empty() ? "" : "\n") + path;
+    options.environment = {{"ASIO_FSWATCH_CHANGED_PATHS", joined},
+                           {"ASIO_FSWATCH_CHANGED_COUNT", std::to_string(count)}};
+    first_change_.clear();
+    change_count_ = 0;
+    changed_.clear();
+    changed_set_.clear();
+
+    if (settings_.clear) {
+      std::fputs("\x1b[H\x1b[2J\x1b[3J", stdout);
+      std::fflush(stdout);
+    }
+    if (trigger.empty())
+      say("starting " + settings_.command.front());
+    else
+      say(trigger + " changed" + (count > 1 ? " (" + std::to_string(count) + " changes)" : "") + ", restarting " +
+          settings_.command.front());
+    std::vector<std::string> args(settings_.command.begin() + 1, settings_.command.end());
+    boost::system::error_code ec;
+    process_.start(settings_.command.front(), args, options, ec);
+    if (ec) {
+      say("cannot start " + settings_.command.front() + ": " + ec.message() + "; waiting for a change");
+      phase_ = phase::idle;
+      return;
+    }
+    phase_ = phase::running;
+    process_.async_wait([this](boost::system::error_code ec, exit_status status) {
+      if (ec || phase_ != phase::running)
+        return; // stopped by us: the terminate handler goes on
+      phase_ = phase::idle;
+      last_status_ = status.shell_code();
+      if (settings_.exit_on_success && status.success()) {
+        say(settings_.command.front() + " succeeded, exiting");
+        return leave_with(exit_ok);
+      }
+      say(settings_.command.front() + " " + status.to_string() + "; waiting for a change");
+    });
+    // Changes during the restart: one more restart.
+    if (change_count_ > 0)
+      on_change();
+  }
+
+  void wait_for_signal() {
+    signals_.async_wait([this](boost::system::error_code ec, int sig) {
+      if (ec)
+        return;
+      bool had_child = phase_ == phase::running || phase_ == phase::stopping;
+      phase_ = phase::leaving;
+      debounce_.cancel();
+      monitor_.close();
+      if (!had_child)
+        return leave_with(last_status_);
+      say(signal_name(sig) + " received, stopping " + settings_.command.front());
+      process_.async_terminate(sig, settings_.grace, [this](boost::system::error_code ec, exit_status status) {
+        leave_with(ec ? last_status_ : status.shell_code());
+      });
+    });
+  }
+
+  void leave_with(int status) {
+    phase_ = phase::leaving;
+    status_ = status;
+    signals_.cancel();
+    debounce_.cancel();
+    monitor_.close();
+    if (process_.running())
+      process_.async_terminate(settings_.stop_signal, settings_.grace, [](boost::system::error_code, exit_status) {});
+  }
+
+  void say(const std::string& line) { std::cerr << "asio-fswatch: " << line << std::endl; }
+
+  const run_settings& settings_;
+  directory_monitor monitor_;
+  supervised_process process_;
+  boost::asio::steady_timer debounce_;
+  boost::asio::signal_set signals_;
+  phase phase_ = phase::idle;
+  std::filesystem::path first_change_;
+  std::size_t change_count_ = 0;
+  std::vector<std::string> changed_;
+  std::set<std::string> changed_set_;
+  int last_status_ = 0;
+  int status_ = exit_ok;
+};
+
+} // namespace
+
+int run_command(const std::vector<std::string>& args) {
+  run_settings settings;
+  if (std::optional<int> done = parse(args, settings))
+    return *done;
+  boost::asio::io_context ioc(1);
+  runner r(ioc, settings);
+  return r.run(ioc);
+}
+
+} // namespace asio_fswatch::tool
