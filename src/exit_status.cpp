@@ -1,3 +1,4 @@
+#include <asio_fswatch/child_options.hpp>
 #include <asio_fswatch/exit_status.hpp>
 
 #include <string.h>
@@ -18,5 +19,9 @@ std::string exit_status::to_string() const {
 }
 
 std::ostream& operator<<(std::ostream& out, const exit_status& status) { return out << status.to_string(); }
+
+std::ostream& operator<<(std::ostream& out, child_backend backend) {
+  return out << to_string(backend);
+}
 
 } // namespace asio_fswatch

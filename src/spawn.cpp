@@ -46,6 +46,17 @@ struct new_process_group {
     ::signal(SIGPIPE, SIG_DFL);
     return {};
   }
+
+  /// In the child, when a setup step or exec failed (the error is already written to the
+  /// launcher's pipe): end with _exit. The launcher would call exit(), which runs the parent's
+  /// atexit handlers and static destructors in the copy, and writes out the parent's pending
+  /// stdio buffers a second time.
+  /// Variadic because Boost 1.81 detects this hook with one signature (an extra leading
+  /// error_code) and calls it with another.
+  template <typename... Args>
+  void on_exec_error(Args&&...) {
+    ::_exit(127);
+  }
 };
 
 /// The child's environment: this process's, with the options' variables set over it. Built in
@@ -90,11 +101,10 @@ struct use_environment {
 };
 
 /// `program` itself when it has a slash, else the first executable regular file of that name
-/// in PATH (as execvp searches). Empty when there is none.
-std::string find_program(const std::string& program) {
+/// in `path` (a PATH value; as execvp searches). Empty when there is none.
+std::string find_program(const std::string& program, const char* path) {
   if (program.find('/') != std::string::npos)
     return program;
-  const char* path = std::getenv("PATH");
   std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
   for (;;) {
     std::size_t colon = dirs.find(':');
@@ -148,7 +158,12 @@ spawned_child spawn_group_leader(const boost::asio::any_io_executor& ex, const s
                                  boost::system::error_code& ec) {
   ec.clear();
   spawned_child result;
-  std::string executable = find_program(program);
+  // The PATH the child will have: the options' when they set one.
+  const char* path = std::getenv("PATH");
+  for (const auto& [name, value] : options.environment)
+    if (name == "PATH")
+      path = value.c_str();
+  std::string executable = find_program(program, path);
   if (executable.empty()) {
     ec.assign(ENOENT, boost::system::system_category());
     return result;
@@ -161,11 +176,20 @@ spawned_child spawn_group_leader(const boost::asio::any_io_executor& ex, const s
   if (planned) {
     environment_block env(options.environment);
     bp2::process_stdio stdio{in.child_fd, out.child_fd, err.child_fd};
+    bp2::default_process_launcher launcher;
     bp2::process proc = options.working_directory.empty()
-        ? bp2::default_process_launcher()(ex, ec, executable, args, stdio, use_environment{&env},
-                                           new_process_group{})
-        : bp2::default_process_launcher()(ex, ec, executable, args, stdio, use_environment{&env},
-                                           new_process_group{}, bp2::process_start_dir(options.working_directory));
+        ? launcher(ex, ec, executable, args, stdio, use_environment{&env}, new_process_group{})
+        : launcher(ex, ec, executable, args, stdio, use_environment{&env}, new_process_group{},
+                   bp2::process_start_dir(options.working_directory));
+    if (ec && launcher.pid > 0) {
+      // The child was forked, then its chdir or exec failed: it is ending (see on_exec_error),
+      // and the launcher does not reap it. Reaped here, or it would stay a zombie. The SIGKILL
+      // only matters if the launcher failed for another reason with the child running (it is
+      // our unreaped child, so the pid cannot belong to anybody else).
+      ::kill(launcher.pid, SIGKILL);
+      while (::waitpid(launcher.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
     if (!ec) {
       result.pid = proc.id();
       // The watcher waits on it from now on; Boost.Process must forget it, or its destructor

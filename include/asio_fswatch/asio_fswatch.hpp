@@ -6,6 +6,8 @@
 #include <asio_fswatch/basic_directory_monitor.hpp>
 #include <asio_fswatch/basic_random_access_file.hpp>
 #include <asio_fswatch/basic_stream_file.hpp>
+#include <asio_fswatch/basic_supervised_process.hpp>
+#include <asio_fswatch/child_options.hpp>
 #include <asio_fswatch/child_watcher.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
@@ -15,8 +17,10 @@
 #include <asio_fswatch/file_service.hpp>
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
+#include <asio_fswatch/process_options.hpp>
 #include <asio_fswatch/random_access_file.hpp>
 #include <asio_fswatch/stream_file.hpp>
+#include <asio_fswatch/supervised_process.hpp>
 #include <asio_fswatch/version.hpp>
 
 #endif

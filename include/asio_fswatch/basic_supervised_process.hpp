@@ -106,11 +106,12 @@ public:
 
   executor_type get_executor() noexcept { return executor_; }
 
-  /// Starts `program` (searched in PATH when it has no slash; `args` do not include argv[0]) in
-  /// a new process group. Allowed when there is no child, or when the previous one has ended and
-  /// was reaped (by async_wait or async_terminate); pending operations on a previous child are
-  /// not affected. Errors: already_started when a child runs; ENOENT when the program is not
-  /// found; the errors of fork, chdir and exec.
+  /// Starts `program` (searched in the child's PATH when it has no slash: options.environment's
+  /// PATH if it sets one; `args` do not include argv[0]) in a new process group. Allowed when
+  /// there is no child, or when the previous one has ended and was reaped (by async_wait or
+  /// async_terminate); pending operations on a previous child are not affected. Errors:
+  /// already_started when a child runs; ENOENT when the program is not found; the errors of
+  /// fork, chdir and exec.
   void start(const std::string& program, const std::vector<std::string>& args, const process_options& options = {}) {
     boost::system::error_code ec;
     start(program, args, options, ec);

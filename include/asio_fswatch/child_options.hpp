@@ -3,6 +3,7 @@
 #ifndef ASIO_FSWATCH_CHILD_OPTIONS_HPP
 #define ASIO_FSWATCH_CHILD_OPTIONS_HPP
 
+#include <iosfwd>
 #include <string_view>
 
 namespace asio_fswatch {
@@ -31,6 +32,9 @@ constexpr std::string_view to_string(child_backend backend) noexcept {
   }
   return "automatic";
 }
+
+/// Writes to_string(backend).
+std::ostream& operator<<(std::ostream& out, child_backend backend);
 
 struct child_watcher_options {
   child_backend backend = child_backend::automatic;

@@ -50,10 +50,6 @@ using asio_fswatch::child_watcher;
 using asio_fswatch::exit_status;
 using boost::system::error_code;
 
-namespace asio_fswatch {
-std::ostream& operator<<(std::ostream& out, child_backend backend) { return out << to_string(backend); }
-} // namespace asio_fswatch
-
 // Named, not anonymous: the data test cases are templates whose lambdas capture these types.
 namespace child_watcher_test {
 

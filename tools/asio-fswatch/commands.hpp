@@ -14,6 +14,9 @@ int watch_command(const std::vector<std::string>& args);
 int demo_command(const std::vector<std::string>& args);
 int run_command(const std::vector<std::string>& args);
 
+/// The demo's third part: `run` restarting a command after an edit. True when all went as expected.
+bool run_demo();
+
 /// Prints "asio-fswatch: <message>" and a hint to stderr; returns exit_usage.
 int usage_error(const std::string& message, const char* command);
 

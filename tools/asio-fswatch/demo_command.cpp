@@ -408,7 +408,8 @@ int demo_command(const std::vector<std::string>& args) {
   }
 
   const bool copies_ok = files_demo();
-  return problems.empty() && copies_ok ? exit_ok : exit_watch_error;
+  const bool run_ok = run_demo();
+  return problems.empty() && copies_ok && run_ok ? exit_ok : exit_watch_error;
 }
 
 } // namespace asio_fswatch::tool

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include <string.h>
 
@@ -50,11 +51,14 @@ const char* const run_help =
     "\n"
     "COMMAND runs in its own process group, with ASIO_FSWATCH_CHANGED_PATHS set to the absolute\n"
     "paths whose changes caused the start, one per line (at most 1000; empty on the first\n"
-    "start), and ASIO_FSWATCH_CHANGED_COUNT to their number.\n"
+    "start), and ASIO_FSWATCH_CHANGED_COUNT to the number of changes (events; a path changed\n"
+    "twice counts twice).\n"
     "\n"
     "On SIGINT (Ctrl-C) or SIGTERM, that signal goes to COMMAND's process group, then SIGKILL\n"
     "after the grace period, and asio-fswatch exits with COMMAND's status (128 + N when signal\n"
-    "N ended it). Exit status: 1 when a PATH cannot be watched, 2 on bad usage.\n";
+    "N ended it); a second one kills the group at once. With no command running, the exit\n"
+    "status is the last command's (127 when it could not be started). Exit status: 1 when a\n"
+    "PATH cannot be watched, 2 on bad usage.\n";
 
 constexpr std::size_t max_paths_in_environment = 1000;
 
@@ -190,6 +194,14 @@ std::string display(const std::filesystem::path& path) {
   return path.string();
 }
 
+/// The changes that lead to one start.
+struct change_batch {
+  std::filesystem::path first;
+  std::size_t count = 0;
+  std::vector<std::string> paths; // at most max_paths_in_environment, in order
+  std::set<std::string> seen;
+};
+
 class runner {
 public:
   runner(boost::asio::io_context& ioc, const run_settings& settings)
@@ -209,7 +221,7 @@ public:
     if (settings_.postpone)
       say("waiting for a change to start " + settings_.command.front());
     else
-      start();
+      start(take_changes());
     ioc.run();
     return status_;
   }
@@ -245,12 +257,15 @@ private:
   }
 
   void note_change(const std::filesystem::path& path) {
-    if (first_change_.empty())
-      first_change_ = path;
-    ++change_count_;
-    if (changed_.size() < max_paths_in_environment && changed_set_.insert(path.string()).second)
-      changed_.push_back(path.string());
+    if (changes_.first.empty())
+      changes_.first = path;
+    ++changes_.count;
+    if (changes_.paths.size() < max_paths_in_environment && changes_.seen.insert(path.string()).second)
+      changes_.paths.push_back(path.string());
   }
+
+  /// The changes noted so far, for a start; later ones go to the next start.
+  change_batch take_changes() { return std::exchange(changes_, change_batch()); }
 
   /// A change: (re)start the quiet period, unless a restart is under way (the change then
   /// waits for it to end, and causes one more restart).
@@ -259,38 +274,39 @@ private:
       return;
     debounce_.expires_after(settings_.debounce);
     debounce_.async_wait([this](boost::system::error_code ec) {
-      if (!ec && phase_ != phase::leaving && phase_ != phase::stopping)
+      // No change left: a wait that had already expired when it was renewed, whose changes an
+      // earlier restart took.
+      if (!ec && phase_ != phase::leaving && phase_ != phase::stopping && changes_.count > 0)
         restart();
     });
   }
 
   void restart() {
     if (phase_ != phase::running)
-      return start();
+      return start(take_changes());
     phase_ = phase::stopping;
-    process_.async_terminate(settings_.stop_signal, settings_.grace, [this](boost::system::error_code ec, exit_status) {
-      if (phase_ == phase::leaving)
-        return; // a signal came meanwhile: leave_on_signal() owns the end
-      if (ec && ec != errc::no_child)
-        say("cannot stop " + settings_.command.front() + ": " + ec.message());
-      phase_ = phase::idle;
-      start();
-    });
+    // The restart is for the changes seen so far; those that come while the command stops are
+    // kept for one more restart.
+    process_.async_terminate(settings_.stop_signal, settings_.grace,
+                             [this, changes = take_changes()](boost::system::error_code ec, exit_status) {
+                               if (phase_ == phase::leaving)
+                                 return; // a signal came meanwhile: wait_for_signal() owns the end
+                               if (ec && ec != errc::no_child)
+                                 say("cannot stop " + settings_.command.front() + ": " + ec.message());
+                               phase_ = phase::idle;
+                               start(changes);
+                             });
   }
 
-  void start() {
-    std::string trigger = first_change_.empty() ? std::string() : display(first_change_);
-    std::size_t count = change_count_;
+  void start(const change_batch& changes) {
+    std::string trigger = changes.first.empty() ? std::string() : display(changes.first);
+    std::size_t count = changes.count;
     process_options options;
     std::string joined;
-    for (const std::string& path : changed_)
+    for (const std::string& path : changes.paths)
       joined += (joined.empty() ? "" : "\n") + path;
     options.environment = {{"ASIO_FSWATCH_CHANGED_PATHS", joined},
                            {"ASIO_FSWATCH_CHANGED_COUNT", std::to_string(count)}};
-    first_change_.clear();
-    change_count_ = 0;
-    changed_.clear();
-    changed_set_.clear();
 
     if (settings_.clear) {
       std::fputs("\x1b[H\x1b[2J\x1b[3J", stdout);
@@ -307,22 +323,23 @@ private:
     if (ec) {
       say("cannot start " + settings_.command.front() + ": " + ec.message() + "; waiting for a change");
       phase_ = phase::idle;
-      return;
+      last_status_ = 127; // as a shell says of a command it cannot run
+    } else {
+      phase_ = phase::running;
+      process_.async_wait([this](boost::system::error_code ec, exit_status status) {
+        if (ec || phase_ != phase::running)
+          return; // stopped by us: the terminate handler goes on
+        phase_ = phase::idle;
+        last_status_ = status.shell_code();
+        if (settings_.exit_on_success && status.success()) {
+          say(settings_.command.front() + " succeeded, exiting");
+          return leave_with(exit_ok);
+        }
+        say(settings_.command.front() + " " + status.to_string() + "; waiting for a change");
+      });
     }
-    phase_ = phase::running;
-    process_.async_wait([this](boost::system::error_code ec, exit_status status) {
-      if (ec || phase_ != phase::running)
-        return; // stopped by us: the terminate handler goes on
-      phase_ = phase::idle;
-      last_status_ = status.shell_code();
-      if (settings_.exit_on_success && status.success()) {
-        say(settings_.command.front() + " succeeded, exiting");
-        return leave_with(exit_ok);
-      }
-      say(settings_.command.front() + " " + status.to_string() + "; waiting for a change");
-    });
     // Changes during the restart: one more restart.
-    if (change_count_ > 0)
+    if (changes_.count > 0)
       on_change();
   }
 
@@ -330,6 +347,14 @@ private:
     signals_.async_wait([this](boost::system::error_code ec, int sig) {
       if (ec)
         return;
+      if (phase_ == phase::leaving) {
+        // A second Ctrl-C: do not wait for the grace period.
+        say(signal_name(sig) + " received again, killing " + settings_.command.front());
+        boost::system::error_code ignored;
+        process_.signal(SIGKILL, ignored);
+        return wait_for_signal();
+      }
+      wait_for_signal();
       bool had_child = phase_ == phase::running || phase_ == phase::stopping;
       phase_ = phase::leaving;
       debounce_.cancel();
@@ -361,10 +386,7 @@ private:
   boost::asio::steady_timer debounce_;
   boost::asio::signal_set signals_;
   phase phase_ = phase::idle;
-  std::filesystem::path first_change_;
-  std::size_t change_count_ = 0;
-  std::vector<std::string> changed_;
-  std::set<std::string> changed_set_;
+  change_batch changes_; // noted since the last start (or since the restart began)
   int last_status_ = 0;
   int status_ = exit_ok;
 };

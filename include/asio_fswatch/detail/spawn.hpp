@@ -24,8 +24,9 @@ struct spawned_child {
   int stderr_fd = -1;
 };
 
-/// Starts `program` (searched in PATH when it has no slash) with `args`, in a new process group
-/// of which it is the leader (its pid is the group's id). In the child, the signal mask is
+/// Starts `program` (searched in the child's PATH when it has no slash: the options' PATH when
+/// they set one) with `args`, in a new process group of which it is the leader (its pid is the
+/// group's id). In the child, the signal mask is
 /// emptied and SIGPIPE restored to its default, and no descriptor but 0, 1 and 2 survives.
 /// Errors: ENOENT (not found; the message names the program), EACCES, the errors of fork, of
 /// chdir into the working directory, and of exec.
