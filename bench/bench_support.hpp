@@ -1,6 +1,7 @@
-// bench_support.hpp: what the benchmark programs (monitor_bench, file_bench, file_bench_asio)
-// share: number formatting, medians, machine information, the signal thread, the pieces of the
-// printed header and tables, and the read offsets both file programs draw.
+// bench_support.hpp: what the benchmark programs (monitor_bench, file_bench, file_bench_asio,
+// child_bench) share: number formatting, medians and percentiles, machine information, the
+// signal thread, the pieces of the printed header and tables, and the read offsets both file
+// programs draw.
 //
 // Plain C++ and POSIX only: no asio_fswatch and no Boost.Asio header, so that file_bench_asio,
 // built with BOOST_ASIO_HAS_IO_URING and without asio_fswatch, can include it too.
@@ -82,6 +83,14 @@ inline std::string format_number(double v, int decimals = -1) {
   if (decimals == 0 && a >= 1000)
     return with_thousands(static_cast<std::uint64_t>(v + 0.5));
   return format(v, decimals);
+}
+
+/// Nearest-rank percentile `p` (0 to 100) of values sorted in ascending order; 0 when empty.
+inline double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty())
+    return 0;
+  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size()) / 100.0));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +216,16 @@ inline const char* verdict(bool missed) { return missed ? " — **MISSED**" : " 
 inline void print_missed_count(int missed, bool quick) {
   std::printf("\n%d row(s) miss their target.%s\n", missed,
               quick ? " (--quick: sizes too small for the figures to mean anything.)" : "");
+}
+
+/// The end of a report: the missed count, then every failure as an ERROR line. Returns the
+/// program's exit status: 1 when something failed (never because of a figure).
+inline int finish_report(int missed, bool quick, const std::vector<std::string>& failures) {
+  print_missed_count(missed, quick);
+  for (const std::string& failure : failures)
+    std::printf("\nERROR: %s\n", failure.c_str());
+  std::fflush(stdout);
+  return failures.empty() ? 0 : 1;
 }
 
 // ---------------------------------------------------------------------------------------------

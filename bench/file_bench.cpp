@@ -995,11 +995,7 @@ int run(const command_line& cmd) {
   bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
   std::printf("\n");
   int missed = print_tables(all, cmd, file_size);
-  bench::print_missed_count(missed, cmd.quick);
-  for (const std::string& failure : all.failures)
-    std::printf("\nERROR: %s\n", failure.c_str());
-  std::fflush(stdout);
-  return all.failures.empty() ? 0 : 1;
+  return bench::finish_report(missed, cmd.quick, all.failures);
 }
 
 } // namespace

@@ -114,7 +114,7 @@ struct sigchld_service::impl {
         arm(); // a SIGCHLD that came meanwhile was counted by the signal_set
     }
     for (outcome& o : out)
-      o.w->deliver(o.ec, o.status);
+      o.w->deliver(o.ec, o.status, true);
   }
 
   bool install(const boost::asio::any_io_executor& ex, boost::system::error_code& ec) {
@@ -176,7 +176,7 @@ void sigchld_service::add(const boost::asio::any_io_executor& ex, pid_t pid, std
       }
     }
   }
-  w->deliver(ec, status);
+  w->deliver(ec, status, false);
 }
 
 void sigchld_service::cancel(std::uint64_t wait_id) {
@@ -202,7 +202,7 @@ void sigchld_service::cancel(std::uint64_t wait_id) {
     if (impl_->by_pid.empty() && impl_->waiting)
       impl_->signals->cancel();
   }
-  w->deliver(boost::asio::error::operation_aborted, exit_status());
+  w->deliver(boost::asio::error::operation_aborted, exit_status(), false);
 }
 
 std::size_t sigchld_service::size() const {

@@ -12,6 +12,7 @@
 #include <boost/asio/append.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/posix/basic_stream_descriptor.hpp>
@@ -141,8 +142,11 @@ public:
     if (slot_.is_connected())
       slot_.template emplace<sigchld_canceller>(sigchld_canceller{&service, wait_id});
   }
-  void deliver(boost::system::error_code ec, exit_status status) override {
-    boost::asio::post(ex_, boost::asio::append(std::move(self_), ec, status));
+  void deliver(boost::system::error_code ec, exit_status status, bool from_reactor) override {
+    if (from_reactor)
+      boost::asio::dispatch(ex_, boost::asio::append(std::move(self_), ec, status));
+    else
+      boost::asio::post(ex_, boost::asio::append(std::move(self_), ec, status));
   }
 
 private:
@@ -203,7 +207,9 @@ public:
     exit_status status;
     if (!ec && !reap_child(pidfd_->descriptor.native_handle(), status, ec) && !ec)
       return wait_pidfd(self); // woken early: wait again
-    pidfd_.reset();
+    // The pidfd is closed once the handler has run: its epoll_ctl and close are not on the way
+    // from the exit to the handler.
+    std::unique_ptr<pidfd_entry> done = std::move(pidfd_);
     finish(self, ec, status);
   }
 

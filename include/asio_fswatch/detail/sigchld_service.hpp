@@ -29,15 +29,17 @@ public:
     /// Called under the service's lock once the registration holds: `wait_id` is what cancel()
     /// takes. Must not call back into the service.
     virtual void registered(sigchld_service& service, std::uint64_t wait_id) noexcept = 0;
-    /// The outcome: must not run the waiter's handler inside this call (post it).
-    virtual void deliver(boost::system::error_code ec, exit_status status) = 0;
+    /// The outcome. `from_reactor`: called from the service's own signal handler, on one of the
+    /// context's threads, so the waiter's handler may run inside this call (dispatch);
+    /// otherwise (an initiation, a cancel) it must not (post).
+    virtual void deliver(boost::system::error_code ec, exit_status status, bool from_reactor) = 0;
   };
 
   explicit sigchld_service(boost::asio::execution_context& context);
   ~sigchld_service() override;
 
   /// Waits for `pid` to end. A child that ended already, a pid that is not our child and a
-  /// failure to install the SIGCHLD handler are delivered at once (still posted by deliver()).
+  /// failure to install the SIGCHLD handler are delivered at once (posted by deliver()).
   void add(const boost::asio::any_io_executor& ex, pid_t pid, std::unique_ptr<waiter> w);
 
   /// Ends the wait `wait_id` with operation_aborted, if it is still registered. The child is
