@@ -18,6 +18,7 @@
 #include <boost/process/v2/stdio.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -332,17 +334,18 @@ run_outcome run_spawn(spawn_contender who, const command_line& cmd) {
 // Latency: from the write that lets a blocked child exit to the moment its wait returns (floor)
 // or its handler runs (ours, Boost.Process).
 
-enum latency_contender { lat_floor, lat_pidfd, lat_sigchld, lat_bp2_shell, lat_pidfd_shell, lat_count };
+enum latency_contender { lat_floor, lat_pidfd, lat_sigchld, lat_asio_signal, lat_bp2_shell, lat_pidfd_shell, lat_count };
 
 const char* const latency_names[lat_count] = {
     "fork()ed child: blocking waitid(P_PID) right after the write (the floor)",
     "fork()ed child: child_watcher::async_wait(pid), pidfd backend",
     "fork()ed child: child_watcher::async_wait(pid), sigchld backend",
+    "fork()ed child: bare Asio signal_set on SIGCHLD, waitid(P_PID, WNOHANG) in its handler (no asio_fswatch)",
     "/bin/sh child of Boost.Process v2: its own async_wait",
     "/bin/sh child of Boost.Process v2: child_watcher::async_wait(process), pidfd backend",
 };
 
-bool needs_pidfd(latency_contender who) { return who != lat_floor && who != lat_sigchld; }
+bool needs_pidfd(latency_contender who) { return who != lat_floor && who != lat_sigchld && who != lat_asio_signal; }
 
 /// A child that ends (exit 0) as soon as one byte comes on its pipe; `wake` is the write end.
 struct blocked_child {
@@ -393,7 +396,8 @@ blocked_child spawn_blocked_shell(asio::io_context& io, std::optional<bp2::proce
 
 /// One sample: the child is started and its wait begun, then after the pause it is woken; the
 /// time from the wake-up to the end of the wait, in µs. The child is reaped before it returns.
-double latency_sample(latency_contender who, asio::io_context& io, child_watcher& watcher, run_outcome& out) {
+double latency_sample(latency_contender who, asio::io_context& io, child_watcher& watcher,
+                      asio::signal_set* sigchld, run_outcome& out) {
   std::optional<clock_type::time_point> end;
   auto on_end = [&](const error_code& ec, auto status) {
     end = clock_type::now();
@@ -410,6 +414,19 @@ double latency_sample(latency_contender who, asio::io_context& io, child_watcher
     watcher.async_wait(*process, on_end);
   else if (who == lat_bp2_shell)
     process->async_wait(on_end);
+  // The reference for the sigchld backend: what Asio's own signal delivery costs. A SIGCHLD
+  // counted from an earlier child just means one more look.
+  std::function<void(error_code, int)> on_signal = [&](error_code ec, int) {
+    siginfo_t info{};
+    if (ec)
+      on_end(ec, exit_status());
+    else if (::waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0)
+      on_end(error_code(), from_siginfo(info));
+    else
+      sigchld->async_wait(on_signal);
+  };
+  if (who == lat_asio_signal)
+    sigchld->async_wait(on_signal);
   io.restart();
   std::this_thread::sleep_for(pause_before_wake);
 
@@ -446,13 +463,17 @@ struct latency_run {
 latency_run run_latency(latency_contender who, const command_line& cmd) {
   asio::io_context io;
   child_watcher watcher(io, {who == lat_sigchld ? child_backend::sigchld : child_backend::pidfd});
+  std::optional<asio::signal_set> sigchld;
+  if (who == lat_asio_signal)
+    sigchld.emplace(io, SIGCHLD);
+  asio::signal_set* signals = sigchld ? &*sigchld : nullptr;
   latency_run r;
   for (std::size_t i = 0; i < warm_up_samples(cmd); ++i)
-    latency_sample(who, io, watcher, r.out);
+    latency_sample(who, io, watcher, signals, r.out);
   std::vector<double> us;
   auto start = clock_type::now();
   for (std::size_t i = 0; i < cmd.samples; ++i)
-    us.push_back(latency_sample(who, io, watcher, r.out));
+    us.push_back(latency_sample(who, io, watcher, signals, r.out));
   r.out.seconds = seconds_since(start);
   std::sort(us.begin(), us.end());
   r.p50 = bench::percentile(us, 50);
@@ -553,6 +574,10 @@ int print_tables(const results& all, const command_line& cmd) {
       row(exiting, std::string(p ? "p99" : "p50") + (c == lat_pidfd ? ": pidfd" : ": sigchld") +
               " backend vs blocking waitid (floor)",
           latency(lat_floor, p), latency(c, p), 1.1, false, "µs");
+  for (int p : {0, 1})
+    row(exiting, std::string(p ? "p99" : "p50") + ", reference: bare Asio signal_set on SIGCHLD (no asio_fswatch) vs "
+                                                 "blocking waitid (floor)",
+        latency(lat_floor, p), latency(lat_asio_signal, p), std::nullopt, false, "µs");
   for (int p : {0, 1})
     row("exit -> handler, /bin/sh child of Boost.Process v2 (" + samples + " samples)",
         std::string(p ? "p99" : "p50") + ", reference: child_watcher::async_wait(process), pidfd, vs "

@@ -65,31 +65,21 @@ child_backend_choice choose_child_backend(child_backend wanted) noexcept {
 
 namespace {
 
-int wait_on(int pidfd, siginfo_t& info, int options) noexcept {
+int wait_on(int pidfd, siginfo_t& info) noexcept {
   info = siginfo_t{};
   int r;
   do
-    r = ::waitid(idtype_t(P_PIDFD), id_t(pidfd), &info, WEXITED | WNOHANG | options);
+    r = ::waitid(idtype_t(P_PIDFD), id_t(pidfd), &info, WEXITED | WNOHANG);
   while (r < 0 && errno == EINTR);
   return r;
 }
 
 } // namespace
 
-int child_state(int pidfd, boost::system::error_code& ec) noexcept {
-  ec.clear();
-  siginfo_t info;
-  if (wait_on(pidfd, info, WNOWAIT) < 0) {
-    ec.assign(errno, boost::system::system_category());
-    return -1;
-  }
-  return info.si_pid != 0 ? 1 : 0;
-}
-
 bool reap_child(int pidfd, exit_status& status, boost::system::error_code& ec) noexcept {
   ec.clear();
   siginfo_t info;
-  if (wait_on(pidfd, info, 0) < 0) {
+  if (wait_on(pidfd, info) < 0) {
     ec.assign(errno, boost::system::system_category());
     return false;
   }

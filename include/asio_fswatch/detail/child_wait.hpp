@@ -21,6 +21,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -38,10 +39,6 @@ int open_pidfd(pid_t pid) noexcept;
 
 /// A close-on-exec duplicate of `fd`, or -1 with errno set.
 int duplicate_pidfd(int fd) noexcept;
-
-/// Whether the child behind `pidfd` has ended, without reaping it: 1 ended, 0 still running,
-/// or an error (ECHILD: not a child of this process).
-int child_state(int pidfd, boost::system::error_code& ec) noexcept;
 
 /// Reaps the child behind `pidfd` when it has ended: true with `status` set; false when it has
 /// not ended yet, or with `ec` set.
@@ -168,7 +165,7 @@ public:
   template <typename Self>
   void operator()(Self& self) {
     if (step_ == step::posted)
-      return self.complete(early_, exit_status());
+      return finish(self, early_, early_status_);
     // Ending the wait leaves the child as it was, so every kind of cancellation is fine.
     self.reset_cancellation_state(boost::asio::enable_total_cancellation());
     if (choice_.error) {
@@ -191,13 +188,13 @@ public:
       early_.assign(errno, boost::system::system_category());
       return post_early(self);
     }
-    pidfd_ = std::make_unique<pidfd_entry>(ex_, fd, set_);
-    // Not our child (or reaped already): say so now, not when that process ends.
-    child_state(fd, early_);
-    if (early_) {
-      pidfd_.reset();
+    // Ended already: reaped now, with no trip through the reactor. Not our child (or reaped
+    // already): said now, not when that process ends.
+    if (reap_child(fd, early_status_, early_) || early_) {
+      ::close(fd);
       return post_early(self);
     }
+    pidfd_ = std::make_unique<pidfd_entry>(ex_, fd, set_);
     wait_pidfd(self);
   }
 
@@ -280,6 +277,7 @@ private:
   OnReaped on_reaped_;
   step step_ = step::start;
   boost::system::error_code early_;
+  exit_status early_status_;
   std::unique_ptr<pidfd_entry> pidfd_;
   std::unique_ptr<sigchld_entry> sigchld_;
 };
