@@ -75,9 +75,12 @@ struct sigchld_service::impl {
   }
 
   void collect(std::vector<outcome>& out) {
-    // Usually every zombie is one of ours: peek at them one by one (WNOWAIT) and reap those,
-    // instead of asking about each registered child.
+    // A few children: ask about each (one waitid apiece). Many: usually every zombie is one of
+    // ours, so peek at them one by one (WNOWAIT) and reap those, instead of asking about each
+    // registered child.
     for (;;) {
+      if (by_pid.size() <= few)
+        break;
       siginfo_t info{};
       int r;
       do
@@ -139,6 +142,7 @@ struct sigchld_service::impl {
   std::optional<boost::asio::signal_set> signals;
   std::unordered_map<pid_t, std::vector<registration>> by_pid;
   std::unordered_map<std::uint64_t, pid_t> ids;
+  static constexpr std::size_t few = 4;
   std::uint64_t next_id = 1;
   bool waiting = false;
   bool shut = false;

@@ -13,7 +13,29 @@
 #include <cstddef>
 #include <functional>
 
+#include <boost/test/unit_test.hpp>
+
 namespace asio_fswatch::test {
+
+#if defined(__SANITIZE_THREAD__)
+constexpr bool thread_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool thread_sanitizer = true;
+#else
+constexpr bool thread_sanitizer = false;
+#endif
+#else
+constexpr bool thread_sanitizer = false;
+#endif
+
+/// Boost.Test precondition for cases whose forked child starts threads: ThreadSanitizer refuses
+/// new threads after a fork of a process that has some (the test runner does).
+inline boost::test_tools::assertion_result child_may_start_threads(boost::unit_test::test_unit_id) {
+  boost::test_tools::assertion_result ok(!thread_sanitizer);
+  ok.message() << "skipped under ThreadSanitizer: the forked child starts threads";
+  return ok;
+}
 
 /// Makes the system call `nr` fail with `error` in this process (and its future threads).
 inline bool refuse_syscall(long nr, int error) {
