@@ -6,6 +6,7 @@
 #include <asio_fswatch/child_watcher.hpp>
 #include <asio_fswatch/error.hpp>
 
+#include <common/child_support.hpp>
 #include <common/seccomp.hpp>
 
 // Boost.Process v2 as a user would use it, header-only, on std::filesystem. Its 1.81 headers
@@ -53,9 +54,10 @@ using boost::system::error_code;
 // Named, not anonymous: the data test cases are templates whose lambdas capture these types.
 namespace child_watcher_test {
 
-const auto backends = data::make({child_backend::pidfd, child_backend::sigchld});
-
-constexpr auto patience = std::chrono::seconds(30);
+const auto backends = asio_fswatch::test::child_backends();
+constexpr auto patience = asio_fswatch::test::child_patience;
+using asio_fswatch::test::run_until;
+using asio_fswatch::test::wait_result;
 
 /// A child that exits with `code` after `delay`.
 pid_t spawn_exiting(int code, std::chrono::milliseconds delay = std::chrono::milliseconds(0)) {
@@ -82,27 +84,6 @@ pid_t spawn_sleeping() {
   return pid;
 }
 
-struct wait_result {
-  bool done = false;
-  error_code ec;
-  exit_status status;
-  auto handler() {
-    return [this](error_code e, exit_status s) {
-      done = true;
-      ec = e;
-      status = s;
-    };
-  }
-};
-
-void run_until(asio::io_context& io, const std::function<bool()>& done, const char* what) {
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    io.restart();
-    io.run_for(std::chrono::milliseconds(50));
-  }
-  BOOST_TEST_REQUIRE(done(), what << ": not done within 30 s");
-}
 
 /// Whether `pid` is still a zombie or running child of ours (not reaped).
 bool not_reaped(pid_t pid) {

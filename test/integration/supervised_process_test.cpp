@@ -6,6 +6,7 @@
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/supervised_process.hpp>
 
+#include <common/child_support.hpp>
 #include <common/temp_dir.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -54,9 +55,10 @@ using namespace std::chrono_literals;
 // Named, not anonymous: the data test cases are templates whose lambdas capture these types.
 namespace supervised_process_test {
 
-const auto backends = data::make({child_backend::pidfd, child_backend::sigchld});
-
-constexpr auto patience = std::chrono::seconds(30);
+const auto backends = asio_fswatch::test::child_backends();
+constexpr auto patience = asio_fswatch::test::child_patience;
+using asio_fswatch::test::run_until;
+using asio_fswatch::test::wait_result;
 
 process_options with_backend(child_backend backend) {
   process_options options;
@@ -66,27 +68,6 @@ process_options with_backend(child_backend backend) {
 
 error_code system_error_code(int value) { return error_code(value, boost::system::system_category()); }
 
-struct wait_result {
-  bool done = false;
-  error_code ec;
-  exit_status status;
-  auto handler() {
-    return [this](error_code e, exit_status s) {
-      done = true;
-      ec = e;
-      status = s;
-    };
-  }
-};
-
-void run_until(asio::io_context& io, const std::function<bool()>& done, const char* what) {
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    io.restart();
-    io.run_for(std::chrono::milliseconds(50));
-  }
-  BOOST_TEST_REQUIRE(done(), what << ": not done within 30 s");
-}
 
 /// Waits with async_wait for the child of `proc` and returns the outcome.
 wait_result wait_for(asio::io_context& io, supervised_process& proc, const char* what) {
