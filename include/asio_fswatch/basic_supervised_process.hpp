@@ -276,7 +276,6 @@ private:
     Executor ex;
     std::shared_ptr<state> st;
     bool posted = false;
-    bool waiting = false;
 
     template <typename Self>
     void operator()(Self& self) {
@@ -287,7 +286,6 @@ private:
         posted = true;
         return boost::asio::post(ex, std::move(self));
       }
-      waiting = true;
       ++st->waiters;
       state::watch(st);
       st->exit_event.async_wait(std::move(self));
