@@ -29,11 +29,13 @@ constexpr bool thread_sanitizer = false;
 constexpr bool thread_sanitizer = false;
 #endif
 
-/// Boost.Test precondition for cases whose forked child starts threads: ThreadSanitizer refuses
-/// new threads after a fork of a process that has some (the test runner does).
-inline boost::test_tools::assertion_result child_may_start_threads(boost::unit_test::test_unit_id) {
+/// Boost.Test precondition for cases that run their scenario in a forked child: the test runner
+/// has threads by then, and ThreadSanitizer does not support a child of a multi-threaded
+/// process that goes on running (it refuses new threads, or hangs on its own locks).
+inline boost::test_tools::assertion_result scenario_may_run_in_a_fork(boost::unit_test::test_unit_id) {
   boost::test_tools::assertion_result ok(!thread_sanitizer);
-  ok.message() << "skipped under ThreadSanitizer: the forked child starts threads";
+  ok.message() << "skipped under ThreadSanitizer: the scenario runs in a forked child of a multi-threaded "
+                  "process, which ThreadSanitizer does not support";
   return ok;
 }
 

@@ -29,7 +29,7 @@ int in_child_without_io_uring(int error, const std::function<bool()>& body) {
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(file_io_uring_forbidden,
-                        *boost::unit_test::precondition(asio_fswatch::test::child_may_start_threads))
+                        *boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork))
 
 BOOST_AUTO_TEST_CASE(automatic_falls_back_to_the_pool) {
   asio_fswatch::test::temp_dir dir;
