@@ -2,6 +2,8 @@
 #ifndef ASIO_FSWATCH_TOOL_COMMANDS_HPP
 #define ASIO_FSWATCH_TOOL_COMMANDS_HPP
 
+#include <asio_fswatch/directory_monitor.hpp>
+
 #include <string>
 #include <vector>
 
@@ -16,6 +18,10 @@ int run_command(const std::vector<std::string>& args);
 
 /// The demo's third part: `run` restarting a command after an edit. True when all went as expected.
 bool run_demo();
+
+/// Adds every path to `monitor` with `options`. On the first that cannot be watched: prints
+/// "asio-fswatch: cannot watch PATH: why" to stderr and returns false.
+bool add_roots(directory_monitor& monitor, const std::vector<std::string>& paths, const watch_options& options);
 
 /// Prints "asio-fswatch: <message>" and a hint to stderr; returns exit_usage.
 int usage_error(const std::string& message, const char* command);

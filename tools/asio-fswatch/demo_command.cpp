@@ -2,6 +2,7 @@
 // events as they arrive, and checks at the end that the events replay to the tree on disk. Then
 // one coroutine copies several files at once with async_copy_file, and the copies are checked.
 #include "commands.hpp"
+#include "temporary_directory.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
@@ -23,7 +24,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -135,31 +135,6 @@ std::map<std::string, entry_type> tree_on_disk(const fs::path& root) {
   }
   return tree;
 }
-
-/// A temporary directory under the system's temporary directory, removed with its contents.
-class temporary_directory {
-public:
-  explicit temporary_directory(const char* prefix) {
-    std::string pattern = (fs::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).native();
-    if (::mkdtemp(pattern.data()))
-      path_ = pattern;
-    else
-      error_ = std::strerror(errno);
-  }
-  ~temporary_directory() {
-    std::error_code ignored;
-    if (!path_.empty())
-      fs::remove_all(path_, ignored);
-  }
-  temporary_directory(const temporary_directory&) = delete;
-  temporary_directory& operator=(const temporary_directory&) = delete;
-  const fs::path& path() const noexcept { return path_; }
-  const std::string& error() const noexcept { return error_; }
-
-private:
-  fs::path path_;
-  std::string error_;
-};
 
 // Part two: files. What gets copied; sizes and permission bits differ on purpose.
 struct sample_file {
@@ -320,19 +295,12 @@ int demo_command(const std::vector<std::string>& args) {
       return usage_error("unknown option '" + arg + "'", "demo");
   }
 
-  std::string pattern = (fs::temp_directory_path() / "asio-fswatch-demo-XXXXXX").native();
-  if (!::mkdtemp(pattern.data())) {
-    std::cerr << "asio-fswatch: cannot create a temporary directory: " << std::strerror(errno) << '\n';
+  temporary_directory tree("asio-fswatch-demo");
+  if (tree.path().empty()) {
+    std::cerr << "asio-fswatch: cannot create a temporary directory: " << tree.error() << '\n';
     return exit_watch_error;
   }
-  const fs::path root = pattern;
-  struct cleanup {
-    fs::path path;
-    ~cleanup() {
-      std::error_code ignored;
-      fs::remove_all(path, ignored);
-    }
-  } remove_root{root};
+  const fs::path& root = tree.path();
 
   asio::io_context ioc(1);
   directory_monitor monitor(ioc);

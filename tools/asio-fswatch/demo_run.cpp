@@ -2,6 +2,7 @@
 // is edited. The demo itself drives it as a supervised_process: it reads run's status lines from
 // a pipe, edits the file, and presses Ctrl-C (SIGINT to run's process group).
 #include "commands.hpp"
+#include "temporary_directory.hpp"
 
 #include <asio_fswatch/supervised_process.hpp>
 
@@ -41,12 +42,12 @@ bool alive(pid_t pid) {
 } // namespace
 
 bool run_demo() {
-  std::string pattern = (fs::temp_directory_path() / "asio_fswatch_run_demo.XXXXXX").string();
-  if (!::mkdtemp(pattern.data())) {
-    std::cout << "run check FAILED: cannot create a temporary directory\n";
+  temporary_directory tree("asio-fswatch-demo-run");
+  if (tree.path().empty()) {
+    std::cout << "run check FAILED: cannot create a temporary directory: " << tree.error() << '\n';
     return false;
   }
-  const fs::path dir = pattern;
+  const fs::path& dir = tree.path();
   const fs::path config = dir / "app.conf";
   std::ofstream(config) << "port = 8080\n";
 
@@ -110,8 +111,6 @@ bool run_demo() {
   }, asio::detached);
 
   ioc.run();
-  std::error_code ignored;
-  fs::remove_all(dir, ignored);
 
   bool ok = !timed_out && starts == 2 && run_status && run_status->shell_code() == 128 + SIGINT &&
             last_command > 0 && !alive(last_command);

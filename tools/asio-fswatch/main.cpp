@@ -53,6 +53,18 @@ int main(int argc, char** argv) {
 
 namespace asio_fswatch::tool {
 
+bool add_roots(directory_monitor& monitor, const std::vector<std::string>& paths, const watch_options& options) {
+  for (const std::string& path : paths) {
+    boost::system::error_code ec;
+    monitor.add(path, options, ec);
+    if (ec) {
+      std::cerr << "asio-fswatch: cannot watch " << path << ": " << ec.message() << '\n';
+      return false;
+    }
+  }
+  return true;
+}
+
 int usage_error(const std::string& message, const char* command) {
   std::cerr << "asio-fswatch: " << message << '\n';
   if (command)

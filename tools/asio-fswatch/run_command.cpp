@@ -208,14 +208,8 @@ public:
       : settings_(settings), monitor_(ioc), process_(ioc), debounce_(ioc), signals_(ioc, SIGINT, SIGTERM) {}
 
   int run(boost::asio::io_context& ioc) {
-    for (const std::string& path : settings_.paths) {
-      boost::system::error_code ec;
-      monitor_.add(path, settings_.options, ec);
-      if (ec) {
-        std::cerr << "asio-fswatch: cannot watch " << path << ": " << ec.message() << '\n';
-        return exit_watch_error;
-      }
-    }
+    if (!add_roots(monitor_, settings_.paths, settings_.options))
+      return exit_watch_error;
     wait_for_signal();
     read();
     if (settings_.postpone)

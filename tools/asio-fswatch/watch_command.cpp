@@ -107,14 +107,8 @@ public:
       : settings_(settings), monitor_(ioc, settings.monitor), signals_(ioc, SIGINT, SIGTERM) {}
 
   int run(boost::asio::io_context& ioc) {
-    for (const std::string& path : settings_.paths) {
-      boost::system::error_code ec;
-      monitor_.add(path, settings_.options, ec);
-      if (ec) {
-        std::cerr << "asio-fswatch: cannot watch " << path << ": " << ec.message() << '\n';
-        return exit_watch_error;
-      }
-    }
+    if (!add_roots(monitor_, settings_.paths, settings_.options))
+      return exit_watch_error;
     // Like inotifywait's "Watches established.": scripts wait for this line before changing
     // anything, since changes made before it may not be reported.
     std::cerr << "asio-fswatch: watching " << settings_.paths.size()
