@@ -1,2 +1,118 @@
 #define BOOST_TEST_MODULE asio_fswatch integration tests
 #include <boost/test/unit_test.hpp>
+#include <boost/test/tree/traverse.hpp>
+#include <boost/test/tree/visitor.hpp>
+#include <boost/make_shared.hpp>
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+
+// Descriptor and thread hygiene: every test case must leave the process with the descriptors
+// (numbers and what they point at) and the number of threads it found, so a leak is reported
+// against the case that caused it, even when that case's own checks all pass.
+namespace {
+
+std::map<int, std::string> open_descriptors() {
+  std::map<int, std::string> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr)
+    return fds;
+  const int own = ::dirfd(dir);
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.')
+      continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd == own)
+      continue;
+    char target[512];
+    const std::string link = std::string("/proc/self/fd/") + entry->d_name;
+    const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    fds[fd] = n >= 0 ? std::string(target, static_cast<std::size_t>(n)) : "?";
+  }
+  ::closedir(dir);
+  return fds;
+}
+
+// The names of the process's threads (from /proc/self/task/N/comm), one per thread.
+std::multiset<std::string> thread_names() {
+  std::multiset<std::string> names;
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr)
+    return names;
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.')
+      continue;
+    std::ifstream comm(std::string("/proc/self/task/") + entry->d_name + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    names.insert(name.empty() ? "?" : name);
+  }
+  ::closedir(dir);
+  return names;
+}
+
+class hygiene_check final : public boost::unit_test::test_unit_fixture {
+public:
+  void setup() override {
+    before_ = open_descriptors();
+    threads_before_ = thread_names();
+  }
+
+  void teardown() override {
+    const std::map<int, std::string> after = open_descriptors();
+    std::ostringstream problems;
+    for (const auto& [fd, target] : after) {
+      auto it = before_.find(fd);
+      if (it == before_.end())
+        problems << "\n  descriptor " << fd << " (" << target << ") was left open";
+      else if (it->second != target)
+        problems << "\n  descriptor " << fd << " now points at " << target << ", was " << it->second;
+    }
+    for (const auto& [fd, target] : before_)
+      if (after.count(fd) == 0)
+        problems << "\n  descriptor " << fd << " (" << target << ") was closed by the test";
+    // A joined thread leaves /proc a moment after join() returns: give it that moment.
+    std::multiset<std::string> threads = thread_names();
+    for (int i = 0; i < 200 && threads.size() > threads_before_.size(); ++i) {
+      ::usleep(10'000);
+      threads = thread_names();
+    }
+    if (threads != threads_before_) {
+      problems << "\n  " << threads.size() << " threads after the case (";
+      for (const std::string& name : threads)
+        problems << ' ' << name;
+      problems << " ), " << threads_before_.size() << " before";
+    }
+    const std::string text = problems.str();
+    if (!text.empty())
+      BOOST_ERROR("descriptor and thread hygiene:" << text);
+  }
+
+private:
+  std::map<int, std::string> before_;
+  std::multiset<std::string> threads_before_;
+};
+
+// Gives every test case the check, as a fixture of its own: its teardown runs after the case
+// (and the case's own fixture) in the case's context, so a failure is the case's failure.
+struct install_hygiene_check : boost::unit_test::test_tree_visitor {
+  boost::unit_test::test_unit_fixture_ptr check = boost::make_shared<hygiene_check>();
+
+  install_hygiene_check() { boost::unit_test::traverse_test_tree(boost::unit_test::framework::master_test_suite(), *this); }
+
+  void visit(const boost::unit_test::test_case& tc) override {
+    boost::unit_test::framework::get<boost::unit_test::test_case>(tc.p_id).p_fixtures->push_back(check);
+  }
+};
+
+} // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(install_hygiene_check);

@@ -146,10 +146,22 @@ private:
     auto* self = static_cast<async_file_op*>(base);
     Handler handler(std::move(self->handler_));
     boost::asio::executor_work_guard<handler_executor> work(std::move(self->handler_work_));
+    std::optional<boost::asio::executor_work_guard<IoExecutor>> io_work(std::move(self->io_work_));
     boost::system::error_code ec = file_op_error(self->result, self->eof_on_zero);
     std::size_t bytes = self->result > 0 ? std::size_t(self->result) : 0;
     self->free_memory(handler);
 
+    if (!on_context_thread && io_work) {
+      // The handler has an executor of its own (a strand; use_future's system_executor): go
+      // through the I/O executor first, which then dispatches to the handler's executor, as
+      // Asio's own operations do. Posting from a pool thread straight to a system_executor
+      // would start Asio's system thread pool: threads the user never asked for.
+      if constexpr (Bytes)
+        boost::asio::post(io_work->get_executor(), boost::asio::append(std::move(handler), ec, bytes));
+      else
+        boost::asio::post(io_work->get_executor(), boost::asio::append(std::move(handler), ec));
+      return;
+    }
     auto ex = work.get_executor();
     if (on_context_thread && may_run_inline(ex)) {
       if constexpr (Bytes)
