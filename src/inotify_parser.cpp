@@ -39,6 +39,12 @@ inotify_parse_result parse_inotify_records(std::string_view bytes, std::vector<i
     const char* name = header + inotify_header_size;
     const void* nul = std::memchr(name, '\0', name_length);
     std::size_t length = nul ? static_cast<const char*>(nul) - name : name_length;
+    if (length >= max_name_field) {
+      // A whole PATH_MAX field without a NUL: a name longer than any name can be, and one that
+      // append_inotify_record could not write back (it always leaves room for the NUL).
+      result.malformed = true;
+      break;
+    }
     record.name = std::string_view(name, length);
     out.push_back(record);
     offset += inotify_header_size + name_length;

@@ -361,6 +361,47 @@ BOOST_AUTO_TEST_CASE(largest_accepted_length) {
   BOOST_TEST(parsed.empty());
 }
 
+BOOST_AUTO_TEST_CASE(full_name_field_without_nul_is_malformed) {
+  // Found by fuzz_inotify_parser (fuzz/regressions/inotify_parser/full_name_field_without_nul):
+  // a 4096-byte field without a NUL was accepted as a 4096-byte name, which no path can hold
+  // (PATH_MAX counts the NUL) and which append_inotify_record could not write back.
+  std::string good;
+  detail::append_inotify_record(good, 1, flag::create, 0, "before");
+  std::string bytes = good + raw_record(2, flag::create, 0, 4096, std::string(4096, 'A'));
+  exact_buffer buffer(bytes);
+  std::vector<inotify_record> parsed;
+  detail::inotify_parse_result result = detail::parse_inotify_records(buffer.view(), parsed);
+  BOOST_TEST(result.malformed);
+  BOOST_TEST(result.consumed == good.size()); // the records before it stay
+  BOOST_TEST_REQUIRE(parsed.size() == 1u);
+  BOOST_TEST(parsed[0].name == "before");
+
+  // Until the whole field is there, it is a truncated record like any other.
+  exact_buffer head(std::string_view(bytes).substr(0, bytes.size() - 1));
+  parsed.clear();
+  result = detail::parse_inotify_records(head.view(), parsed);
+  BOOST_TEST(!result.malformed);
+  BOOST_TEST(result.consumed == good.size());
+  check_parse_invariants(head.view(), result, parsed);
+
+  // With a NUL at its end the field holds the longest name there is, and it round-trips.
+  bytes.back() = '\0';
+  parsed.clear();
+  result = detail::parse_inotify_records(bytes, parsed);
+  BOOST_TEST(!result.malformed);
+  BOOST_TEST(result.consumed == bytes.size());
+  BOOST_TEST_REQUIRE(parsed.size() == 2u);
+  BOOST_TEST(parsed[1].name == std::string(4095, 'A'));
+  std::string encoded;
+  detail::append_inotify_record(encoded, 2, flag::create, 0, parsed[1].name);
+  BOOST_TEST(encoded == std::string_view(bytes).substr(good.size()));
+  std::vector<inotify_record> reparsed;
+  result = detail::parse_inotify_records(encoded, reparsed);
+  BOOST_TEST(!result.malformed);
+  BOOST_TEST_REQUIRE(reparsed.size() == 1u);
+  BOOST_TEST(reparsed[0].name == parsed[1].name);
+}
+
 BOOST_AUTO_TEST_CASE(unaligned_buffer) {
   std::string bytes = encode(assorted_records());
   for (std::size_t shift = 1; shift < 8; ++shift) {

@@ -44,7 +44,8 @@ inline constexpr std::size_t inotify_header_size = 16;
 
 struct inotify_parse_result {
   std::size_t consumed = 0; ///< bytes of whole records; the rest is a truncated record
-  bool malformed = false;   ///< a record claims more bytes than any name can have (PATH_MAX)
+  bool malformed = false;   ///< a record claims more bytes than any name can have (PATH_MAX,
+                            ///< NUL included): a longer field, or a full one without a NUL
 };
 
 /// Appends the whole records of `bytes` to `out`. The kernel never splits a record across reads,
