@@ -8,11 +8,17 @@ packages=(
   g++ make cmake ninja-build pkg-config
   libboost1.81-dev libboost-test1.81-dev libboost-filesystem1.81-dev
   liburing-dev
+  # The sanitizer builds (presets asan, tsan) use clang, whose sanitizer and libFuzzer runtimes
+  # Debian 12 ships apart from the compiler; valgrind runs the unit tests (ctest label valgrind).
+  clang libclang-rt-14-dev valgrind
 )
 # Extra sets, asked for by the callers that need them.
 for extra in "$@"; do
   case "$extra" in
     --bench) packages+=(inotify-tools) ;;
+    # clang, and the libFuzzer and sanitizer runtimes (libclang_rt.fuzzer-x86_64.a), which Debian 12
+    # ships apart from the compiler, only recommended by it.
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "install-deps.sh: unknown option '$extra'" >&2; exit 2 ;;
   esac
 done

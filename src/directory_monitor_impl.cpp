@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #if defined(__linux__)
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #endif
 
@@ -238,6 +239,19 @@ private:
     return out;
   }
 
+#if defined(__linux__)
+  // inotify_init1 fails with EMFILE both when the user's inotify instances are used up and when
+  // this process has no descriptor left; only the first is the sysctl the error message names.
+  // Opening another descriptor of any kind tells them apart.
+  static bool descriptor_table_full() noexcept {
+    int probe = ::eventfd(0, EFD_CLOEXEC);
+    if (probe < 0)
+      return errno == EMFILE;
+    ::close(probe);
+    return false;
+  }
+#endif
+
   sys::error_code open_backend() {
     int fd = -1;
     if (mode_ == backend::inotify) {
@@ -245,7 +259,7 @@ private:
       fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
       if (fd < 0) {
         int error = errno;
-        if (error == EMFILE)
+        if (error == EMFILE && !descriptor_table_full())
           return errc::instance_limit_reached;
         if (error == ENOSYS && options_.backend == backend::automatic) {
           mode_ = backend::poll; // no inotify in this kernel: the portable fallback
