@@ -9,6 +9,7 @@
 #   ASIO_FSWATCH_FUZZ_SECONDS    seconds per target (default 30)
 #   ASIO_FSWATCH_FUZZ_TARGETS    targets to run (default "inotify_parser glob json")
 #   ASIO_FSWATCH_FUZZ_BUILD_DIR  build directory (default build/fuzz, the preset's own)
+#   ASIO_FSWATCH_FUZZ_KEEP       if set, keep the working directory when nothing was found
 # Extra arguments go to every fuzzer run, after the script's own (e.g. -use_value_profile=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,9 +76,13 @@ for target in "${targets[@]}"; do
   fi
 done
 
-echo "=== summary (working directory $work)"
+echo "=== summary"
 printf '%s\n' "${summaries[@]}"
 if ((failed)); then
-  echo "fuzz: findings above; see fuzz/README.md for turning them into regressions" >&2
+  echo "fuzz: findings above, kept with the logs in $work; see fuzz/README.md for turning them into regressions" >&2
+elif [[ -n ${ASIO_FSWATCH_FUZZ_KEEP:-} ]]; then
+  echo "fuzz: working corpora and logs kept in $work"
+else
+  rm -rf "$work" # nothing found: the grown corpora are not kept (ASIO_FSWATCH_FUZZ_KEEP=1 keeps them)
 fi
 exit "$failed"
