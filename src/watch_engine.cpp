@@ -320,6 +320,8 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
         continue;
       if (known_children && tree.find(dir.node, entry.name) != no_node)
         continue; // known already: an event reported it before this scan came by
+      if (!held_.empty() && &tree == &root.tree)
+        expire_moves_from(root, dir.node, entry.name);
       node_id child = tree.insert(dir.node, entry.name, entry.type);
       bool descend = is_directory && root.recursive();
       if (!descend && !mode.stat && !mode.report_created)
@@ -327,8 +329,13 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
       std::string child_path = join_path(dir.path, entry.name);
       if (mode.stat) {
         entry_type type = entry.type;
-        if (fs_.status(child_path, false, type, tree.status(child)))
+        if (sys::error_code status_error = fs_.status(child_path, false, type, tree.status(child))) {
           tree.status(child) = entry_status{};
+          // Still there but out of reach (a path of PATH_MAX bytes or more, no search
+          // permission): comparing scans cannot see its changes, so say so, once.
+          if (!is_vanished(status_error))
+            report_problem(root, child_path, entry.type, status_error);
+        }
       }
       if (mode.report_created)
         emit(root, event_kind::created, child_path, entry.type);
@@ -568,21 +575,29 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
 
 void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_view name,
                                   bool is_directory) {
+  if (!held_.empty())
+    expire_moves_from(root, dir, name);
   entry_tree& tree = root.tree;
   std::string path = join_path(tree.path(dir), name);
   entry_type type = entry_type::directory;
+  sys::error_code status_error;
   if (!is_directory) {
     // inotify only tells directories apart; a file, a symlink, a FIFO or a socket takes a look.
     entry_status status;
-    if (fs_.status(path, false, type, status))
-      type = entry_type::unknown; // already gone: its removal follows
+    if ((status_error = fs_.status(path, false, type, status)))
+      type = entry_type::unknown;
   }
   node_id child = tree.insert(dir, name, type);
   if (type == entry_type::directory && root.recursive()) {
     emit(root, event_kind::created, path, type);
     watch_and_scan(root, child, path);
+  } else if (status_error && !is_vanished(status_error)) {
+    // Not gone (its removal would follow) but out of reach: a path of PATH_MAX bytes or more,
+    // or a parent without search permission. Its type stays unknown; the error says why.
+    emit(root, event_kind::created, path, type);
+    report_problem(root, path, type, status_error);
   } else {
-    emit(root, event_kind::created, std::move(path), type);
+    emit(root, event_kind::created, std::move(path), type); // unknown if gone: removal follows
   }
 }
 
@@ -626,6 +641,7 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   held_.erase(it);
   entry_tree& tree = root.tree;
   std::string old_path = join_path(entry_path(root, move.from_parent), move.name);
+  expire_moves_from(root, dir, name);
   node_id existing = tree.find(dir, name);
   if (existing != no_node)
     entry_removed(root, existing); // rename(2) over an existing entry replaces it
@@ -681,6 +697,21 @@ void watch_engine::expire_moves_under(root_state& root, node_id node) {
     if (it == held_.end())
       return;
     expire_move(static_cast<std::size_t>(it - held_.begin()));
+  }
+}
+
+void watch_engine::expire_moves_from(root_state& root, node_id dir, std::string_view name) {
+  // A held entry left its name free when it was moved away; whatever takes that name now came
+  // after it, so the held entry's own event goes first. Its "moved to" cannot have been read
+  // yet, so that event is `removed`: were the other half still to come, it reads as a new entry.
+  for (std::size_t i = 0; i < held_.size();) {
+    const held_move& m = held_[i];
+    if (m.root == &root && m.from_parent == dir && m.name == name) {
+      expire_move(i);
+      i = 0; // expiring replays deferred records, which may resolve other holds
+    } else {
+      ++i;
+    }
   }
 }
 

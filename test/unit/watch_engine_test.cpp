@@ -1079,6 +1079,29 @@ BOOST_FIXTURE_TEST_CASE(subdirectory_that_cannot_be_watched, engine_fixture) {
                           failed("/r/ok/new", posix_error(sys::errc::permission_denied))});
 }
 
+// Regression (was a bug, fixed in src/watch_engine.cpp): an entry whose lstat failed for another
+// reason than being gone (a path of PATH_MAX bytes or more, a parent without search permission)
+// was reported as `created` with type `unknown` and nothing else, as if it had vanished.
+BOOST_FIXTURE_TEST_CASE(entry_that_cannot_be_looked_at_is_created_unknown_with_an_error, engine_fixture) {
+  const sys::error_code too_long = posix_error(sys::errc::filename_too_long);
+  fake.mkdir("/r");
+  add_ok("/r");
+  fake.fail_status("/r/far", too_long);
+  fake.create("/r/far");
+  check_events(events(), {created("/r/far", entry_type::unknown), failed("/r/far", too_long, entry_type::unknown)});
+  // Still reported by name; the error is not repeated.
+  fake.write("/r/far", "more");
+  fake.remove("/r/far");
+  fake.create("/r/far");
+  check_events(events(), {modified("/r/far", entry_type::unknown), removed("/r/far", entry_type::unknown),
+                          created("/r/far", entry_type::unknown)});
+  // Gone before the look: `unknown`, no error, and the removal follows.
+  fake.fail_status("/r/gone", posix_error(sys::errc::no_such_file_or_directory));
+  fake.create("/r/gone");
+  fake.remove("/r/gone");
+  check_events(events(), {created("/r/gone", entry_type::unknown), removed("/r/gone", entry_type::unknown)});
+}
+
 // =============================================================================================
 // Queue overflow
 
@@ -1317,6 +1340,29 @@ BOOST_FIXTURE_TEST_CASE(poll_unreadable_subdirectory_reported_once, engine_fixtu
   fake.write("/r/ok/f");
   check_events(poll(), {created("/r/ok/f")});
   check_events(poll(), {});
+}
+
+// Regression (was a bug, fixed in src/watch_engine.cpp): a scan that could not lstat an entry
+// (a path of PATH_MAX bytes or more) kept an empty status for it, so the poll backend never saw
+// it change, and said nothing. It is now named by an error event, once.
+BOOST_FIXTURE_TEST_CASE(poll_entry_that_cannot_be_looked_at_is_reported_once, engine_fixture) {
+  const sys::error_code too_long = posix_error(sys::errc::filename_too_long);
+  fake.mkdir("/r");
+  fake.write("/r/there");
+  fake.fail_status("/r/there", too_long);
+  start(backend::poll);
+  add_ok("/r");
+  check_events(drain(), {failed("/r/there", too_long, file)});
+  fake.write("/r/far");
+  fake.fail_status("/r/far", too_long);
+  // The scan names it first, then the differences come.
+  check_events(poll(), {failed("/r/far", too_long, file), created("/r/far")});
+  fake.write("/r/far", "changed");
+  fake.write("/r/there", "changed");
+  check_events(poll(), {}); // what the error said: its changes cannot be seen
+  // Once they can be looked at again, the next scan compares them anew.
+  fake.clear_failures();
+  check_event_set(poll(), {modified("/r/far"), modified("/r/there")});
 }
 
 // =============================================================================================
@@ -1665,6 +1711,62 @@ BOOST_FIXTURE_TEST_CASE(held_move_whose_directory_is_renamed, engine_fixture) {
   std::vector<fs_event> got = events();
   append(got, after_the_hold());
   check_replay(before, got, fake.snapshot("/r")); // a problem and a tree difference
+}
+
+// Was a bug (found by test/replay/random_replay): a held "moved from" frees its name at once, and
+// a new entry may take that name before the hold expires (`mv f /elsewhere && touch f`, log
+// rotation, or a rename over the name). The new entry was reported first and the old one's
+// `removed` only when the hold expired, under the same path: a replay then removed the new
+// entry. Expected: the held entry's `removed` before anything else takes its name.
+BOOST_FIXTURE_TEST_CASE(held_move_whose_name_is_reused_before_the_hold_expires, engine_fixture) {
+  fake.mkdirs("/r/d/inner");
+  fake.mkdir("/out");
+  fake.write("/r/f", "old");
+  fake.write("/r/g");
+  fake.write("/r/h");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  // A new file of the same name.
+  fake.rename("/r/f", "/out/f");
+  fake.write("/r/f", "new");
+  check_events(events(), {removed("/r/f"), created("/r/f"), modified("/r/f")});
+  // Another entry renamed onto the name.
+  fake.rename("/r/g", "/out/g");
+  fake.rename("/r/h", "/r/g");
+  check_events(events(), {removed("/r/g"), renamed("/r/h", "/r/g")});
+  // A new directory of the same name.
+  fake.rename("/r/d", "/out/d");
+  fake.mkdir("/r/d");
+  check_events(events(), {removed("/r/d", dir), created("/r/d", dir)});
+  check_events(after_the_hold(), {});
+  BOOST_TEST(!engine->next_deadline().has_value());
+  check_replay(before, {removed("/r/f"), created("/r/f"), modified("/r/f"), removed("/r/g"),
+                        renamed("/r/h", "/r/g"), removed("/r/d", dir), created("/r/d", dir)},
+               fake.snapshot("/r"));
+  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+}
+
+// Same bug, the rename within the tree split across reads: the old name is taken again between
+// the two halves, so the move cannot be reported as a rename any more (the new entry's event
+// must come after the old one left). It is reported as what it now is for the tree: `removed`
+// at the old path, then `created` at the new one.
+BOOST_FIXTURE_TEST_CASE(rename_whose_old_name_is_reused_between_the_halves, engine_fixture) {
+  fake.mkdirs("/r/a");
+  fake.mkdir("/r/b");
+  fake.write("/r/a/f");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.rename("/r/a/f", "/r/b/f");
+  std::vector<std::string> halves = split_records(fake.take_records());
+  BOOST_TEST_REQUIRE(halves.size() == 2u);
+  feed(halves[0]);
+  fake.write("/r/a/f");
+  feed();
+  feed(halves[1]);
+  std::vector<fs_event> got = drain();
+  append(got, after_the_hold());
+  check_events(got, {removed("/r/a/f"), created("/r/a/f"), modified("/r/a/f"), created("/r/b/f")});
+  check_replay(before, got, fake.snapshot("/r"));
 }
 
 // Was a bug: reconcile() (after IN_Q_OVERFLOW) scans with fail_fast, so errc::watch_limit_reached for
