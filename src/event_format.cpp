@@ -323,6 +323,8 @@ void append_json(std::string& out, const fs_event& event) {
   out.push_back('}');
 }
 
+void append_human_path(std::string& out, std::string_view bytes) { append_escaped<human_escaping>(out, bytes); }
+
 void append_human(std::string& out, const fs_event& event) {
   append_padded(out, to_string(event.kind));
   append_padded(out, to_string(event.type));

@@ -338,6 +338,9 @@ expect_root_error() { # expect_root_error NAME MESSAGE PATH...
 }
 expect_root_error "missing root" "No such file or directory" "$work/does-not-exist"
 expect_root_error "missing root, hostile name" "No such file or directory" "$work/"$'gone\n\xff\xed\xa0\x80'
+check "hostile name: one line, escaped as in event lines" \
+  grep -qxF "asio-fswatch: cannot watch $work/gone\\n\\xff\\xed\\xa0\\x80: No such file or directory" "$work/err"
+check "hostile name: nothing else on stderr" test "$(wc -l <"$work/err")" = 1
 expect_root_error "root below a file" "Not a directory" "$work/plain/below"
 expect_root_error "symlink loop" "Too many levels of symbolic links" "$work/loop_a"
 expect_root_error "symlink to itself" "Too many levels of symbolic links" "$work/self"

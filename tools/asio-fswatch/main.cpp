@@ -1,6 +1,7 @@
 // asio-fswatch: a lossless, fast inotifywait built on asio_fswatch.
 #include "commands.hpp"
 
+#include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/version.hpp>
 
 #include <cstring>
@@ -58,7 +59,10 @@ bool add_roots(directory_monitor& monitor, const std::vector<std::string>& paths
     boost::system::error_code ec;
     monitor.add(path, options, ec);
     if (ec) {
-      std::cerr << "asio-fswatch: cannot watch " << path << ": " << ec.message() << '\n';
+      // Escaped as in the event lines: a newline in a name must not split the message.
+      std::string message = "asio-fswatch: cannot watch ";
+      asio_fswatch::detail::append_human_path(message, path);
+      std::cerr << message << ": " << ec.message() << '\n';
       return false;
     }
   }

@@ -35,6 +35,9 @@ void append_json(std::string& out, const fs_event& event);
 /// invalid UTF-8 bytes as `\xHH`, so one event is always one line.
 void append_human(std::string& out, const fs_event& event);
 
+/// Appends `bytes` escaped as append_human writes paths (for messages that name a path).
+void append_human_path(std::string& out, std::string_view bytes);
+
 } // namespace asio_fswatch::detail
 
 #endif
