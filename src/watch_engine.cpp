@@ -570,7 +570,36 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
     }
     event_kind kind = (mask & inotify_flag::modify) ? event_kind::modified : event_kind::attributes;
     emit(root, kind, tree.path(child), tree[child].type);
+    if (kind == event_kind::attributes && !root.problems_reported.empty())
+      retry_problem_directory(root, child);
   }
+}
+
+void watch_engine::retry_problem_directory(root_state& root, node_id node) {
+  // A directory that could not be watched or read (an `error` event said so) had its mode,
+  // owner or ACL changed: it may be readable now. Watch and scan it as if it had just appeared;
+  // on success, what it holds is reported as created, and a later problem is reported again.
+  // A failure again says nothing new: the `error` event already stands.
+  entry_tree& tree = root.tree;
+  if (tree[node].type != entry_type::directory || !root.recursive())
+    return;
+  std::string path = tree.path(node);
+  auto reported = root.problems_reported.find(path);
+  if (reported == root.problems_reported.end())
+    return;
+  sys::error_code ec;
+  if (tree[node].watch < 0)
+    ec = watch_directory(root, tree, node, path, watch_kind::subtree);
+  if (!ec) {
+    scan_mode mode;
+    mode.watch = true;
+    mode.report_created = true;
+    ec = scan(root, tree, node, path, mode);
+  }
+  if (!ec)
+    root.problems_reported.erase(path);
+  else if (is_vanished(ec))
+    root.stale.insert(node);
 }
 
 void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_view name,

@@ -1063,6 +1063,20 @@ BOOST_FIXTURE_TEST_CASE(unreadable_subdirectory_during_add, engine_fixture) {
   fake.write("/r/ok/f");
   fake.chmod("/r/locked", 0700);
   check_events(events(), {created("/r/ok/f"), modified("/r/ok/f"), attributes("/r/locked", dir)});
+  // Readable at last: a change of its attributes makes the monitor try again, and what it holds
+  // is reported and watched.
+  fake.clear_failures();
+  fake.chmod("/r/locked", 0755);
+  check_events(events(), {attributes("/r/locked", dir), created("/r/locked/inner", dir),
+                          created("/r/locked/inner/f")});
+  BOOST_TEST(fake.watch_of("/r/locked/inner").has_value());
+  fake.create("/r/locked/inner/g");
+  check_events(events(), {created("/r/locked/inner/g")});
+  // Unreadable again later: reported again.
+  fake.fail_list("/r/locked", posix_error(sys::errc::permission_denied));
+  fake.fail_watch("/r/locked", posix_error(sys::errc::permission_denied));
+  fake.chmod("/r/locked", 0);
+  check_events(events(), {attributes("/r/locked", dir)});
 }
 
 BOOST_FIXTURE_TEST_CASE(subdirectory_that_cannot_be_watched, engine_fixture) {
@@ -1074,9 +1088,19 @@ BOOST_FIXTURE_TEST_CASE(subdirectory_that_cannot_be_watched, engine_fixture) {
   check_events(drain(), {failed("/r/locked", posix_error(sys::errc::permission_denied))});
   // A new unreadable directory: created, then one error.
   fake.fail_list("/r/ok/new", posix_error(sys::errc::permission_denied));
+  fake.fail_watch("/r/ok/new", posix_error(sys::errc::permission_denied));
   fake.mkdir("/r/ok/new");
   check_events(events(), {created("/r/ok/new", dir),
                           failed("/r/ok/new", posix_error(sys::errc::permission_denied))});
+  // Both made readable: watched and scanned on their `attributes`.
+  fake.clear_failures();
+  fake.create("/r/ok/new/inside");
+  fake.chmod("/r/locked", 0755);
+  fake.chmod("/r/ok/new", 0755);
+  check_events(events(), {attributes("/r/locked", dir), attributes("/r/ok/new", dir),
+                          created("/r/ok/new/inside")});
+  fake.create("/r/locked/later");
+  check_events(events(), {created("/r/locked/later")});
 }
 
 // Regression (was a bug, fixed in src/watch_engine.cpp): an entry whose lstat failed for another

@@ -147,6 +147,7 @@ private:
   void expire_move(std::size_t index);
   void expire_moves_under(root_state& root, node_id node);
   void expire_moves_from(root_state& root, node_id dir, std::string_view name);
+  void retry_problem_directory(root_state& root, node_id node);
   bool in_limbo(const root_state& root, node_id node) const;
   /// Like entry_tree::path, but an entry parked in limbo is named where it was.
   std::string entry_path(const root_state& root, node_id node) const;
