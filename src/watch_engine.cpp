@@ -16,8 +16,12 @@ constexpr std::string_view limbo_name = "/limbo";
 
 bool is_vanished(const sys::error_code& ec) {
   // The entry went away between the event and our look at it: its removal is reported by the
-  // event that follows, so this is not a problem to report.
-  return ec == sys::errc::no_such_file_or_directory || ec == sys::errc::not_a_directory;
+  // event that follows, so this is not a problem to report. Its path may also have gone stale
+  // above it: a directory on the way replaced by a file (ENOTDIR) or by a symlink loop (ELOOP;
+  // symlinks are never followed on purpose, and an entry that is now a symlink gives ELOOP to
+  // O_NOFOLLOW); the records of that replacement follow too.
+  return ec == sys::errc::no_such_file_or_directory || ec == sys::errc::not_a_directory ||
+         ec == sys::errc::too_many_symbolic_link_levels;
 }
 
 bool is_within(const std::string& path, const std::string& base) {
@@ -359,7 +363,7 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
   return {};
 }
 
-void watch_engine::watch_and_scan(root_state& root, node_id node, const std::string& path) {
+sys::error_code watch_engine::watch_then_scan(root_state& root, node_id node, const std::string& path) {
   entry_tree& tree = root.tree;
   // Watch first, then scan: whatever appears in between is seen by both, and the duplicate
   // `created` is suppressed; nothing can fall between the two.
@@ -372,6 +376,11 @@ void watch_engine::watch_and_scan(root_state& root, node_id node, const std::str
     mode.report_created = true;
     ec = scan(root, tree, node, path, mode);
   }
+  return ec;
+}
+
+void watch_engine::watch_and_scan(root_state& root, node_id node, const std::string& path) {
+  sys::error_code ec = watch_then_scan(root, node, path);
   if (is_vanished(ec))
     root.stale.insert(node); // deleted (its record follows) or renamed (retried after the batch)
   else if (ec)
@@ -584,18 +593,9 @@ void watch_engine::retry_problem_directory(root_state& root, node_id node) {
   if (tree[node].type != entry_type::directory || !root.recursive())
     return;
   std::string path = tree.path(node);
-  auto reported = root.problems_reported.find(path);
-  if (reported == root.problems_reported.end())
+  if (root.problems_reported.count(path) == 0)
     return;
-  sys::error_code ec;
-  if (tree[node].watch < 0)
-    ec = watch_directory(root, tree, node, path, watch_kind::subtree);
-  if (!ec) {
-    scan_mode mode;
-    mode.watch = true;
-    mode.report_created = true;
-    ec = scan(root, tree, node, path, mode);
-  }
+  sys::error_code ec = watch_then_scan(root, node, path);
   if (!ec)
     root.problems_reported.erase(path);
   else if (is_vanished(ec))

@@ -22,19 +22,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-namespace asio_fswatch::test {
+#include <common/sanitizers.hpp>
 
-#if defined(__SANITIZE_THREAD__)
-constexpr bool thread_sanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool thread_sanitizer = true;
-#else
-constexpr bool thread_sanitizer = false;
-#endif
-#else
-constexpr bool thread_sanitizer = false;
-#endif
+namespace asio_fswatch::test {
 
 /// Boost.Test precondition for cases that run their scenario in a forked child: the test runner
 /// has threads by then, and ThreadSanitizer does not support a child of a multi-threaded

@@ -4,6 +4,8 @@
 #include <boost/test/tree/visitor.hpp>
 #include <boost/make_shared.hpp>
 
+#include <common/sanitizers.hpp>
+
 #include <dirent.h>
 #include <unistd.h>
 
@@ -20,17 +22,7 @@
 // against the case that caused it, even when that case's own checks all pass.
 namespace {
 
-#if defined(__SANITIZE_THREAD__)
-constexpr bool thread_sanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool thread_sanitizer = true;
-#else
-constexpr bool thread_sanitizer = false;
-#endif
-#else
-constexpr bool thread_sanitizer = false;
-#endif
+using asio_fswatch::test::thread_sanitizer;
 
 std::map<int, std::string> open_descriptors() {
   std::map<int, std::string> fds;

@@ -1124,6 +1124,20 @@ BOOST_FIXTURE_TEST_CASE(entry_that_cannot_be_looked_at_is_created_unknown_with_a
   fake.create("/r/gone");
   fake.remove("/r/gone");
   check_events(events(), {created("/r/gone", entry_type::unknown), removed("/r/gone", entry_type::unknown)});
+  // A path gone stale above the entry: a directory on the way replaced by a symlink loop
+  // (ELOOP) or by a file (ENOTDIR). The replacement's records follow; no error.
+  // Regression (found by the randomized replay): ELOOP was reported as an `error` event.
+  for (const sys::error_code stale : {posix_error(sys::errc::too_many_symbolic_link_levels),
+                                      posix_error(sys::errc::not_a_directory)}) {
+    fake.fail_status("/r/stale", stale);
+    fake.create("/r/stale");
+    fake.remove("/r/stale");
+    check_events(events(), {created("/r/stale", entry_type::unknown), removed("/r/stale", entry_type::unknown)});
+    fake.fail_list("/r/stale_dir", stale);
+    fake.mkdir("/r/stale_dir");
+    fake.remove("/r/stale_dir");
+    check_events(events(), {created("/r/stale_dir", dir), removed("/r/stale_dir", dir)});
+  }
 }
 
 // =============================================================================================

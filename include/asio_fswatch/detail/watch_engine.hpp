@@ -126,6 +126,8 @@ private:
   boost::system::error_code scan(root_state& root, entry_tree& tree, node_id start,
                                  const std::string& start_path, scan_mode mode);
   void watch_and_scan(root_state& root, node_id node, const std::string& path);
+  /// Watches `node` (unless it is) and scans it, reporting what it holds as created.
+  boost::system::error_code watch_then_scan(root_state& root, node_id node, const std::string& path);
   void retry_unwatched();
   bool accepts(const root_state& root, const entry_tree& tree, node_id parent, std::string_view name,
                bool is_directory) const;
