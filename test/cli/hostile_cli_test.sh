@@ -16,23 +16,7 @@ command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
 export PYTHONUTF8=1 # os.fsencode: UTF-8 with surrogateescape, whatever the locale
 work=$(mktemp -d)
 trap 'kill "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0
-
-check() { # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi
-}
-
-wait_for() { # wait_for FILE PATTERN: up to 30 s for a fixed string to appear in FILE
-  for _ in $(seq 300); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "timed out waiting for '$2' in $1; it holds:" >&2; cat -v "$1" >&2; return 1
-}
-
-expect_exit() { # expect_exit CODE COMMAND...: stdout in $work/out, stderr in $work/err
-  local want=$1; shift
-  "$@" >"$work/out" 2>"$work/err"; local got=$?
-  [[ $got == "$want" ]] || { echo "exit $got, wanted $want: ${*:1:3}..." >&2; cat -v "$work/err" >&2; return 1; }
-}
+source "$(dirname "$0")/common.sh"
 
 stop() { # stop: SIGINT to the running watcher; its exit status in $status
   kill -INT "$pid"; wait "$pid"; status=$?; pid=

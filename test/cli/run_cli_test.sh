@@ -27,23 +27,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-passed=0 failed=0
-
-check() { # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi
-}
-
-wait_for() { # wait_for FILE PATTERN: up to 30 s for a fixed string to appear in FILE
-  for _ in $(seq 300); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "timed out waiting for '$2' in $1; it holds:" >&2; cat "$1" >&2; return 1
-}
-
-expect_exit() { # expect_exit CODE COMMAND...: (exit 124 when it takes more than 60 s)
-  local want=$1; shift
-  timeout 60 "$@" >"$work/out" 2>"$work/err"; local got=$?
-  [[ $got == "$want" ]] || { echo "exit $got, wanted $want: $*" >&2; cat "$work/err" >&2; return 1; }
-}
+source "$(dirname "$0")/common.sh"
 
 starts() { # starts LOG: how many times the command started
   local n; n=$(grep -c '^start ' "$1" 2>/dev/null); echo "${n:-0}"

@@ -9,6 +9,7 @@
 
 #include <common/make_event.hpp>
 #include <common/monitor_collect.hpp>
+#include <common/proc_limits.hpp>
 #include <common/seccomp.hpp>
 #include <common/temp_dir.hpp>
 #include <common/tree_replay.hpp>
@@ -896,14 +897,6 @@ void child_replay(const tree_snapshot& start, const std::vector<fs_event>& event
   std::string problem = replay_mismatch(start, events, now);
   if (!problem.empty())
     throw std::runtime_error(what + ": the replay does not give the tree:\n" + problem);
-}
-
-std::size_t max_queued_events() {
-  std::ifstream in("/proc/sys/fs/inotify/max_queued_events");
-  std::size_t n = 0;
-  if (!(in >> n) || n == 0)
-    n = 16384;
-  return n;
 }
 
 /// As nobody: a watched directory made unreadable (chmod 000), new directories that are

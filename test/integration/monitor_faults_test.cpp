@@ -11,6 +11,7 @@
 #include <asio_fswatch/monitor_options.hpp>
 
 #include <common/monitor_collect.hpp>
+#include <common/proc_limits.hpp>
 #include <common/seccomp.hpp>
 #include <common/temp_dir.hpp>
 
@@ -45,7 +46,9 @@ using asio_fswatch::test::collect_until;
 using asio_fswatch::test::collection;
 using asio_fswatch::test::dump;
 using asio_fswatch::test::has_event;
+using asio_fswatch::test::read_limit;
 using asio_fswatch::test::saw;
+using asio_fswatch::test::write_limit;
 
 // Runs `scenario` in a forked child after `restrict`; reports the child's verdict in the parent.
 void run_scenario(const std::function<bool()>& restrict, const std::function<std::string()>& scenario) {
@@ -65,22 +68,6 @@ bool has_error_event(const std::vector<fs_event>& events, const fs::path& path, 
     if (e.kind == event_kind::error && e.path == path && e.error == error)
       return true;
   return false;
-}
-
-// fs.inotify.max_queued_events, read and written through /proc.
-std::optional<long> read_limit(const char* file) {
-  std::ifstream in(file);
-  long value = 0;
-  if (!(in >> value))
-    return std::nullopt;
-  return value;
-}
-
-bool write_limit(const char* file, long value) {
-  std::ofstream out(file);
-  out << value;
-  out.flush();
-  return static_cast<bool>(out);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // enters a user namespace of its own and lowers that namespace's limits
 // (/proc/sys/user/max_inotify_*), so the host's limits are never touched. Where user namespaces
 // are not available the scenarios are skipped with a message.
+#include "common/proc_limits.hpp"
 #include "common/temp_dir.hpp"
 
 #include <asio_fswatch/directory_monitor.hpp>
@@ -31,15 +32,7 @@ using asio_fswatch::fs_event;
 
 constexpr int skipped = 77;
 
-bool write_limit(const char* file, int value) {
-  int fd = ::open(file, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  std::string text = std::to_string(value);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok;
-}
+using asio_fswatch::test::write_limit;
 
 // Runs `scenario` in a child whose user namespace allows `watches` watches and `instances`
 // inotify instances. The scenario returns an empty string on success, else what went wrong.

@@ -6,6 +6,7 @@
 #include <asio_fswatch/error.hpp>
 
 #include <common/monitor_collect.hpp>
+#include <common/proc_limits.hpp>
 #include <common/tree_replay.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -123,14 +124,6 @@ collection collect_while_writing(asio::io_context& ioc, directory_monitor& monit
   writer.join();
   BOOST_TEST_REQUIRE(log.failures() == 0, "the writer failed: " << log.first());
   return c;
-}
-
-std::size_t max_queued_events() {
-  std::ifstream in("/proc/sys/fs/inotify/max_queued_events");
-  std::size_t n = 0;
-  if (!(in >> n) || n == 0)
-    n = 16384;
-  return n;
 }
 
 } // namespace
