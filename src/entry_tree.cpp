@@ -182,6 +182,51 @@ std::string entry_tree::path(node_id id) const {
   return join_path(root_path, relative_path(id));
 }
 
+std::string entry_tree::check() const {
+  auto named = [&](node_id id) { return "node " + std::to_string(id) + " '" + nodes_[id].name + "'"; };
+  std::size_t in_use = 0;
+  std::size_t indexed = 0;
+  for (const slot& s : index_) {
+    if (s.id == no_node)
+      continue;
+    ++indexed;
+    if (s.id >= nodes_.size() || !nodes_[s.id].in_use)
+      return "the index holds node " + std::to_string(s.id) + ", which is not in use";
+  }
+  for (node_id id = 0; id < nodes_.size(); ++id) {
+    const tree_node& n = nodes_[id];
+    if (!n.in_use)
+      continue;
+    ++in_use;
+    if (id == root())
+      continue;
+    std::size_t steps = 0;
+    node_id up = n.parent;
+    for (; up != root(); up = nodes_[up].parent) {
+      if (up == no_node || up >= nodes_.size() || !nodes_[up].in_use)
+        return named(id) + " has a parent chain that leaves the tree";
+      if (++steps > nodes_.size())
+        return named(id) + " is on a cycle of parents";
+    }
+    bool listed = false;
+    for (node_id c = nodes_[n.parent].first_child; c != no_node; c = nodes_[c].next_sibling) {
+      if (c == id)
+        listed = true;
+      if (nodes_[c].parent != n.parent)
+        return named(c) + " is a sibling under a parent it does not name";
+    }
+    if (!listed)
+      return named(id) + " is not among its parent's children";
+    if (find(n.parent, n.name) != id)
+      return named(id) + " is not found by (parent, name): a duplicate or a missing index slot";
+  }
+  if (in_use != live_)
+    return std::to_string(in_use) + " nodes in use, but the count says " + std::to_string(live_);
+  if (indexed + 1 != live_)
+    return std::to_string(indexed) + " index slots for " + std::to_string(live_) + " nodes";
+  return {};
+}
+
 std::size_t entry_tree::memory_bytes() const noexcept {
   std::size_t bytes = nodes_.capacity() * sizeof(tree_node) + free_.capacity() * sizeof(node_id) +
                       index_.capacity() * sizeof(slot) + statuses_.capacity() * sizeof(entry_status);

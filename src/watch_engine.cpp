@@ -253,6 +253,12 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
     watches_.erase(it);
     --counters_.watches;
     root.stale.insert(holder);
+    // Records held back while `holder` was between the halves of a move describe this
+    // directory's past: the scan that follows the watch sees what they did. Replayed later,
+    // they would land after newer records of the same directory.
+    deferred_.erase(std::remove_if(deferred_.begin(), deferred_.end(),
+                                   [&](const deferred_record& d) { return d.watch == watch; }),
+                    deferred_.end());
     break;
   }
   tree[node].watch = watch;
@@ -324,8 +330,12 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
         continue;
       if (known_children && tree.find(dir.node, entry.name) != no_node)
         continue; // known already: an event reported it before this scan came by
-      if (!held_.empty() && &tree == &root.tree)
+      if (!held_.empty() && &tree == &root.tree) {
         expire_moves_from(root, dir.node, entry.name);
+        // Expiring replays the records held back for the directories that left limbo.
+        if (tree.find(dir.node, entry.name) != no_node)
+          continue;
+      }
       node_id child = tree.insert(dir.node, entry.name, entry.type);
       bool descend = is_directory && root.recursive();
       if (!descend && !mode.stat && !mode.report_created)
@@ -666,9 +676,20 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
     expire_move(static_cast<std::size_t>(it - held_.begin()));
     return false;
   }
+  entry_tree& tree = root.tree;
+  if (node_id target = tree.find(dir, name); target != no_node) {
+    // Renamed over a directory that holds the place it came from: impossible for the tree as it
+    // is, so the picture there is older than these records (a scan placed a directory where it
+    // went later). What is sure: the old entry left, and the target now holds something new.
+    for (node_id up = it->from_parent; up != no_node; up = tree[up].parent) {
+      if (up == target) {
+        expire_move(static_cast<std::size_t>(it - held_.begin()));
+        return false;
+      }
+    }
+  }
   held_move move = std::move(*it);
   held_.erase(it);
-  entry_tree& tree = root.tree;
   std::string old_path = join_path(entry_path(root, move.from_parent), move.name);
   expire_moves_from(root, dir, name);
   node_id existing = tree.find(dir, name);
@@ -760,6 +781,54 @@ std::string watch_engine::entry_path(const root_state& root, node_id node) const
   for (auto c = chain.rbegin(); c != chain.rend(); ++c)
     path = join_path(path, root.tree[*c].name);
   return path;
+}
+
+std::string watch_engine::check() const {
+  for (const auto& root_ptr : roots_) {
+    const root_state& root = *root_ptr;
+    const entry_tree& tree = root.tree;
+    if (std::string problem = tree.check(); !problem.empty())
+      return root.path + ": " + problem;
+    std::string problem;
+    std::size_t watched = 0;
+    tree.for_each_preorder(tree.root(), [&](node_id id, std::size_t) {
+      int watch = tree[id].watch;
+      if (watch < 0 || !problem.empty())
+        return;
+      ++watched;
+      auto range = watches_.equal_range(watch);
+      if (std::none_of(range.first, range.second, [&](const auto& entry) {
+            return entry.second.root == &root && entry.second.node == id;
+          }))
+        problem = tree.path(id) + " has watch " + std::to_string(watch) + ", which does not name it";
+    });
+    if (!problem.empty())
+      return root.path + ": " + problem;
+    std::size_t refs = 0;
+    for (const auto& [watch, ref] : watches_) {
+      if (ref.root != &root)
+        continue;
+      ++refs;
+      if (ref.node >= tree.node_slots() || !tree[ref.node].in_use)
+        return root.path + ": watch " + std::to_string(watch) + " names a node not in use";
+      if (tree[ref.node].watch != watch)
+        return root.path + ": watch " + std::to_string(watch) + " names " + tree.path(ref.node) +
+               ", which has watch " + std::to_string(tree[ref.node].watch);
+    }
+    if (refs != watched)
+      return root.path + ": " + std::to_string(refs) + " watch references for " +
+             std::to_string(watched) + " watched directories";
+    if (root.limbo != no_node && (!tree[root.limbo].in_use || tree[root.limbo].parent != tree.root()))
+      return root.path + ": the limbo node is not in place";
+  }
+  for (const held_move& m : held_) {
+    const entry_tree& tree = m.root->tree;
+    if (!tree[m.node].in_use || tree[m.node].parent != m.root->limbo)
+      return "held move " + std::to_string(m.cookie) + ": its node is not parked in limbo";
+    if (!tree[m.from_parent].in_use)
+      return "held move " + std::to_string(m.cookie) + ": the directory it left is gone";
+  }
+  return {};
 }
 
 bool watch_engine::in_limbo(const root_state& root, node_id node) const {

@@ -294,6 +294,12 @@ public:
   /// Called after each successful add_watch with the directory's path, once the watch is live:
   /// changes made here are seen by the new watch (the race between watching and scanning).
   std::function<void(const std::string&)> after_add_watch;
+  /// Called when the engine is about to list or look at `path` (before the call reads the tree):
+  /// changes made here happen while the engine scans, as other processes' changes do.
+  std::function<void(const std::string&)> before_look;
+  /// Called in the middle of each list: changes made here are seen by the rest of the listing
+  /// only. Returns the position reached: names before it were read before the changes.
+  std::function<std::string(const std::string&)> during_list;
 
   // ---------------------------------------------------------------------------------------------
   // detail::filesystem
@@ -301,6 +307,8 @@ public:
   boost::system::error_code list(const std::string& directory,
                                  std::vector<detail::listed_entry>& out) override {
     ++list_calls_;
+    if (before_look)
+      before_look(directory);
     if (auto it = list_failures_.find(directory); it != list_failures_.end())
       return it->second;
     std::string resolved;
@@ -308,18 +316,28 @@ public:
       return ec;
     if (entries_.at(resolved).type != entry_type::directory)
       return make_errc(boost::system::errc::not_a_directory);
-    for (const std::string& child : children(resolved)) {
-      detail::listed_entry item;
-      item.name = child.substr(child.find_last_of('/') + 1);
-      item.type = entries_.at(child).type;
-      item.inode = entries_.at(child).status.inode;
-      out.push_back(std::move(item));
+    std::map<std::string, detail::listed_entry> listing = list_now(resolved);
+    if (during_list) {
+      // readdir(3) is not atomic: what it returns comes in position order (here, name order),
+      // partly from before changes made meanwhile and partly from after them.
+      std::uint64_t inode = entries_.at(resolved).status.inode;
+      std::string position = during_list(directory);
+      std::map<std::string, detail::listed_entry> rest;
+      for (auto& [path, e] : entries_)
+        if (e.status.inode == inode && e.type == entry_type::directory)
+          rest = list_now(path); // where the open directory is now; nothing if it was removed
+      listing.erase(listing.lower_bound(position), listing.end());
+      listing.insert(rest.lower_bound(position), rest.end());
     }
+    for (auto& [name, item] : listing)
+      out.push_back(std::move(item));
     return {};
   }
 
   boost::system::error_code status(const std::string& path, bool follow, entry_type& type,
                                    detail::entry_status& status) override {
+    if (before_look)
+      before_look(path);
     if (auto it = status_failures_.find(path); it != status_failures_.end())
       return it->second;
     std::string resolved;
@@ -425,6 +443,18 @@ private:
          it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
       if (it->first != "/")
         out.push_back(it->first);
+    return out;
+  }
+
+  std::map<std::string, detail::listed_entry> list_now(const std::string& directory) const {
+    std::map<std::string, detail::listed_entry> out;
+    for (const std::string& child : children(directory)) {
+      detail::listed_entry item;
+      item.name = name_of(child);
+      item.type = entries_.at(child).type;
+      item.inode = entries_.at(child).status.inode;
+      out.emplace(item.name, item);
+    }
     return out;
   }
 

@@ -71,12 +71,19 @@ public:
 
   /// Number of live nodes, the root included.
   std::size_t size() const noexcept { return live_; }
+  /// Node ids in use or free: every id is below this.
+  std::size_t node_slots() const noexcept { return nodes_.size(); }
 
   /// Pre-order walk of the subtree at `id` (itself first): f(node_id, depth).
   template <typename F>
   void for_each_preorder(node_id id, F&& f) const;
 
   std::size_t memory_bytes() const noexcept;
+
+  /// Checks the structure (for tests): every node in use hangs under the root without a cycle,
+  /// sibling links agree, (parent, name) pairs are unique, the index finds each node and the
+  /// count is right. The first problem found, or "".
+  std::string check() const;
 
 private:
   // A slot keeps the low 32 bits of its entry's hash: probing and growing compare and move

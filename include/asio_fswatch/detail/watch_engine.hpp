@@ -88,6 +88,11 @@ public:
   std::size_t entries() const noexcept;
   std::size_t memory_bytes() const noexcept;
 
+  /// Checks the engine's own picture (for tests, between entry points): each tree's structure,
+  /// watches and nodes naming each other both ways, held moves parked in limbo. The first
+  /// problem found, or "".
+  std::string check() const;
+
 private:
   struct root_state;
   struct watch_ref {
