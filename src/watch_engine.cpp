@@ -322,8 +322,14 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
       continue;
     }
     // A directory with no children yet (most of them: just created, or met by this scan) can
-    // hold nothing an event reported before: no lookup needed.
+    // hold nothing an event reported before: no lookup needed. One with children (scanned
+    // again: moved back into view, or its watch lost for a while) may have lost some while it
+    // was not watched; it is watched now, so a removal after this listing has its record.
     bool known_children = tree[dir.node].first_child != no_node;
+    if (known_children && &tree == &root.tree) {
+      drop_unlisted(root, dir.node, entries);
+      known_children = tree[dir.node].first_child != no_node;
+    }
     for (listed_entry& entry : entries) {
       bool is_directory = entry.type == entry_type::directory;
       if (!accepts(root, tree, dir.node, entry.name, is_directory))
@@ -412,33 +418,32 @@ void watch_engine::retry_unwatched() {
         root.stale.insert(node); // its path is known once the move is resolved
         continue;
       }
-      std::string path = root.tree.path(node);
       // What was scanned under this node may have come from the other directory its path led
-      // to: drop what this directory does not hold, then scan for what it does.
-      std::vector<listed_entry> entries;
-      sys::error_code ec = fs_.list(path, entries);
-      if (ec) {
-        if (is_vanished(ec))
-          root.stale.insert(node);
-        else
-          report_problem(root, path, entry_type::directory, ec);
-        continue;
-      }
-      std::unordered_map<std::string_view, entry_type> on_disk;
-      for (const listed_entry& entry : entries)
-        on_disk.emplace(entry.name, entry.type);
-      std::vector<node_id> gone;
-      for (node_id c = n.first_child; c != no_node; c = root.tree[c].next_sibling) {
-        auto it = on_disk.find(root.tree[c].name);
-        bool was_directory = root.tree[c].type == entry_type::directory;
-        if (it == on_disk.end() || was_directory != (it->second == entry_type::directory))
-          gone.push_back(c);
-      }
-      for (node_id c : gone)
-        entry_removed(root, c);
-      watch_and_scan(root, node, path);
+      // to, or changed while it was not watched: the scan drops what the directory does not
+      // hold and reports what it does.
+      watch_and_scan(root, node, root.tree.path(node));
     }
   }
+}
+
+void watch_engine::drop_unlisted(root_state& root, node_id dir,
+                                 const std::vector<listed_entry>& entries) {
+  entry_tree& tree = root.tree;
+  std::unordered_map<std::string_view, entry_type> on_disk;
+  for (const listed_entry& entry : entries)
+    on_disk.emplace(entry.name, entry.type);
+  std::vector<node_id> gone;
+  for (node_id c = tree[dir].first_child; c != no_node; c = tree[c].next_sibling) {
+    if (c == root.limbo)
+      continue;
+    auto it = on_disk.find(tree[c].name);
+    bool was_directory = tree[c].type == entry_type::directory;
+    if (it == on_disk.end() || was_directory != (it->second == entry_type::directory))
+      gone.push_back(c);
+  }
+  for (node_id c : gone)
+    if (tree[c].in_use && tree[c].parent == dir) // removing one may have expired others
+      entry_removed(root, c);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -140,6 +140,7 @@ public:
 
   /// rm -r: children first (each with its records), then the entry itself.
   void remove(const std::string& path) {
+    note("remove " + path);
     if (path == "/")
       throw std::logic_error("fake_filesystem: cannot remove /");
     const entry& e = at(path);
@@ -164,6 +165,7 @@ public:
   void rename(const std::string& from, const std::string& to) {
     if (from == to)
       return;
+    note("rename " + from + " -> " + to);
     const entry& source = at(from);
     const entry& new_parent = at(parent_of(to));
     if (new_parent.type != entry_type::directory)
@@ -300,6 +302,8 @@ public:
   /// Called in the middle of each list: changes made here are seen by the rest of the listing
   /// only. Returns the position reached: names before it were read before the changes.
   std::function<std::string(const std::string&)> during_list;
+  /// When set, told every change, list and new watch (for tracing a failing random test).
+  std::function<void(const std::string&)> trace;
 
   // ---------------------------------------------------------------------------------------------
   // detail::filesystem
@@ -307,6 +311,7 @@ public:
   boost::system::error_code list(const std::string& directory,
                                  std::vector<detail::listed_entry>& out) override {
     ++list_calls_;
+    note("list " + directory);
     if (before_look)
       before_look(directory);
     if (auto it = list_failures_.find(directory); it != list_failures_.end())
@@ -375,6 +380,7 @@ public:
     watch_by_inode_[e.status.inode] = watch;
     inode_by_watch_[watch] = e.status.inode;
     added_watches_.emplace_back(directory, watch);
+    note("watch " + directory + " = " + std::to_string(watch));
     if (after_add_watch)
       after_add_watch(directory);
     return watch;
@@ -446,6 +452,11 @@ private:
     return out;
   }
 
+  void note(const std::string& what) const {
+    if (trace)
+      trace(what);
+  }
+
   std::map<std::string, detail::listed_entry> list_now(const std::string& directory) const {
     std::map<std::string, detail::listed_entry> out;
     for (const std::string& child : children(directory)) {
@@ -492,6 +503,7 @@ private:
   }
 
   void make(const std::string& path, entry_type type, std::uint32_t mode, std::string target) {
+    note("make " + std::string(to_string(type)) + ' ' + path);
     if (path.empty() || path.front() != '/' || (path.size() > 1 && path.back() == '/'))
       throw std::logic_error("fake_filesystem: not an absolute normal path: " + path);
     if (exists(path))

@@ -134,6 +134,9 @@ private:
   /// Watches `node` (unless it is) and scans it, reporting what it holds as created.
   boost::system::error_code watch_then_scan(root_state& root, node_id node, const std::string& path);
   void retry_unwatched();
+  /// Removes (with their events) the children of `dir` the listing does not hold, or holds as
+  /// the other of directory and non-directory.
+  void drop_unlisted(root_state& root, node_id dir, const std::vector<listed_entry>& entries);
   bool accepts(const root_state& root, const entry_tree& tree, node_id parent, std::string_view name,
                bool is_directory) const;
   boost::system::error_code watch_directory(root_state& root, entry_tree& tree, node_id node,
