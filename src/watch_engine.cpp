@@ -426,6 +426,18 @@ void watch_engine::retry_unwatched() {
   }
 }
 
+namespace {
+
+// The same type of entry, where `unknown` (a type that could not be read in time) stands for any
+// non-directory: a symlink replaced by a file under the same name is another entry.
+bool same_kind(entry_type a, entry_type b) {
+  if (a == entry_type::unknown || b == entry_type::unknown)
+    return (a == entry_type::directory) == (b == entry_type::directory);
+  return a == b;
+}
+
+} // namespace
+
 void watch_engine::drop_unlisted(root_state& root, node_id dir,
                                  const std::vector<listed_entry>& entries) {
   entry_tree& tree = root.tree;
@@ -437,8 +449,7 @@ void watch_engine::drop_unlisted(root_state& root, node_id dir,
     if (c == root.limbo)
       continue;
     auto it = on_disk.find(tree[c].name);
-    bool was_directory = tree[c].type == entry_type::directory;
-    if (it == on_disk.end() || was_directory != (it->second == entry_type::directory))
+    if (it == on_disk.end() || !same_kind(tree[c].type, it->second))
       gone.push_back(c);
   }
   for (node_id c : gone)

@@ -689,7 +689,15 @@ private:
     if (files_.empty())
       return create_file();
     std::string to = directories_[target_directory()] + '/' + new_name('h');
-    outcome(op::make_hard_link, ::link(pick(files_).c_str(), to.c_str()));
+    const std::string& from = pick(files_);
+    if (::link(from.c_str(), to.c_str()) == 0)
+      return outcome(op::make_hard_link, true, 0);
+    int error = errno;
+    // link(2) refuses a directory with EPERM: the file was replaced by one meanwhile.
+    struct stat st;
+    if (error == EPERM && ::lstat(from.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      error = EISDIR;
+    outcome(op::make_hard_link, false, error);
   }
 
   const std::string tree_;

@@ -1995,6 +1995,7 @@ BOOST_FIXTURE_TEST_CASE(rescanned_directory_drops_what_left_while_it_was_not_wat
                         engine_fixture) {
   fake.mkdirs("/r/p/d");
   fake.write("/r/p/d/f");
+  fake.symlink("/r/p/d/s", "/r/p/d/f");
   add_ok("/r");
   auto before = fake.snapshot("/r");
   fake.mkdir("/r/n");
@@ -2004,6 +2005,8 @@ BOOST_FIXTURE_TEST_CASE(rescanned_directory_drops_what_left_while_it_was_not_wat
     fake.after_add_watch = nullptr;
     fake.rename("/r/p/d", "/r/n/d"); // the scan of /r/n meets d and takes its watch
     fake.remove("/r/n/d/f");
+    fake.remove("/r/n/d/s"); // and a symlink replaced by a file is another entry
+    fake.write("/r/n/d/s");
   };
   std::vector<fs_event> got = events();
   append(got, events());

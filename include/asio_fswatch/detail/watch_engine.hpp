@@ -135,7 +135,7 @@ private:
   boost::system::error_code watch_then_scan(root_state& root, node_id node, const std::string& path);
   void retry_unwatched();
   /// Removes (with their events) the children of `dir` the listing does not hold, or holds as
-  /// the other of directory and non-directory.
+  /// another type of entry.
   void drop_unlisted(root_state& root, node_id dir, const std::vector<listed_entry>& entries);
   bool accepts(const root_state& root, const entry_tree& tree, node_id parent, std::string_view name,
                bool is_directory) const;
