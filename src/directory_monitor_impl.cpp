@@ -11,6 +11,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/execution_context.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -92,12 +93,13 @@ class monitor_impl : public std::enable_shared_from_this<monitor_impl> {
 
     /// From the monitor's own I/O completion, outside its lock: the handler may run at once
     /// when the current thread already runs its associated executor.
-    void dispatch(const asio::any_io_executor& io_executor) && {
+    /// `candidate` is the I/O executor, already type-erased as a completion executor.
+    void dispatch(const asio::any_completion_executor& candidate) && {
       if (kind == pending_kind::batch) {
-        auto ex = asio::get_associated_executor(*batch, io_executor);
+        auto ex = asio::get_associated_executor(*batch, candidate);
         asio::dispatch(ex, asio::append(std::move(*batch), ec, std::move(events)));
       } else if (kind == pending_kind::single) {
-        auto ex = asio::get_associated_executor(*single, io_executor);
+        auto ex = asio::get_associated_executor(*single, candidate);
         asio::dispatch(ex, asio::append(std::move(*single), ec, first_event()));
       }
     }
@@ -107,7 +109,7 @@ class monitor_impl : public std::enable_shared_from_this<monitor_impl> {
 
 public:
   monitor_impl(const asio::any_io_executor& ex, const monitor_options& options)
-      : executor_(ex), options_(options), timer_(ex),
+      : executor_(ex), candidate_executor_(as_completion_executor(ex)), options_(options), timer_(ex),
         service_(&asio::use_service<monitor_service>(asio::query(ex, asio::execution::context))) {
     mode_ = options.backend;
     if (mode_ == backend::automatic) {
@@ -221,6 +223,14 @@ public:
   }
 
 private:
+  static asio::any_completion_executor as_completion_executor(const asio::any_io_executor& ex) {
+    // The usual target fits in the small buffer of any executor: unwrapped, it needs no
+    // shared target at all.
+    if (const auto* target = ex.target<asio::io_context::executor_type>())
+      return asio::any_completion_executor(*target);
+    return asio::any_completion_executor(ex);
+  }
+
   static std::string normalize(const std::filesystem::path& path, sys::error_code& ec) {
     if (path.empty()) {
       ec = sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
@@ -302,7 +312,7 @@ private:
   template <typename Handler>
   void start_pending(pending_kind kind, Handler& handler) {
     pending_ = kind;
-    handler_work_ = asio::prefer(asio::get_associated_executor(handler, executor_),
+    handler_work_ = asio::prefer(asio::get_associated_executor(handler, candidate_executor_),
                                  asio::execution::outstanding_work.tracked);
     io_work_ = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
     slot_ = asio::get_associated_cancellation_slot(handler);
@@ -404,7 +414,7 @@ private:
       }
     }
     if (done)
-      std::move(*done).dispatch(executor_);
+      std::move(*done).dispatch(candidate_executor_);
   }
 
   void cancel_pending() {
@@ -486,6 +496,10 @@ private:
 
   mutable std::mutex mutex_;
   asio::any_io_executor executor_;
+  // The candidate for a handler's associated executor, made once: a type-erased handler takes
+  // it as an any_completion_executor, and converting executor_ on every operation would wrap it
+  // in a new shared, reference-counted target each time (an allocation on the event path).
+  asio::any_completion_executor candidate_executor_;
   monitor_options options_;
   backend mode_ = backend::inotify;
   asio::steady_timer timer_;
