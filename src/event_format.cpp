@@ -323,16 +323,34 @@ void append_json(std::string& out, const fs_event& event) {
   out.push_back('}');
 }
 
-void append_human_path(std::string& out, std::string_view bytes) { append_escaped<human_escaping>(out, bytes); }
+void append_human_path(std::string& out, std::string_view bytes) {
+  const std::size_t start = out.size();
+  append_escaped<human_escaping>(out, bytes);
+  // The line's own separators, " -> " after a rename's old path and ": " before an error's
+  // message, must not stand inside a path: a name holding one has its '>' or ':' escaped, and
+  // so has a path ending in " ->" (the separator's space would complete it). The escapes above
+  // never write '>' or ':', so every one found here is the path's own.
+  for (std::size_t i = out.find_first_of(">:", start); i != std::string::npos;
+       i = out.find_first_of(">:", i + 1)) {
+    const bool at_end = i + 1 == out.size();
+    const bool space_after = !at_end && out[i + 1] == ' ';
+    if (out[i] == ':' ? space_after
+                      : i >= start + 2 && out[i - 2] == ' ' && out[i - 1] == '-' && (space_after || at_end)) {
+      const char escape[4] = {'\\', 'x', '3', out[i] == ':' ? 'a' : 'e'};
+      out.replace(i, 1, escape, sizeof escape);
+      i += sizeof escape - 1;
+    }
+  }
+}
 
 void append_human(std::string& out, const fs_event& event) {
   append_padded(out, to_string(event.kind));
   append_padded(out, to_string(event.type));
   if (event.kind == event_kind::renamed) {
-    append_escaped<human_escaping>(out, path_bytes(event.old_path));
+    append_human_path(out, path_bytes(event.old_path));
     out.append(" -> ", 4);
   }
-  append_escaped<human_escaping>(out, path_bytes(event.path));
+  append_human_path(out, path_bytes(event.path));
   if (event.kind == event_kind::error) {
     out.append(": ", 2);
     // Messages come from strerror and may be localized: escaped too, so the line stays one line.

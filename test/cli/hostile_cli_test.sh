@@ -28,7 +28,7 @@ import json, os, sys, time
 
 SPECIAL = [b"new\nline", b"\n", b'quote"double', b"'single'", b"back\\slash", b"\\",
            b"tab\there", b"cr\rhere", b"ctl\x01\x1b\x7f", b" leading", b"trailing ", b" ",
-           b"...", b"-dash", b"*?[glob]", b"a -> b", b'"\\\n\t', b"%s%n{}$(x)`y`"]
+           b"...", b"-dash", b"*?[glob]", b"a -> b", b"colon: space", b"ends ->", b'"\\\n\t', b"%s%n{}$(x)`y`"]
 INVALID_UTF8 = [b"\xff", b"bad\xffbyte", b"\x80", b"lone\x80cont", b"trunc\xe2\x82", b"\xe2\x82x",
                 b"\xf0\x9f\x98", b"over\xc0\xaflong", b"\xe0\x80\xaf", b"\xc1\xbf",
                 b"sur\xed\xa0\x80rogate", b"\xed\xbf\xbf", b"\xed\xa0\xbd\xed\xb8\x80",
@@ -134,7 +134,8 @@ def check_json(output, expected_file):
 
 def escape_human(path):
     """doc/guide.md: backslash, control characters and invalid UTF-8 bytes are escaped (\\\\, \\n,
-    \\t, \\r, \\xHH); valid UTF-8 is copied."""
+    \\t, \\r, \\xHH); valid UTF-8 is copied; then the line's separators inside a path are
+    escaped: ": " as "\\x3a ", " -> " as " -\\x3e ", and a final " ->" as " -\\x3e"."""
     out = []
     for ch in path.decode("utf-8", "surrogateescape"):
         code = ord(ch)
@@ -146,7 +147,15 @@ def escape_human(path):
             out.append("\\x%02x" % code)
         else:
             out.append(ch)
-    return "".join(out).encode("utf-8", "surrogateescape")
+    text, result = "".join(out), ""
+    for i, ch in enumerate(text):
+        if ch == ":" and text[i + 1:i + 2] == " ":
+            result += "\\x3a"
+        elif ch == ">" and result.endswith(" -") and text[i + 1:i + 2] in ("", " "):
+            result += "\\x3e"
+        else:
+            result += ch
+    return result.encode("utf-8", "surrogateescape")
 
 def unescape_human(text):
     out, i = bytearray(), 0

@@ -141,8 +141,24 @@ std::string human_escape(unsigned char byte) {
   return {};
 }
 
+/// The separators of a human line (" -> " and ": ") never stand inside a path: after the byte
+/// escapes, every ": " becomes "\x3a ", every " -> " becomes " -\x3e ", and a path ending in
+/// " ->" (which the separator's space would complete) ends in " -\x3e".
 std::string model_human_path(std::string_view bytes) {
-  return model_escape(bytes, "\\x", human_escape);
+  std::string escaped = model_escape(bytes, "\\x", human_escape);
+  std::string out;
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    const std::string_view rest = std::string_view(escaped).substr(i);
+    if (rest.substr(0, 2) == ": ") {
+      out += "\\x3a";
+    } else if (rest[0] == '>' && out.size() >= 2 && out.compare(out.size() - 2, 2, " -") == 0 &&
+               (rest.size() == 1 || rest[1] == ' ')) {
+      out += "\\x3e";
+    } else {
+      out += rest[0];
+    }
+  }
+  return out;
 }
 
 /// Strict RFC 8259 string literal: quotes, only the eight short escapes and \uXXXX, no raw byte
@@ -618,6 +634,15 @@ BOOST_AUTO_TEST_CASE(human_line_escapes_what_would_break_the_line) {
   BOOST_TEST(line_of("/\xff\xc0\x80\xed\xa0\x80" "A") == R"(/\xff\xc0\x80\xed\xa0\x80A)");
   BOOST_TEST(line_of("/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\"") ==
              "/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\"");
+
+  // The line's separators inside a name: escaped, so that a line splits one way only.
+  BOOST_TEST(line_of("/a -> b") == R"(/a -\x3e b)");
+  BOOST_TEST(line_of("/a: b") == R"(/a\x3a b)");
+  BOOST_TEST(line_of("/a ->") == R"(/a -\x3e)");
+  BOOST_TEST(line_of("/a -> -> b") == R"(/a -\x3e -\x3e b)");
+  BOOST_TEST(line_of("/a->b /c:d /e -> /f >g :") == R"(/a->b /c:d /e -\x3e /f >g :)");
+  BOOST_TEST(human_of({event_kind::renamed, "/y", "/x ->", entry_type::file, {}}) ==
+             R"(renamed    file       /x -\x3e -> /y)");
 
   const boost::system::error_code denied(EACCES, boost::system::system_category());
   BOOST_TEST(human_of({event_kind::renamed, "/n\n", "/o\xff", entry_type::file, {}}) ==
