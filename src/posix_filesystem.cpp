@@ -44,8 +44,9 @@ class posix_filesystem final : public filesystem {
 public:
   explicit posix_filesystem(int inotify_fd) : inotify_fd_(inotify_fd) {}
 
-  sys::error_code list(const std::string& directory, std::vector<listed_entry>& out) override {
-    int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  sys::error_code list(const std::string& directory, std::vector<listed_entry>& out,
+                       bool follow) override {
+    int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
     if (fd < 0)
       return last_error();
     DIR* dir = ::fdopendir(fd);

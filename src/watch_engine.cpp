@@ -311,7 +311,9 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
     pending dir = std::move(stack.back());
     stack.pop_back();
     entries.clear();
-    sys::error_code ec = fs_.list(dir.path, entries);
+    // Only a root is followed when it is a symlink (as its watch is): a subdirectory replaced by
+    // a symlink since it was met must not have another directory's entries taken for its own.
+    sys::error_code ec = fs_.list(dir.path, entries, dir.node == tree.root());
     if (ec) {
       if (dir.node == start)
         return ec;
@@ -641,6 +643,8 @@ void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_vie
     entry_status status;
     if ((status_error = fs_.status(path, false, type, status)))
       type = entry_type::unknown;
+    else if (type == entry_type::directory)
+      type = entry_type::unknown; // a later directory of the same name: its own record follows
   }
   node_id child = tree.insert(dir, name, type);
   if (type == entry_type::directory && root.recursive()) {
@@ -719,12 +723,38 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   ++counters_.renames_paired;
   std::string new_path = tree.path(move.node);
   emit(root, event_kind::renamed, new_path, move.type, std::move(old_path));
+  if (move.type != entry_type::directory)
+    check_moved_type(root, move.node, new_path, move.type);
   // A directory coming from where it was not watched (its watch went to a newer node, or its
   // path was stale) is watched and scanned now.
   if (move.type == entry_type::directory && root.recursive() && tree[move.node].watch < 0)
     watch_and_scan(root, move.node, new_path);
   replay_deferred();
   return true;
+}
+
+void watch_engine::check_moved_type(root_state& root, node_id node, const std::string& path,
+                                    entry_type reported) {
+  // A non-directory's type came from an lstat when its creation was handled, and that may have
+  // met a later entry of the same name: this one renamed away and another created in its place
+  // before the records were read. Look at it where it went. A type there that differs means the
+  // `created` named the wrong one: to the reader, the entry is replaced by what is there now.
+  // That may itself be a later entry than this one; then its records follow, and they fix it.
+  entry_type type = reported;
+  entry_status status;
+  sys::error_code status_error = fs_.status(path, false, type, status);
+  if (status_error) {
+    if (!is_vanished(status_error))
+      report_problem(root, path, reported, status_error);
+    return; // gone: its removal follows
+  }
+  if (type == reported || type == entry_type::directory)
+    return; // the same, or replaced by a directory: its records follow
+  root.tree[node].type = type;
+  if (reported == entry_type::unknown)
+    return; // the reader knows no type to correct
+  emit(root, event_kind::removed, path, reported);
+  emit(root, event_kind::created, path, type);
 }
 
 void watch_engine::expire_move(std::size_t index) {

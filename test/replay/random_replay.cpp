@@ -1222,19 +1222,25 @@ bool is_same_or_below(const std::string& path, const std::string& base) {
 }
 
 /// The last `limit` events of the kept history about `path` or one of its ancestors below the
-/// root (a rename of a directory above it moves it too).
+/// root, followed back across renames: before a rename of the entry or of a directory above it,
+/// the entry had its old path, and the events from then on are about that one.
 void print_events_about(std::ostream& out, const std::deque<numbered_event>& history,
                         const std::string& path, const std::string& root, std::size_t limit) {
   std::vector<const numbered_event*> found;
+  std::string current = path;
   for (auto it = history.rbegin(); it != history.rend() && found.size() < limit; ++it) {
     const fs_event& e = it->event;
     auto relevant = [&](const fs::path& p) {
-      return !p.empty() && p.native() != root && is_same_or_below(path, p.native());
+      return !p.empty() && p.native() != root && is_same_or_below(current, p.native());
     };
-    if (relevant(e.path) || relevant(e.old_path))
-      found.push_back(&*it);
+    if (!relevant(e.path) && !relevant(e.old_path))
+      continue;
+    found.push_back(&*it);
+    if (e.kind == event_kind::renamed && relevant(e.path))
+      current = e.old_path.native() + current.substr(e.path.native().size());
   }
-  out << "  events about " << path << " and its parents (last " << found.size() << "):\n";
+  out << "  events about " << path << " and its parents, back across renames (last "
+      << found.size() << "):\n";
   for (auto it = found.rbegin(); it != found.rend(); ++it)
     out << "    #" << (*it)->number << ' ' << (*it)->event << '\n';
 }
@@ -1482,7 +1488,7 @@ int run(const options& o) {
       if (shown.size() >= 12)
         break;
       if (shown.insert(path).second)
-        print_events_about(std::cout, s.history(), path, tree, 15);
+        print_events_about(std::cout, s.history(), path, tree, 25);
     }
   }
   std::cout << summary.str() << std::endl;

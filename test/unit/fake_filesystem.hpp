@@ -309,7 +309,7 @@ public:
   // detail::filesystem
 
   boost::system::error_code list(const std::string& directory,
-                                 std::vector<detail::listed_entry>& out) override {
+                                 std::vector<detail::listed_entry>& out, bool follow) override {
     ++list_calls_;
     note("list " + directory);
     if (before_look)
@@ -317,8 +317,10 @@ public:
     if (auto it = list_failures_.find(directory); it != list_failures_.end())
       return it->second;
     std::string resolved;
-    if (auto ec = resolve(directory, true, resolved))
+    if (auto ec = resolve(directory, follow, resolved))
       return ec;
+    if (!follow && entries_.at(resolved).type == entry_type::symlink)
+      return make_errc(boost::system::errc::too_many_symbolic_link_levels); // O_NOFOLLOW
     if (entries_.at(resolved).type != entry_type::directory)
       return make_errc(boost::system::errc::not_a_directory);
     std::map<std::string, detail::listed_entry> listing = list_now(resolved);
@@ -478,13 +480,38 @@ private:
     return out;
   }
 
+  /// Where the symlink at `link` points: its target, relative to the symlink's directory unless
+  /// absolute, with "." and ".." resolved lexically (enough here: no symlink in the middle).
+  static std::string target_path(const std::string& link, const std::string& target) {
+    std::string joined = !target.empty() && target.front() == '/' ? target : parent_of(link) + '/' + target;
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= joined.size()) {
+      std::size_t slash = joined.find('/', start);
+      if (slash == std::string::npos)
+        slash = joined.size();
+      std::string part = joined.substr(start, slash - start);
+      if (part == "..") {
+        if (!parts.empty())
+          parts.pop_back();
+      } else if (!part.empty() && part != ".") {
+        parts.push_back(part);
+      }
+      start = slash + 1;
+    }
+    std::string out;
+    for (const std::string& part : parts)
+      out += '/' + part;
+    return out.empty() ? "/" : out;
+  }
+
   boost::system::error_code resolve(const std::string& path, bool follow, std::string& out) const {
     std::string current = path;
     for (int hops = 0; hops < 8; ++hops) {
       auto it = entries_.find(current);
       if (it == entries_.end()) {
         // A missing entry under a non-directory is ENOTDIR, like the kernel's path walk.
-        for (std::string up = parent_of(current); up != "/"; up = parent_of(up)) {
+        for (std::string up = parent_of(current); !up.empty() && up != "/"; up = parent_of(up)) {
           auto p = entries_.find(up);
           if (p != entries_.end())
             return p->second.type == entry_type::directory
@@ -497,7 +524,7 @@ private:
         out = current;
         return {};
       }
-      current = it->second.target;
+      current = target_path(current, it->second.target);
     }
     return make_errc(boost::system::errc::too_many_symbolic_link_levels);
   }

@@ -44,8 +44,10 @@ public:
 
   /// Appends the entries of `directory` (without "." and ".."); the type comes from the
   /// directory entry where the file system gives it, from lstat otherwise (unknown if it is gone).
+  /// Without `follow`, a `directory` that is now a symlink fails with ELOOP instead of listing
+  /// where it points.
   virtual boost::system::error_code list(const std::string& directory,
-                                         std::vector<listed_entry>& out) = 0;
+                                         std::vector<listed_entry>& out, bool follow) = 0;
 
   /// lstat, or stat when `follow` is set.
   virtual boost::system::error_code status(const std::string& path, bool follow, entry_type& type,

@@ -154,6 +154,9 @@ private:
   void entry_removed(root_state& root, node_id node);
   void park_move(root_state& root, node_id node, std::uint32_t cookie);
   bool finish_move(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
+  /// After a non-directory moved: its type where it went, corrected (removed + created) if the
+  /// lstat at its creation met a later entry of its old name.
+  void check_moved_type(root_state& root, node_id node, const std::string& path, entry_type reported);
   void expire_move(std::size_t index);
   void expire_moves_under(root_state& root, node_id node);
   void expire_moves_from(root_state& root, node_id dir, std::string_view name);
