@@ -242,12 +242,13 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
     node_id holder = it->second.node;
     if (holder == node)
       return {};
-    // The same directory (inode) met under another node of this root. Below that node: a bind
-    // mount looping back, never entered. Elsewhere: the directory moved and its records are not
-    // processed yet, so `holder` names where it was. The watch follows the inode: it goes to
-    // where the directory is now, and `holder` is examined again after this batch.
+    // The same directory (inode) met under another node of this root. Below that node, and
+    // still there too: a bind mount looping back, never entered. Otherwise the directory moved
+    // and its records are not processed yet, so `holder` names where it was (even above this
+    // node: its old name may hold another directory now). The watch follows the inode: it goes
+    // to where the directory is now, and `holder` is examined again after this batch.
     for (node_id n = tree[node].parent; n != no_node; n = tree[n].parent)
-      if (n == holder)
+      if (n == holder && still_there(tree, holder, path))
         return errc::already_watched;
     tree[holder].watch = -1;
     watches_.erase(it);
@@ -265,6 +266,19 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
   watches_.emplace(watch, watch_ref{&root, node});
   ++counters_.watches;
   return {};
+}
+
+bool watch_engine::still_there(const entry_tree& tree, node_id holder, const std::string& path) {
+  // A bind mount shows one directory at two paths at once: both paths name the same inode now.
+  // A stale picture does not: the holder's path names another entry, or none.
+  entry_type type = entry_type::unknown;
+  entry_status here;
+  entry_status there;
+  if (fs_.status(path, false, type, here))
+    return false;
+  if (fs_.status(tree.path(holder), holder == tree.root(), type, there))
+    return false;
+  return type == entry_type::directory && here.inode == there.inode;
 }
 
 void watch_engine::forget_watches(root_state& root, entry_tree& tree, node_id node,

@@ -141,6 +141,9 @@ private:
                bool is_directory) const;
   boost::system::error_code watch_directory(root_state& root, entry_tree& tree, node_id node,
                                             const std::string& path, watch_kind kind);
+  /// Whether `holder` (an ancestor of the node at `path` in the picture) is still the same
+  /// directory as `path` on disk, as through a bind mount, rather than a stale picture.
+  bool still_there(const entry_tree& tree, node_id holder, const std::string& path);
   void forget_watches(root_state& root, entry_tree& tree, node_id node, bool remove_from_kernel);
   void report_problem(root_state& root, const std::string& path, entry_type type,
                       boost::system::error_code ec);
