@@ -227,6 +227,25 @@ struct engine_fixture {
     return drain();
   }
 
+  // Every event the changes so far lead to: the records, the records of what handling them
+  // did (scans, watches), and the moves held back.
+  std::vector<fs_event> events_until_quiet() {
+    std::vector<fs_event> got = events();
+    std::vector<fs_event> more = events();
+    got.insert(got.end(), more.begin(), more.end());
+    more = after_the_hold();
+    got.insert(got.end(), more.begin(), more.end());
+    return got;
+  }
+
+  // The events replay from `before` to the fake tree, the engine's own picture holds together,
+  // and it has exactly the watches the kernel (the fake) has.
+  void check_outcome(const asio_fswatch::test::tree_snapshot& before, const std::vector<fs_event>& got) {
+    check_replay(before, got, fake.snapshot("/r"));
+    BOOST_TEST(engine->check() == "");
+    BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+  }
+
   // Checks that the held move's deadline is one rename_hold from now and that nothing comes out
   // a millisecond before it; the events that come out at it.
   std::vector<fs_event> after_the_hold_on_time() {
@@ -2066,12 +2085,8 @@ BOOST_FIXTURE_TEST_CASE(rescanned_directory_drops_what_left_while_it_was_not_wat
     fake.remove("/r/n/d/s"); // and a symlink replaced by a file is another entry
     fake.write("/r/n/d/s");
   });
-  std::vector<fs_event> got = events();
-  append(got, events());
-  append(got, after_the_hold());
-  check_replay(before, got, fake.snapshot("/r"));
-  BOOST_TEST(engine->check() == "");
-  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+  std::vector<fs_event> got = events_until_quiet();
+  check_outcome(before, got);
 }
 
 // Was a bug (found by the real-tree replay under asan, seed 893194): the type of a new
@@ -2090,10 +2105,7 @@ BOOST_FIXTURE_TEST_CASE(moved_entry_takes_its_type_from_where_it_went, engine_fi
   fake.write("/r/G");
   fake.rename("/r/G", "/r/moved");
   fake.mkfifo("/r/G");
-  std::vector<fs_event> got = events();
-  append(got, after_the_hold());
-  check_replay(before, got, fake.snapshot("/r"));
-  BOOST_TEST(engine->check() == "");
+  check_outcome(before, events_until_quiet());
 }
 
 // Was a bug (found by random_changes_with_symlinks_and_fifos once it reused names): the lstat for
@@ -2110,12 +2122,8 @@ BOOST_FIXTURE_TEST_CASE(non_directory_record_is_never_a_directory, engine_fixtur
   fake.rename("/r/w", "/r/x");
   fake.mkdir("/r/w");
   fake.write("/r/w/f");
-  std::vector<fs_event> got = events();
-  append(got, events());
-  append(got, after_the_hold());
-  check_replay(before, got, fake.snapshot("/r"));
-  BOOST_TEST(engine->check() == "");
-  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+  std::vector<fs_event> got = events_until_quiet();
+  check_outcome(before, got);
 }
 
 // Was a bug (found by random_changes_with_symlinks_and_fifos, seed 150): a watch id met again
@@ -2132,15 +2140,11 @@ BOOST_FIXTURE_TEST_CASE(stale_holder_above_its_directory_is_not_a_bind_mount, en
   fake.rename("/r/p/x", "/r/m");
   fake.mkdir("/r/p/x");
   once_watched("/r/p/x", [this] { fake.rename("/r/p", "/r/m/w"); });
-  std::vector<fs_event> got = events();
+  std::vector<fs_event> got = events_until_quiet();
   append(got, events());
-  append(got, after_the_hold());
-  append(got, events());
-  check_replay(before, got, fake.snapshot("/r"));
+  check_outcome(before, got);
   BOOST_TEST(count_errors(got) == 0u, describe(got));
-  BOOST_TEST(engine->check() == "");
-  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
-  for (const std::string& path : {"/r/m", "/r/m/w", "/r/m/w/x"})
+  for (const char* path : {"/r/m", "/r/m/w", "/r/m/w/x"})
     BOOST_TEST(fake.watch_of(path).has_value(), path << " is not watched");
 }
 
@@ -2159,13 +2163,10 @@ BOOST_FIXTURE_TEST_CASE(directory_replaced_by_a_symlink_before_its_listing, engi
     fake.symlink("/r/n", "other");
   });
   fake.mkdir("/r/n");
-  std::vector<fs_event> got = events();
-  append(got, events());
-  append(got, after_the_hold());
-  check_replay(before, got, fake.snapshot("/r"));
+  std::vector<fs_event> got = events_until_quiet();
+  check_outcome(before, got);
   for (const fs_event& e : got)
     BOOST_TEST(e.path.native().rfind("/r/n/", 0) != 0, "an entry of /r/other reported in /r/n: " << describe(e));
-  BOOST_TEST(engine->check() == "");
 }
 
 // Everything at once, with none of the races avoided (they used to break it: see above).
