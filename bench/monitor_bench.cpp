@@ -936,6 +936,66 @@ struct latency_side {
   latency_side(std::string dir, std::size_t n) : directory(std::move(dir)), board(n) {}
 };
 
+/// A reference consumer with no asio_fswatch: a bare posix::stream_descriptor read loop on an
+/// inotify descriptor, on its own io_context thread. With `lstat`, it also joins each created
+/// entry's path and lstats it before it takes the arrival time.
+class bare_asio_loop {
+public:
+  bare_asio_loop(latency_side& side, bool lstat)
+      : side_(side), lstat_(lstat), watcher_(IN_CLOEXEC | IN_NONBLOCK), buffer_(read_buffer_size) {
+    if (watcher_.watch(side_.directory, true) < 0)
+      throw_errno("inotify_add_watch", side_.directory);
+    descriptor_.emplace(io_, ::dup(watcher_.fd()));
+    read();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  /// A file named "stop" ends the loop; then its thread is joined.
+  void stop() {
+    int fd = ::open((side_.directory + "/stop").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd >= 0)
+      ::close(fd);
+    thread_.join();
+  }
+
+private:
+  void read() {
+    descriptor_->async_read_some(asio::buffer(buffer_), [this](error_code ec, std::size_t got) {
+      auto when = clock_type::now();
+      if (ec)
+        return;
+      bool go_on = for_each_record(buffer_.data(), got, [&](const inotify_event& event, std::string_view name) {
+        if (!(event.mask & IN_CREATE))
+          return true;
+        if (name == "stop")
+          return false;
+        if (lstat_) {
+          std::string path = side_.directory;
+          path += '/';
+          path += name;
+          struct stat st;
+          if (::lstat(path.c_str(), &st) != 0)
+            return true;
+          when = clock_type::now();
+        }
+        if (std::optional<int> sample = parse_index(name, 's'))
+          side_.board.arrived(std::size_t(*sample), when);
+        return true;
+      });
+      if (go_on)
+        read();
+    });
+  }
+
+  latency_side& side_;
+  const bool lstat_;
+  asio::io_context io_;
+  raw_watcher watcher_;
+  std::optional<asio::posix::stream_descriptor> descriptor_;
+  std::vector<char> buffer_;
+  std::thread thread_;
+};
+
 void run_latency(const std::string& temp_root, const sizes& s, result_table& table) {
   const std::size_t n = std::size_t(s.latency_samples);
   // Fresh, empty directories: opening a file that exists already creates nothing to report.
@@ -997,63 +1057,11 @@ void run_latency(const std::string& temp_root, const sizes& s, result_table& tab
   std::thread ours_consumer([&] { io.run(); });
 
   // For reference, what Asio's reactor costs by itself: a bare posix::stream_descriptor read
-  // loop on an inotify descriptor (no asio_fswatch), on its own io_context thread.
-  asio::io_context bare_io;
-  raw_watcher bare_watcher(IN_CLOEXEC | IN_NONBLOCK);
-  if (bare_watcher.watch(bare.directory, true) < 0)
-    throw_errno("inotify_add_watch", bare.directory);
-  asio::posix::stream_descriptor bare_descriptor(bare_io, ::dup(bare_watcher.fd()));
-  std::vector<char> bare_buffer(read_buffer_size);
-  std::function<void(error_code, std::size_t)> on_bare = [&](error_code ec, std::size_t got) {
-    auto when = clock_type::now();
-    if (ec)
-      return;
-    bool go_on = for_each_record(bare_buffer.data(), got, [&](const inotify_event& event, std::string_view name) {
-      if (!(event.mask & IN_CREATE))
-        return true;
-      if (name == "stop")
-        return false;
-      if (std::optional<int> sample = parse_index(name, 's'))
-        bare.board.arrived(std::size_t(*sample), when);
-      return true;
-    });
-    if (go_on)
-      bare_descriptor.async_read_some(asio::buffer(bare_buffer), on_bare);
-  };
-  bare_descriptor.async_read_some(asio::buffer(bare_buffer), on_bare);
-  std::thread bare_consumer([&] { bare_io.run(); });
-
-  // The same loop doing the least that an event carrying an absolute path and an entry type
-  // needs: the path joined, and an lstat(2) for the type (inotify tells only directories apart).
-  asio::io_context typed_io;
-  raw_watcher typed_watcher(IN_CLOEXEC | IN_NONBLOCK);
-  if (typed_watcher.watch(typed.directory, true) < 0)
-    throw_errno("inotify_add_watch", typed.directory);
-  asio::posix::stream_descriptor typed_descriptor(typed_io, ::dup(typed_watcher.fd()));
-  std::vector<char> typed_buffer(read_buffer_size);
-  std::function<void(error_code, std::size_t)> on_typed = [&](error_code ec, std::size_t got) {
-    if (ec)
-      return;
-    bool go_on = for_each_record(typed_buffer.data(), got, [&](const inotify_event& event, std::string_view name) {
-      if (!(event.mask & IN_CREATE))
-        return true;
-      if (name == "stop")
-        return false;
-      std::string path = typed.directory;
-      path += '/';
-      path += name;
-      struct stat st;
-      bool typed_ok = ::lstat(path.c_str(), &st) == 0;
-      auto when = clock_type::now();
-      if (std::optional<int> sample = parse_index(name, 's'); sample && typed_ok)
-        typed.board.arrived(std::size_t(*sample), when);
-      return true;
-    });
-    if (go_on)
-      typed_descriptor.async_read_some(asio::buffer(typed_buffer), on_typed);
-  };
-  typed_descriptor.async_read_some(asio::buffer(typed_buffer), on_typed);
-  std::thread typed_consumer([&] { typed_io.run(); });
+  // loop on an inotify descriptor (no asio_fswatch), on its own io_context thread; and the same
+  // loop doing the least that an event with an absolute path and an entry type needs: the path
+  // joined, and an lstat(2) for the type (inotify tells only directories apart).
+  bare_asio_loop bare_loop(bare, false);
+  bare_asio_loop typed_loop(typed, true);
 
   std::mt19937 random(12345);
   std::uniform_int_distribution<int> gap_us(500, 1500);
@@ -1084,14 +1092,8 @@ void run_latency(const std::string& temp_root, const sizes& s, result_table& tab
   if (stop >= 0)
     ::close(stop);
   floor_consumer.join();
-  int bare_stop = ::open((bare.directory + "/stop").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-  if (bare_stop >= 0)
-    ::close(bare_stop);
-  bare_consumer.join();
-  int typed_stop = ::open((typed.directory + "/stop").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-  if (typed_stop >= 0)
-    ::close(typed_stop);
-  typed_consumer.join();
+  bare_loop.stop();
+  typed_loop.stop();
   for (latency_side* side : sides)
     fs::remove_all(side->directory, ignored);
 
