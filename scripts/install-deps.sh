@@ -11,6 +11,9 @@ packages=(
   # The sanitizer builds (presets asan, tsan) use clang, whose sanitizer and libFuzzer runtimes
   # Debian 12 ships apart from the compiler; valgrind runs the unit tests (ctest label valgrind).
   clang libclang-rt-14-dev valgrind
+  # What the tests run besides the build: the CLI tests' Python checks (bytes, JSON, descriptors),
+  # ps (procps: process groups of `run`), setpriv (util-linux: a case run as nobody).
+  python3 procps util-linux
 )
 # Extra sets, asked for by the callers that need them.
 for extra in "$@"; do

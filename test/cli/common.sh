@@ -17,3 +17,10 @@ expect_exit() { # expect_exit CODE COMMAND...: stdout in $work/out, stderr in $w
   timeout 60 "$@" >"$work/out" 2>"$work/err"; local got=$?
   [[ $got == "$want" ]] || { echo "exit $got, wanted $want: ${*:1:3}..." >&2; cat -v "$work/err" >&2; return 1; }
 }
+
+skip_case() { # skip_case ID REASON: a case that cannot run here; recorded for scripts/test.sh (see test/common/skip.hpp)
+  echo "skipped [$1]: $2"
+  [[ -n ${ASIO_FSWATCH_SKIP_LOG:-} ]] &&
+    printf 'machine\t%s\t%s\t%s\n' "$1" "$(basename "$0" .sh)" "$2" >>"$ASIO_FSWATCH_SKIP_LOG"
+  return 0
+}

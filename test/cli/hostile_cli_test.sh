@@ -12,7 +12,7 @@
 # Usage: hostile_cli_test.sh PATH/TO/asio-fswatch
 set -uo pipefail
 tool=${1:?path to asio-fswatch}
-command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "python3 is needed (scripts/install-deps.sh installs it)" >&2; exit 1; }
 export PYTHONUTF8=1 # os.fsencode: UTF-8 with surrogateescape, whatever the locale
 work=$(mktemp -d)
 trap 'kill "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
@@ -297,10 +297,18 @@ check "file root: removed as a file" grep -qF '{"kind":"removed","type":"file","
 
 # An unreadable directory, as nobody (root reads everything): named on stderr, the rest reported.
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null && "${nobody[@]}" "$tool" --version >/dev/null 2>&1; then
+if [[ $(id -u) != 0 ]]; then
+  skip_case root "the unreadable-directory case needs root (to run the tool as nobody)"
+elif ! command -v setpriv >/dev/null; then
+  skip_case setpriv "the unreadable-directory case needs setpriv (util-linux)"
+else
   chmod 755 "$work"
+  # A copy nobody may run, wherever the build tree is.
+  cp "$tool" "$work/asio-fswatch-copy"; chmod 755 "$work/asio-fswatch-copy"
+  "${nobody[@]}" "$work/asio-fswatch-copy" --version >/dev/null ||
+    check "unreadable: nobody can run a copy of the tool" false
   locked=$work/locked; mkdir "$locked"; chown 65534:65534 "$locked"
-  "${nobody[@]}" "$tool" watch --json "$locked" \
+  "${nobody[@]}" "$work/asio-fswatch-copy" watch --json "$locked" \
     >"$work/locked.out" 2>"$work/locked.err" & pid=$!
   wait_for "$work/locked.err" "watching 1 path"
   mkdir -m 000 "$locked/late"   # unreadable from its creation
@@ -312,8 +320,6 @@ if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null && "${nobody[@]}" "$tool
   check "unreadable: named on stderr" grep -qxF "asio-fswatch: $(printf '%-11s%-11s' error directory)$locked/late: Permission denied" "$work/locked.err"
   check "unreadable: still reported as created" grep -qF '{"kind":"created","type":"directory","path":"'"$locked/late"'"}' "$work/locked.out"
   check "unreadable: the rest is reported" grep -qF '{"kind":"created","type":"file","path":"'"$locked/after"'"}' "$work/locked.out"
-else
-  echo "skipped: the unreadable-directory case needs root, setpriv, and a tool that nobody may run"
 fi
 
 # Roots that cannot be watched: a clear message naming the path and the reason, exit status 1.

@@ -7,6 +7,8 @@
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/file_service.hpp>
 
+#include <common/skip.hpp>
+
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
@@ -67,7 +69,7 @@ inline std::vector<backend_param> both_backends() {
   boost::system::error_code ec;
   file_backend_kind got = file_backend(ioc, ec);
   if (kind == file_backend_kind::io_uring && ec == errc::io_uring_unavailable) {
-    BOOST_TEST_MESSAGE("io_uring cannot be used on this machine: io_uring variant skipped");
+    skip("io_uring", "io_uring cannot be used on this machine: the io_uring variant is not tested");
     return false;
   }
   BOOST_TEST_REQUIRE(!ec, "file_backend: " << ec.message());

@@ -23,17 +23,18 @@
 #include <boost/test/unit_test.hpp>
 
 #include <common/sanitizers.hpp>
+#include <common/skip.hpp>
 
 namespace asio_fswatch::test {
 
 /// Boost.Test precondition for cases that run their scenario in a forked child: the test runner
 /// has threads by then, and ThreadSanitizer does not support a child of a multi-threaded
 /// process that goes on running (it refuses new threads, or hangs on its own locks).
-inline boost::test_tools::assertion_result scenario_may_run_in_a_fork(boost::unit_test::test_unit_id) {
-  boost::test_tools::assertion_result ok(!thread_sanitizer);
-  ok.message() << "skipped under ThreadSanitizer: the scenario runs in a forked child of a multi-threaded "
-                  "process, which ThreadSanitizer does not support";
-  return ok;
+inline boost::test_tools::assertion_result scenario_may_run_in_a_fork(boost::unit_test::test_unit_id unit) {
+  return skip_unless(!thread_sanitizer, unit, "thread_sanitizer_fork",
+                     "the scenario runs in a forked child of a multi-threaded process, which ThreadSanitizer "
+                     "does not support",
+                     skip_kind::build);
 }
 
 /// A filter program that checks the architecture and gives `nr` the action `action`, every other

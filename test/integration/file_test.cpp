@@ -9,6 +9,7 @@
 #include <asio_fswatch/random_access_file.hpp>
 #include <asio_fswatch/stream_file.hpp>
 
+#include <common/as_nobody.hpp>
 #include <common/file_support.hpp>
 #include <common/temp_dir.hpp>
 
@@ -44,6 +45,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -367,15 +369,32 @@ BOOST_DATA_TEST_CASE_F(temp_dir, open_errors, backends, p) {
     file.assign(-1, ec);
     BOOST_TEST(ec == asio::error::bad_descriptor, ec.message());
   }
-  if (::geteuid() == 0) {
-    BOOST_TEST_MESSAGE("running as root: the EACCES case is skipped (root bypasses permission bits)");
-  } else {
-    write_file(path() / "secret", "s");
-    fs::permissions(path() / "secret", fs::perms::none);
-    random_access_file file(ioc);
-    file.open(path() / "secret", file_base::read_only, ec);
-    BOOST_TEST(ec == sys_error(EACCES), ec.message());
+  // EACCES from the file's own mode bits (a readable file beside it opens). Root bypasses them:
+  // as root, the tree is given to nobody and the opens run as nobody in a forked child.
+  write_file(path() / "secret", "s");
+  write_file(path() / "public", "p");
+  fs::permissions(path() / "secret", fs::perms::none);
+  const auto open_as_caller = [kind = p.kind, dir = path()] {
+    asio::io_context child_ioc;
+    asio_fswatch::configure_file_service(child_ioc, {.backend = kind});
+    random_access_file file(child_ioc);
+    sys::error_code open_ec;
+    file.open(dir / "public", file_base::read_only, open_ec);
+    if (open_ec)
+      throw std::runtime_error("open a readable file: " + open_ec.message());
+    file.close();
+    file.open(dir / "secret", file_base::read_only, open_ec);
+    if (open_ec != sys_error(EACCES))
+      throw std::runtime_error("open a file of mode 000: " + (open_ec ? open_ec.message() : "no error"));
+  };
+  if (::geteuid() != 0) {
+    BOOST_CHECK_NO_THROW(open_as_caller());
+    return;
   }
+  for (const fs::path& owned : {path(), path() / "secret", path() / "public"})
+    BOOST_TEST_REQUIRE(::chown(owned.c_str(), asio_fswatch::test::nobody_id, asio_fswatch::test::nobody_id) == 0,
+                       owned << ": " << std::strerror(errno));
+  asio_fswatch::test::run_as_nobody(open_as_caller);
 }
 
 BOOST_DATA_TEST_CASE_F(temp_dir, truncate_and_append, backends, p) {
@@ -1361,7 +1380,7 @@ BOOST_FIXTURE_TEST_CASE(environment_variable_chooses_the_backend, temp_dir) {
     sys::error_code ec;
     file_backend_kind kind = asio_fswatch::file_backend(ioc, ec);
     if (ec == asio_fswatch::errc::io_uring_unavailable)
-      BOOST_TEST_MESSAGE("io_uring cannot be used on this machine: io_uring part skipped");
+      asio_fswatch::test::skip("io_uring", "io_uring cannot be used on this machine: the io_uring part is not tested");
     else
       BOOST_TEST(to_string(kind) == "io_uring", ec.message());
   }

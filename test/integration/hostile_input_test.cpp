@@ -7,6 +7,7 @@
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
 
+#include <common/as_nobody.hpp>
 #include <common/make_event.hpp>
 #include <common/monitor_collect.hpp>
 #include <common/proc_limits.hpp>
@@ -835,51 +836,6 @@ void file_root_replaced_scenario(backend which) {
 // Unreadable directories: root reads everything, so the scenario runs in a forked child that
 // has dropped to nobody (65534). The child reports through its exit status and stderr.
 
-constexpr int child_cannot_drop_privileges = 77;
-
-/// Runs `scenario` as uid/gid 65534 in a forked child; a thrown exception is a failure.
-void run_as_nobody(const std::function<void()>& scenario) {
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
-  pid_t pid = ::fork();
-  BOOST_TEST_REQUIRE(pid >= 0, "fork: " << std::strerror(errno));
-  if (pid == 0) {
-    // Boost.Test's signal handlers must not take over in the child.
-    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM, SIGTRAP})
-      std::signal(sig, SIG_DFL);
-    ::alarm(240); // a hang ends as SIGALRM
-    if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
-        ::setresuid(65534, 65534, 65534) != 0)
-      ::_exit(child_cannot_drop_privileges);
-    int status = 1;
-    try {
-      scenario();
-      status = 0;
-    } catch (const std::exception& e) {
-      std::cerr << "child (uid 65534): " << e.what() << '\n';
-    } catch (...) {
-      std::cerr << "child (uid 65534): unknown exception\n";
-    }
-    std::cerr.flush();
-    ::_exit(status);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  BOOST_TEST_REQUIRE(WIFEXITED(status), "the child did not exit normally (signal "
-                                            << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
-                                            << (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM
-                                                    ? ": it hung"
-                                                    : "")
-                                            << ")");
-  if (WEXITSTATUS(status) == child_cannot_drop_privileges) {
-    BOOST_TEST_MESSAGE("skipped: cannot drop privileges to 65534 here");
-    return;
-  }
-  BOOST_TEST(WEXITSTATUS(status) == 0, "the scenario failed as uid 65534 (its reason is on stderr)");
-}
-
 void must(bool ok, const std::string& what) {
   if (!ok)
     throw std::runtime_error(what + ": " + std::strerror(errno));
@@ -1194,7 +1150,7 @@ BOOST_AUTO_TEST_CASE(symlink_loops_inside_the_tree_are_reported_not_followed) {
 BOOST_AUTO_TEST_CASE(directory_made_unreadable_while_watched,
                      *boost::unit_test::precondition(scenario_may_run_in_a_fork)) {
   if (::geteuid() != 0) {
-    BOOST_TEST_MESSAGE("skipped: needs root to fork a child running as nobody (65534)");
+    asio_fswatch::test::skip("root", "needs root to give the tree to nobody (65534) and run as nobody");
     return;
   }
   for (backend which : {backend::inotify, backend::poll}) {
@@ -1202,7 +1158,7 @@ BOOST_AUTO_TEST_CASE(directory_made_unreadable_while_watched,
       monitor_fixture f;
       BOOST_TEST_REQUIRE(::chown(f.root.c_str(), 65534, 65534) == 0, std::strerror(errno));
       const std::string root = f.root.native();
-      run_as_nobody([&] { unreadable_scenario(root, which); });
+      asio_fswatch::test::run_as_nobody([&] { unreadable_scenario(root, which); });
     }
   }
 }

@@ -221,8 +221,12 @@ BOOST_AUTO_TEST_CASE(full_descriptor_table_is_not_an_instance_limit,
 BOOST_AUTO_TEST_CASE(tiny_kernel_queue_overflows_and_is_reconciled) {
   const char* const file = "/proc/sys/fs/inotify/max_queued_events";
   const std::optional<long> original = read_limit(file);
-  if (::geteuid() != 0 || !original) {
-    BOOST_TEST_MESSAGE("skipped: setting fs.inotify.max_queued_events needs root");
+  if (::geteuid() != 0) {
+    asio_fswatch::test::skip("root", "setting fs.inotify.max_queued_events needs root");
+    return;
+  }
+  if (!original) {
+    asio_fswatch::test::skip("inotify_sysctl", std::string(file) + " cannot be read here");
     return;
   }
   asio_fswatch::test::monitor_fixture f;
@@ -237,7 +241,7 @@ BOOST_AUTO_TEST_CASE(tiny_kernel_queue_overflows_and_is_reconciled) {
     // The kernel copies the limit into each inotify instance when it is created: the host's
     // value is back as soon as the monitor has its instance, whatever happens next.
     if (!write_limit(file, 32)) {
-      BOOST_TEST_MESSAGE("skipped: " << file << " is not writable here");
+      asio_fswatch::test::skip("inotify_sysctl", std::string(file) + " is not writable here");
       return;
     }
     boost::system::error_code ec;

@@ -3,6 +3,7 @@
 // (/proc/sys/user/max_inotify_*), so the host's limits are never touched. Where user namespaces
 // are not available the scenarios are skipped with a message.
 #include "common/proc_limits.hpp"
+#include "common/skip.hpp"
 #include "common/temp_dir.hpp"
 
 #include <asio_fswatch/directory_monitor.hpp>
@@ -61,7 +62,8 @@ void run_with_limits(int watches, int instances, const std::function<std::string
   BOOST_TEST_REQUIRE(::waitpid(child, &status, 0) == child);
   BOOST_TEST_REQUIRE(WIFEXITED(status));
   if (WEXITSTATUS(status) == skipped) {
-    BOOST_TEST_MESSAGE("skipped: no user namespace with its own inotify limits here");
+    asio_fswatch::test::skip("user_namespaces", "no user namespace with its own inotify limits here (unshare(CLONE_NEWUSER) "
+                                                 "refused, or its limits not writable)");
     return;
   }
   BOOST_TEST(WEXITSTATUS(status) == 0, "the scenario failed (its reason is on stderr)");

@@ -6,6 +6,7 @@
 #include <asio_fswatch/error.hpp>
 
 #include <common/monitor_collect.hpp>
+#include <common/skip.hpp>
 #include <common/tree_replay.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -1111,7 +1112,7 @@ BOOST_FIXTURE_TEST_CASE(unreadable_subdirectory_is_an_error_event, monitor_fixtu
   if (::geteuid() != 0) {
     // Not root: an unreadable directory can be made directly, but the check below relies on
     // dropping to a known uid; run it only where that is possible.
-    BOOST_TEST_MESSAGE("skipped: needs root to fork a child running as nobody (65534)");
+    asio_fswatch::test::skip("root", "needs root to fork a child running as nobody (65534)");
     return;
   }
   fs::create_directories(root / "ok");
@@ -1147,7 +1148,7 @@ BOOST_FIXTURE_TEST_CASE(unreadable_subdirectory_is_an_error_event, monitor_fixtu
                                             << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ")");
   int result = WEXITSTATUS(status);
   if (result == child_setuid_failed) {
-    BOOST_TEST_MESSAGE("skipped: cannot drop privileges to 65534 here");
+    asio_fswatch::test::skip("setuid", "cannot drop privileges to 65534 here");
     return;
   }
   BOOST_TEST(result == 0, "child (uid 65534): " << describe(result) << " (see its output above)");
