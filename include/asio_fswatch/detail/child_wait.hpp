@@ -102,8 +102,8 @@ struct nothing_on_reap {
 
 /// A wait registered with the SIGCHLD service: the service's handle on it, for cancel().
 struct sigchld_entry final : child_wait_set::entry {
-  sigchld_entry(sigchld_service& service, std::shared_ptr<child_wait_set> owner_set)
-      : service(service), set(std::move(owner_set)) {
+  sigchld_entry(sigchld_service& owner_service, std::shared_ptr<child_wait_set> owner_set)
+      : service(owner_service), set(std::move(owner_set)) {
     set->add(this);
   }
   ~sigchld_entry() { set->remove(this); }

@@ -64,8 +64,8 @@ struct file_op {
   /// Shutdown: free the operation without calling its handler.
   using destroy_fn = void (*)(file_op* op);
 
-  file_op(complete_fn complete, destroy_fn destroy) noexcept
-      : complete(complete), destroy(destroy) {}
+  file_op(complete_fn on_complete, destroy_fn on_destroy) noexcept
+      : complete(on_complete), destroy(on_destroy) {}
 
   // The request.
   file_opcode opcode = file_opcode::read;
