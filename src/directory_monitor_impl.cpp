@@ -556,7 +556,9 @@ monitor_handle::~monitor_handle() {
     impl_->close();
 }
 
-backend monitor_handle::active_backend() const noexcept { return impl_->active_backend(); }
+backend monitor_handle::active_backend() const noexcept {
+  return impl_ ? impl_->active_backend() : backend::automatic;
+}
 
 void monitor_handle::add(const std::filesystem::path& path, const watch_options& options,
                          sys::error_code& ec) {

@@ -84,7 +84,9 @@ public:
 
   executor_type get_executor() noexcept { return executor_; }
 
-  /// The backend in use: `inotify` or `poll` (`automatic` is resolved at construction).
+  /// The backend in use: `inotify` or `poll` (`automatic` is resolved at construction);
+  /// `automatic` for a moved-from monitor, which is closed: every member may still be called
+  /// (add() fails with errc::monitor_closed, reads complete with it).
   backend active_backend() const noexcept { return core_.active_backend(); }
 
   /// Starts watching `path` (a directory, or a single file). Nothing is reported for what the

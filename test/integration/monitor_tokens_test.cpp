@@ -416,6 +416,25 @@ BOOST_FIXTURE_TEST_CASE(moved_monitors_keep_working, monitor_fixture) {
   converted.async_read_events(read.handler());
   run_until(ioc, read.done);
   BOOST_TEST(read.error == code(asio_fswatch::errc::monitor_closed), read.error.message());
+  // Every member of a moved-from monitor is callable and says it is closed.
+  BOOST_TEST(!converted.is_open());
+  BOOST_TEST((converted.active_backend() == asio_fswatch::backend::automatic));
+  BOOST_TEST(converted.roots().empty());
+  BOOST_TEST(converted.queued_events() == 0u);
+  boost::system::error_code ec;
+  converted.add(root, ec);
+  BOOST_TEST(ec == code(asio_fswatch::errc::monitor_closed), ec.message());
+  converted.remove(root, ec);
+  BOOST_TEST(ec == code(asio_fswatch::errc::monitor_closed), ec.message());
+  converted.cancel();
+  converted.close();
+  read_result next_read;
+  converted.async_next([&](boost::system::error_code e, fs_event) {
+    next_read.error = e;
+    next_read.done = true;
+  });
+  run_until(ioc, next_read.done);
+  BOOST_TEST(next_read.error == code(asio_fswatch::errc::monitor_closed), next_read.error.message());
 }
 
 // ---------------------------------------------------------------------------------------------
