@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <set>
 #include <utility>
 
 namespace asio_fswatch::detail {
@@ -55,6 +56,9 @@ struct watch_engine::root_state {
   bool file_root = false;
   node_id limbo = no_node; // parent of entries parked between "moved from" and "moved to"
   std::unordered_set<std::string> problems_reported;
+  // Directories that could not be watched because the watch limit was reached (each also in
+  // problems_reported), a directory before what it holds: retried when watches are given back.
+  std::set<std::string> blocked_by_watch_limit;
   // Directories whose path was already stale when they were to be watched or scanned (renamed
   // before their records were processed): retried after each batch of records.
   std::unordered_set<node_id> stale;
@@ -308,8 +312,78 @@ void watch_engine::forget_watches(root_state& root, entry_tree& tree, node_id no
 
 void watch_engine::report_problem(root_state& root, const std::string& path, entry_type type,
                                   sys::error_code ec) {
+  if (ec == errc::watch_limit_reached && type == entry_type::directory) {
+    root.blocked_by_watch_limit.insert(path);
+    watches_at_limit_ = counters_.watches;
+    if (!limit_retry_at_)
+      limit_retry_at_ = now_.steady + limit_retry_delay_;
+  }
   if (root.problems_reported.insert(path).second)
     emit_raw(fs_event{event_kind::error, path, {}, type, ec});
+}
+
+void watch_engine::retry_blocked_by_watch_limit() {
+  // Watches were given back (this monitor's: a watched directory deleted, a root removed), or
+  // some time has passed (another program's may have been): the directories the limit kept
+  // unwatched are watched and scanned, what they hold reported as created. The first refusal
+  // ends the round: the limit still holds, and the next round waits longer (1 s, doubling up
+  // to 30 s); watches given back by this monitor start a round at once.
+  bool limit_hit = false;
+  for (const auto& root_ptr : roots_) {
+    root_state& root = *root_ptr;
+    std::vector<std::string> paths(root.blocked_by_watch_limit.begin(), root.blocked_by_watch_limit.end());
+    for (const std::string& path : paths) {
+      if (limit_hit)
+        break;
+      if (root.blocked_by_watch_limit.erase(path) == 0)
+        continue; // watched by the scan of a directory above it in this round
+      node_id node = find_below(root.tree, root.tree.root(), root.tree[root.tree.root()].name, path);
+      if (node == no_node || root.tree[node].type != entry_type::directory || in_limbo(root, node)) {
+        root.problems_reported.erase(path); // gone or replaced: its own events said so
+        continue;
+      }
+      sys::error_code ec = watch_then_scan(root, node, path);
+      if (ec == errc::watch_limit_reached) {
+        root.blocked_by_watch_limit.insert(path);
+        limit_hit = true;
+      } else if (!ec) {
+        root.problems_reported.erase(path);
+      } else if (is_vanished(ec)) {
+        root.stale.insert(node);
+      }
+    }
+  }
+  bool blocked = std::any_of(roots_.begin(), roots_.end(),
+                             [](const auto& r) { return !r->blocked_by_watch_limit.empty(); });
+  watches_at_limit_ = counters_.watches;
+  if (!blocked) {
+    limit_retry_at_.reset();
+    limit_retry_delay_ = std::chrono::seconds(1);
+  } else {
+    if (limit_hit)
+      limit_retry_delay_ = std::min<std::chrono::steady_clock::duration>(limit_retry_delay_ * 2, std::chrono::seconds(30));
+    limit_retry_at_ = now_.steady + limit_retry_delay_;
+  }
+}
+
+void watch_engine::retry_blocked_if_due() {
+  if (!limit_retry_at_)
+    return;
+  if (counters_.watches < watches_at_limit_ || now_.steady >= *limit_retry_at_)
+    retry_blocked_by_watch_limit();
+}
+
+node_id watch_engine::find_below(const entry_tree& tree, node_id node, std::string_view node_path,
+                                 std::string_view path) {
+  // Down from `node` by name; no_node when an entry on the way is not in the picture.
+  for (std::size_t at = node_path.size(); node != no_node && at < path.size();) {
+    if (path[at] == '/')
+      ++at;
+    std::size_t end = std::min(path.find('/', at), path.size());
+    node = tree.find(node, path.substr(at, end - at));
+    at = end;
+  }
+  return node;
 }
 
 sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id start,
@@ -497,6 +571,7 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
     partial_record_.assign(bytes.substr(parsed.consumed));
   }
   retry_unwatched();
+  retry_blocked_if_due();
   if (counters_.overflows == overflows_before)
     last_consistent_wall_ns_ = now.wall_ns;
 }
@@ -571,8 +646,11 @@ void watch_engine::handle_self(root_state& root, node_id dir, std::uint32_t mask
     root_gone(root);
     return;
   }
-  if ((mask & inotify_flag::attrib) && !root.file_root)
+  if ((mask & inotify_flag::attrib) && !root.file_root) {
     emit(root, event_kind::attributes, root.path, entry_type::directory);
+    if (!root.problems_reported.empty())
+      retry_problem_directories(root, root.tree.root());
+  }
 }
 
 void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mask,
@@ -622,26 +700,42 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
     event_kind kind = (mask & inotify_flag::modify) ? event_kind::modified : event_kind::attributes;
     emit(root, kind, tree.path(child), tree[child].type);
     if (kind == event_kind::attributes && !root.problems_reported.empty())
-      retry_problem_directory(root, child);
+      retry_problem_directories(root, child);
   }
 }
 
-void watch_engine::retry_problem_directory(root_state& root, node_id node) {
-  // A directory that could not be watched or read (an `error` event said so) had its mode,
-  // owner or ACL changed: it may be readable now. Watch and scan it as if it had just appeared;
-  // on success, what it holds is reported as created, and a later problem is reported again.
-  // A failure again says nothing new: the `error` event already stands.
+void watch_engine::retry_problem_directories(root_state& root, node_id node) {
+  // A directory had its mode, owner or ACL changed: it may be readable now. So may a directory
+  // below it that could not be watched for want of search permission in it (one created while
+  // it was unreadable). Each directory an `error` event named, at or below this one, is watched
+  // and scanned as if it had just appeared; on success, what it holds is reported as created,
+  // and a later problem is reported again. A failure again says nothing new: the `error` event
+  // already stands. The cost is one look at each reported problem, only while there are some.
   entry_tree& tree = root.tree;
   if (tree[node].type != entry_type::directory || !root.recursive())
     return;
-  std::string path = tree.path(node);
-  if (root.problems_reported.count(path) == 0)
-    return;
-  sys::error_code ec = watch_then_scan(root, node, path);
-  if (!ec)
-    root.problems_reported.erase(path);
-  else if (is_vanished(ec))
-    root.stale.insert(node);
+  const std::string path = tree.path(node);
+  std::vector<std::string> retry;
+  for (const std::string& problem : root.problems_reported)
+    if (problem.compare(0, path.size(), path) == 0 &&
+        (problem.size() == path.size() || problem[path.size()] == '/' || path.back() == '/'))
+      retry.push_back(problem);
+  std::sort(retry.begin(), retry.end()); // a directory before what it holds
+  for (const std::string& problem : retry) {
+    if (root.problems_reported.count(problem) == 0)
+      continue;
+    // The entry named may be gone, or not a directory any more.
+    node_id target = find_below(tree, node, path, problem);
+    if (target == no_node || tree[target].type != entry_type::directory)
+      continue;
+    sys::error_code ec = watch_then_scan(root, target, problem);
+    if (!ec) {
+      root.problems_reported.erase(problem);
+      root.blocked_by_watch_limit.erase(problem);
+    }
+    else if (is_vanished(ec))
+      root.stale.insert(target);
+  }
 }
 
 void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_view name,
@@ -924,6 +1018,7 @@ void watch_engine::on_timer(const time_sample& now) {
       ++i;
   }
   retry_unwatched();
+  retry_blocked_if_due();
 }
 
 std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline() const {
@@ -931,6 +1026,8 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
   for (const held_move& m : held_)
     if (!next || m.deadline < *next)
       next = m.deadline;
+  if (limit_retry_at_ && (!next || *limit_retry_at_ < *next))
+    next = limit_retry_at_;
   return next;
 }
 
@@ -977,12 +1074,21 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   mode.watch = mode_ == backend::inotify;
   mode.stat = true;
   root.stale.clear();
-  if (scan(root, fresh, fresh.root(), directory, mode)) {
+  if (sys::error_code ec = scan(root, fresh, fresh.root(), directory, mode)) {
     if (mode_ == backend::inotify)
       forget_watches(root, fresh, fresh.root(), true);
+    if (mode_ == backend::poll && !is_vanished(ec)) {
+      // Still there, but unreadable now (its mode changed): the root stays, with the picture of
+      // its last listing. The error is said once; the next poll tries again, and what changed
+      // meanwhile is reported once the root can be read.
+      report_problem(root, directory, entry_type::directory, ec);
+      return;
+    }
     root_gone(root);
     return;
   }
+  if (mode_ == backend::poll)
+    root.problems_reported.erase(directory); // readable: a later failure is news again
   if (mode_ == backend::inotify) {
     for (int watch : old_watches)
       if (watches_.find(watch) == watches_.end())

@@ -1066,6 +1066,42 @@ BOOST_FIXTURE_TEST_CASE(watch_limit_for_a_new_directory, engine_fixture) {
   BOOST_TEST(engine->has_roots());
 }
 
+// Regression (issue 12, 2.3: was a bug, fixed in watch_engine::retry_blocked_by_watch_limit): a
+// directory the watch limit kept unwatched stayed so for good, after watches were given back.
+// Now a watch this monitor gives back starts a retry at once, and time does too (another
+// program's watches may go): what such a directory holds is then reported as created.
+BOOST_FIXTURE_TEST_CASE(directories_kept_unwatched_by_the_limit_are_retried, engine_fixture) {
+  fake.mkdirs("/r/old");
+  add_ok("/r");
+  fake.set_watch_limit(2);
+  fake.mkdir("/r/n");
+  fake.mkdir("/r/m");
+  check_events(events(), {created("/r/n", dir), failed("/r/n", errc::watch_limit_reached),
+                          created("/r/m", dir), failed("/r/m", errc::watch_limit_reached)});
+  BOOST_TEST(engine->next_deadline().has_value(), "a retry is planned");
+  fake.write("/r/n/inside");
+  fake.mkdir("/r/n/deeper");
+  fake.write("/r/m/there");
+  // This monitor gives one watch back: one directory (in path order) is watched and scanned at
+  // once; the limit refuses the other.
+  fake.remove("/r/old");
+  check_event_set(events(), {removed("/r/old", dir), created("/r/m/there")});
+  BOOST_TEST(fake.watch_of("/r/m").has_value());
+  BOOST_TEST(!fake.watch_of("/r/n").has_value());
+  // Watches given back elsewhere: nothing happens before the retry delay, then the rest.
+  fake.set_watch_limit(std::nullopt);
+  check_events(events(), {});
+  advance(milliseconds(2100)); // past the doubled delay (1 s, then 2 s after a refusal)
+  engine->on_timer(now);
+  check_event_set(drain(), {created("/r/n/inside"), created("/r/n/deeper", dir)});
+  BOOST_TEST(fake.watch_of("/r/n").has_value());
+  BOOST_TEST(fake.watch_of("/r/n/deeper").has_value());
+  BOOST_TEST(!engine->next_deadline().has_value(), "nothing left to retry");
+  fake.create("/r/n/deeper/later");
+  check_events(events(), {created("/r/n/deeper/later")});
+  BOOST_TEST(engine->check() == "");
+}
+
 BOOST_FIXTURE_TEST_CASE(watch_limit_inside_a_new_directory, engine_fixture) {
   fake.mkdir("/r");
   add_ok("/r");
@@ -1132,6 +1168,46 @@ BOOST_FIXTURE_TEST_CASE(subdirectory_that_cannot_be_watched, engine_fixture) {
                           created("/r/ok/new/inside")});
   fake.create("/r/locked/later");
   check_events(events(), {created("/r/locked/later")});
+}
+
+// Regression (issue 12, 2.2: was a bug, fixed in watch_engine::retry_problem_directories): a
+// directory created while its parent had no search permission (mode 000 or 644) could not be
+// watched; the `error` event was the last word on it, because only its own `attributes` brought a
+// retry, and it is its parent that becomes readable. Now the parent's `attributes` retries every
+// directory named by an error below it, the root's own included.
+BOOST_FIXTURE_TEST_CASE(directory_created_under_an_unsearchable_parent_is_watched_when_it_opens,
+                        engine_fixture) {
+  const sys::error_code denied = posix_error(sys::errc::permission_denied);
+  fake.mkdirs("/r/p");
+  add_ok("/r");
+  fake.chmod("/r/p", 0644);
+  check_events(events(), {attributes("/r/p", dir)});
+  // What is made inside cannot be watched or listed through a parent without search permission.
+  fake.fail_watch("/r/p/d", denied);
+  fake.fail_list("/r/p/d", denied);
+  fake.fail_watch("/r/p/d/e", denied);
+  fake.mkdir("/r/p/d");
+  fake.create("/r/p/d/f");
+  fake.mkdir("/r/p/d/e");
+  check_events(events(), {created("/r/p/d", dir), failed("/r/p/d", denied)});
+  // The parent opens: what was hidden is watched and reported, and later changes come.
+  fake.clear_failures();
+  fake.chmod("/r/p", 0755);
+  check_event_set(events(), {attributes("/r/p", dir), created("/r/p/d/f"), created("/r/p/d/e", dir)});
+  BOOST_TEST(fake.watch_of("/r/p/d").has_value());
+  BOOST_TEST(fake.watch_of("/r/p/d/e").has_value());
+  fake.create("/r/p/d/e/g");
+  check_events(events(), {created("/r/p/d/e/g")});
+  // The same below the root itself, on the root's own `attributes`.
+  fake.fail_watch("/r/q", denied);
+  fake.fail_list("/r/q", denied);
+  fake.mkdir("/r/q");
+  check_events(events(), {created("/r/q", dir), failed("/r/q", denied)});
+  fake.clear_failures();
+  fake.create("/r/q/h");
+  fake.chmod("/r", 0755);
+  check_event_set(events(), {attributes("/r", dir), created("/r/q/h")});
+  BOOST_TEST(fake.watch_of("/r/q").has_value());
 }
 
 // Regression (was a bug, fixed in src/watch_engine.cpp): an entry whose lstat failed for another
@@ -1409,6 +1485,36 @@ BOOST_FIXTURE_TEST_CASE(poll_unreadable_subdirectory_reported_once, engine_fixtu
   fake.write("/r/ok/f");
   check_events(poll(), {created("/r/ok/f")});
   check_events(poll(), {});
+}
+
+// Regression (issue 12, 2.5: was a bug, fixed in watch_engine::reconcile): a root the poll
+// backend could no longer list (its mode changed) was reported removed and ended, though it was
+// still there. It is an error event, once; the root stays, and once readable again its changes
+// are reported; a second spell of unreadability is reported again.
+BOOST_FIXTURE_TEST_CASE(poll_root_made_unreadable_stays_watched, engine_fixture) {
+  const sys::error_code denied = posix_error(sys::errc::permission_denied);
+  fake.mkdir("/r");
+  fake.write("/r/a");
+  start(backend::poll);
+  add_ok("/r");
+  fake.fail_list("/r", denied);
+  check_events(poll(), {failed("/r", denied)});
+  fake.write("/r/b");
+  check_events(poll(), {}); // said once
+  BOOST_TEST(engine->root_paths().size() == 1u);
+  fake.clear_failures();
+  check_events(poll(), {created("/r/b")});
+  fake.fail_list("/r", denied);
+  check_events(poll(), {failed("/r", denied)});
+  // Gone for real: the end of the root, as before.
+  fake.clear_failures();
+  fake.remove("/r/a");
+  fake.remove("/r/b");
+  fake.remove("/r");
+  std::vector<fs_event> last = poll();
+  BOOST_TEST_REQUIRE(!last.empty());
+  BOOST_TEST(last.back().error == sys::error_code(asio_fswatch::errc::root_removed));
+  BOOST_TEST(engine->root_paths().empty());
 }
 
 // Regression (was a bug, fixed in src/watch_engine.cpp): a scan that could not lstat an entry

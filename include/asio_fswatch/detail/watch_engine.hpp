@@ -147,6 +147,13 @@ private:
   void forget_watches(root_state& root, entry_tree& tree, node_id node, bool remove_from_kernel);
   void report_problem(root_state& root, const std::string& path, entry_type type,
                       boost::system::error_code ec);
+  /// Watches the directories the watch limit kept unwatched, while the limit allows.
+  void retry_blocked_by_watch_limit();
+  /// The same, when this monitor gave watches back or the retry delay has passed.
+  void retry_blocked_if_due();
+  /// The node at `path`, found by name below `node` (whose path is `node_path`).
+  static node_id find_below(const entry_tree& tree, node_id node, std::string_view node_path,
+                            std::string_view path);
 
   // inotify records.
   void handle_record(const inotify_record& record);
@@ -163,7 +170,9 @@ private:
   void expire_move(std::size_t index);
   void expire_moves_under(root_state& root, node_id node);
   void expire_moves_from(root_state& root, node_id dir, std::string_view name);
-  void retry_problem_directory(root_state& root, node_id node);
+  /// `node`, a directory, had its attributes changed: retries the directories at or below it
+  /// that an `error` event named.
+  void retry_problem_directories(root_state& root, node_id node);
   bool in_limbo(const root_state& root, node_id node) const;
   /// Like entry_tree::path, but an entry parked in limbo is named where it was.
   std::string entry_path(const root_state& root, node_id node) const;
@@ -198,6 +207,11 @@ private:
   std::uint64_t popped_ = 0;
   std::int64_t last_consistent_wall_ns_ = 0;
   time_sample now_; // the time given to the entry point being run; what every step below reads
+  // Retrying directories the watch limit kept unwatched: when (if any), how long the next wait
+  // is, and how many watches this monitor had when the limit was last met.
+  std::optional<std::chrono::steady_clock::time_point> limit_retry_at_;
+  std::chrono::steady_clock::duration limit_retry_delay_ = std::chrono::seconds(1);
+  std::uint64_t watches_at_limit_ = 0;
   engine_counters counters_;
 };
 
