@@ -38,7 +38,22 @@ void fill_status(const struct stat& st, entry_status& out) {
   out.uid = st.st_uid;
   out.gid = st.st_gid;
   out.links = static_cast<std::uint32_t>(st.st_nlink);
+  out.mount_id = 0;
 }
+
+#if defined(__linux__) && defined(STATX_MNT_ID)
+void fill_status(const struct ::statx& stx, entry_status& out) {
+  out.mtime_ns = std::int64_t(stx.stx_mtime.tv_sec) * 1'000'000'000 + stx.stx_mtime.tv_nsec;
+  out.ctime_ns = std::int64_t(stx.stx_ctime.tv_sec) * 1'000'000'000 + stx.stx_ctime.tv_nsec;
+  out.size = stx.stx_size;
+  out.inode = stx.stx_ino;
+  out.mode = stx.stx_mode;
+  out.uid = stx.stx_uid;
+  out.gid = stx.stx_gid;
+  out.links = stx.stx_nlink;
+  out.mount_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+}
+#endif
 
 class posix_filesystem final : public filesystem {
 public:
@@ -80,6 +95,21 @@ public:
 
   sys::error_code status(const std::string& path, bool follow, entry_type& type,
                          entry_status& status) override {
+#if defined(__linux__) && defined(STATX_MNT_ID)
+    // statx, for the mount id as well (Linux 5.8): one syscall, as lstat is.
+    if (statx_works_) {
+      struct ::statx stx;
+      if (::statx(AT_FDCWD, path.c_str(), follow ? 0 : AT_SYMLINK_NOFOLLOW,
+                  STATX_BASIC_STATS | STATX_MNT_ID, &stx) == 0) {
+        type = entry_type_from_mode(stx.stx_mode);
+        fill_status(stx, status);
+        return {};
+      }
+      if (errno != ENOSYS)
+        return last_error();
+      statx_works_ = false; // a kernel before 4.11, or a filter: lstat from now on
+    }
+#endif
     struct stat st;
     int rc = follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
     if (rc != 0)
@@ -120,6 +150,7 @@ public:
 
 private:
   int inotify_fd_;
+  bool statx_works_ = true;
 };
 
 } // namespace

@@ -282,7 +282,12 @@ bool watch_engine::still_there(const entry_tree& tree, node_id holder, const std
     return false;
   if (fs_.status(tree.path(holder), holder == tree.root(), type, there))
     return false;
-  return type == entry_type::directory && here.inode == there.inode;
+  if (type != entry_type::directory || here.inode != there.inode)
+    return false;
+  // The same directory at both paths. Within one mount that cannot be: the two looks straddled
+  // renames by others (the directory moved from one path to the other in between), and the
+  // picture is stale after all. A loop crosses into a bind mount, whose mount id differs.
+  return here.mount_id == 0 || there.mount_id == 0 || here.mount_id != there.mount_id;
 }
 
 void watch_engine::forget_watches(root_state& root, entry_tree& tree, node_id node,

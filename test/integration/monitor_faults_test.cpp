@@ -13,12 +13,15 @@
 #include <common/monitor_collect.hpp>
 #include <common/proc_limits.hpp>
 #include <common/seccomp.hpp>
+#include <common/skip.hpp>
 #include <common/temp_dir.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -278,6 +281,53 @@ BOOST_AUTO_TEST_CASE(tiny_kernel_queue_overflows_and_is_reconciled) {
                     },
                     200ms, 30s);
   BOOST_TEST(!c.timed_out, "directories not watched after the reconciliation:\n" << dump(c.events));
+}
+
+// A bind mount that loops back into the tree is refused (an `error` naming it, never entered),
+// with the real kernel: root makes the mount in a mount namespace of a forked child. The check
+// tells it apart from a race by the mount id (issue 12, 2.6: the same inode at two paths of one
+// mount was a rename straddling the two looks, never a loop).
+BOOST_AUTO_TEST_CASE(bind_mount_loop_is_refused_not_entered,
+                     *boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork)) {
+  if (::geteuid() != 0) {
+    asio_fswatch::test::skip("root", "a bind mount needs root");
+    return;
+  }
+  asio_fswatch::test::temp_dir tmp("mounts");
+  const fs::path root = tmp.path() / "root";
+  fs::create_directories(root / "d" / "f" / "loop");
+  const int status = asio_fswatch::test::in_child(
+      [&] {
+        // A mount namespace of its own, private, so that nothing propagates to the host.
+        return ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+               ::mount((root / "d").c_str(), (root / "d" / "f" / "loop").c_str(), nullptr, MS_BIND, nullptr) == 0;
+      },
+      [&] {
+        boost::asio::io_context ioc;
+        directory_monitor monitor(ioc);
+        boost::system::error_code ec;
+        monitor.add(root, ec);
+        if (ec) {
+          std::fprintf(stderr, "mount scenario: add: %s\n", ec.message().c_str());
+          return false;
+        }
+        std::ofstream(root / "d" / "file") << "x";
+        collection c = collect_until(ioc, monitor, saw(event_kind::created, root / "d" / "file"), 200ms, 30s);
+        const bool refused = has_error_event(c.events, root / "d" / "f" / "loop", errc::already_watched);
+        std::size_t errors = 0;
+        for (const fs_event& e : c.events)
+          errors += e.kind == event_kind::error;
+        if (c.timed_out || !refused || errors != 1) {
+          std::fprintf(stderr, "mount scenario: events:\n%s", dump(c.events).c_str());
+          return false;
+        }
+        return true;
+      });
+  if (status == 2) {
+    asio_fswatch::test::skip("mount_namespace", "unshare(CLONE_NEWNS) or the bind mount was refused here");
+    return;
+  }
+  BOOST_TEST(status == 0, "the bind mount scenario failed (child status " << status << ", reason on stderr)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -353,6 +353,7 @@ public:
     const entry& e = entries_.at(resolved);
     type = e.type;
     status = e.status;
+    status.mount_id = 1; // one mount: this file system has no bind mounts
     return {};
   }
 

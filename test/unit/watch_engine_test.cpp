@@ -2254,6 +2254,41 @@ BOOST_FIXTURE_TEST_CASE(stale_holder_above_its_directory_is_not_a_bind_mount, en
     BOOST_TEST(fake.watch_of(path).has_value(), path << " is not watched");
 }
 
+// Regression (issue 12, 2.6: was a bug, fixed in watch_engine::still_there): under a storm of
+// renames, "path is already watched by this monitor" was reported for directories inside the
+// tree. A watch id met below the node that holds it was taken for a bind mount looping back when
+// the holder's path and the directory's path named the same inode; but the two looks can
+// straddle a move of that directory from one path to the other by another process. Within one
+// mount a directory never has two paths: only a differing mount id makes it a loop.
+BOOST_FIXTURE_TEST_CASE(holder_check_straddling_a_rename_is_not_a_bind_mount, engine_fixture) {
+  fake.mkdirs("/r/p");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.mkdir("/r/p/x");
+  fake.rename("/r/p/x", "/r/m");
+  fake.mkdir("/r/p/x");
+  once_watched("/r/p/x", [this] { fake.rename("/r/p", "/r/m/w"); });
+  // Between the engine's look at the directory (/r/m/w/x) and at its holder (/r/m), the
+  // directory takes the holder's place.
+  std::string last_look;
+  bool raced = false;
+  fake.before_look = [&](const std::string& path) {
+    if (!raced && last_look == "/r/m/w/x" && path == "/r/m") {
+      raced = true;
+      fake.rename("/r/m/w/x", "/r/z");
+      fake.rename("/r/m", "/r/q");
+      fake.rename("/r/z", "/r/m");
+    }
+    last_look = path;
+  };
+  std::vector<fs_event> got = events_until_quiet();
+  fake.before_look = nullptr;
+  append(got, events());
+  BOOST_TEST_REQUIRE(raced, "the engine never compared the two paths: the race was not met");
+  check_outcome(before, got);
+  BOOST_TEST(count_errors(got) == 0u, describe(got));
+}
+
 // Was a bug (found when the random test began to reuse names: the fake file system then followed
 // a relative symlink): a new directory replaced by a symlink to another directory between its
 // watch and its listing had that other directory listed as its own, and reported its entries

@@ -24,6 +24,8 @@ struct entry_status {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   std::uint32_t links = 0;
+  /// The mount the entry was reached through (statx's STATX_MNT_ID); 0 when unknown.
+  std::uint64_t mount_id = 0;
 };
 
 struct listed_entry {
