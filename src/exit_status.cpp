@@ -8,7 +8,9 @@
 namespace asio_fswatch {
 
 std::string exit_status::to_string() const {
-  if (!killed_)
+  if (!has_value())
+    return "no status";
+  if (exited())
     return "exited with code " + std::to_string(value_);
   std::string text = "killed by signal " + std::to_string(value_);
   if (const char* abbreviation = ::sigabbrev_np(value_))

@@ -13,7 +13,6 @@
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -21,7 +20,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -217,51 +215,6 @@ void signal_group(pid_t pgid, int signal, boost::system::error_code& ec) noexcep
   ec.clear();
   if (::kill(-pgid, signal) != 0 && errno != ESRCH)
     ec.assign(errno, boost::system::system_category());
-}
-
-namespace {
-
-/// Whether /proc/<pid>/stat says: in group `pgid`, and not a zombie.
-bool live_member(const char* pid, pid_t pgid) noexcept {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  char buffer[512];
-  ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
-  ::close(fd);
-  if (n <= 0)
-    return false;
-  buffer[n] = '\0';
-  // "pid (comm) state ppid pgrp ...": comm may hold anything, so parse after the last ')'.
-  const char* close_paren = std::strrchr(buffer, ')');
-  char state = 0;
-  long ppid = 0, pgrp = 0;
-  if (!close_paren || std::sscanf(close_paren + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3)
-    return false;
-  return pgrp == pgid && state != 'Z' && state != 'X';
-}
-
-} // namespace
-
-bool group_exists(pid_t pgid) noexcept {
-  if (::kill(-pgid, 0) != 0 && errno != EPERM)
-    return false;
-  // kill() counts zombies too: the group's orphans are reaped by init, which some container
-  // inits do only now and then. Only a live member counts.
-  DIR* proc = ::opendir("/proc");
-  if (!proc)
-    return true;
-  bool live = false;
-  while (dirent* entry = ::readdir(proc)) {
-    if (entry->d_name[0] >= '1' && entry->d_name[0] <= '9' && live_member(entry->d_name, pgid)) {
-      live = true;
-      break;
-    }
-  }
-  ::closedir(proc);
-  return live;
 }
 
 void kill_and_reap(pid_t pid) noexcept {

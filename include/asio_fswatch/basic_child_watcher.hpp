@@ -55,17 +55,29 @@ public:
   explicit basic_child_watcher(ExecutionContext& context, const child_watcher_options& options = {})
       : basic_child_watcher(executor_type(context.get_executor()), options) {}
 
-  // The executor is copied, not moved: a moved-from watcher keeps its executor.
+  // The executor is copied, not moved: a moved-from watcher keeps its executor and a wait set
+  // of its own, so it is usable as if newly constructed.
   basic_child_watcher(basic_child_watcher&& other) noexcept
       : executor_(other.executor_), waits_(std::exchange(other.waits_, std::make_shared<detail::child_wait_set>())),
         choice_(other.choice_) {}
+
+  /// The same from a watcher whose executor type converts to this one's (what
+  /// `boost::asio::as_default_on(std::move(watcher))` needs). Pending waits come along: cancel()
+  /// and the destructor of this object reach them.
+  template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
+  basic_child_watcher(basic_child_watcher<OtherExecutor>&& other)
+      : executor_(other.executor_), waits_(std::exchange(other.waits_, std::make_shared<detail::child_wait_set>())),
+        choice_(other.choice_) {}
+
+  /// Pending waits of this watcher complete with operation_aborted first.
   basic_child_watcher& operator=(basic_child_watcher&& other) noexcept {
-    if (this != &other) {
-      waits_->cancel_all();
-      executor_ = other.executor_;
-      waits_ = std::exchange(other.waits_, std::make_shared<detail::child_wait_set>());
-      choice_ = other.choice_;
-    }
+    if (this != &other)
+      take(other);
+    return *this;
+  }
+  template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
+  basic_child_watcher& operator=(basic_child_watcher<OtherExecutor>&& other) {
+    take(other);
     return *this;
   }
   basic_child_watcher(const basic_child_watcher&) = delete;
@@ -138,6 +150,14 @@ public:
 private:
   template <typename>
   friend class basic_child_watcher;
+
+  template <typename Other>
+  void take(Other& other) {
+    waits_->cancel_all();
+    executor_ = other.executor_;
+    waits_ = std::exchange(other.waits_, std::make_shared<detail::child_wait_set>());
+    choice_ = other.choice_;
+  }
 
   Executor executor_;
   std::shared_ptr<detail::child_wait_set> waits_;

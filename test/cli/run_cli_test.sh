@@ -251,5 +251,40 @@ check "second signal: exits long before the 60 s grace" wait_exit "$pid"
 check "second signal: killed" test "$status" = 137
 check "second signal: status line" grep -q "received again, killing sh" "$err"
 
+# 11. What COMMAND leaves behind: a background job of a command that has ended (in its group)
+# and a daemon that left the group (setsid) are stopped on every restart and on exit.
+new_scenario orphans
+leaver="$log_start"'; sleep 300 & echo "job $!" >>"$LOG"; setsid sleep 300 & echo "daemon $!" >>"$LOG"; exit 0'
+left() { awk -v k="$2" '$1 == k { print $2 }' "$1" | sed -n "${3}p"; } # left LOG job|daemon N: its pid
+wait_gone() { # wait_gone PID: up to 30 s for PID to be gone (or a zombie)
+  for _ in $(seq 300); do alive "$1" || return 0; sleep 0.1; done
+  echo "pid $1 still runs:" >&2; ps -o pid=,pgid=,sid=,stat=,args= -p "$1" >&2; return 1
+}
+wait_lines() { # wait_lines LOG WORD N: up to 30 s for N lines starting with WORD
+  local n
+  for _ in $(seq 300); do
+    n=$(grep -c "^$2 " "$1" 2>/dev/null); ((${n:-0} >= $3)) && return 0; sleep 0.1
+  done
+  echo "timed out waiting for $3 '$2' lines in $1" >&2; return 1
+}
+LOG=$log "$tool" run --watch "$src" -- sh -c "$leaver" 2>"$err" & pid=$!; pids+=("$pid")
+check "orphans: first start" wait_lines "$log" daemon 1
+check "orphans: command ended" wait_for "$err" "exited with code 0; waiting for a change"
+check "orphans: job runs" alive "$(left "$log" job 1)"
+check "orphans: daemon runs" alive "$(left "$log" daemon 1)"
+echo x >"$src/one"
+check "orphans: second start" wait_lines "$log" daemon 2
+check "orphans: first job stopped by the restart" wait_gone "$(left "$log" job 1)"
+check "orphans: first daemon stopped by the restart" wait_gone "$(left "$log" daemon 1)"
+echo x >"$src/two"
+check "orphans: third start" wait_lines "$log" daemon 3
+kill -INT "$pid"
+check "orphans: SIGINT exits" wait_exit "$pid"
+check "orphans: exit status of the last command" test "$status" = 0
+for k in job daemon; do
+  for n in 1 2 3; do check "orphans: $k $n gone after exit" wait_gone "$(left "$log" $k $n)"; done
+done
+for p in $(awk '$1 == "job" || $1 == "daemon" { print $2 }' "$log"); do kill -KILL "$p" 2>/dev/null; done
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

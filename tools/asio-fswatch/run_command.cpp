@@ -29,8 +29,8 @@ const char* const run_help =
     "usage: asio-fswatch run [OPTIONS] -- COMMAND [ARGS...]\n"
     "\n"
     "Starts COMMAND, and whenever a watched file changes, stops it together with every process\n"
-    "it started (its process group: SIGNAL, then SIGKILL after the grace period) and starts it\n"
-    "again. Changes are debounced: a burst of changes gives one restart. Changes that arrive\n"
+    "it started (its process group, and descendants that left it, daemons included: SIGNAL,\n"
+    "then SIGKILL after the grace period) and starts it again. Changes are debounced: a burst of changes gives one restart. Changes that arrive\n"
     "during a restart give one more restart once it is done. One status line per restart goes\n"
     "to standard error.\n"
     "\n"
@@ -210,6 +210,12 @@ public:
   int run(boost::asio::io_context& ioc) {
     if (!add_roots(monitor_, settings_.paths, settings_.options))
       return exit_watch_error;
+    // Orphans of COMMAND's tree (a daemon that left its group and its parent) come to us, not
+    // to init, so that the process tree stops them on restart and on exit.
+    boost::system::error_code subreaper_ec;
+    make_child_subreaper(subreaper_ec);
+    if (subreaper_ec)
+      say("cannot become a child subreaper (" + subreaper_ec.message() + "): orphaned daemons may survive");
     wait_for_signal();
     read();
     if (settings_.postpone)
@@ -276,8 +282,8 @@ private:
   }
 
   void restart() {
-    if (phase_ != phase::running)
-      return start(take_changes());
+    if (phase_ != phase::running && process_.id() < 0)
+      return start(take_changes()); // nothing started yet: nothing left behind to stop
     phase_ = phase::stopping;
     // The restart is for the changes seen so far; those that come while the command stops are
     // kept for one more restart.
@@ -301,6 +307,7 @@ private:
       joined += (joined.empty() ? "" : "\n") + path;
     options.environment = {{"ASIO_FSWATCH_CHANGED_PATHS", joined},
                            {"ASIO_FSWATCH_CHANGED_COUNT", std::to_string(count)}};
+    options.stop_descendants = true;
 
     if (settings_.clear) {
       std::fputs("\x1b[H\x1b[2J\x1b[3J", stdout);
@@ -368,7 +375,7 @@ private:
     signals_.cancel();
     debounce_.cancel();
     monitor_.close();
-    if (process_.running())
+    if (process_.id() >= 0) // running, or ended with something left behind
       process_.async_terminate(settings_.stop_signal, settings_.grace, [](boost::system::error_code, exit_status) {});
   }
 

@@ -37,9 +37,6 @@ spawned_child spawn_group_leader(const boost::asio::any_io_executor& ex, const s
 /// Sends `signal` to the process group `pgid`. No error when the group is gone already.
 void signal_group(pid_t pgid, int signal, boost::system::error_code& ec) noexcept;
 
-/// Whether a live process (not a zombie) is left in the group `pgid`.
-bool group_exists(pid_t pgid) noexcept;
-
 /// Kills the group with SIGKILL and reaps its leader `pid`, blocking (a killed process ends at
 /// once). For destructors.
 void kill_and_reap(pid_t pid) noexcept;
