@@ -25,6 +25,13 @@ std::vector<fs_event> events_read_one_record_at_a_time(engine_fixture& f) {
   return got;
 }
 
+// Checks `events` against `expected`, then keeps them in `all` for the replay at the end.
+void keep_checked(std::vector<fs_event>& all, const std::vector<fs_event>& events,
+                  const std::vector<fs_event>& expected) {
+  check_events(events, expected);
+  all.insert(all.end(), events.begin(), events.end());
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(watch_engine_exchange)
@@ -57,10 +64,8 @@ BOOST_FIXTURE_TEST_CASE(two_directories_with_content_and_later_events_inside, en
   fake.write("/r/two/sub/new");
   fake.write("/r/one/z", "changed");
   fake.mkdir("/r/one/deep/more");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {created("/r/two/sub/new"), modified("/r/two/sub/new"),
+  keep_checked(got, events_until_quiet(), {created("/r/two/sub/new"), modified("/r/two/sub/new"),
                        modified("/r/one/z"), created("/r/one/deep/more", dir)});
-  got.insert(got.end(), later.begin(), later.end());
   check_outcome(before, got);
 }
 
@@ -75,13 +80,9 @@ BOOST_FIXTURE_TEST_CASE(a_file_and_a_directory_either_way, engine_fixture) {
   // The types name the entries where they are now: the file at /r/d, the directory at /r/f.
   check_events(got, {exchanged("/r/f", "/r/d", file, dir)});
   fake.write("/r/f/sub/new");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {created("/r/f/sub/new"), modified("/r/f/sub/new")});
-  got.insert(got.end(), later.begin(), later.end());
+  keep_checked(got, events_until_quiet(), {created("/r/f/sub/new"), modified("/r/f/sub/new")});
   fake.exchange("/r/f", "/r/d"); // now the directory moves first
-  later = events_until_quiet();
-  check_events(later, {exchanged("/r/f", "/r/d", dir, file)});
-  got.insert(got.end(), later.begin(), later.end());
+  keep_checked(got, events_until_quiet(), {exchanged("/r/f", "/r/d", dir, file)});
   check_outcome(before, got);
 }
 
@@ -108,9 +109,7 @@ BOOST_FIXTURE_TEST_CASE(across_parents, engine_fixture) {
   std::vector<fs_event> got = events_until_quiet();
   check_events(got, {exchanged("/r/s/d", "/r/p/q/f", dir, file)});
   fake.write("/r/p/q/f/inside", "x");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {modified("/r/p/q/f/inside")});
-  got.insert(got.end(), later.begin(), later.end());
+  keep_checked(got, events_until_quiet(), {modified("/r/p/q/f/inside")});
   check_outcome(before, got);
 }
 
@@ -127,9 +126,7 @@ BOOST_FIXTURE_TEST_CASE(split_reads, engine_fixture) {
   std::vector<fs_event> got = events_read_one_record_at_a_time(*this);
   check_events(got, {exchanged("/r/d", "/r/f", dir, file), exchanged("/r/e", "/r/d", dir, file)});
   fake.write("/r/f/sub/new");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {created("/r/f/sub/new"), modified("/r/f/sub/new")});
-  got.insert(got.end(), later.begin(), later.end());
+  keep_checked(got, events_until_quiet(), {created("/r/f/sub/new"), modified("/r/f/sub/new")});
   check_outcome(before, got);
 }
 
@@ -151,9 +148,7 @@ BOOST_FIXTURE_TEST_CASE(a_rename_over_an_entry_waits_at_most_the_hold, engine_fi
   std::vector<fs_event> got = after_the_hold_on_time();
   check_events(got, {removed("/r/b"), renamed("/r/a", "/r/b")});
   feed(later_records);
-  std::vector<fs_event> later = drain();
-  check_events(later, {created("/r/a"), modified("/r/a")});
-  got.insert(got.end(), later.begin(), later.end());
+  keep_checked(got, drain(), {created("/r/a"), modified("/r/a")});
   check_outcome(before, got);
 }
 
@@ -170,10 +165,8 @@ BOOST_FIXTURE_TEST_CASE(a_rename_over_an_entry_is_decided_by_the_next_read, engi
   BOOST_TEST(events().empty());
   BOOST_TEST(engine->next_deadline().has_value());
   fake.write("/r/g");
-  std::vector<fs_event> saved = events();
-  check_events(saved, {removed("/r/f"), renamed("/r/f.tmp", "/r/f"), created("/r/g"), modified("/r/g")});
+  keep_checked(got, events(), {removed("/r/f"), renamed("/r/f.tmp", "/r/f"), created("/r/g"), modified("/r/g")});
   BOOST_TEST(!engine->next_deadline().has_value());
-  got.insert(got.end(), saved.begin(), saved.end());
   check_outcome(before, got);
 }
 
