@@ -6,8 +6,8 @@
 //    byte as U+DC00 + byte; decode_json_string must give the bytes back;
 //  - as JSON text: whatever decode_json_string accepts must be a valid JSON string that a standard
 //    reader decodes the same way, and it must accept every valid one it can map to bytes;
-//  - as an event (kind, type and error code from the first three bytes, path and old path from
-//    the rest, split at the first NUL): append_json must write one valid JSON object, with the
+//  - as an event (kind, type and error code from the first three bytes, the old type from the
+//    second byte's high bits, path and old path from the rest, split at the first NUL): append_json must write one valid JSON object, with the
 //    documented members in order and no raw newline; the human line must be one line.
 #include "fuzz_check.hpp"
 #include "json_check.hpp"
@@ -110,8 +110,9 @@ void check_event(std::string_view input) {
     return;
   fs_event event;
   // Values past the end of each enumeration included: their name is "unknown".
-  event.kind = static_cast<event_kind>(static_cast<unsigned char>(input[0]) % 8);
+  event.kind = static_cast<event_kind>(static_cast<unsigned char>(input[0]) % 9);
   event.type = static_cast<entry_type>(static_cast<unsigned char>(input[1]) % 8);
+  event.old_type = static_cast<entry_type>((static_cast<unsigned char>(input[1]) >> 3) % 8);
   event.error = error_from(static_cast<unsigned char>(input[2]));
   const std::string_view paths = input.substr(3);
   const std::size_t separator = paths.find('\0');
@@ -136,8 +137,10 @@ void check_event(std::string_view input) {
             {{"input", input}, {"json", object}});
 
   std::vector<std::string> expected_keys = {"kind", "type", "path"};
-  if (event.kind == event_kind::renamed)
+  if (event.kind == event_kind::renamed || event.kind == event_kind::exchanged)
     expected_keys.push_back("old_path");
+  if (event.kind == event_kind::exchanged)
+    expected_keys.push_back("old_type");
   if (event.kind == event_kind::error) {
     expected_keys.push_back("error");
     expected_keys.push_back("code");
@@ -159,10 +162,15 @@ void check_event(std::string_view input) {
   require(detail::decode_json_string(members[2].value) == std::optional<std::string>(path),
           "decode_json_string gives back the path of a JSON event", {{"input", input}, {"json", object}});
   std::size_t next = 3;
-  if (event.kind == event_kind::renamed) {
+  if (event.kind == event_kind::renamed || event.kind == event_kind::exchanged) {
     require_string(members[next], old_path, "\"old_path\" holds the old path's bytes");
     require(detail::decode_json_string(members[next].value) == std::optional<std::string>(old_path),
             "decode_json_string gives back the old path of a JSON event", {{"input", input}, {"json", object}});
+    ++next;
+  }
+  if (event.kind == event_kind::exchanged) {
+    require_string(members[next], asio_fswatch::to_string(event.old_type),
+                   "\"old_type\" names the type of the entry at the old path");
     ++next;
   }
   if (event.kind == event_kind::error) {
@@ -181,6 +189,18 @@ void check_event(std::string_view input) {
     require(byte >= 0x20 && byte != 0x7f, "a human event line is one line of printable text",
             {{"input", input}, {"line", line}});
   }
+  const auto occurrences = [&](std::string_view separator) {
+    std::size_t count = 0;
+    for (std::size_t at = line.find(separator); at != std::string::npos; at = line.find(separator, at + 1))
+      ++count;
+    return count;
+  };
+  const bool renamed = event.kind == event_kind::renamed;
+  const bool exchanged = event.kind == event_kind::exchanged;
+  require(occurrences(" -> ") == (renamed ? 1u : 0u) && occurrences(" <-> ") == (exchanged ? 1u : 0u),
+          "a human line splits one way only: one \" -> \" for renamed, one \" <-> \" for exchanged, "
+          "none in a path",
+          {{"input", input}, {"line", line}});
 }
 
 } // namespace

@@ -147,6 +147,21 @@ void entry_tree::move(node_id id, node_id new_parent, std::string_view new_name)
   index_insert(id);
 }
 
+void entry_tree::exchange(node_id a, node_id b) {
+  assert(a != root() && b != root() && a != b);
+  index_erase(a);
+  index_erase(b);
+  node_id parent_a = nodes_[a].parent;
+  node_id parent_b = nodes_[b].parent;
+  unlink(a);
+  unlink(b);
+  nodes_[a].name.swap(nodes_[b].name);
+  link(a, parent_b);
+  link(b, parent_a);
+  index_insert(a);
+  index_insert(b);
+}
+
 std::string entry_tree::relative_path(node_id id) const {
   if (id == root())
     return {};

@@ -306,9 +306,15 @@ void append_json(std::string& out, const fs_event& event) {
   out.push_back('"');
   append_json_key(out, "path");
   append_json_string(out, path_bytes(event.path));
-  if (event.kind == event_kind::renamed) {
+  if (event.kind == event_kind::renamed || event.kind == event_kind::exchanged) {
     append_json_key(out, "old_path");
     append_json_string(out, path_bytes(event.old_path));
+  }
+  if (event.kind == event_kind::exchanged) {
+    append_json_key(out, "old_type");
+    out.push_back('"');
+    out.append(to_string(event.old_type));
+    out.push_back('"');
   }
   if (event.kind == event_kind::error) {
     append_json_key(out, "error");
@@ -326,16 +332,21 @@ void append_json(std::string& out, const fs_event& event) {
 void append_human_path(std::string& out, std::string_view bytes) {
   const std::size_t start = out.size();
   append_escaped<human_escaping>(out, bytes);
-  // The line's own separators, " -> " after a rename's old path and ": " before an error's
-  // message, must not stand inside a path: a name holding one has its '>' or ':' escaped, and
-  // so has a path ending in " ->" (the separator's space would complete it). The escapes above
-  // never write '>' or ':', so every one found here is the path's own.
+  // The line's own separators, " -> " after a rename's old path, " <-> " after an exchange's
+  // old path and ": " before an error's message, must not stand inside a path: a name holding
+  // one has its '>' or ':' escaped, and so has a path ending in " ->" or " <->" (the
+  // separator's space would complete it). The escapes above never write '>' or ':', so every
+  // one found here is the path's own.
+  const auto ends_an_arrow = [&](std::size_t i) { // out[i] is '>'
+    if (i < start + 2 || out[i - 1] != '-')
+      return false;
+    return out[i - 2] == ' ' || (out[i - 2] == '<' && i >= start + 3 && out[i - 3] == ' ');
+  };
   for (std::size_t i = out.find_first_of(">:", start); i != std::string::npos;
        i = out.find_first_of(">:", i + 1)) {
     const bool at_end = i + 1 == out.size();
     const bool space_after = !at_end && out[i + 1] == ' ';
-    if (out[i] == ':' ? space_after
-                      : i >= start + 2 && out[i - 2] == ' ' && out[i - 1] == '-' && (space_after || at_end)) {
+    if (out[i] == ':' ? space_after : ends_an_arrow(i) && (space_after || at_end)) {
       const char escape[4] = {'\\', 'x', '3', out[i] == ':' ? 'a' : 'e'};
       out.replace(i, 1, escape, sizeof escape);
       i += sizeof escape - 1;
@@ -345,10 +356,22 @@ void append_human_path(std::string& out, std::string_view bytes) {
 
 void append_human(std::string& out, const fs_event& event) {
   append_padded(out, to_string(event.kind));
-  append_padded(out, to_string(event.type));
+  if (event.kind == event_kind::exchanged && event.old_type != event.type) {
+    // Both types, in the order of the paths on the line: a swap of a file and a directory
+    // changes the type found at each path.
+    std::string types(to_string(event.old_type));
+    types += ',';
+    types += to_string(event.type);
+    append_padded(out, types);
+  } else {
+    append_padded(out, to_string(event.type));
+  }
   if (event.kind == event_kind::renamed) {
     append_human_path(out, path_bytes(event.old_path));
     out.append(" -> ", 4);
+  } else if (event.kind == event_kind::exchanged) {
+    append_human_path(out, path_bytes(event.old_path));
+    out.append(" <-> ", 5);
   }
   append_human_path(out, path_bytes(event.path));
   if (event.kind == event_kind::error) {

@@ -15,6 +15,7 @@ std::string_view to_string(event_kind kind) noexcept {
   case event_kind::modified: return "modified";
   case event_kind::attributes: return "attributes";
   case event_kind::renamed: return "renamed";
+  case event_kind::exchanged: return "exchanged";
   case event_kind::overflow: return "overflow";
   case event_kind::error: return "error";
   }
@@ -34,8 +35,8 @@ std::string_view to_string(entry_type type) noexcept {
 
 std::optional<event_kind> event_kind_from_string(std::string_view name) noexcept {
   for (const auto kind : {event_kind::created, event_kind::removed, event_kind::modified,
-                          event_kind::attributes, event_kind::renamed, event_kind::overflow,
-                          event_kind::error}) {
+                          event_kind::attributes, event_kind::renamed, event_kind::exchanged,
+                          event_kind::overflow, event_kind::error}) {
     if (to_string(kind) == name) return kind;
   }
   return std::nullopt;

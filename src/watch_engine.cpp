@@ -32,7 +32,8 @@ bool is_within(const std::string& path, const std::string& base) {
 }
 
 bool is_structural(event_kind kind) {
-  return kind == event_kind::created || kind == event_kind::removed || kind == event_kind::renamed;
+  return kind == event_kind::created || kind == event_kind::removed || kind == event_kind::renamed ||
+         kind == event_kind::exchanged;
 }
 
 } // namespace
@@ -45,36 +46,6 @@ time_sample time_sample::now() {
                   .count();
   return t;
 }
-
-struct watch_engine::root_state {
-  std::string path;        // the user's root: a directory, or a file
-  entry_tree tree;         // rooted at the watched directory (the parent of a file root)
-  watch_options options;
-  glob_set exclude;
-  glob_set include;
-  std::string only_name;   // a file root: the one name of tree's root directory that is watched
-  bool file_root = false;
-  node_id limbo = no_node; // parent of entries parked between "moved from" and "moved to"
-  std::unordered_set<std::string> problems_reported;
-  // Directories that could not be watched because the watch limit was reached (each also in
-  // problems_reported), a directory before what it holds: retried when watches are given back.
-  std::set<std::string> blocked_by_watch_limit;
-  // Directories whose path was already stale when they were to be watched or scanned (renamed
-  // before their records were processed): retried after each batch of records.
-  std::unordered_set<node_id> stale;
-
-  bool recursive() const noexcept { return options.recursive && !file_root; }
-
-  std::string_view relative(std::string_view absolute) const noexcept {
-    const std::string& base = tree[tree.root()].name;
-    if (absolute.size() <= base.size())
-      return {};
-    absolute.remove_prefix(base.size());
-    if (!absolute.empty() && absolute.front() == '/')
-      absolute.remove_prefix(1);
-    return absolute;
-  }
-};
 
 watch_engine::watch_engine(filesystem& fs, backend mode, const monitor_options& options)
     : fs_(fs), mode_(mode), options_(options) {}
@@ -557,18 +528,21 @@ void watch_engine::drop_unlisted(root_state& root, node_id dir,
 
 void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& now) {
   std::string joined;
-  if (!partial_record_.empty()) {
-    joined = std::move(partial_record_);
+  if (!undecided_records_.empty() || !partial_record_.empty()) {
+    joined = std::move(undecided_records_);
+    joined += partial_record_;
     joined.append(bytes);
     bytes = joined;
   }
+  const bool was_undecided = !undecided_records_.empty();
+  const auto undecided_since = undecided_deadline_;
+  undecided_records_.clear();
   partial_record_.clear();
-  records_.clear();
   now_ = now;
-  inotify_parse_result parsed = parse_inotify_records(bytes, records_);
   std::uint64_t overflows_before = counters_.overflows;
-  for (const inotify_record& record : records_)
-    handle_record(record);
+  inotify_parse_result parsed = handle_records(bytes, true);
+  if (was_undecided && !undecided_records_.empty()) // still undecided: the first deadline holds
+    undecided_deadline_ = std::min(undecided_deadline_, undecided_since);
   if (parsed.malformed) {
     // Cannot come from the kernel; if it ever does, what followed is lost: rebuild from disk.
     overflow();
@@ -579,6 +553,25 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
   retry_blocked_if_due();
   if (counters_.overflows == overflows_before)
     last_consistent_wall_ns_ = now.wall_ns;
+}
+
+inotify_parse_result watch_engine::handle_records(std::string_view bytes, bool more_may_follow) {
+  records_.clear();
+  inotify_parse_result parsed = parse_inotify_records(bytes, records_);
+  reading_records_ = true;
+  for (next_record_ = 0; next_record_ < records_.size();) {
+    if (more_may_follow && awaits_second_half(next_record_)) {
+      for (std::size_t i = next_record_; i < records_.size(); ++i)
+        append_inotify_record(undecided_records_, records_[i].watch, records_[i].mask,
+                              records_[i].cookie, records_[i].name);
+      undecided_deadline_ = now_.steady + options_.rename_hold;
+      break;
+    }
+    const inotify_record& record = records_[next_record_++];
+    handle_record(record);
+  }
+  reading_records_ = false;
+  return parsed;
 }
 
 void watch_engine::handle_record(const inotify_record& record) {
@@ -826,6 +819,12 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   std::string old_path = join_path(entry_path(root, move.from_parent), move.name);
   expire_moves_from(root, dir, name);
   node_id existing = tree.find(dir, name);
+  bool existing_is_directory = false;
+  if (existing != no_node && take_second_half(root, move, dir, name, existing, existing_is_directory)) {
+    finish_exchange(root, move, existing, existing_is_directory);
+    replay_deferred();
+    return true;
+  }
   if (existing != no_node)
     entry_removed(root, existing); // rename(2) over an existing entry replaces it
   tree.move(move.node, dir, name);
@@ -1004,6 +1003,8 @@ void watch_engine::replay_deferred() {
     return;
   std::vector<deferred_record> records;
   records.swap(deferred_);
+  // What follows a replayed record is not in records_: no exchange is looked for among them.
+  const bool reading = std::exchange(reading_records_, false);
   for (const deferred_record& d : records) {
     inotify_record record;
     record.watch = d.watch;
@@ -1012,10 +1013,23 @@ void watch_engine::replay_deferred() {
     record.name = d.name;
     handle_record(record); // still parked: deferred again
   }
+  reading_records_ = reading;
 }
 
 void watch_engine::on_timer(const time_sample& now) {
   now_ = now;
+  if (!undecided_records_.empty()) {
+    // No second half came in time (or a held move, perhaps the first half's, is due): the kept
+    // records are handled as they are, before any hold expires.
+    bool due = undecided_deadline_ <= now.steady ||
+               std::any_of(held_.begin(), held_.end(),
+                           [&](const held_move& m) { return m.deadline <= now.steady; });
+    if (due) {
+      std::string records = std::move(undecided_records_);
+      undecided_records_.clear();
+      handle_records(records, false);
+    }
+  }
   for (std::size_t i = 0; i < held_.size();) {
     if (held_[i].deadline <= now.steady)
       expire_move(i);
@@ -1028,6 +1042,8 @@ void watch_engine::on_timer(const time_sample& now) {
 
 std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline() const {
   std::optional<std::chrono::steady_clock::time_point> next;
+  if (!undecided_records_.empty())
+    next = undecided_deadline_;
   for (const held_move& m : held_)
     if (!next || m.deadline < *next)
       next = m.deadline;
@@ -1045,6 +1061,7 @@ void watch_engine::overflow() {
   while (!held_.empty())
     expire_move(0);
   deferred_.clear();
+  undecided_records_.clear(); // older than the overflow: the reconciliation sees their outcome
   // Timestamps have coarse granularity on some file systems: look a little further back.
   std::int64_t since = last_consistent_wall_ns_ - std::int64_t(2'000'000'000);
   std::vector<root_state*> roots;
@@ -1181,14 +1198,19 @@ void watch_engine::diff(root_state& root, const entry_tree& before, const entry_
 // Output
 
 void watch_engine::emit(root_state& root, event_kind kind, std::string path, entry_type type,
-                        std::string old_path) {
+                        std::string old_path, entry_type old_type) {
   if (!root.include.empty()) {
     bool is_directory = type == entry_type::directory;
-    // A directory's rename or removal moves or takes away the included entries inside it.
-    bool wanted = (is_directory && (kind == event_kind::renamed || kind == event_kind::removed)) ||
+    bool moves = kind == event_kind::renamed || kind == event_kind::exchanged;
+    // A directory's rename, exchange or removal moves or takes away the included entries
+    // inside it.
+    bool wanted = ((is_directory || (kind == event_kind::exchanged && old_type == entry_type::directory)) &&
+                   (moves || kind == event_kind::removed)) ||
                   root.include.matches(root.relative(path), is_directory) ||
                   (kind == event_kind::renamed &&
-                   root.include.matches(root.relative(old_path), is_directory));
+                   root.include.matches(root.relative(old_path), is_directory)) ||
+                  (kind == event_kind::exchanged &&
+                   root.include.matches(root.relative(old_path), old_type == entry_type::directory));
     if (!wanted)
       return;
   }
@@ -1208,6 +1230,7 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
   event.path = std::move(path);
   event.old_path = std::move(old_path);
   event.type = type;
+  event.old_type = old_type;
   emit_raw(std::move(event));
 }
 

@@ -19,6 +19,9 @@ enum class event_kind : std::uint8_t {
   modified,   ///< a file's content changed
   attributes, ///< mode, owner, link count or times changed
   renamed,    ///< moved within the watched tree: `old_path` -> `path`
+  exchanged,  ///< `path` and `old_path` swapped places atomically (renameat2 with RENAME_EXCHANGE):
+              ///< both existed before and both exist after; the entry now at `path` was at
+              ///< `old_path`, and the other way round
   overflow,   ///< the kernel dropped events under `path`; the monitor reconciles and reports the
               ///< differences as ordinary events right after this one
   error,      ///< not a change: `path` could not be watched or read (`error` says why); the rest of
@@ -32,18 +35,20 @@ enum class entry_type : std::uint8_t { file, directory, symlink, other, unknown 
 struct fs_event {
   event_kind kind = event_kind::modified;
   std::filesystem::path path;
-  std::filesystem::path old_path;   ///< set for `renamed` only
-  entry_type type = entry_type::unknown;
+  std::filesystem::path old_path;   ///< set for `renamed` and `exchanged` only
+  entry_type type = entry_type::unknown; ///< the type of the entry now at `path`
   boost::system::error_code error;  ///< set for `error` only
+  entry_type old_type = entry_type::unknown; ///< set for `exchanged` only: the type of the entry
+                                             ///< now at `old_path`
 
   friend bool operator==(const fs_event& a, const fs_event& b) {
-    return a.kind == b.kind && a.type == b.type && a.path == b.path && a.old_path == b.old_path &&
-           a.error == b.error;
+    return a.kind == b.kind && a.type == b.type && a.old_type == b.old_type && a.path == b.path &&
+           a.old_path == b.old_path && a.error == b.error;
   }
   friend bool operator!=(const fs_event& a, const fs_event& b) { return !(a == b); }
 };
 
-/// "created", "removed", "modified", "attributes", "renamed", "overflow", "error".
+/// "created", "removed", "modified", "attributes", "renamed", "exchanged", "overflow", "error".
 std::string_view to_string(event_kind kind) noexcept;
 /// "file", "directory", "symlink", "other", "unknown".
 std::string_view to_string(entry_type type) noexcept;
@@ -53,7 +58,8 @@ std::optional<entry_type> entry_type_from_string(std::string_view name) noexcept
 
 std::ostream& operator<<(std::ostream& os, event_kind kind);
 std::ostream& operator<<(std::ostream& os, entry_type type);
-/// Human-readable, one line without a newline: `renamed directory /a/old -> /a/new`.
+/// Human-readable, one line without a newline: `renamed directory /a/old -> /a/new`,
+/// `exchanged file /a/x <-> /a/y` (see detail::append_human).
 std::ostream& operator<<(std::ostream& os, const fs_event& event);
 
 } // namespace asio_fswatch

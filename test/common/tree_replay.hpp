@@ -142,6 +142,9 @@ inline tree_snapshot snapshot_of(const std::filesystem::path& root) {
 ///  - removed: the entry must exist; it goes, with everything under it;
 ///  - renamed: old_path must exist (and have the event's type), path must not (a rename over an
 ///    entry is reported as `removed` first), path's parent must exist; the subtree moves;
+///  - exchanged: path and old_path must both exist, neither inside the other; the entry at
+///    old_path must have the event's type and the one at path its old_type (each type names the
+///    entry that is at the path after the swap); the two subtrees swap places;
 ///  - modified, attributes: the entry must exist;
 ///  - overflow, error: ignored (they say nothing about the tree).
 /// Every path must be absolute and lexically normal. `unknown` matches any non-directory type.
@@ -223,6 +226,42 @@ inline void replay(tree_snapshot& snapshot, const std::vector<fs_event>& events,
         moved.emplace_back(path + key.substr(old_path.size()), snapshot.at(key));
       erase_subtree(snapshot, old_path);
       for (auto& entry : moved)
+        snapshot[entry.first] = entry.second;
+      break;
+    }
+    case event_kind::exchanged: {
+      if (!is_normal_absolute(event.old_path)) {
+        problem("old_path is not absolute and lexically normal");
+        break;
+      }
+      const std::string old_path = event.old_path.native();
+      auto to_path = snapshot.find(old_path); // the entry that goes to `path`
+      auto to_old_path = snapshot.find(path);
+      if (to_path == snapshot.end() || to_old_path == snapshot.end()) {
+        problem("exchanged, but " + std::string(to_path == snapshot.end() ? old_path : path) +
+                " does not exist");
+        break;
+      }
+      if (!types_match(to_path->second, event.type))
+        problem("exchanged, " + old_path + " going to path as " + type_name(event.type) +
+                " but exists as " + type_name(to_path->second));
+      if (!types_match(to_old_path->second, event.old_type))
+        problem("exchanged, " + path + " going to old_path as " + type_name(event.old_type) +
+                " but exists as " + type_name(to_old_path->second));
+      if (path == old_path || path.compare(0, old_path.size() + 1, old_path + '/') == 0 ||
+          old_path.compare(0, path.size() + 1, path + '/') == 0) {
+        problem("exchanged with itself or an entry inside it");
+        break;
+      }
+      std::vector<std::pair<std::string, entry_type>> swapped;
+      for (const auto& [from, to] : {std::pair(old_path, path), std::pair(path, old_path)}) {
+        swapped.emplace_back(to, snapshot.at(from));
+        for (const std::string& key : descendants(snapshot, from))
+          swapped.emplace_back(to + key.substr(from.size()), snapshot.at(key));
+      }
+      erase_subtree(snapshot, old_path);
+      erase_subtree(snapshot, path);
+      for (auto& entry : swapped)
         snapshot[entry.first] = entry.second;
       break;
     }

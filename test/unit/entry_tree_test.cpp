@@ -347,6 +347,30 @@ BOOST_AUTO_TEST_CASE(move_is_a_rename_of_the_subtree) {
   BOOST_TEST(tree[b].first_child == no_node);
 }
 
+BOOST_AUTO_TEST_CASE(exchange_swaps_the_places_of_two_subtrees) {
+  detail::entry_tree tree("/r");
+  node_id a = tree.insert(tree.root(), "a", entry_type::directory);
+  node_id inside = tree.insert(a, "inside", entry_type::file);
+  node_id other = tree.insert(tree.root(), "other", entry_type::directory);
+  node_id f = tree.insert(other, "f", entry_type::file);
+  tree[a].watch = 4;
+  tree.exchange(a, f);
+  BOOST_TEST(tree.path(a) == "/r/other/f");
+  BOOST_TEST(tree.path(inside) == "/r/other/f/inside");
+  BOOST_TEST(tree.path(f) == "/r/a");
+  BOOST_TEST(tree.find(tree.root(), "a") == f);
+  BOOST_TEST(tree.find(other, "f") == a);
+  BOOST_TEST(tree[a].watch == 4);
+  BOOST_TEST(tree[a].type == entry_type::directory);
+  BOOST_TEST(tree.check() == "");
+  tree.exchange(f, a); // and back, in one parent too
+  BOOST_TEST(tree.path(a) == "/r/a");
+  tree.exchange(a, other);
+  BOOST_TEST(tree.path(a) == "/r/other");
+  BOOST_TEST(tree.path(f) == "/r/a/f");
+  BOOST_TEST(tree.check() == "");
+}
+
 BOOST_AUTO_TEST_CASE(preorder_walk) {
   detail::entry_tree tree("/r");
   node_id a = tree.insert(tree.root(), "a", entry_type::directory);

@@ -27,8 +27,8 @@ namespace detail = asio_fswatch::detail;
 namespace {
 
 const event_kind all_kinds[] = {event_kind::created,  event_kind::removed, event_kind::modified,
-                                event_kind::attributes, event_kind::renamed, event_kind::overflow,
-                                event_kind::error};
+                                event_kind::attributes, event_kind::renamed, event_kind::exchanged,
+                                event_kind::overflow, event_kind::error};
 const entry_type all_types[] = {entry_type::file, entry_type::directory, entry_type::symlink,
                                 entry_type::other, entry_type::unknown};
 
@@ -141,9 +141,10 @@ std::string human_escape(unsigned char byte) {
   return {};
 }
 
-/// The separators of a human line (" -> " and ": ") never stand inside a path: after the byte
-/// escapes, every ": " becomes "\x3a ", every " -> " becomes " -\x3e ", and a path ending in
-/// " ->" (which the separator's space would complete) ends in " -\x3e".
+/// The separators of a human line (" -> ", " <-> " and ": ") never stand inside a path: after the
+/// byte escapes, every ": " becomes "\x3a ", every " -> " becomes " -\x3e ", every " <-> "
+/// becomes " <-\x3e ", and a path ending in " ->" or " <->" (which the separator's space would
+/// complete) ends in " -\x3e" or " <-\x3e".
 std::string model_human_path(std::string_view bytes) {
   std::string escaped = model_escape(bytes, "\\x", human_escape);
   std::string out;
@@ -151,7 +152,9 @@ std::string model_human_path(std::string_view bytes) {
     const std::string_view rest = std::string_view(escaped).substr(i);
     if (rest.substr(0, 2) == ": ") {
       out += "\\x3a";
-    } else if (rest[0] == '>' && out.size() >= 2 && out.compare(out.size() - 2, 2, " -") == 0 &&
+    } else if (rest[0] == '>' &&
+               ((out.size() >= 2 && out.compare(out.size() - 2, 2, " -") == 0) ||
+                (out.size() >= 3 && out.compare(out.size() - 3, 3, " <-") == 0)) &&
                (rest.size() == 1 || rest[1] == ' ')) {
       out += "\\x3e";
     } else {
@@ -303,7 +306,7 @@ BOOST_AUTO_TEST_SUITE(event_format)
 
 BOOST_AUTO_TEST_CASE(kind_names_are_the_documented_ones_and_round_trip) {
   const char* const expected[] = {"created", "removed", "modified", "attributes",
-                                  "renamed", "overflow", "error"};
+                                  "renamed", "exchanged", "overflow", "error"};
   for (std::size_t i = 0; i < std::size(all_kinds); ++i) {
     BOOST_TEST(asio_fswatch::to_string(all_kinds[i]) == expected[i]);
     BOOST_TEST((asio_fswatch::event_kind_from_string(expected[i]) == all_kinds[i]));
@@ -558,7 +561,15 @@ BOOST_AUTO_TEST_CASE(json_object_has_the_documented_layout) {
   detail::append_json(out, fs_event{event_kind::overflow, "/abs", {}, entry_type::unknown, {}});
   BOOST_TEST(out == R"({"kind":"overflow","type":"unknown","path":"/abs"})");
 
-  // old_path and error belong to renamed and error only, whatever else the event holds.
+  // old_path belongs to renamed and exchanged, old_type to exchanged: the type of the entry now
+  // at old_path.
+  out.clear();
+  fs_event swap{event_kind::exchanged, "/abs/b", "/abs/a", entry_type::file, {}};
+  swap.old_type = entry_type::directory;
+  detail::append_json(out, swap);
+  BOOST_TEST(out == R"({"kind":"exchanged","type":"file","path":"/abs/b","old_path":"/abs/a","old_type":"directory"})");
+
+  // old_path and error belong to renamed, exchanged and error only, whatever else the event holds.
   out.clear();
   detail::append_json(out, fs_event{event_kind::modified, "/abs/f", "/abs/stale", entry_type::file,
                                     make_error_code(asio_fswatch::errc::root_removed)});
@@ -613,9 +624,17 @@ BOOST_AUTO_TEST_CASE(human_line_pads_kind_and_type_to_ten_columns) {
   BOOST_TEST(human_of({event_kind::error, "/a/d", {}, entry_type::directory,
                        make_error_code(asio_fswatch::errc::not_watched)}) ==
              "error      directory  /a/d: path is not a watched root");
+  fs_event swap{event_kind::exchanged, "/a/y", "/a/x", entry_type::file, {}};
+  swap.old_type = entry_type::file;
+  BOOST_TEST(human_of(swap) == "exchanged  file       /a/x <-> /a/y");
+  // Two types, in the order of the paths: /a/x holds a directory now, /a/y a file.
+  swap.old_type = entry_type::directory;
+  BOOST_TEST(human_of(swap) == "exchanged  directory,file /a/x <-> /a/y");
   for (const event_kind kind : all_kinds) {
     for (const entry_type type : all_types) {
-      const std::string line = human_of({kind, "/p", "/o", type, {}});
+      fs_event event{kind, "/p", "/o", type, {}};
+      event.old_type = type; // one type column, as for any other kind
+      const std::string line = human_of(event);
       BOOST_TEST(line.substr(0, 11).find_last_not_of(' ') + 1 == asio_fswatch::to_string(kind).size());
       BOOST_TEST(line.substr(11, 11).find_last_not_of(' ') + 1 == asio_fswatch::to_string(type).size());
       BOOST_TEST(line[22] == '/');
@@ -643,6 +662,12 @@ BOOST_AUTO_TEST_CASE(human_line_escapes_what_would_break_the_line) {
   BOOST_TEST(line_of("/a->b /c:d /e -> /f >g :") == R"(/a->b /c:d /e -\x3e /f >g :)");
   BOOST_TEST(human_of({event_kind::renamed, "/y", "/x ->", entry_type::file, {}}) ==
              R"(renamed    file       /x -\x3e -> /y)");
+  BOOST_TEST(line_of("/a <-> b") == R"(/a <-\x3e b)");
+  BOOST_TEST(line_of("/a <->") == R"(/a <-\x3e)");
+  BOOST_TEST(line_of("/a<-> b /c <->d /e <- f") == R"(/a<-> b /c <->d /e <- f)");
+  fs_event swap{event_kind::exchanged, "/y <-> z", "/x <->", entry_type::file, {}};
+  swap.old_type = entry_type::file;
+  BOOST_TEST(human_of(swap) == R"(exchanged  file       /x <-\x3e <-> /y <-\x3e z)");
 
   const boost::system::error_code denied(EACCES, boost::system::system_category());
   BOOST_TEST(human_of({event_kind::renamed, "/n\n", "/o\xff", entry_type::file, {}}) ==

@@ -209,6 +209,40 @@ public:
     touch_directory(parent_of(to));
   }
 
+  /// renameat2(RENAME_EXCHANGE): `a` and `b` swap places, each with what is under it. The
+  /// kernel's records: the move of `a` to `b`, then the move of `b` to `a`, each with its own
+  /// cookie and followed by IN_MOVE_SELF when the moved entry is a watched directory.
+  void exchange(const std::string& a, const std::string& b) {
+    note("exchange " + a + " <-> " + b);
+    if (a == b || a == "/" || b == "/" || is_within(a, b) || is_within(b, a))
+      throw std::logic_error("fake_filesystem: exchange of " + a + " and " + b);
+    std::vector<std::pair<std::string, entry>> swapped;
+    for (const auto& [from, to] : {std::pair(a, b), std::pair(b, a)}) {
+      swapped.emplace_back(to, at(from));
+      for (const std::string& path : descendants(from))
+        swapped.emplace_back(to + path.substr(from.size()), entries_.at(path));
+    }
+    for (const std::string& path : {a, b}) {
+      for (const std::string& inner : descendants(path))
+        entries_.erase(inner);
+      entries_.erase(path);
+    }
+    for (auto& [path, e] : swapped)
+      entries_.emplace(path, std::move(e));
+    for (const auto& [from, to] : {std::pair(a, b), std::pair(b, a)}) {
+      entry& moved = mutable_at(to); // the entry that was at `from`
+      moved.status.ctime_ns = stamp();
+      std::uint32_t dir_bit = moved.type == entry_type::directory ? detail::inotify_flag::is_dir : 0;
+      std::uint32_t cookie = next_cookie_++;
+      record_in_parent(from, detail::inotify_flag::moved_from | dir_bit, cookie);
+      record_in_parent(to, detail::inotify_flag::moved_to | dir_bit, cookie);
+      if (std::optional<int> watch = watch_of_inode(moved.status.inode))
+        append(*watch, detail::inotify_flag::move_self, 0, {});
+    }
+    touch_directory(parent_of(a));
+    touch_directory(parent_of(b));
+  }
+
   /// chmod: IN_ATTRIB for the parent's watch (by name), then for the entry's own watch.
   void chmod(const std::string& path, std::uint32_t permissions) {
     entry& e = mutable_at(path);

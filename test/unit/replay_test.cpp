@@ -204,6 +204,39 @@ BOOST_AUTO_TEST_CASE(renamed_problems) {
   BOOST_TEST(contains(r.stats.problems[0], "renamed as directory but exists as file"));
 }
 
+// `type` names the entry now at `path` (it was at `old_path`), `old_type` the one now at `old_path`.
+fs_event exchange(std::string path, entry_type type, std::string old_path, entry_type old_type) {
+  fs_event e = ev(event_kind::exchanged, std::move(path), type, std::move(old_path));
+  e.old_type = old_type;
+  return e;
+}
+
+BOOST_AUTO_TEST_CASE(exchanged_swaps_the_subtrees_and_their_types) {
+  replayed r = run({exchange("/r/b", dir, "/r/a", file)});
+  BOOST_TEST(r.stats.problems.empty(), asio_fswatch::test::describe_problems(r.stats));
+  tree_snapshot expected{{"/r", dir},           {"/r/a", file},       {"/r/b", dir},
+                         {"/r/b/x", file},      {"/r/b/sub", dir},    {"/r/b/sub/y", file}};
+  BOOST_TEST(compare(expected, r.tree).empty(), compare(expected, r.tree));
+  // Across directories, and back.
+  r = run({exchange("/r/a/sub/y", file, "/r/b", file), exchange("/r/b", file, "/r/a/sub/y", file)});
+  BOOST_TEST(r.stats.problems.empty(), asio_fswatch::test::describe_problems(r.stats));
+  BOOST_TEST(compare(start(), r.tree).empty(), compare(start(), r.tree));
+}
+
+BOOST_AUTO_TEST_CASE(exchanged_problems) {
+  replayed r = run({exchange("/r/b", file, "/r/nothing", file)});
+  BOOST_TEST_REQUIRE(r.stats.problems.size() == 1u);
+  BOOST_TEST(contains(r.stats.problems[0], "/r/nothing does not exist"));
+  // The types name the entries after the swap: swapped here.
+  r = run({exchange("/r/b", file, "/r/a", dir)});
+  BOOST_TEST_REQUIRE(r.stats.problems.size() == 2u);
+  BOOST_TEST(contains(r.stats.problems[0], "going to path as file but exists as directory"));
+  BOOST_TEST(contains(r.stats.problems[1], "going to old_path as directory but exists as file"));
+  r = run({exchange("/r/a/sub", dir, "/r/a", dir)});
+  BOOST_TEST_REQUIRE(r.stats.problems.size() == 1u);
+  BOOST_TEST(contains(r.stats.problems[0], "an entry inside it"));
+}
+
 BOOST_AUTO_TEST_CASE(modified_and_attributes_must_name_an_existing_entry) {
   replayed r = run({ev(modified, "/r/b", file), ev(attributes, "/r/a", dir),
                     ev(modified, "/r/gone", file), ev(attributes, "/r/gone2", dir)});

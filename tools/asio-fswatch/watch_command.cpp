@@ -35,7 +35,8 @@ const char* const watch_help =
     "  --poll-interval MS  time between scans of the poll backend (default 500)\n"
     "  -h, --help          this text\n"
     "\n"
-    "Event kinds: created removed modified attributes renamed overflow.\n"
+    "Event kinds: created removed modified attributes renamed exchanged overflow error.\n"
+    "exchanged: two entries swapped places (renameat2 RENAME_EXCHANGE), 'old <-> new'.\n"
     "Exit status: 0 after SIGINT or SIGTERM, 1 when a path cannot be watched or every watched\n"
     "path went away, 2 on bad usage.\n";
 

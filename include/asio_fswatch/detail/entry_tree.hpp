@@ -64,6 +64,10 @@ public:
   /// Moves `id` under `new_parent` as `new_name`; the target must not exist (erase it first).
   void move(node_id id, node_id new_parent, std::string_view new_name);
 
+  /// Swaps the places (parent and name) of `a` and `b`, each with everything under it, as
+  /// renameat2(RENAME_EXCHANGE) does. Neither may be the root or hold the other.
+  void exchange(node_id a, node_id b);
+
   /// Absolute path of a node.
   std::string path(node_id id) const;
   /// Path of a node relative to the root ("" for the root itself).

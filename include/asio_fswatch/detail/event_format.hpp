@@ -26,11 +26,14 @@ std::optional<std::string> decode_json_string(std::string_view literal);
 /// Appends one JSON object, no newline:
 /// {"kind":"created","type":"file","path":"/abs/a.txt"}
 /// {"kind":"renamed","type":"directory","path":"/abs/new","old_path":"/abs/old"}
+/// {"kind":"exchanged","type":"file","path":"/abs/b","old_path":"/abs/a","old_type":"directory"}
 /// {"kind":"error","type":"directory","path":"/abs/d","error":"Permission denied","code":13}
 void append_json(std::string& out, const fs_event& event);
 
 /// Appends one human-readable line, no newline: the kind padded to 10 columns, the type padded
-/// to 10 columns, the path (for `renamed`: `old -> new`; for `error`: `path: message`).
+/// to 10 columns, the path (for `renamed`: `old -> new`; for `exchanged`: `old <-> new`, and
+/// when the two entries differ in type the type column is `old_type,type`; for `error`:
+/// `path: message`).
 /// Paths are written with `\` as `\\`, control characters as `\n`, `\t`, `\r` or `\xHH`, and
 /// invalid UTF-8 bytes as `\xHH`, so one event is always one line.
 void append_human(std::string& out, const fs_event& event);

@@ -19,6 +19,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,6 +46,7 @@ struct engine_counters {
   std::uint64_t overflows = 0;
   std::uint64_t renames_paired = 0;
   std::uint64_t moves_expired = 0;          ///< lone "moved from" reported as `removed`
+  std::uint64_t exchanges_paired = 0;       ///< two moves recognised as one `exchanged`
   std::uint64_t watches = 0;                ///< directories watched now
 };
 
@@ -94,7 +96,36 @@ public:
   std::string check() const;
 
 private:
-  struct root_state;
+  // Defined here (not in the .cpp) because the engine's functions live in more than one file.
+  struct root_state {
+    std::string path;        // the user's root: a directory, or a file
+    entry_tree tree;         // rooted at the watched directory (the parent of a file root)
+    watch_options options;
+    glob_set exclude;
+    glob_set include;
+    std::string only_name;   // a file root: the one name of tree's root directory that is watched
+    bool file_root = false;
+    node_id limbo = no_node; // parent of entries parked between "moved from" and "moved to"
+    std::unordered_set<std::string> problems_reported;
+    // Directories that could not be watched because the watch limit was reached (each also in
+    // problems_reported), a directory before what it holds: retried when watches are given back.
+    std::set<std::string> blocked_by_watch_limit;
+    // Directories whose path was already stale when they were to be watched or scanned (renamed
+    // before their records were processed): retried after each batch of records.
+    std::unordered_set<node_id> stale;
+
+    bool recursive() const noexcept { return options.recursive && !file_root; }
+
+    std::string_view relative(std::string_view absolute) const noexcept {
+      const std::string& base = tree[tree.root()].name;
+      if (absolute.size() <= base.size())
+        return {};
+      absolute.remove_prefix(base.size());
+      if (!absolute.empty() && absolute.front() == '/')
+        absolute.remove_prefix(1);
+      return absolute;
+    }
+  };
   struct watch_ref {
     root_state* root;
     node_id node;
@@ -177,6 +208,25 @@ private:
   /// Like entry_tree::path, but an entry parked in limbo is named where it was.
   std::string entry_path(const root_state& root, node_id node) const;
   void replay_deferred();
+  /// Parses and handles the records of `bytes`. `more_may_follow`: a read, after which another
+  /// comes; the records from a move that may be the first half of an exchange whose second half
+  /// is not read yet are then kept for the next read (or on_timer). Returns what the parse saw.
+  inotify_parse_result handle_records(std::string_view bytes, bool more_may_follow);
+
+  // Exchanges, renameat2(RENAME_EXCHANGE) (watch_engine_exchange.cpp): the kernel reports one
+  // as two moves in a row, the second the reverse of the first with another cookie.
+  /// Whether records_[index], a "moved to", may be the first half of an exchange whose second
+  /// half is not among the records read so far.
+  bool awaits_second_half(std::size_t index);
+  /// `move` went to dir/name over `target`: when the records right after it are the second half
+  /// of an exchange, takes them out of records_ and returns true, with whether the record says
+  /// that the target is a directory.
+  bool take_second_half(root_state& root, const held_move& move, node_id dir,
+                        std::string_view name, node_id target, bool& target_is_directory);
+  /// Puts `move`'s entry and `target` in each other's place, with the `exchanged` event.
+  void finish_exchange(root_state& root, const held_move& move, node_id target,
+                       bool target_is_directory);
+  bool watch_names(int watch, const root_state& root, node_id node) const;
   void overflow();
   void reconcile(root_state& root, std::int64_t changed_since_ns);
 
@@ -186,7 +236,7 @@ private:
 
   // Output.
   void emit(root_state& root, event_kind kind, std::string path, entry_type type,
-            std::string old_path = {});
+            std::string old_path = {}, entry_type old_type = entry_type::unknown);
   void emit_raw(fs_event event);
   void forget_changes();
 
@@ -199,6 +249,14 @@ private:
   std::vector<deferred_record> deferred_;
   std::string partial_record_;
   std::vector<inotify_record> records_;
+  // While handle_records runs (and not while deferred records are replayed): the index in
+  // records_ of the next record, what may follow a move.
+  bool reading_records_ = false;
+  std::size_t next_record_ = 0;
+  // Records that may start an exchange, the rest of their read after them, kept for the next
+  // read until `undecided_deadline_`.
+  std::string undecided_records_;
+  std::chrono::steady_clock::time_point undecided_deadline_{};
   std::deque<fs_event> output_;
   // Coalescing: path -> emission number of the last queued `modified`/`attributes` for it,
   // valid until a structural event or until the queue empties.

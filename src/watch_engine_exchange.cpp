@@ -1,0 +1,171 @@
+// asio_fswatch, private: the directory monitor's engine, recognising renameat2(RENAME_EXCHANGE).
+//
+// The kernel reports a swap of `a` and `b` as two moves, one right after the other, each with
+// its own cookie: "moved from a" / "moved to b", then "moved from b" / "moved to a". The two
+// parent directories stay locked meanwhile, so nothing changes in them; between the two moves
+// the queue may only hold the moved directory's own "moved self" and what happened elsewhere
+// (writes, changes in other directories). A rename of `a` over an existing `b` is the first
+// move alone. So the first move onto an entry of the picture is an exchange when the next move
+// is its reverse; when its read ends first, the records from it on wait for the next read (or
+// the rename hold: a rename over an entry that ends a read is reported that much later).
+//
+// The records cannot tell one case apart: `mv a b` over an existing non-directory `b`, then
+// `mv b a`, queue exactly the records of an exchange. The disk can: after the swap `b` exists,
+// after the two renames it does not. A directory rename over an (empty, watched) directory is
+// told by its records: the replaced directory's watch reports its death between the two moves.
+#include <asio_fswatch/detail/watch_engine.hpp>
+
+#include <algorithm>
+
+namespace asio_fswatch::detail {
+namespace {
+
+// The watches whose records may not stand between the two moves of an exchange: those of the
+// two parent directories and of the displaced entry (a record of its own would mean that it was
+// replaced, not moved). -1 where there is none.
+struct exchange_watches {
+  int first_parent = -1;
+  int second_parent = -1;
+  int displaced = -1;
+
+  bool involve(int watch) const {
+    return watch == first_parent || watch == second_parent || watch == displaced;
+  }
+};
+
+// Whether `record` may stand between the two moves of an exchange: a watched directory's own
+// "moved self", or a change that is not structural (a write, an attribute) in another directory.
+bool may_come_between(const inotify_record& record, const exchange_watches& watches) {
+  if (record.name.empty() && (record.mask & inotify_flag::move_self) != 0)
+    return true;
+  constexpr std::uint32_t structural = inotify_flag::moved_from | inotify_flag::moved_to |
+                                       inotify_flag::create | inotify_flag::delete_entry |
+                                       inotify_flag::delete_self | inotify_flag::move_self |
+                                       inotify_flag::unmount | inotify_flag::ignored |
+                                       inotify_flag::queue_overflow;
+  return (record.mask & structural) == 0 && !watches.involve(record.watch);
+}
+
+// The index of the first record at or after `index` that may not come between the two moves.
+std::size_t skip_between(const std::vector<inotify_record>& records, std::size_t index,
+                         const exchange_watches& watches) {
+  while (index < records.size() && may_come_between(records[index], watches))
+    ++index;
+  return index;
+}
+
+} // namespace
+
+bool watch_engine::watch_names(int watch, const root_state& root, node_id node) const {
+  auto range = watches_.equal_range(watch);
+  return std::any_of(range.first, range.second, [&](const auto& entry) {
+    return entry.second.root == &root && entry.second.node == node;
+  });
+}
+
+bool watch_engine::awaits_second_half(std::size_t index) {
+  const inotify_record& to = records_[index];
+  if ((to.mask & inotify_flag::moved_to) == 0 || to.cookie == 0 || held_.empty())
+    return false;
+  auto held = std::find_if(held_.begin(), held_.end(),
+                           [&](const held_move& m) { return m.cookie == to.cookie; });
+  if (held == held_.end())
+    return false;
+  root_state& root = *held->root;
+  auto range = watches_.equal_range(to.watch);
+  auto ref = std::find_if(range.first, range.second,
+                          [&](const auto& entry) { return entry.second.root == &root; });
+  if (ref == range.second || in_limbo(root, ref->second.node))
+    return false;
+  node_id target = root.tree.find(ref->second.node, to.name);
+  if (target == no_node)
+    return false; // not onto an entry: a plain rename
+  // Two records after it decide (take_second_half); one that is not the second half's start
+  // decides too.
+  const exchange_watches watches{root.tree[held->from_parent].watch, to.watch, root.tree[target].watch};
+  std::size_t next = skip_between(records_, index + 1, watches);
+  if (next == records_.size())
+    return true;
+  const inotify_record& from = records_[next];
+  if ((from.mask & inotify_flag::moved_from) == 0 || from.watch != to.watch || from.name != to.name ||
+      from.cookie == 0 || from.cookie == to.cookie)
+    return false;
+  return skip_between(records_, next + 1, watches) == records_.size();
+}
+
+bool watch_engine::take_second_half(root_state& root, const held_move& move, node_id dir,
+                                    std::string_view name, node_id target,
+                                    bool& target_is_directory) {
+  if (!reading_records_)
+    return false;
+  const entry_tree& tree = root.tree;
+  const exchange_watches watches{tree[move.from_parent].watch, tree[dir].watch, tree[target].watch};
+  std::size_t from_index = skip_between(records_, next_record_, watches);
+  if (from_index == records_.size())
+    return false;
+  const inotify_record& from = records_[from_index];
+  // What the record says, rather than the picture, which may be older (a type read by a scan
+  // that met an earlier entry of the name).
+  target_is_directory = (from.mask & inotify_flag::is_dir) != 0;
+  if ((from.mask & inotify_flag::moved_from) == 0 || from.cookie == 0 || from.cookie == move.cookie ||
+      from.name != name || !watch_names(from.watch, root, dir))
+    return false;
+  std::size_t to_index = skip_between(records_, from_index + 1, watches);
+  if (to_index == records_.size())
+    return false;
+  const inotify_record& to = records_[to_index];
+  if ((to.mask & inotify_flag::moved_to) == 0 || to.cookie != from.cookie || to.name != move.name ||
+      !watch_names(to.watch, root, move.from_parent) || tree.find(move.from_parent, move.name) != no_node)
+    return false;
+  // The same records as a rename over the target and a rename back, unless the entries differ
+  // in kind (rename(2) never puts a directory in a non-directory's place) or the target is a
+  // watched directory (replaced, its watch would have reported its death in between). Otherwise
+  // the disk tells: after a swap the target's name is taken, after the two renames it is free.
+  const bool moved_is_directory = move.type == entry_type::directory;
+  if (moved_is_directory == target_is_directory && tree[target].watch < 0) {
+    entry_type type = entry_type::unknown;
+    entry_status status;
+    if (fs_.status(join_path(tree.path(dir), name), false, type, status))
+      return false;
+  }
+  records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(to_index));
+  records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(from_index));
+  return true;
+}
+
+void watch_engine::finish_exchange(root_state& root, const held_move& move, node_id target,
+                                   bool target_is_directory) {
+  entry_tree& tree = root.tree;
+  // Back in its old place first, then the two swap: their subtrees, and the watches of the
+  // directories in them, go along.
+  tree.move(move.node, move.from_parent, move.name);
+  if (tree[root.limbo].first_child == no_node) {
+    tree.erase(root.limbo);
+    root.limbo = no_node;
+  }
+  tree.exchange(move.node, target);
+  ++counters_.exchanges_paired;
+  const std::string path = tree.path(move.node);
+  const std::string old_path = tree.path(target);
+  const entry_type target_type = tree[target].type;
+  emit(root, event_kind::exchanged, path, move.type, old_path, target_type);
+  if ((target_type == entry_type::directory) != target_is_directory) {
+    // The picture had an older entry of the target's name: to the reader, it is replaced by
+    // what the record says went to the old path.
+    entry_removed(root, target);
+    entry_appeared(root, move.from_parent, move.name, target_is_directory);
+    target = no_node;
+  }
+  // Each non-directory's type came from an lstat when it appeared, as for a rename.
+  if (move.type != entry_type::directory)
+    check_moved_type(root, move.node, path, move.type);
+  if (target != no_node && target_type != entry_type::directory)
+    check_moved_type(root, target, old_path, target_type);
+  // A directory coming from where it was not watched is watched and scanned now.
+  for (node_id node : {move.node, target})
+    if (node != no_node && tree[node].in_use && tree[node].type == entry_type::directory && root.recursive() &&
+        tree[node].watch < 0)
+      watch_and_scan(root, node, tree.path(node));
+}
+
+} // namespace asio_fswatch::detail
