@@ -110,6 +110,11 @@ check "empty debounce" expect_exit 2 "$tool" run --debounce '' -- true
 check "ext comma" expect_exit 2 "$tool" run --ext , -- true
 check "ext comma message" grep -q "empty extension" "$work/err"
 check "ext missing" expect_exit 2 "$tool" run --ext
+check "bad glob" expect_exit 2 "$tool" run --exclude '[abc' -- true
+check "bad glob message names the pattern" grep -qF -- "--exclude: invalid glob pattern '[abc'" "$work/err"
+check "bad glob: the command does not start" bash -c '! grep -q "starting true" "$0"' "$work/err"
+check "ext with a slash" expect_exit 2 "$tool" run --ext .c/x -- true
+check "ext with a slash message" grep -qF "an extension cannot hold '/'" "$work/err"
 check "watch missing path" expect_exit 1 "$tool" run --watch /nonexistent -- true
 check "watch missing path message" grep -q "cannot watch /nonexistent" "$work/err"
 

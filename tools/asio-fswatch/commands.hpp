@@ -4,6 +4,7 @@
 
 #include <asio_fswatch/directory_monitor.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ bool add_roots(directory_monitor& monitor, const std::vector<std::string>& paths
 
 /// Prints "asio-fswatch: <message>" and a hint to stderr; returns exit_usage.
 int usage_error(const std::string& message, const char* command);
+
+/// Checks `pattern`, given to `option` (--exclude, --include) of `command`, before anything is
+/// watched. On a malformed one: a usage error naming the pattern, and exit_usage.
+std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command);
 
 } // namespace asio_fswatch::tool
 

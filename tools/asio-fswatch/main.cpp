@@ -2,6 +2,7 @@
 #include "commands.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
+#include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/version.hpp>
 
 #include <cstring>
@@ -76,6 +77,18 @@ int usage_error(const std::string& message, const char* command) {
   else
     std::cerr << "Try 'asio-fswatch --help'.\n";
   return exit_usage;
+}
+
+std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command) {
+  boost::system::error_code ec;
+  asio_fswatch::detail::glob_pattern::compile(pattern, ec);
+  if (!ec)
+    return std::nullopt;
+  // Escaped: the pattern is the user's, and may hold a newline or an escape sequence.
+  std::string message = option + ": invalid glob pattern '";
+  asio_fswatch::detail::append_human_path(message, pattern);
+  message += "' (the syntax is in the section 'Glob syntax' of doc/guide.md)";
+  return usage_error(message, command);
 }
 
 } // namespace asio_fswatch::tool

@@ -132,12 +132,16 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
         rest.remove_prefix(std::min(rest.size(), ext.size() + 1));
         if (ext.empty() || ext == ".")
           return usage_error("--ext: empty extension in '" + *list + "'", "run");
+        if (ext.find('/') != std::string_view::npos)
+          return usage_error("--ext: an extension cannot hold '/', as in '" + *list + "'", "run");
         out.options.include.push_back(extension_pattern(ext));
       }
     } else if (arg == "--exclude") {
       const std::string* glob = value();
       if (!glob)
         return usage_error("--exclude needs a glob pattern", "run");
+      if (std::optional<int> bad = check_glob(arg, *glob, "run"))
+        return bad;
       out.options.exclude.push_back(*glob);
     } else if (arg == "--debounce" || arg == "--grace") {
       const std::string* text = value();

@@ -64,6 +64,8 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
       const std::string* glob = value();
       if (!glob)
         return usage_error(arg + " needs a glob pattern", "watch");
+      if (std::optional<int> bad = check_glob(arg, *glob, "watch"))
+        return bad;
       (arg == "--exclude" ? out.options.exclude : out.options.include).push_back(*glob);
     } else if (arg == "--backend") {
       const std::string* name = value();
