@@ -11,9 +11,10 @@
 namespace asio_fswatch::tool {
 
 /// Exit codes shared by every command.
-enum exit_code : int { exit_ok = 0, exit_watch_error = 1, exit_usage = 2 };
+enum exit_code : int { exit_ok = 0, exit_watch_error = 1, exit_usage = 2, exit_output_error = 3 };
 
-int watch_command(const std::vector<std::string>& args);
+/// `output_was_closed`: descriptor 1 was closed when the tool started (see main.cpp).
+int watch_command(const std::vector<std::string>& args, bool output_was_closed);
 int demo_command(const std::vector<std::string>& args);
 int run_command(const std::vector<std::string>& args);
 

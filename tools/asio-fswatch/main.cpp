@@ -5,8 +5,12 @@
 #include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/version.hpp>
 
+#include <cerrno>
 #include <cstring>
 #include <iostream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace {
 
@@ -22,10 +26,29 @@ const char* const help_text =
     "Run 'asio-fswatch COMMAND --help' for a command's options.\n"
     "  --version   print the version\n";
 
+/// Opens /dev/null on each of the descriptors 0, 1 and 2 that is closed (as in `>&-`).
+/// Otherwise the first descriptor the tool opens (epoll, inotify, a signal pipe) would take that
+/// number: events or status lines would be written into it, and a command started by `run`
+/// would inherit it. Returns whether descriptor 1 was closed.
+bool reserve_standard_descriptors() {
+  bool output_was_closed = false;
+  for (int descriptor = 0; descriptor <= 2; ++descriptor) {
+    if (::fcntl(descriptor, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    output_was_closed = output_was_closed || descriptor == STDOUT_FILENO;
+    // The lowest free number is `descriptor`: the ones below it are open by now.
+    const int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0 && null != descriptor)
+      ::close(null);
+  }
+  return output_was_closed;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   using namespace asio_fswatch::tool;
+  const bool output_was_closed = reserve_standard_descriptors();
   if (argc < 2)
     return usage_error("missing command", nullptr);
   std::string command = argv[1];
@@ -41,7 +64,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (command == "watch")
-      return watch_command(args);
+      return watch_command(args, output_was_closed);
     if (command == "run")
       return run_command(args);
     if (command == "demo")
