@@ -17,3 +17,12 @@ expect_exit() { # expect_exit CODE COMMAND...: stdout in $work/out, stderr in $w
   timeout 60 "$@" >"$work/out" 2>"$work/err"; local got=$?
   [[ $got == "$want" ]] || { echo "exit $got, wanted $want: ${*:1:3}..." >&2; cat -v "$work/err" >&2; return 1; }
 }
+
+status=
+wait_exit() { # wait_exit PID: up to 30 s for PID to end (else SIGKILL and failure); its status goes to $status
+  local ended=0
+  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || { ended=1; break; }; sleep 0.1; done
+  ((ended)) || { echo "timed out waiting for pid $1 to exit" >&2; kill -KILL "$1"; }
+  wait "$1"; status=$?
+  ((ended))
+}

@@ -13,15 +13,6 @@ pids=() # background processes to end on exit
 trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 source "$(dirname "$0")/common.sh"
 
-status=
-wait_exit() { # wait_exit PID: up to 30 s for PID to end (else SIGKILL and failure); its status goes to $status
-  local ended=0
-  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || { ended=1; break; }; sleep 0.1; done
-  ((ended)) || { echo "timed out waiting for pid $1 to exit" >&2; kill -KILL "$1"; }
-  wait "$1"; status=$?
-  ((ended))
-}
-
 wait_file() { # wait_file FILE: up to 30 s for FILE to exist and not be empty
   for _ in $(seq 300); do [[ -s $1 ]] && return 0; sleep 0.1; done
   echo "timed out waiting for $1" >&2; return 1
