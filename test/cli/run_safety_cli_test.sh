@@ -8,7 +8,8 @@
 #  - run's own standard output and error, redirected into the watched tree, and its lists of
 #    paths (TMPDIR inside the tree) never restart the command; what is ignored by default
 #    (.git, editors' files) does not either, unless --no-default-ignores; a command writing
-#    into its tree loops until --exclude ends it.
+#    into its tree loops until --exclude ends it;
+#  - an unusable TMPDIR: the command starts all the same.
 # Usage: run_safety_cli_test.sh PATH/TO/asio-fswatch
 set -uo pipefail
 tool=${1:?path to asio-fswatch}
@@ -146,6 +147,15 @@ check "tmpdir: restart" wait_starts "$log" 2
 sleep 1.5 # time to (wrongly) restart on the list of the second start
 check "tmpdir: no loop" exactly "$log" 2
 check "tmpdir: SIGTERM exits" stop_tool "$pid"
+
+# TMPDIR unusable: no list, said on stderr, and the command still starts, with the variable empty.
+new_scenario no-tmpdir
+TMPDIR=$dir/missing LOG=$log "$tool" run --watch "$src" -- sh -c 'echo "[$ASIO_FSWATCH_CHANGED_PATHS_FILE]" >"$LOG.var"; '"$sleeper" \
+  2>"$err" & pid=$!; pids+=("$pid")
+check "no tmpdir: still starts" wait_starts "$log" 1
+check "no tmpdir: said" grep -qF "cannot write the list of changed paths: TMPDIR: " "$err"
+check "no tmpdir: variable empty" test "$(cat "$log.var")" = "[]"
+check "no tmpdir: SIGTERM exits" stop_tool "$pid"
 
 # 5. Ignored by default: version control and editors' files; --no-default-ignores restarts.
 new_scenario ignores

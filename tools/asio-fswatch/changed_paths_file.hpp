@@ -33,6 +33,9 @@ public:
   /// empty path and `ec` when it cannot be written.
   std::filesystem::path write(const std::vector<std::string>& paths, std::error_code& ec);
 
+  /// Why the private directory could not be made (empty when it was).
+  const std::string& directory_error() const noexcept { return directory_.error(); }
+
   /// Removes the current file, if any.
   void remove();
 

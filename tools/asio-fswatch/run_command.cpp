@@ -374,7 +374,8 @@ private:
     std::error_code list_error;
     std::filesystem::path list = paths_file_.write(changes.paths, list_error);
     if (list_error)
-      say("cannot write the list of changed paths: " + list_error.message() +
+      say("cannot write the list of changed paths: " +
+          (paths_file_.directory_error().empty() ? list_error.message() : paths_file_.directory_error()) +
           "; ASIO_FSWATCH_CHANGED_PATHS_FILE is empty");
     // Empty when there is no list: reading from "" fails loudly, unlike an absent variable.
     options.environment = {{"ASIO_FSWATCH_CHANGED_PATHS_FILE", list.native()},
