@@ -24,3 +24,12 @@ skip_case() { # skip_case ID REASON: a case that cannot run here; recorded for s
     printf 'machine\t%s\t%s\t%s\n' "$1" "$(basename "$0" .sh)" "$2" >>"$ASIO_FSWATCH_SKIP_LOG"
   return 0
 }
+
+status=
+wait_exit() { # wait_exit PID: up to 30 s for PID to end (else SIGKILL and failure); its status goes to $status
+  local ended=0
+  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || { ended=1; break; }; sleep 0.1; done
+  ((ended)) || { echo "timed out waiting for pid $1 to exit" >&2; kill -KILL "$1"; }
+  wait "$1"; status=$?
+  ((ended))
+}

@@ -3,52 +3,15 @@
 # changes during a restart, signals (nothing left behind), --exit-on-success, --postpone, a
 # command that cannot start.
 # Usage: run_cli_test.sh PATH/TO/asio-fswatch
-#
-# The commands under test append "start PID COUNT PATHS..." to $LOG each time they start (PID is
-# the shell's, which is also its process group; PATHS are ASIO_FSWATCH_CHANGED_PATHS joined with
-# spaces), so starts are counted from the log. Every wait polls, with 30 s of patience; the only
-# fixed sleeps are the ones that give something that must not happen the time to happen.
 set -uo pipefail
 tool=${1:?path to asio-fswatch}
 work=$(mktemp -d) && work=$(cd "$work" && pwd -P) # physical: the tool reports resolved paths
-pids=() # asio-fswatch instances started in the background
-
-cleanup() {
-  local p g
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null
-  done
-  # Groups of commands whose supervisor did not get to stop them (every start logs its pgid).
-  for g in $(cat "$work"/*/log 2>/dev/null | awk '$1 == "start" { print $2 }'); do
-    kill -KILL -- "-$g" 2>/dev/null
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 source "$(dirname "$0")/common.sh"
-
-starts() { # starts LOG: how many times the command started
-  local n; n=$(grep -c '^start ' "$1" 2>/dev/null); echo "${n:-0}"
-}
-
-wait_starts() { # wait_starts LOG N: up to 30 s for N starts
-  for _ in $(seq 300); do (($(starts "$1") >= $2)) && return 0; sleep 0.1; done
-  echo "timed out waiting for $2 starts in $1; it holds:" >&2; cat "$1" >&2 2>/dev/null; return 1
-}
-
-nth_start() { # nth_start LOG N: the Nth start line
-  grep '^start ' "$1" 2>/dev/null | sed -n "${2}p"
-}
+source "$(dirname "$0")/run_common.sh"
+trap cleanup EXIT
 
 has_word() { # has_word LINE WORD
   [[ " $1 " == *" $2 "* ]]
-}
-
-exactly() { # exactly LOG N: N starts, printing the log when not
-  local got; got=$(starts "$1")
-  [[ $got == "$2" ]] || { echo "$got starts, wanted $2; $1 holds:" >&2; cat "$1" >&2; return 1; }
 }
 
 alive() { # alive PID: a process that runs (not a zombie)
@@ -64,29 +27,6 @@ wait_group_size() { # wait_group_size PGID N: up to 30 s for the group to have N
   echo "timed out waiting for group $1 to have $2 live members; it has:" >&2
   ps -eo pid=,pgid=,stat=,args= | awk -v g="$1" '$2 == g' >&2; return 1
 }
-
-status=
-wait_exit() { # wait_exit PID: up to 30 s for PID to end (else SIGKILL and failure); its status goes to $status
-  local ended=0
-  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || { ended=1; break; }; sleep 0.1; done
-  ((ended)) || { echo "timed out waiting for pid $1 to exit" >&2; kill -KILL "$1"; }
-  wait "$1"; status=$?
-  ((ended))
-}
-
-stop_tool() { # stop_tool PID: SIGTERM, then wait for it
-  kill -TERM "$1" 2>/dev/null; wait_exit "$1"
-}
-
-new_scenario() { # new_scenario NAME: a fresh $dir with a watched $dir/src; the log is $dir/log
-  dir=$work/$1; src=$dir/src; log=$dir/log; err=$dir/err
-  mkdir -p "$src"
-}
-
-# Logs one start line, then sleeps (exec: the pid stays the shell's, the group's id).
-log_start='printf "start %s %s %s\n" "$$" "$ASIO_FSWATCH_CHANGED_COUNT" '
-log_start+='"$(printf %s "$ASIO_FSWATCH_CHANGED_PATHS" | tr "\n" " ")" >>"$LOG"'
-sleeper="$log_start; exec sleep 300"
 
 # 1. Usage.
 check "run help" expect_exit 0 "$tool" run --help
@@ -110,6 +50,11 @@ check "empty debounce" expect_exit 2 "$tool" run --debounce '' -- true
 check "ext comma" expect_exit 2 "$tool" run --ext , -- true
 check "ext comma message" grep -q "empty extension" "$work/err"
 check "ext missing" expect_exit 2 "$tool" run --ext
+check "bad glob" expect_exit 2 "$tool" run --exclude '[abc' -- true
+check "bad glob message names the pattern" grep -qF -- "--exclude: invalid glob pattern '[abc'" "$work/err"
+check "bad glob: the command does not start" bash -c '! grep -q "starting true" "$0"' "$work/err"
+check "ext with a slash" expect_exit 2 "$tool" run --ext .c/x -- true
+check "ext with a slash message" grep -qF "an extension cannot hold '/'" "$work/err"
 check "watch missing path" expect_exit 1 "$tool" run --watch /nonexistent -- true
 check "watch missing path message" grep -q "cannot watch /nonexistent" "$work/err"
 

@@ -22,8 +22,14 @@ check "bad interval" expect_exit 2 "$tool" watch --poll-interval 12x "$work"
 check "missing value" expect_exit 2 "$tool" watch "$work" --exclude
 check "missing path" expect_exit 1 "$tool" watch "$work/does-not-exist"
 check "missing path message" grep -q "No such file or directory" "$work/err"
-check "bad glob" expect_exit 1 "$tool" watch --exclude '[abc' "$work"
-check "bad glob message" grep -q "invalid glob pattern" "$work/err"
+check "bad glob" expect_exit 2 "$tool" watch --exclude '[abc' "$work"
+check "bad glob message names the pattern" grep -qxF "asio-fswatch: --exclude: invalid glob pattern '[abc' (the syntax is in the section 'Glob syntax' of doc/guide.md)" "$work/err"
+check "bad glob hint" grep -qxF "Try 'asio-fswatch watch --help'." "$work/err"
+check "bad include glob" expect_exit 2 "$tool" watch --include 'src//x' "$work"
+check "bad include glob message" grep -qF -- "--include: invalid glob pattern 'src//x'" "$work/err"
+check "hostile bad glob" expect_exit 2 "$tool" watch --exclude $'[\n\x1b' "$work"
+check "hostile bad glob escaped" grep -qF -- "--exclude: invalid glob pattern '[\\n\\x1b'" "$work/err"
+check "hostile bad glob: one line and a hint" test "$(wc -l <"$work/err")" = 2
 
 # JSON lines, with hostile names, then SIGINT -> exit 0.
 tree=$work/tree; mkdir -p "$tree/keep"

@@ -4,15 +4,17 @@
 
 #include <asio_fswatch/directory_monitor.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace asio_fswatch::tool {
 
 /// Exit codes shared by every command.
-enum exit_code : int { exit_ok = 0, exit_watch_error = 1, exit_usage = 2 };
+enum exit_code : int { exit_ok = 0, exit_watch_error = 1, exit_usage = 2, exit_output_error = 3 };
 
-int watch_command(const std::vector<std::string>& args);
+/// `output_was_closed`: descriptor 1 was closed when the tool started (see main.cpp).
+int watch_command(const std::vector<std::string>& args, bool output_was_closed);
 int demo_command(const std::vector<std::string>& args);
 int run_command(const std::vector<std::string>& args);
 
@@ -25,6 +27,10 @@ bool add_roots(directory_monitor& monitor, const std::vector<std::string>& paths
 
 /// Prints "asio-fswatch: <message>" and a hint to stderr; returns exit_usage.
 int usage_error(const std::string& message, const char* command);
+
+/// Checks `pattern`, given to `option` (--exclude, --include) of `command`, before anything is
+/// watched. On a malformed one: a usage error naming the pattern, and exit_usage.
+std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command);
 
 } // namespace asio_fswatch::tool
 

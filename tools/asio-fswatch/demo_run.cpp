@@ -53,7 +53,8 @@ bool run_demo() {
 
   // The command prints its pid and what changed, then sleeps until it is stopped.
   const std::string script =
-      "echo \"[command] started as pid $$; changed: ${ASIO_FSWATCH_CHANGED_PATHS:-nothing yet}\" >&2; exec sleep 60";
+      "changed=$(tr '\\0' ' ' <\"$ASIO_FSWATCH_CHANGED_PATHS_FILE\"); "
+      "echo \"[command] started as pid $$; changed: ${changed:-nothing yet}\" >&2; exec sleep 60";
   std::cout << "\nSupervision: asio-fswatch run restarts a command when a file it watches changes.\n"
             << "  $ asio-fswatch run --watch " << dir.native() << " -- sh -c '...'\n";
 

@@ -2,10 +2,15 @@
 #include "commands.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
+#include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/version.hpp>
 
+#include <cerrno>
 #include <cstring>
 #include <iostream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace {
 
@@ -21,10 +26,29 @@ const char* const help_text =
     "Run 'asio-fswatch COMMAND --help' for a command's options.\n"
     "  --version   print the version\n";
 
+/// Opens /dev/null on each of the descriptors 0, 1 and 2 that is closed (as in `>&-`).
+/// Otherwise the first descriptor the tool opens (epoll, inotify, a signal pipe) would take that
+/// number: events or status lines would be written into it, and a command started by `run`
+/// would inherit it. Returns whether descriptor 1 was closed.
+bool reserve_standard_descriptors() {
+  bool output_was_closed = false;
+  for (int descriptor = 0; descriptor <= 2; ++descriptor) {
+    if (::fcntl(descriptor, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    output_was_closed = output_was_closed || descriptor == STDOUT_FILENO;
+    // The lowest free number is `descriptor`: the ones below it are open by now.
+    const int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0 && null != descriptor)
+      ::close(null);
+  }
+  return output_was_closed;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   using namespace asio_fswatch::tool;
+  const bool output_was_closed = reserve_standard_descriptors();
   if (argc < 2)
     return usage_error("missing command", nullptr);
   std::string command = argv[1];
@@ -40,7 +64,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (command == "watch")
-      return watch_command(args);
+      return watch_command(args, output_was_closed);
     if (command == "run")
       return run_command(args);
     if (command == "demo")
@@ -76,6 +100,18 @@ int usage_error(const std::string& message, const char* command) {
   else
     std::cerr << "Try 'asio-fswatch --help'.\n";
   return exit_usage;
+}
+
+std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command) {
+  boost::system::error_code ec;
+  asio_fswatch::detail::glob_pattern::compile(pattern, ec);
+  if (!ec)
+    return std::nullopt;
+  // Escaped: the pattern is the user's, and may hold a newline or an escape sequence.
+  std::string message = option + ": invalid glob pattern '";
+  asio_fswatch::detail::append_human_path(message, pattern);
+  message += "' (the syntax is in the section 'Glob syntax' of doc/guide.md)";
+  return usage_error(message, command);
 }
 
 } // namespace asio_fswatch::tool

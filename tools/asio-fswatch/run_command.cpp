@@ -1,7 +1,9 @@
 // asio-fswatch run: start a command, and restart it (its whole process group) whenever a
 // watched file changes.
+#include "changed_paths_file.hpp"
 #include "commands.hpp"
 
+#include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/supervised_process.hpp>
@@ -21,6 +23,8 @@
 #include <utility>
 
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace asio_fswatch::tool {
 namespace {
@@ -40,6 +44,9 @@ const char* const run_help =
     "  --ext LIST        only changes to files with these extensions: --ext .cpp,.hpp\n"
     "  --exclude GLOB    ignore matching paths (relative to the watched PATH); repeatable;\n"
     "                    e.g. --exclude '**/build/**'\n"
+    "  --no-default-ignores\n"
+    "                    also restart on what is ignored by default: the directories .git,\n"
+    "                    .hg and .svn, and editors' files *.swp, *.swx, *~, .#* and 4913\n"
     "  --debounce MS     quiet time after the last change before restarting (default 100)\n"
     "  --signal SIG      the signal that stops COMMAND: TERM (default), INT, HUP, QUIT, KILL,\n"
     "                    USR1, USR2, or a number\n"
@@ -49,10 +56,17 @@ const char* const run_help =
     "  --exit-on-success exit (0) as soon as COMMAND exits with status 0\n"
     "  -h, --help        this text\n"
     "\n"
-    "COMMAND runs in its own process group, with ASIO_FSWATCH_CHANGED_PATHS set to the absolute\n"
-    "paths whose changes caused the start, one per line (at most 1000; empty on the first\n"
-    "start), and ASIO_FSWATCH_CHANGED_COUNT to the number of changes (events; a path changed\n"
-    "twice counts twice).\n"
+    "COMMAND runs in its own process group, with ASIO_FSWATCH_CHANGED_PATHS_FILE naming a file\n"
+    "that holds the absolute paths whose changes caused the start, each followed by a NUL byte\n"
+    "(empty on the first start; mode 0600 in a private directory; removed once COMMAND has\n"
+    "ended), and ASIO_FSWATCH_CHANGED_COUNT set to the number of changes (events; a path changed\n"
+    "twice counts twice). In a shell script:\n"
+    "  xargs -0 -r ls -l < \"$ASIO_FSWATCH_CHANGED_PATHS_FILE\"\n"
+    "  while IFS= read -r -d '' path; do ...; done < \"$ASIO_FSWATCH_CHANGED_PATHS_FILE\"\n"
+    "\n"
+    "A COMMAND that writes into a watched tree restarts itself for ever (each write is a\n"
+    "change): --exclude what it writes, e.g. --exclude '*.o' --exclude 'build/**'. Writes to\n"
+    "the files that are asio-fswatch's own standard output and error never restart it.\n"
     "\n"
     "On SIGINT (Ctrl-C) or SIGTERM, that signal goes to COMMAND's process group, then SIGKILL\n"
     "after the grace period, and asio-fswatch exits with COMMAND's status (128 + N when signal\n"
@@ -60,7 +74,11 @@ const char* const run_help =
     "status is the last command's (127 when it could not be started). Exit status: 1 when a\n"
     "PATH cannot be watched, 2 on bad usage.\n";
 
-constexpr std::size_t max_paths_in_environment = 1000;
+/// What nobody wants a restart for: version control's directories, and the files editors write
+/// beside the one being edited (vim's swap files and its write test "4913", backups "name~",
+/// Emacs's lock files ".#name").
+const char* const default_ignores[] = {"**/.git/**", "**/.hg/**", "**/.svn/**", "*.swp",
+                                       "*.swx",      "*~",         ".#*",        "4913"};
 
 struct run_settings {
   std::vector<std::string> paths;
@@ -71,6 +89,7 @@ struct run_settings {
   bool postpone = false;
   bool clear = false;
   bool exit_on_success = false;
+  bool default_ignores = true;
   std::vector<std::string> command;
 };
 
@@ -132,12 +151,16 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
         rest.remove_prefix(std::min(rest.size(), ext.size() + 1));
         if (ext.empty() || ext == ".")
           return usage_error("--ext: empty extension in '" + *list + "'", "run");
+        if (ext.find('/') != std::string_view::npos)
+          return usage_error("--ext: an extension cannot hold '/', as in '" + *list + "'", "run");
         out.options.include.push_back(extension_pattern(ext));
       }
     } else if (arg == "--exclude") {
       const std::string* glob = value();
       if (!glob)
         return usage_error("--exclude needs a glob pattern", "run");
+      if (std::optional<int> bad = check_glob(arg, *glob, "run"))
+        return bad;
       out.options.exclude.push_back(*glob);
     } else if (arg == "--debounce" || arg == "--grace") {
       const std::string* text = value();
@@ -160,6 +183,8 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
       out.clear = true;
     } else if (arg == "--exit-on-success") {
       out.exit_on_success = true;
+    } else if (arg == "--no-default-ignores") {
+      out.default_ignores = false;
     } else if (arg == "--") {
       out.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
       break;
@@ -174,6 +199,8 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
     return usage_error("no COMMAND to run (asio-fswatch run [OPTIONS] -- COMMAND [ARGS...])", "run");
   if (out.paths.empty())
     out.paths.push_back(".");
+  if (out.default_ignores)
+    out.options.exclude.insert(out.options.exclude.end(), std::begin(default_ignores), std::end(default_ignores));
   return std::nullopt;
 }
 
@@ -182,30 +209,65 @@ std::string signal_name(int sig) {
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
-/// `path` relative to the current directory when it is inside it, for status lines.
+/// `text` (a name or a path) as status lines show it: escaped as `watch` escapes paths, so that
+/// a name cannot add a line, or reach the terminal as an escape sequence.
+std::string escaped(std::string_view text) {
+  std::string out;
+  detail::append_human_path(out, text);
+  return out;
+}
+
+/// `path` relative to the current directory when it is inside it, escaped, for status lines.
 std::string display(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::path cwd = std::filesystem::current_path(ec);
   if (!ec) {
     std::filesystem::path relative = path.lexically_relative(cwd);
     if (!relative.empty() && *relative.begin() != "..")
-      return relative.string();
+      return escaped(relative.native());
   }
-  return path.string();
+  return escaped(path.native());
 }
+
+/// The regular files that are this process's standard output and error (`2> run.log`): a
+/// command inherits them, and their writes inside a watched tree must not restart it.
+class own_output_files {
+public:
+  own_output_files() {
+    for (int descriptor : {STDOUT_FILENO, STDERR_FILENO}) {
+      struct stat status {};
+      if (::fstat(descriptor, &status) == 0 && S_ISREG(status.st_mode))
+        files_.push_back({status.st_dev, status.st_ino});
+    }
+  }
+
+  /// True when `path` is one of them now (device and inode: a rename or a second link too).
+  bool holds(const std::filesystem::path& path) const {
+    if (files_.empty())
+      return false;
+    struct stat status {};
+    if (::lstat(path.c_str(), &status) != 0 || !S_ISREG(status.st_mode))
+      return false;
+    return std::find(files_.begin(), files_.end(), std::pair(status.st_dev, status.st_ino)) != files_.end();
+  }
+
+private:
+  std::vector<std::pair<dev_t, ino_t>> files_;
+};
 
 /// The changes that lead to one start.
 struct change_batch {
   std::filesystem::path first;
   std::size_t count = 0;
-  std::vector<std::string> paths; // at most max_paths_in_environment, in order
+  std::vector<std::string> paths; // each once, in order
   std::set<std::string> seen;
 };
 
 class runner {
 public:
   runner(boost::asio::io_context& ioc, const run_settings& settings)
-      : settings_(settings), monitor_(ioc), process_(ioc), debounce_(ioc), signals_(ioc, SIGINT, SIGTERM) {}
+      : settings_(settings), command_name_(escaped(settings.command.front())), monitor_(ioc), process_(ioc),
+        debounce_(ioc), signals_(ioc, SIGINT, SIGTERM) {}
 
   int run(boost::asio::io_context& ioc) {
     if (!add_roots(monitor_, settings_.paths, settings_.options))
@@ -219,7 +281,7 @@ public:
     wait_for_signal();
     read();
     if (settings_.postpone)
-      say("waiting for a change to start " + settings_.command.front());
+      say("waiting for a change to start " + command_name_);
     else
       start(take_changes());
     ioc.run();
@@ -244,9 +306,11 @@ private:
       bool changed = false;
       for (const fs_event& event : events) {
         if (event.kind == event_kind::error) {
-          say(event.path.string() + ": " + event.error.message());
+          say(escaped(event.path.native()) + ": " + event.error.message());
           continue;
         }
+        if (is_own_write(event))
+          continue;
         changed = true;
         note_change(event.path);
       }
@@ -256,12 +320,23 @@ private:
     });
   }
 
+  /// A change made by `run` itself: a list of changed paths, or a status line into its own
+  /// standard error (which COMMAND shares).
+  bool is_own_write(const fs_event& event) const {
+    if (event.kind == event_kind::overflow)
+      return false;
+    if (paths_file_.holds(event.path))
+      return true;
+    // A removed path cannot be looked at; a renamed one is looked at where it went.
+    return event.kind != event_kind::removed && own_outputs_.holds(event.path);
+  }
+
   void note_change(const std::filesystem::path& path) {
     if (changes_.first.empty())
       changes_.first = path;
     ++changes_.count;
-    if (changes_.paths.size() < max_paths_in_environment && changes_.seen.insert(path.string()).second)
-      changes_.paths.push_back(path.string());
+    if (changes_.seen.insert(path.native()).second)
+      changes_.paths.push_back(path.native());
   }
 
   /// The changes noted so far, for a start; later ones go to the next start.
@@ -292,7 +367,7 @@ private:
                                if (phase_ == phase::leaving)
                                  return; // a signal came meanwhile: wait_for_signal() owns the end
                                if (ec && ec != errc::no_child)
-                                 say("cannot stop " + settings_.command.front() + ": " + ec.message());
+                                 say("cannot stop " + command_name_ + ": " + ec.message());
                                phase_ = phase::idle;
                                start(changes);
                              });
@@ -302,10 +377,14 @@ private:
     std::string trigger = changes.first.empty() ? std::string() : display(changes.first);
     std::size_t count = changes.count;
     process_options options;
-    std::string joined;
-    for (const std::string& path : changes.paths)
-      joined += (joined.empty() ? "" : "\n") + path;
-    options.environment = {{"ASIO_FSWATCH_CHANGED_PATHS", joined},
+    std::error_code list_error;
+    std::filesystem::path list = paths_file_.write(changes.paths, list_error);
+    if (list_error)
+      say("cannot write the list of changed paths: " +
+          (paths_file_.directory_error().empty() ? list_error.message() : paths_file_.directory_error()) +
+          "; ASIO_FSWATCH_CHANGED_PATHS_FILE is empty");
+    // Empty when there is no list: reading from "" fails loudly, unlike an absent variable.
+    options.environment = {{"ASIO_FSWATCH_CHANGED_PATHS_FILE", list.native()},
                            {"ASIO_FSWATCH_CHANGED_COUNT", std::to_string(count)}};
     options.stop_descendants = true;
 
@@ -314,15 +393,16 @@ private:
       std::fflush(stdout);
     }
     if (trigger.empty())
-      say("starting " + settings_.command.front());
+      say("starting " + command_name_);
     else
       say(trigger + " changed" + (count > 1 ? " (" + std::to_string(count) + " changes)" : "") + ", restarting " +
-          settings_.command.front());
+          command_name_);
     std::vector<std::string> args(settings_.command.begin() + 1, settings_.command.end());
     boost::system::error_code ec;
     process_.start(settings_.command.front(), args, options, ec);
     if (ec) {
-      say("cannot start " + settings_.command.front() + ": " + ec.message() + "; waiting for a change");
+      say("cannot start " + command_name_ + ": " + ec.message() + "; waiting for a change");
+      paths_file_.remove();
       phase_ = phase::idle;
       last_status_ = 127; // as a shell says of a command it cannot run
     } else {
@@ -330,13 +410,14 @@ private:
       process_.async_wait([this](boost::system::error_code ec, exit_status status) {
         if (ec || phase_ != phase::running)
           return; // stopped by us: the terminate handler goes on
+        paths_file_.remove();
         phase_ = phase::idle;
         last_status_ = status.shell_code();
         if (settings_.exit_on_success && status.success()) {
-          say(settings_.command.front() + " succeeded, exiting");
+          say(command_name_ + " succeeded, exiting");
           return leave_with(exit_ok);
         }
-        say(settings_.command.front() + " " + status.to_string() + "; waiting for a change");
+        say(command_name_ + " " + status.to_string() + "; waiting for a change");
       });
     }
     // Changes during the restart: one more restart.
@@ -350,7 +431,7 @@ private:
         return;
       if (phase_ == phase::leaving) {
         // A second Ctrl-C: do not wait for the grace period.
-        say(signal_name(sig) + " received again, killing " + settings_.command.front());
+        say(signal_name(sig) + " received again, killing " + command_name_);
         boost::system::error_code ignored;
         process_.signal(SIGKILL, ignored);
         return wait_for_signal();
@@ -362,7 +443,7 @@ private:
       monitor_.close();
       if (!had_child)
         return leave_with(last_status_);
-      say(signal_name(sig) + " received, stopping " + settings_.command.front());
+      say(signal_name(sig) + " received, stopping " + command_name_);
       process_.async_terminate(sig, settings_.grace, [this](boost::system::error_code ec, exit_status status) {
         leave_with(ec ? last_status_ : status.shell_code());
       });
@@ -382,6 +463,9 @@ private:
   void say(const std::string& line) { std::cerr << "asio-fswatch: " << line << std::endl; }
 
   const run_settings& settings_;
+  const std::string command_name_; // escaped for status lines
+  const own_output_files own_outputs_;
+  changed_paths_file paths_file_;
   directory_monitor monitor_;
   supervised_process process_;
   boost::asio::steady_timer debounce_;

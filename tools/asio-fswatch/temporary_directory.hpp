@@ -17,7 +17,13 @@ class temporary_directory {
 public:
   explicit temporary_directory(const char* prefix) {
     namespace fs = std::filesystem;
-    std::string pattern = (fs::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).native();
+    std::error_code ec;
+    fs::path base = fs::temp_directory_path(ec); // TMPDIR, or /tmp; an error, not an exception
+    if (ec) {
+      error_ = "TMPDIR: " + ec.message();
+      return;
+    }
+    std::string pattern = (base / (std::string(prefix) + "-XXXXXX")).native();
     if (::mkdtemp(pattern.data()))
       path_ = pattern;
     else

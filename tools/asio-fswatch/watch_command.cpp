@@ -1,5 +1,6 @@
 // asio-fswatch watch: print the changes of directory trees, one line per event.
 #include "commands.hpp"
+#include "event_output.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
@@ -10,7 +11,6 @@
 
 #include <charconv>
 #include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <optional>
 
@@ -37,8 +37,15 @@ const char* const watch_help =
     "\n"
     "Event kinds: created removed modified attributes renamed exchanged overflow error.\n"
     "exchanged: two entries swapped places (renameat2 RENAME_EXCHANGE), 'old <-> new'.\n"
+    "\n"
+    "A reader that does not keep up never blocks the tool: up to 1 MiB of events waits to be\n"
+    "written; beyond that, no more events are read until it drains (the kernel queues them, and\n"
+    "an overflow is followed by a rescan that reports what changed). Standard output itself is\n"
+    "never made non-blocking for the processes that share it (see doc/guide.md).\n"
+    "\n"
     "Exit status: 0 after SIGINT or SIGTERM, 1 when a path cannot be watched or every watched\n"
-    "path went away, 2 on bad usage.\n";
+    "path went away, 2 on bad usage, 3 when standard output cannot be written (closed, full,\n"
+    "or its reader went away; a message on standard error says why).\n";
 
 struct watch_settings {
   bool json = false;
@@ -65,6 +72,8 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
       const std::string* glob = value();
       if (!glob)
         return usage_error(arg + " needs a glob pattern", "watch");
+      if (std::optional<int> bad = check_glob(arg, *glob, "watch"))
+        return bad;
       (arg == "--exclude" ? out.options.exclude : out.options.include).push_back(*glob);
     } else if (arg == "--backend") {
       const std::string* name = value();
@@ -105,22 +114,35 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
 class watcher {
 public:
   watcher(boost::asio::io_context& ioc, const watch_settings& settings)
-      : settings_(settings), monitor_(ioc, settings.monitor), signals_(ioc, SIGINT, SIGTERM) {}
+      : settings_(settings), monitor_(ioc, settings.monitor), signals_(ioc, SIGINT, SIGTERM),
+        output_(
+            ioc, [this](boost::system::error_code ec) { output_failed(ec); }, [this] { resume_reading(); }) {}
 
   int run(boost::asio::io_context& ioc) {
+    // A write to a pipe whose reader has gone must come back as EPIPE, to be reported, rather
+    // than kill the tool silently (systemd ignores SIGPIPE anyway: the same behaviour both ways).
+    std::signal(SIGPIPE, SIG_IGN);
+    if (boost::system::error_code ec = output_.open()) {
+      std::cerr << "asio-fswatch: cannot write events to standard output: " << ec.message() << '\n';
+      return exit_output_error;
+    }
     if (!add_roots(monitor_, settings_.paths, settings_.options))
       return exit_watch_error;
     // Like inotifywait's "Watches established.": scripts wait for this line before changing
     // anything, since changes made before it may not be reported.
-    std::cerr << "asio-fswatch: watching " << settings_.paths.size()
-              << (settings_.paths.size() == 1 ? " path" : " paths") << " with the "
-              << to_string(monitor_.active_backend()) << " backend\n";
+    diagnose("watching " + std::to_string(settings_.paths.size()) +
+             (settings_.paths.size() == 1 ? " path" : " paths") + " with the " +
+             std::string(to_string(monitor_.active_backend())) + " backend");
     signals_.async_wait([this](boost::system::error_code ec, int) {
       if (!ec)
         stop(exit_ok);
     });
     read();
     ioc.run();
+    // Not when standard error is the stalled pipe itself: the note would block there.
+    if (status_ != exit_output_error && output_.queued() > 0 && !output_.shared_with_stderr())
+      std::cerr << "asio-fswatch: " << output_.queued()
+                << " bytes of events were not written: standard output was not taking them\n";
     return status_;
   }
 
@@ -128,30 +150,45 @@ private:
   void read() {
     monitor_.async_read_events([this](boost::system::error_code ec, std::vector<fs_event> events) {
       if (ec == errc::root_removed) {
-        std::cerr << "asio-fswatch: a watched path went away\n";
+        diagnose("a watched path went away");
         if (monitor_.roots().empty())
           return stop(exit_watch_error);
         return read();
       }
       if (ec) {
         if (ec != boost::asio::error::operation_aborted) {
-          std::cerr << "asio-fswatch: " << ec.message() << '\n';
+          diagnose(ec.message());
           stop(exit_watch_error);
         }
         return;
       }
       print(events);
-      read();
+      if (stopped_)
+        return;
+      // A reader that does not keep up: the queue stays bounded because no more events are
+      // read until it has drained; meanwhile the kernel queues them (and, if its queue
+      // overflows, the monitor's rescan reports what changed).
+      if (output_.full())
+        reading_paused_ = true;
+      else
+        read();
     });
+  }
+
+  void resume_reading() {
+    if (reading_paused_ && !stopped_) {
+      reading_paused_ = false;
+      read();
+    }
   }
 
   void print(const std::vector<fs_event>& events) {
     line_.clear();
     for (const fs_event& event : events) {
       if (event.kind == event_kind::error) {
-        std::string diagnostic = "asio-fswatch: ";
+        std::string diagnostic;
         detail::append_human(diagnostic, event);
-        std::cerr << diagnostic << '\n';
+        diagnose(diagnostic);
         continue;
       }
       if (settings_.json)
@@ -160,31 +197,54 @@ private:
         detail::append_human(line_, event);
       line_ += '\n';
     }
-    if (!line_.empty()) {
-      std::fwrite(line_.data(), 1, line_.size(), stdout);
-      std::fflush(stdout);
-    }
+    output_.write(line_);
+  }
+
+  /// A line for standard error. When standard error is the same pipe or terminal as standard
+  /// output, it goes through the same queue, in order, so that it cannot block either.
+  void diagnose(const std::string& message) {
+    std::string line = "asio-fswatch: " + message + '\n';
+    if (output_.shared_with_stderr())
+      output_.write(line);
+    else
+      std::cerr << line << std::flush;
+  }
+
+  void output_failed(boost::system::error_code ec) {
+    std::cerr << "asio-fswatch: cannot write events to standard output: " << ec.message() << '\n';
+    stop(exit_output_error);
   }
 
   void stop(int status) {
+    if (stopped_)
+      return;
+    stopped_ = true;
     status_ = status;
     signals_.cancel();
     monitor_.close();
+    output_.close();
   }
 
   const watch_settings& settings_;
   directory_monitor monitor_;
   boost::asio::signal_set signals_;
+  event_output output_;
   std::string line_;
+  bool reading_paused_ = false;
+  bool stopped_ = false;
   int status_ = exit_ok;
 };
 
 } // namespace
 
-int watch_command(const std::vector<std::string>& args) {
+int watch_command(const std::vector<std::string>& args, bool output_was_closed) {
   watch_settings settings;
   if (std::optional<int> done = parse(args, settings))
     return *done;
+  if (output_was_closed) {
+    std::cerr << "asio-fswatch: standard output is closed: nowhere to write events\n";
+    return exit_output_error;
+  }
   boost::asio::io_context ioc(1);
   watcher w(ioc, settings);
   return w.run(ioc);

@@ -1,0 +1,86 @@
+// asio-fswatch: standard output for `watch`, written without ever blocking the event loop.
+#ifndef ASIO_FSWATCH_TOOL_EVENT_OUTPUT_HPP
+#define ASIO_FSWATCH_TOOL_EVENT_OUTPUT_HPP
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace asio_fswatch::tool {
+
+/// A queue in front of descriptor 1. write() hands the descriptor what it takes at once; the
+/// rest waits in the queue, and is written when the reactor says there is room. So a reader that
+/// stops reading never blocks the io_context: signals and events are still handled.
+///
+/// The queue is bounded by its user: once `full()`, stop producing until `on_room` is called.
+/// The first write that fails calls `on_error` once; nothing is written after it.
+///
+/// How descriptor 1 is made non-blocking, without changing it for the processes that share it:
+///  - a socket: send(MSG_DONTWAIT | MSG_NOSIGNAL), a per-call flag; the descriptor is untouched;
+///  - a pipe, FIFO or character device (a terminal): reopened through /proc/self/fd/1 with
+///    O_NONBLOCK, a new open file description of the same object, private to this process;
+///    when that is refused (no /proc, or the object's permissions), O_NONBLOCK is set on
+///    descriptor 1 itself, and its flags are restored by close() and the destructor;
+///  - a regular file or block device: plain writes (they never wait for a reader).
+class event_output {
+public:
+  /// Queued bytes at which full() becomes true; on_room is called when the queue has drained
+  /// to half of it.
+  static constexpr std::size_t queue_limit = std::size_t(1) << 20;
+
+  event_output(boost::asio::io_context& ioc, std::function<void(boost::system::error_code)> on_error,
+               std::function<void()> on_room);
+  ~event_output();
+  event_output(const event_output&) = delete;
+  event_output& operator=(const event_output&) = delete;
+
+  /// Looks at descriptor 1 and chooses how to write it (see above). Fails with EBADF when it
+  /// is closed.
+  boost::system::error_code open();
+
+  /// True when descriptor 2 is the same pipe, socket or terminal as descriptor 1 (`2>&1`):
+  /// diagnostics written there directly could block, so they should go through write().
+  bool shared_with_stderr() const noexcept { return shared_with_stderr_; }
+
+  /// Queues `bytes` and writes as much as the descriptor takes now.
+  void write(std::string_view bytes);
+
+  std::size_t queued() const noexcept { return queue_.size() - written_; }
+  bool full() const noexcept { return queued() >= queue_limit; }
+
+  /// Stops waiting for room (what is still queued stays unwritten) and gives descriptor 1 back
+  /// its flags. Idempotent.
+  void close();
+
+private:
+  enum class method { plain_write, socket_send };
+
+  void flush();
+  /// One write or send: the bytes taken (> 0), 0 when the descriptor has no room, or an error.
+  std::size_t write_some(std::string_view bytes, boost::system::error_code& ec);
+  void fail(boost::system::error_code ec);
+
+  boost::asio::posix::stream_descriptor room_;
+  std::function<void(boost::system::error_code)> on_error_;
+  std::function<void()> on_room_;
+  int descriptor_ = -1;
+  method method_ = method::plain_write;
+  bool reopened_ = false;                     // descriptor_ is ours (and room_ closes it)
+  std::optional<int> shared_flags_to_restore_; // O_NONBLOCK was set on descriptor 1 itself
+  bool waiting_for_room_ = false;
+  bool owes_room_ = false; // write() left the queue full: on_room_ is owed once it drains
+  bool failed_ = false;
+  bool shared_with_stderr_ = false;
+  std::string queue_;
+  std::size_t written_ = 0; // bytes at the front of queue_ already written
+};
+
+} // namespace asio_fswatch::tool
+
+#endif
