@@ -30,7 +30,7 @@ bool may_block(const struct stat& status) noexcept {
 
 event_output::event_output(boost::asio::io_context& ioc, std::function<void(boost::system::error_code)> on_error,
                            std::function<void()> on_room)
-    : room_(ioc), on_error_(std::move(on_error)), on_room_(std::move(on_room)) {}
+    : room_(ioc), drain_deadline_(ioc), on_error_(std::move(on_error)), on_room_(std::move(on_room)) {}
 
 event_output::~event_output() { close(); }
 
@@ -113,6 +113,21 @@ void event_output::flush() {
     owes_room_ = false;
     on_room_();
   }
+  if (on_drained_ && (queued() == 0 || failed_))
+    drain_deadline_.cancel();
+}
+
+void event_output::drain(std::chrono::milliseconds patience, std::function<void()> done) {
+  if (queued() == 0 || failed_ || !room_.is_open())
+    return done();
+  on_drained_ = std::move(done);
+  drain_deadline_.expires_after(patience);
+  drain_deadline_.async_wait([this](boost::system::error_code) {
+    std::function<void()> done_now = std::move(on_drained_);
+    on_drained_ = nullptr;
+    done_now();
+  });
+  flush();
 }
 
 std::size_t event_output::write_some(std::string_view bytes, boost::system::error_code& ec) {
@@ -141,6 +156,7 @@ void event_output::fail(boost::system::error_code ec) {
 }
 
 void event_output::close() {
+  drain_deadline_.cancel();
   if (room_.is_open()) {
     boost::system::error_code ignored;
     room_.cancel(ignored);

@@ -4,8 +4,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -54,6 +56,11 @@ public:
   std::size_t queued() const noexcept { return queue_.size() - written_; }
   bool full() const noexcept { return queued() >= queue_limit; }
 
+  /// Writes what is queued for at most `patience`, then calls `done` (at once when nothing is
+  /// queued, or when a write fails). For an orderly exit: a reader that reads gets every line
+  /// whole; one that stopped reading costs `patience`, and may be left a cut last line.
+  void drain(std::chrono::milliseconds patience, std::function<void()> done);
+
   /// Stops waiting for room (what is still queued stays unwritten) and gives descriptor 1 back
   /// its flags. Idempotent.
   void close();
@@ -67,6 +74,8 @@ private:
   void fail(boost::system::error_code ec);
 
   boost::asio::posix::stream_descriptor room_;
+  boost::asio::steady_timer drain_deadline_;
+  std::function<void()> on_drained_; // set while drain() waits
   std::function<void(boost::system::error_code)> on_error_;
   std::function<void()> on_room_;
   int descriptor_ = -1;

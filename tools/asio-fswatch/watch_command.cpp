@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <optional>
@@ -135,7 +136,7 @@ public:
              std::string(to_string(monitor_.active_backend())) + " backend");
     signals_.async_wait([this](boost::system::error_code ec, int) {
       if (!ec)
-        stop(exit_ok);
+        finish();
     });
     read();
     ioc.run();
@@ -213,6 +214,20 @@ private:
   void output_failed(boost::system::error_code ec) {
     std::cerr << "asio-fswatch: cannot write events to standard output: " << ec.message() << '\n';
     stop(exit_output_error);
+  }
+
+  /// SIGINT or SIGTERM: no more events are read; what is queued is written if the reader takes
+  /// it within a second (so that the last line is whole), then the tool ends. A second signal
+  /// ends it at once.
+  void finish() {
+    if (stopped_)
+      return;
+    monitor_.close();
+    signals_.async_wait([this](boost::system::error_code ec, int) {
+      if (!ec)
+        stop(exit_ok);
+    });
+    output_.drain(std::chrono::seconds(1), [this] { stop(exit_ok); });
   }
 
   void stop(int status) {
