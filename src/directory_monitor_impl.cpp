@@ -434,6 +434,8 @@ private:
           [self = shared_from_this()](sys::error_code ec, std::size_t n) { self->on_read(ec, n); });
     }
     std::optional<std::chrono::steady_clock::time_point> deadline = engine_->next_deadline();
+    if (auto check = engine_->next_identity_check(); check && (!deadline || *check < *deadline))
+      deadline = check;
     if (mode_ == backend::poll && engine_->has_roots()) {
       auto next_poll = last_poll_ + options_.poll_interval;
       if (!deadline || next_poll < *deadline)

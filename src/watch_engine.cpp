@@ -126,6 +126,8 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
       return sys::errc::make_error_code(sys::errc::not_a_directory);
   }
   root->tree = entry_tree(directory, entry_type::directory, mode_ == backend::poll);
+  root->watched_inode = status.inode;
+  root->watched_mount = status.mount_id;
 
   now_ = now;
   std::size_t output_before = output_.size();
@@ -150,6 +152,8 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
   }
   if (last_consistent_wall_ns_ == 0)
     last_consistent_wall_ns_ = now.wall_ns;
+  if (mode_ == backend::inotify && !identity_check_at_)
+    identity_check_at_ = now.steady + std::chrono::seconds(1);
   roots_.push_back(std::move(root));
   return {};
 }
@@ -641,7 +645,7 @@ void watch_engine::handle_self(root_state& root, node_id dir, std::uint32_t mask
   if (dir != root.tree.root())
     return;
   if (mask & (inotify_flag::delete_self | inotify_flag::move_self | inotify_flag::unmount)) {
-    root_gone(root);
+    reexamine_root(root);
     return;
   }
   if ((mask & inotify_flag::attrib) && !root.file_root) {
@@ -1038,6 +1042,14 @@ void watch_engine::on_timer(const time_sample& now) {
   }
   retry_unwatched();
   retry_blocked_if_due();
+  if (identity_check_at_ && now.steady >= *identity_check_at_)
+    check_root_identities();
+}
+
+std::optional<std::chrono::steady_clock::time_point> watch_engine::next_identity_check() const {
+  if (roots_.empty())
+    return std::nullopt;
+  return identity_check_at_;
 }
 
 std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline() const {
@@ -1119,6 +1131,46 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   diff(root, root.tree, fresh, changed_since_ns);
   root.tree = std::move(fresh);
   root.limbo = no_node;
+}
+
+void watch_engine::check_root_identities() {
+  // inotify reports what happens to the watched directory, not to its path: an ancestor renamed,
+  // or a symlink root pointed elsewhere (ln -sfn new link.new && mv -T link.new link), leaves the
+  // watch where it was while the path names something else. One look per root each second.
+  identity_check_at_ = now_.steady + std::chrono::seconds(1);
+  std::vector<root_state*> roots;
+  for (const auto& root : roots_)
+    roots.push_back(root.get());
+  for (root_state* root : roots) {
+    entry_type type = entry_type::unknown;
+    entry_status now_there;
+    sys::error_code ec = fs_.status(root->tree[root->tree.root()].name, true, type, now_there);
+    if (ec && !is_vanished(ec))
+      continue; // cannot look (permissions on the way): nothing to say; the next look tries again
+    if (!ec && type == entry_type::directory && now_there.inode == root->watched_inode &&
+        now_there.mount_id == root->watched_mount)
+      continue;
+    reexamine_root(*root);
+  }
+}
+
+void watch_engine::reexamine_root(root_state& root) {
+  const std::string directory = root.tree[root.tree.root()].name;
+  entry_type type = entry_type::unknown;
+  entry_status target;
+  entry_status link;
+  if (!root.file_root && !fs_.status(directory, true, type, target) && type == entry_type::directory &&
+      !(target.inode == root.watched_inode && target.mount_id == root.watched_mount) &&
+      !fs_.status(directory, false, type, link) && type == entry_type::symlink) {
+    // A symlink root points to another directory now: the root follows it, and what differs
+    // between the two trees is reported under the root's path (same-named files as modified).
+    // A scan that fails ends the root as usual.
+    root.watched_inode = target.inode;
+    root.watched_mount = target.mount_id;
+    reconcile(root, 0);
+    return;
+  }
+  root_gone(root);
 }
 
 void watch_engine::poll(const time_sample& now) {

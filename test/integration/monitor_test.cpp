@@ -1232,4 +1232,40 @@ BOOST_AUTO_TEST_CASE(inotify_basics) { basic_behaviour(backend::inotify); }
 
 BOOST_AUTO_TEST_CASE(poll_basics) { basic_behaviour(backend::poll); }
 
+// ---------------------------------------------------------------------------------------------
+// The root's identity (issue 12, 2.4): the path is looked at again each second.
+
+BOOST_FIXTURE_TEST_CASE(symlink_root_retargeted_follows_the_new_target, monitor_fixture) {
+  fs::create_directories(outside / "t1");
+  fs::create_directories(outside / "t2");
+  write_file(outside / "t2/from_t2", "x");
+  const fs::path link = root / "current";
+  fs::create_directory_symlink(outside / "t1", link);
+  directory_monitor monitor(ioc);
+  monitor.add(link);
+  // As deployment tools do: a new link, renamed over the old one.
+  fs::create_directory_symlink(outside / "t2", root / "current.new");
+  fs::rename(root / "current.new", link);
+  collection c = collect_until(ioc, monitor, saw(event_kind::created, link / "from_t2"));
+  REQUIRE_COLLECTED(c, "created current/from_t2 after the link was pointed elsewhere");
+  write_file(outside / "t2/later", "x");
+  write_file(outside / "t1/not_any_more", "x");
+  c = collect_until(ioc, monitor, saw(event_kind::created, link / "later"));
+  REQUIRE_COLLECTED(c, "created current/later in the new target");
+  BOOST_TEST(!find_event(c.events, event_kind::created, link / "not_any_more"), dump(c.events));
+}
+
+BOOST_FIXTURE_TEST_CASE(root_whose_ancestor_is_renamed_ends_with_root_removed, monitor_fixture) {
+  fs::create_directories(outside / "a/b");
+  directory_monitor monitor(ioc);
+  monitor.add(outside / "a/b");
+  fs::rename(outside / "a", outside / "renamed");
+  write_file(outside / "renamed/b/f", "x");
+  collection c = collect_until(ioc, monitor, [](const collection& got) {
+    return got.saw_error(asio_fswatch::errc::root_removed);
+  });
+  BOOST_TEST(c.saw_error(asio_fswatch::errc::root_removed), dump(c.events));
+  BOOST_TEST(monitor.roots().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -545,14 +545,24 @@ private:
     for (int hops = 0; hops < 8; ++hops) {
       auto it = entries_.find(current);
       if (it == entries_.end()) {
-        // A missing entry under a non-directory is ENOTDIR, like the kernel's path walk.
+        // The kernel's path walk: a symlink on the way is followed (whatever `follow` says, which
+        // is about the last component); a missing entry under a non-directory is ENOTDIR.
+        bool through_symlink = false;
         for (std::string up = parent_of(current); !up.empty() && up != "/"; up = parent_of(up)) {
           auto p = entries_.find(up);
-          if (p != entries_.end())
-            return p->second.type == entry_type::directory
-                       ? make_errc(boost::system::errc::no_such_file_or_directory)
-                       : make_errc(boost::system::errc::not_a_directory);
+          if (p == entries_.end())
+            continue;
+          if (p->second.type == entry_type::symlink) {
+            current = target_path(up, p->second.target) + current.substr(up.size());
+            through_symlink = true;
+            break;
+          }
+          return p->second.type == entry_type::directory
+                     ? make_errc(boost::system::errc::no_such_file_or_directory)
+                     : make_errc(boost::system::errc::not_a_directory);
         }
+        if (through_symlink)
+          continue;
         return make_errc(boost::system::errc::no_such_file_or_directory);
       }
       if (!follow || it->second.type != entry_type::symlink) {

@@ -2040,6 +2040,72 @@ BOOST_FIXTURE_TEST_CASE(stale_holder_above_its_directory_is_not_a_bind_mount, en
     BOOST_TEST(fake.watch_of(path).has_value(), path << " is not watched");
 }
 
+// Regression (issue 12, 2.4: was a bug, fixed in watch_engine::check_root_identities): the
+// root's identity was resolved once. A symlink root pointed elsewhere (ln -sfn t2 link.new && mv -T
+// link.new link) went on reporting the old target under the link's name, and never the new one.
+// Now it follows the link: the differences between the two trees come as events, then the new
+// target's changes; the old target deleted afterwards does not end the root.
+BOOST_FIXTURE_TEST_CASE(symlink_root_pointed_elsewhere_follows_its_new_target, engine_fixture) {
+  fake.mkdirs("/t1/same");
+  fake.create("/t1/only_in_1");
+  fake.create("/t1/both");
+  fake.mkdirs("/t2/same");
+  fake.create("/t2/only_in_2");
+  fake.create("/t2/both");
+  fake.create("/t2/same/inside");
+  fake.symlink("/link", "/t1");
+  add_ok("/link");
+  fake.create("/t1/early");
+  check_events(events(), {created("/link/early")});
+  fake.symlink("/link.new", "/t2");
+  fake.rename("/link.new", "/link");
+  check_events(events(), {}); // the watch on /t1 sees nothing of it
+  advance(milliseconds(1001));
+  engine->on_timer(now);
+  check_event_set(drain(), {removed("/link/only_in_1"), removed("/link/early"), created("/link/only_in_2"),
+                            modified("/link/both"), created("/link/same/inside")});
+  fake.create("/t2/late");
+  fake.create("/t1/not_watched_any_more");
+  fake.remove("/t1/only_in_1");
+  check_events(events(), {created("/link/late")});
+  BOOST_TEST(engine->root_paths().size() == 1u);
+  BOOST_TEST(engine->check() == "");
+}
+
+// The old target deleted (or moved) right after the link was pointed elsewhere, before the next
+// look: the root follows the link rather than ending.
+BOOST_FIXTURE_TEST_CASE(symlink_root_whose_old_target_goes_follows_the_link, engine_fixture) {
+  fake.mkdirs("/t1");
+  fake.mkdirs("/t2");
+  fake.create("/t2/new");
+  fake.symlink("/link", "/t1");
+  add_ok("/link");
+  fake.symlink("/link.new", "/t2");
+  fake.rename("/link.new", "/link");
+  fake.remove("/t1");
+  check_events(events(), {created("/link/new")});
+  BOOST_TEST(engine->root_paths().size() == 1u);
+  fake.create("/t2/later");
+  check_events(events(), {created("/link/later")});
+}
+
+// An ancestor of a root renamed: the root's path names nothing now. inotify says nothing to the
+// root's own watch; the next look ends the root (removed, then root_removed), instead of events
+// under paths that no longer exist.
+BOOST_FIXTURE_TEST_CASE(root_whose_ancestor_is_renamed_ends, engine_fixture) {
+  fake.mkdirs("/a/b/root");
+  add_ok("/a/b/root");
+  fake.rename("/a", "/c");
+  fake.create("/c/b/root/f");
+  std::vector<fs_event> got = events();
+  advance(milliseconds(1001));
+  engine->on_timer(now);
+  append(got, drain());
+  BOOST_TEST_REQUIRE(!got.empty());
+  BOOST_TEST(got.back().error == sys::error_code(errc::root_removed), describe(got));
+  BOOST_TEST(engine->root_paths().empty());
+}
+
 // Regression (issue 12, 2.6: was a bug, fixed in watch_engine::still_there): under a storm of
 // renames, "path is already watched by this monitor" was reported for directories inside the
 // tree. A watch id met below the node that holds it was taken for a bind mount looping back when

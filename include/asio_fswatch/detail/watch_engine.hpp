@@ -74,6 +74,9 @@ public:
   void on_timer(const time_sample& now);
   /// When on_timer should be called next, if anything is held.
   std::optional<std::chrono::steady_clock::time_point> next_deadline() const;
+  /// When on_timer should be called to check that each root's path still names the directory
+  /// watched (inotify; none without roots). Apart from next_deadline, which says what is held.
+  std::optional<std::chrono::steady_clock::time_point> next_identity_check() const;
 
   /// poll: scans every root and reports the differences from the previous scan.
   void poll(const time_sample& now);
@@ -107,6 +110,10 @@ private:
     bool file_root = false;
     node_id limbo = no_node; // parent of entries parked between "moved from" and "moved to"
     std::unordered_set<std::string> problems_reported;
+    // What the root's directory path named when it was watched (following a symlink): inode
+    // and mount id. A path that names another directory now, or none, is looked at again.
+    std::uint64_t watched_inode = 0;
+    std::uint64_t watched_mount = 0;
     // Directories that could not be watched because the watch limit was reached (each also in
     // problems_reported), a directory before what it holds: retried when watches are given back.
     std::set<std::string> blocked_by_watch_limit;
@@ -229,6 +236,11 @@ private:
   bool watch_names(int watch, const root_state& root, node_id node) const;
   void overflow();
   void reconcile(root_state& root, std::int64_t changed_since_ns);
+  /// Every root's path still names the directory watched (a look each second, inotify only).
+  void check_root_identities();
+  /// `root`'s directory left its path, or the path names another directory now: a symlink root
+  /// follows its new target (reported as the differences), any other root ends.
+  void reexamine_root(root_state& root);
 
   // Diff of two scans of one root (poll, reconciliation).
   void diff(root_state& root, const entry_tree& before, const entry_tree& after,
@@ -270,6 +282,8 @@ private:
   std::optional<std::chrono::steady_clock::time_point> limit_retry_at_;
   std::chrono::steady_clock::duration limit_retry_delay_ = std::chrono::seconds(1);
   std::uint64_t watches_at_limit_ = 0;
+  // When the roots' identities are looked at next (inotify).
+  std::optional<std::chrono::steady_clock::time_point> identity_check_at_;
   engine_counters counters_;
 };
 
