@@ -48,6 +48,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -196,12 +197,13 @@ enum class op : std::size_t {
   remove_entry,
   make_symlink,
   make_hard_link,
+  exchange,
 };
-constexpr std::size_t op_count = 13;
+constexpr std::size_t op_count = 14;
 constexpr std::array<const char*, op_count> op_names = {
     "create_file", "write",   "truncate", "rename_file", "rename_dir", "move_in_file",
     "move_in_dir", "move_out", "mkdir_p", "rm_r",        "unlink",     "symlink",
-    "hard_link"};
+    "hard_link",   "exchange"};
 
 /// What a writer sends back through its pipe when it is done (trivially copyable).
 struct writer_report {
@@ -427,10 +429,10 @@ private:
     const bool large = entries_ > max_entries_;
     const bool small = entries_ < max_entries_ / 10;
     // In the order of `op`: create_file, write, truncate, rename_file, rename_dir, move_in_file,
-    // move_in_dir, move_out, mkdir_p, rm_r, unlink, symlink, hard_link.
-    std::array<unsigned, op_count> weight = {14, 10, 4, 10, 7, 4, 4, 5, 8, 3, 8, 6, 2};
+    // move_in_dir, move_out, mkdir_p, rm_r, unlink, symlink, hard_link, exchange.
+    std::array<unsigned, op_count> weight = {14, 10, 4, 10, 7, 4, 4, 5, 8, 3, 8, 6, 2, 7};
     if (large) {
-      weight = {3, 10, 2, 10, 7, 1, 1, 12, 1, 14, 20, 1, 1};
+      weight = {3, 10, 2, 10, 7, 1, 1, 12, 1, 14, 20, 1, 1, 7};
     } else if (small) {
       weight[static_cast<std::size_t>(op::remove_tree)] = 1;
       weight[static_cast<std::size_t>(op::move_out)] = 2;
@@ -458,6 +460,7 @@ private:
     case op::remove_entry: remove_entry(); break;
     case op::make_symlink: make_symlink(); break;
     case op::make_hard_link: make_hard_link(); break;
+    case op::exchange: exchange(); break;
     }
   }
 
@@ -699,6 +702,29 @@ private:
       error = EISDIR;
     outcome(op::make_hard_link, false, error);
   }
+
+  /// Any entry of the last listing but the root: a directory half the time.
+  std::optional<std::string> some_entry() {
+    if (!non_directories_.empty() && (directories_.size() < 2 || one_in(2)))
+      return pick(non_directories_);
+    if (std::optional<std::size_t> directory = some_subdirectory(false))
+      return directories_[*directory];
+    return std::nullopt;
+  }
+
+  /// renameat2(RENAME_EXCHANGE) of two entries of any kinds, in any two directories; now and
+  /// then one of them is something this writer moved out earlier, which then comes back in
+  /// while the other goes out in its place.
+  void exchange() {
+    std::optional<std::string> a = some_entry();
+    std::optional<std::string> b = !moved_out_.empty() && one_in(6) ? pick(moved_out_) : some_entry();
+    if (!a || !b || *a == *b || is_within(*a, *b) || is_within(*b, *a))
+      return; // a directory swapped with its own descendant: EINVAL, nothing to learn
+    // Through syscall(2): the glibc wrapper is newer than some systems' C library.
+    long rc = ::syscall(SYS_renameat2, AT_FDCWD, a->c_str(), AT_FDCWD, b->c_str(), rename_exchange);
+    outcome(op::exchange, rc == 0, rc == 0 ? 0 : errno);
+  }
+  static constexpr unsigned rename_exchange = 1u << 1; // RENAME_EXCHANGE, <linux/fs.h>
 
   const std::string tree_;
   const std::string outside_;
@@ -1202,7 +1228,7 @@ private:
   bool finished_ = false;
   bool timed_out_ = false;
   std::uint64_t received_ = 0;
-  std::array<std::uint64_t, 7> kinds_{};
+  std::array<std::uint64_t, static_cast<std::size_t>(event_kind::error) + 1> kinds_{}; // by kind
   std::vector<fs_event> one_;
   asio_fswatch::test::replay_stats stats_;
   std::vector<std::string> problem_paths_;
@@ -1222,8 +1248,8 @@ bool is_same_or_below(const std::string& path, const std::string& base) {
 }
 
 /// The last `limit` events of the kept history about `path` or one of its ancestors below the
-/// root, followed back across renames: before a rename of the entry or of a directory above it,
-/// the entry had its old path, and the events from then on are about that one.
+/// root, followed back across renames and exchanges: before a rename of the entry or of a
+/// directory above it, the entry had its old path, and the events from then on are about that one.
 void print_events_about(std::ostream& out, const std::deque<numbered_event>& history,
                         const std::string& path, const std::string& root, std::size_t limit) {
   std::vector<const numbered_event*> found;
@@ -1238,6 +1264,10 @@ void print_events_about(std::ostream& out, const std::deque<numbered_event>& his
     found.push_back(&*it);
     if (e.kind == event_kind::renamed && relevant(e.path))
       current = e.old_path.native() + current.substr(e.path.native().size());
+    else if (e.kind == event_kind::exchanged && relevant(e.path)) // each came from the other's place
+      current = e.old_path.native() + current.substr(e.path.native().size());
+    else if (e.kind == event_kind::exchanged && relevant(e.old_path))
+      current = e.path.native() + current.substr(e.old_path.native().size());
   }
   out << "  events about " << path << " and its parents, back across renames (last "
       << found.size() << "):\n";
@@ -1459,8 +1489,8 @@ int run(const options& o) {
     std::cout << ' ' << op_names[k] << '=' << done[k] << '/' << raced[k];
   std::cout << "\nrandom_replay: events:";
   for (event_kind kind : {event_kind::created, event_kind::removed, event_kind::renamed,
-                          event_kind::modified, event_kind::attributes, event_kind::overflow,
-                          event_kind::error})
+                          event_kind::exchanged, event_kind::modified, event_kind::attributes,
+                          event_kind::overflow, event_kind::error})
     std::cout << ' ' << kind << '=' << s.count(kind);
   std::cout << '\n';
 
