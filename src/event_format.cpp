@@ -335,12 +335,14 @@ void append_human_path(std::string& out, std::string_view bytes) {
   // The line's own separators, " -> " after a rename's old path, " <-> " after an exchange's
   // old path and ": " before an error's message, must not stand inside a path: a name holding
   // one has its '>' or ':' escaped, and so has a path ending in " ->" or " <->" (the
-  // separator's space would complete it). The escapes above never write '>' or ':', so every
+  // separator's space would complete it) or beginning with "->" or "<->" (the space before). The escapes above never write '>' or ':', so every
   // one found here is the path's own.
+  // The space before an arrow may be the line's own, before the path: a path that begins with
+  // "-> " or "<-> " would make one with the column padding or the separator before it.
   const auto ends_an_arrow = [&](std::size_t i) { // out[i] is '>'
-    if (i < start + 2 || out[i - 1] != '-')
+    if (i < start + 1 || i < 2 || out[i - 1] != '-')
       return false;
-    return out[i - 2] == ' ' || (out[i - 2] == '<' && i >= start + 3 && out[i - 3] == ' ');
+    return out[i - 2] == ' ' || (out[i - 2] == '<' && i >= start + 2 && i >= 3 && out[i - 3] == ' ');
   };
   for (std::size_t i = out.find_first_of(">:", start); i != std::string::npos;
        i = out.find_first_of(">:", i + 1)) {
