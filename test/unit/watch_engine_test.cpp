@@ -2024,14 +2024,26 @@ BOOST_FIXTURE_TEST_CASE(non_directory_record_is_never_a_directory, engine_fixtur
 // second /r/p/x (its creation was handled after the first one had become /r/m), and that
 // directory then comes below /r/m on disk. It is a loop only when the holder's path still names
 // the same inode.
+namespace {
+
+// The node /r/m holds the watch of the second /r/p/x (its creation is handled after the first
+// one has become /r/m), and once that directory is watched it goes below /r/m on disk (as
+// /r/m/w/x). Returns the tree before the changes.
+std::map<std::string, entry_type> stale_holder_above_its_directory(engine_fixture& t) {
+  t.fake.mkdirs("/r/p");
+  t.add_ok("/r");
+  auto before = t.fake.snapshot("/r");
+  t.fake.mkdir("/r/p/x");
+  t.fake.rename("/r/p/x", "/r/m");
+  t.fake.mkdir("/r/p/x");
+  t.once_watched("/r/p/x", [&t] { t.fake.rename("/r/p", "/r/m/w"); });
+  return before;
+}
+
+} // namespace
+
 BOOST_FIXTURE_TEST_CASE(stale_holder_above_its_directory_is_not_a_bind_mount, engine_fixture) {
-  fake.mkdirs("/r/p");
-  add_ok("/r");
-  auto before = fake.snapshot("/r");
-  fake.mkdir("/r/p/x");
-  fake.rename("/r/p/x", "/r/m");
-  fake.mkdir("/r/p/x");
-  once_watched("/r/p/x", [this] { fake.rename("/r/p", "/r/m/w"); });
+  auto before = stale_holder_above_its_directory(*this);
   std::vector<fs_event> got = events_until_quiet();
   append(got, events());
   check_outcome(before, got);
@@ -2113,13 +2125,7 @@ BOOST_FIXTURE_TEST_CASE(root_whose_ancestor_is_renamed_ends, engine_fixture) {
 // straddle a move of that directory from one path to the other by another process. Within one
 // mount a directory never has two paths: only a differing mount id makes it a loop.
 BOOST_FIXTURE_TEST_CASE(holder_check_straddling_a_rename_is_not_a_bind_mount, engine_fixture) {
-  fake.mkdirs("/r/p");
-  add_ok("/r");
-  auto before = fake.snapshot("/r");
-  fake.mkdir("/r/p/x");
-  fake.rename("/r/p/x", "/r/m");
-  fake.mkdir("/r/p/x");
-  once_watched("/r/p/x", [this] { fake.rename("/r/p", "/r/m/w"); });
+  auto before = stale_holder_above_its_directory(*this);
   // Between the engine's look at the directory (/r/m/w/x) and at its holder (/r/m), the
   // directory takes the holder's place.
   std::string last_look;
