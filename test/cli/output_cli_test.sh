@@ -38,6 +38,33 @@ def wait_pipe_full(fifo):
         time.sleep(0.1)
     fail("timed out waiting for %s to fill up" % fifo)
 
+def wait_idle(pid):
+    """Up to 30 s for a process to stop using the CPU (its CPU time unchanged for 0.5 s)."""
+    def cpu():
+        with open("/proc/%s/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    before = cpu()
+    for _ in range(60):
+        time.sleep(0.5)
+        now = cpu()
+        if now == before:
+            return
+        before = now
+    fail("timed out waiting for pid %s to become idle" % pid)
+
+def check_lines(output):
+    """At least one line, each of them whole JSON."""
+    with open(output, "rb") as f:
+        data = f.read()
+    if not data.endswith(b"\n"):
+        fail("the output does not end with a whole line: %r" % data[-200:])
+    for number, raw in enumerate(data.splitlines(), 1):
+        try:
+            json.loads(raw)
+        except ValueError as e:
+            fail("line %d is not JSON (%s): %r" % (number, e, raw[:200]))
+
 def check_json(output, directory, count):
     """Every file 0..count-1 of `directory` is named by a created (or renamed) event."""
     seen, overflow = set(), 0
@@ -91,6 +118,10 @@ def shared_flags(tool, tree, kind, when="always"):
 command = sys.argv[1]
 if command == "wait-pipe-full":
     wait_pipe_full(sys.argv[2])
+elif command == "wait-idle":
+    wait_idle(sys.argv[2])
+elif command == "check-lines":
+    check_lines(sys.argv[2])
 elif command == "check-json":
     check_json(sys.argv[2], sys.argv[3], int(sys.argv[4]))
 elif command == "shared-flags":
@@ -155,6 +186,25 @@ for sig in TERM INT; do
     grep -qE "^asio-fswatch: [0-9]+ bytes of events were not written: standard output was not taking them$" \
     "$work/stalled.err"
 done
+
+# 4b. A reader that comes back after the signal: with the queue full when SIGTERM comes, it
+# drains past its half-way mark, which used to start another read of the closed monitor
+# ("directory monitor is closed", exit 1, the rest of the queue unwritten and a line cut).
+back=$work/back; mkdir "$back"; mkfifo "$work/fifo-back"
+sleep 300 <"$work/fifo-back" & stalled_reader=$!; pids+=("$stalled_reader")
+"$tool" watch --json "$back" >"$work/fifo-back" 2>"$work/back.err" & pid=$!; pids+=("$pid")
+wait_for "$work/back.err" "watching 1 path"
+make_files "$back" 0 5999 # about 1.5 MB of lines: more than the pipe and the queue's 1 MiB
+check "reader back after the signal: the pipe fills up" py wait-pipe-full "$work/fifo-back"
+check "reader back after the signal: the tool stops reading (its queue is full)" py wait-idle "$pid"
+kill -TERM "$pid"
+cat "$work/fifo-back" >"$work/back.out" & pids+=($!)
+check "reader back after the signal: exits" wait_exit "$pid"
+check "reader back after the signal: exit 0" test "$status" = 0
+check "reader back after the signal: nothing said on stderr but the start line" \
+  test "$(grep -vc "watching 1 path" "$work/back.err")" = 0
+check "reader back after the signal: every line whole" py check-lines "$work/back.out"
+kill "$stalled_reader"
 
 # 5. The queue is bounded: while the reader is stalled, the tool stops reading events, so the
 # kernel's queue overflows; once the reader is back, the rescan reports every file (nothing lost).

@@ -150,6 +150,10 @@ public:
 private:
   void read() {
     monitor_.async_read_events([this](boost::system::error_code ec, std::vector<fs_event> events) {
+      // After a signal the monitor is closed: a read that completes now has nothing more to
+      // say (its events, if any, were read before the close and are printed below).
+      if (ec && finishing_)
+        return;
       if (ec == errc::root_removed) {
         diagnose("a watched path went away");
         if (monitor_.roots().empty())
@@ -164,7 +168,7 @@ private:
         return;
       }
       print(events);
-      if (stopped_)
+      if (stopped_ || finishing_)
         return;
       // A reader that does not keep up: the queue stays bounded because no more events are
       // read until it has drained; meanwhile the kernel queues them (and, if its queue
@@ -177,7 +181,7 @@ private:
   }
 
   void resume_reading() {
-    if (reading_paused_ && !stopped_) {
+    if (reading_paused_ && !stopped_ && !finishing_) {
       reading_paused_ = false;
       read();
     }
@@ -220,8 +224,10 @@ private:
   /// it within a second (so that the last line is whole), then the tool ends. A second signal
   /// ends it at once.
   void finish() {
-    if (stopped_)
+    if (stopped_ || finishing_)
       return;
+    // Set before anything else: while draining, the queue's room must not start another read.
+    finishing_ = true;
     monitor_.close();
     signals_.async_wait([this](boost::system::error_code ec, int) {
       if (!ec)
@@ -246,6 +252,7 @@ private:
   event_output output_;
   std::string line_;
   bool reading_paused_ = false;
+  bool finishing_ = false; // a signal came: no more reads, the queue drains
   bool stopped_ = false;
   int status_ = exit_ok;
 };
