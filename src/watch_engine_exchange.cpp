@@ -133,9 +133,33 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
   return true;
 }
 
+bool watch_engine::swap_already_seen(root_state& root, const held_move& move, node_id target) {
+  // A scan that met, at one of the two paths, the directory the swap brought there took the
+  // watch from the node that held it (the watch follows the inode: watch_directory), and the
+  // other node, watched again where it is, took the other one: the picture, and the events so
+  // far, show the swap already. Then the node back at the old path holds the watch of the
+  // directory there. In step with the records, it holds the watch of the directory that went
+  // to the target's path, and the kernel gives the target's watch for the old path. Only when
+  // both are watched: a node without a watch is watched and scanned after the swap anyway.
+  const entry_tree& tree = root.tree;
+  const int moved_watch = tree[move.node].watch;
+  if (move.type != entry_type::directory || tree[target].type != entry_type::directory ||
+      moved_watch < 0 || tree[target].watch < 0)
+    return false;
+  boost::system::error_code ec;
+  const int watch = fs_.add_watch(join_path(tree.path(move.from_parent), move.name),
+                                  watch_kind::subtree, ec);
+  if (ec)
+    return false; // changed again since: its records follow
+  if (watch != moved_watch && watches_.count(watch) == 0)
+    fs_.remove_watch(watch); // a directory the picture does not have there: not ours to keep
+  return watch == moved_watch;
+}
+
 void watch_engine::finish_exchange(root_state& root, const held_move& move, node_id target,
                                    bool target_is_directory) {
   entry_tree& tree = root.tree;
+  const bool seen = swap_already_seen(root, move, target);
   // Back in its old place first, then the two swap: their subtrees, and the watches of the
   // directories in them, go along.
   tree.move(move.node, move.from_parent, move.name);
@@ -143,8 +167,10 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
     tree.erase(root.limbo);
     root.limbo = no_node;
   }
-  tree.exchange(move.node, target);
   ++counters_.exchanges_paired;
+  if (seen)
+    return;
+  tree.exchange(move.node, target);
   const std::string path = tree.path(move.node);
   const std::string old_path = tree.path(target);
   const entry_type target_type = tree[target].type;

@@ -234,6 +234,10 @@ private:
   void finish_exchange(root_state& root, const held_move& move, node_id target,
                        bool target_is_directory);
   bool watch_names(int watch, const root_state& root, node_id node) const;
+  /// Whether the picture shows the swap of `move`'s directory and the directory `target`
+  /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
+  /// directory at the old path has).
+  bool swap_already_seen(root_state& root, const held_move& move, node_id target);
   void overflow();
   void reconcile(root_state& root, std::int64_t changed_since_ns);
   /// Every root's path still names the directory watched (a look each second, inotify only).
