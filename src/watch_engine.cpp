@@ -685,7 +685,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
       entry_removed(root, child);
   } else if (mask & inotify_flag::moved_from) {
     if (child != no_node)
-      park_move(root, child, cookie);
+      park_move(root, child, cookie, is_directory);
   } else if (mask & inotify_flag::moved_to) {
     if (!finish_move(root, dir, name, cookie)) {
       node_id existing = tree.find(dir, name);
@@ -781,10 +781,11 @@ void watch_engine::entry_removed(root_state& root, node_id node) {
   emit(root, event_kind::removed, std::move(path), type);
 }
 
-void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cookie) {
+void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cookie,
+                             bool directory_in_record) {
   entry_tree& tree = root.tree;
   held_move move{&root, node, tree[node].parent, tree[node].name, tree[node].type, cookie,
-                 now_.steady + options_.rename_hold};
+                 now_.steady + options_.rename_hold, directory_in_record};
   if (root.limbo == no_node)
     root.limbo = tree.insert(tree.root(), limbo_name, entry_type::directory);
   // Detach it at once, so that a new entry of the old name is not taken for it.

@@ -121,7 +121,7 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
   // in kind (rename(2) never puts a directory in a non-directory's place) or the target is a
   // watched directory (replaced, its watch would have reported its death in between). Otherwise
   // the disk tells: after a swap the target's name is taken, after the two renames it is free.
-  const bool moved_is_directory = move.type == entry_type::directory;
+  const bool moved_is_directory = move.directory_in_record;
   if (moved_is_directory == target_is_directory && tree[target].watch < 0) {
     entry_type type = entry_type::unknown;
     entry_status status;
@@ -175,20 +175,28 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
   const std::string old_path = tree.path(target);
   const entry_type target_type = tree[target].type;
   emit(root, event_kind::exchanged, path, move.type, old_path, target_type);
+  // The picture had an older or a later entry under a name (a type read by a scan that met
+  // another entry of the name): to the reader, it is replaced by what the record says went there.
+  node_id moved = move.node;
   if ((target_type == entry_type::directory) != target_is_directory) {
-    // The picture had an older entry of the target's name: to the reader, it is replaced by
-    // what the record says went to the old path.
     entry_removed(root, target);
     entry_appeared(root, move.from_parent, move.name, target_is_directory);
     target = no_node;
   }
+  if ((move.type == entry_type::directory) != move.directory_in_record) {
+    const node_id parent = tree[moved].parent;
+    const std::string name = tree[moved].name;
+    entry_removed(root, moved);
+    entry_appeared(root, parent, name, move.directory_in_record);
+    moved = no_node;
+  }
   // Each non-directory's type came from an lstat when it appeared, as for a rename.
-  if (move.type != entry_type::directory)
-    check_moved_type(root, move.node, path, move.type);
+  if (moved != no_node && move.type != entry_type::directory)
+    check_moved_type(root, moved, path, move.type);
   if (target != no_node && target_type != entry_type::directory)
     check_moved_type(root, target, old_path, target_type);
   // A directory coming from where it was not watched is watched and scanned now.
-  for (node_id node : {move.node, target})
+  for (node_id node : {moved, target})
     if (node != no_node && tree[node].in_use && tree[node].type == entry_type::directory && root.recursive() &&
         tree[node].watch < 0)
       watch_and_scan(root, node, tree.path(node));

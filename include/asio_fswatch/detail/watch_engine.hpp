@@ -145,6 +145,8 @@ private:
     entry_type type;
     std::uint32_t cookie;
     std::chrono::steady_clock::time_point deadline;
+    bool directory_in_record; // what the "moved from" said: the picture's type may come from a
+                              // scan that met a later entry of the name
   };
   struct deferred_record {
     int watch;
@@ -200,7 +202,7 @@ private:
   void handle_self(root_state& root, node_id dir, std::uint32_t mask);
   void entry_appeared(root_state& root, node_id dir, std::string_view name, bool is_directory);
   void entry_removed(root_state& root, node_id node);
-  void park_move(root_state& root, node_id node, std::uint32_t cookie);
+  void park_move(root_state& root, node_id node, std::uint32_t cookie, bool directory_in_record);
   bool finish_move(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
   /// After a non-directory moved: its type where it went, corrected (removed + created) if the
   /// lstat at its creation met a later entry of its old name.
