@@ -1,3 +1,5 @@
+#include <csignal>
+#include <cstdlib>
 #include <asio_fswatch/detail/watch_engine.hpp>
 #include <asio_fswatch/error.hpp>
 
@@ -167,6 +169,8 @@ sys::error_code watch_engine::remove_root(const std::string& path) {
 }
 
 void watch_engine::drop_root(root_state& root, bool remove_watches) {
+  if (replaced_ && replaced_->root == &root)
+    replaced_.reset();
   held_.erase(std::remove_if(held_.begin(), held_.end(),
                              [&](const held_move& m) { return m.root == &root; }),
               held_.end());
@@ -580,6 +584,8 @@ inotify_parse_result watch_engine::handle_records(std::string_view bytes, bool m
 
 void watch_engine::handle_record(const inotify_record& record) {
   ++counters_.records;
+  if (replaced_)
+    forget_replacement_unless_between(record);
   if (record.mask & inotify_flag::queue_overflow) {
     overflow();
     return;
@@ -684,7 +690,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
     if (child != no_node)
       entry_removed(root, child);
   } else if (mask & inotify_flag::moved_from) {
-    if (child != no_node)
+    if (child != no_node && !moved_from_names_the_replaced(root, dir, child, name, cookie, is_directory))
       park_move(root, child, cookie, is_directory);
   } else if (mask & inotify_flag::moved_to) {
     if (!finish_move(root, dir, name, cookie)) {
@@ -692,6 +698,8 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
       if (existing != no_node)
         entry_removed(root, existing);
       entry_appeared(root, dir, name, is_directory);
+      if (existing != no_node)
+        note_replacement(root, dir, name, cookie);
     }
   } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
     if (child == no_node) {
@@ -1070,6 +1078,7 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
 
 void watch_engine::overflow() {
   ++counters_.overflows;
+  replaced_.reset();
   // The kernel lost records: the other halves of held moves may be among them.
   while (!held_.empty())
     expire_move(0);
@@ -1288,6 +1297,7 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
 }
 
 void watch_engine::emit_raw(fs_event event) {
+  if (const char* b = std::getenv("DBG_BREAK"); b && event.path.string() == b && event.kind == event_kind::removed) { static int n = 0; if (++n == std::atoi(std::getenv("DBG_N"))) std::raise(SIGTRAP); }
   if (event.kind == event_kind::overflow || event.kind == event_kind::error)
     forget_changes();
   output_.push_back(std::move(event));

@@ -202,4 +202,52 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
       watch_and_scan(root, node, tree.path(node));
 }
 
+void watch_engine::note_replacement(root_state& root, node_id dir, std::string_view name,
+                                    std::uint32_t cookie) {
+  const node_id node = root.tree.find(dir, name);
+  if (cookie != 0 && node != no_node)
+    replaced_ = replacement{&root, dir, std::string(name), cookie, node};
+}
+
+void watch_engine::forget_replacement_unless_between(const inotify_record& record) {
+  const entry_tree& tree = replaced_->root->tree;
+  const bool in_use = tree[replaced_->node].in_use && tree[replaced_->dir].in_use;
+  const exchange_watches watches{in_use ? tree[replaced_->dir].watch : -1, -1,
+                                 in_use ? tree[replaced_->node].watch : -1};
+  const bool second_half = in_use && (record.mask & inotify_flag::moved_from) != 0 &&
+                           record.watch == watches.first_parent && record.name == replaced_->name &&
+                           record.cookie != 0 && record.cookie != replaced_->cookie;
+  if (!second_half && !(in_use && may_come_between(record, watches)))
+    replaced_.reset();
+}
+
+bool watch_engine::moved_from_names_the_replaced(root_state& root, node_id dir, node_id child,
+                                                 std::string_view name, std::uint32_t cookie,
+                                                 bool is_directory) {
+  if (!replaced_ || replaced_->root != &root || replaced_->dir != dir || replaced_->node != child ||
+      replaced_->name != name || replaced_->cookie == cookie)
+    return false;
+  replaced_.reset();
+  const entry_tree& tree = root.tree;
+  // A record of the other kind cannot be about the entry that came in.
+  if (is_directory != (tree[child].type == entry_type::directory))
+    return tree[child].type != entry_type::unknown;
+  const std::string path = join_path(tree.path(dir), name);
+  if (is_directory && tree[child].watch >= 0) {
+    // The watch follows the inode: the kernel's watch for the path is the one that came in
+    // only when it is still there.
+    boost::system::error_code ec;
+    const int watch = fs_.add_watch(path, watch_kind::subtree, ec);
+    if (ec)
+      return false;
+    if (watch != tree[child].watch && watches_.count(watch) == 0)
+      fs_.remove_watch(watch); // another directory there: not ours to keep
+    return watch == tree[child].watch;
+  }
+  // Otherwise the name being taken says so (a later entry of the name has its own records).
+  entry_type type = entry_type::unknown;
+  entry_status status;
+  return !fs_.status(path, false, type, status);
+}
+
 } // namespace asio_fswatch::detail

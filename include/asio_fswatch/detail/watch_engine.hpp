@@ -148,6 +148,16 @@ private:
     bool directory_in_record; // what the "moved from" said: the picture's type may come from a
                               // scan that met a later entry of the name
   };
+  // A "moved to" that replaced an entry of the picture: when a "moved from" of the same name
+  // follows (another cookie, nothing structural between), it may be the second half of an
+  // exchange whose first "moved from" was not seen (it came from where nothing is watched).
+  struct replacement {
+    root_state* root;
+    node_id dir;
+    std::string name;
+    std::uint32_t cookie;
+    node_id node; // the entry that came in
+  };
   struct deferred_record {
     int watch;
     std::uint32_t mask;
@@ -236,6 +246,16 @@ private:
   void finish_exchange(root_state& root, const held_move& move, node_id target,
                        bool target_is_directory);
   bool watch_names(int watch, const root_state& root, node_id node) const;
+  /// Notes that a "moved to" with `cookie` put a new entry at dir/name in place of another.
+  void note_replacement(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
+  /// Forgets the noted replacement unless `record` may come between it and its "moved from".
+  void forget_replacement_unless_between(const inotify_record& record);
+  /// A "moved from" of dir/name, whose entry in the picture is `child`: whether it is the
+  /// second half of an exchange with a partner out of sight, and so names the entry `child`
+  /// replaced (already reported removed), not `child`. The disk tells: after the swap, `child`
+  /// is still there.
+  bool moved_from_names_the_replaced(root_state& root, node_id dir, node_id child, std::string_view name,
+                                     std::uint32_t cookie, bool is_directory);
   /// Whether the picture shows the swap of `move`'s directory and the directory `target`
   /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
   /// directory at the old path has).
@@ -265,6 +285,7 @@ private:
   std::unordered_multimap<int, watch_ref> watches_;
   std::vector<held_move> held_;
   std::vector<deferred_record> deferred_;
+  std::optional<replacement> replaced_;
   std::string partial_record_;
   std::vector<inotify_record> records_;
   // While handle_records runs (and not while deferred records are replayed): the index in
