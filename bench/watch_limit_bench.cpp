@@ -47,7 +47,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
+using bench::read_long;
 using bench::throw_errno;
+using bench::write_long;
 
 double ms_between(clock_type::time_point from, clock_type::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
@@ -134,21 +136,6 @@ struct cleanup_state {
 };
 cleanup_state cleanup;
 std::atomic<pid_t> running_child{-1};
-
-long read_long(const char* path) {
-  std::string line = bench::read_first_line(path);
-  return line.empty() ? -1 : std::strtol(line.c_str(), nullptr, 10);
-}
-
-bool write_long(const char* path, long value) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  std::string text = std::to_string(value) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok;
-}
 
 void clean_up_everything() {
   std::lock_guard lock(cleanup.mutex);
