@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/statfs.h>
@@ -55,6 +56,23 @@ inline std::string read_first_line(const std::string& path) {
   std::string line;
   std::getline(in, line);
   return line;
+}
+
+/// The number on the first line of `path` (a /proc/sys setting); -1 when it cannot be read.
+inline long read_long(const std::string& path) {
+  std::string line = read_first_line(path);
+  return line.empty() ? -1 : std::strtol(line.c_str(), nullptr, 10);
+}
+
+/// Writes `value` and a newline to `path` (a /proc/sys setting) in one write; false on failure.
+inline bool write_long(const std::string& path, long value) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  std::string text = std::to_string(value) + "\n";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return ok;
 }
 
 inline std::string with_thousands(std::uint64_t n) {

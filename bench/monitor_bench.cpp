@@ -59,6 +59,7 @@ using error_code = boost::system::error_code;
 using bench::file_system_type;
 using bench::median;
 using bench::read_first_line;
+using bench::read_long;
 using bench::throw_errno;
 using bench::with_thousands;
 
@@ -169,15 +170,7 @@ std::atomic<pid_t> running_child{-1};
 
 const char* const max_user_watches_path = "/proc/sys/fs/inotify/max_user_watches";
 
-bool write_max_user_watches(long value) {
-  int fd = ::open(max_user_watches_path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  std::string text = std::to_string(value) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok;
-}
+bool write_max_user_watches(long value) { return bench::write_long(max_user_watches_path, value); }
 
 void clean_up_everything() {
   std::lock_guard lock(cleanup.mutex);
@@ -213,11 +206,6 @@ struct machine_info {
   long max_user_watches_before = -1; // set when this run raised the limit
   std::string watches_note;
 };
-
-long read_long(const std::string& path) {
-  std::string line = read_first_line(path);
-  return line.empty() ? -1 : std::strtol(line.c_str(), nullptr, 10);
-}
 
 machine_info ensure_watch_limit(long needed) {
   machine_info info;

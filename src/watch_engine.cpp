@@ -424,9 +424,17 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
       if (mode.stat) {
         entry_type type = entry.type;
         if (sys::error_code status_error = fs_.status(child_path, false, type, tree.status(child))) {
-          tree.status(child) = entry_status{};
           // Still there but out of reach (a path of PATH_MAX bytes or more, no search
-          // permission): comparing scans cannot see its changes, so say so, once.
+          // permission): comparing scans cannot see its changes, so say so, once. A rescan
+          // keeps what the last one saw of it, so that the comparison reports no change it
+          // did not see, and, once the entry is in reach again, the changes made meanwhile.
+          tree.status(child) = entry_status{};
+          if (&tree != &root.tree && root.tree.keeps_status()) {
+            const entry_tree& last = root.tree;
+            node_id known = find_below(last, last.root(), last[last.root()].name, child_path);
+            if (known != no_node && last[known].type == entry.type)
+              tree.status(child) = last.status(known);
+          }
           if (!is_vanished(status_error))
             report_problem(root, child_path, entry.type, status_error);
         }

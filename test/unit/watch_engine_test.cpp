@@ -1305,6 +1305,27 @@ BOOST_FIXTURE_TEST_CASE(poll_entry_that_cannot_be_looked_at_is_reported_once, en
   check_event_set(poll(), {modified("/r/far"), modified("/r/there")});
 }
 
+// Regression (was a bug, fixed in src/watch_engine.cpp): an entry the poll backend had seen,
+// then could not lstat (its parent lost search permission), was reported `modified` next to its
+// error, as if its status had become empty. A rescan keeps what the last one saw: nothing is
+// reported but the error; a change made while out of reach comes once it is in reach again.
+BOOST_FIXTURE_TEST_CASE(poll_entry_out_of_reach_after_being_seen_is_not_reported_changed, engine_fixture) {
+  const sys::error_code denied = posix_error(sys::errc::permission_denied);
+  fake.mkdirs("/r/p/d");
+  fake.write("/r/p/kept");
+  fake.write("/r/p/changed");
+  start(backend::poll);
+  add_ok("/r");
+  for (const char* path : {"/r/p/kept", "/r/p/changed", "/r/p/d"})
+    fake.fail_status(path, denied);
+  check_event_set(poll(), {failed("/r/p/kept", denied, file), failed("/r/p/changed", denied, file),
+                           failed("/r/p/d", denied, dir)});
+  fake.write("/r/p/changed", "while out of reach");
+  check_events(poll(), {});
+  fake.clear_failures();
+  check_events(poll(), {modified("/r/p/changed")});
+}
+
 // =============================================================================================
 // Random changes: the replay invariant, and the watches follow the tree
 
