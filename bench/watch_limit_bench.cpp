@@ -11,6 +11,7 @@
 #include <asio_fswatch/error.hpp>
 
 #include "bench_support.hpp"
+#include "common/skip_log.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -383,8 +384,13 @@ int run_child(const settings& s, const std::string& root) {
       sigset_t signals = bench::termination_signals();
       pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
       if (::unshare(CLONE_NEWUSER) != 0 || !write_long(namespace_limit_path, s.limit)) {
-        std::fprintf(stderr, "watch_limit_bench: cannot run: needs a user namespace with its own inotify limits "
-                     "(unshare(CLONE_NEWUSER), then %s): %s\n", namespace_limit_path, std::strerror(errno));
+        const std::string reason = std::string("needs a user namespace with its own inotify limits "
+                                               "(unshare(CLONE_NEWUSER), then ") +
+                                   namespace_limit_path + "): " + std::strerror(errno);
+        std::fprintf(stderr, "watch_limit_bench: cannot run: %s\n", reason.c_str());
+        // Counted by the test command with the other skips (test/common/skip_log.hpp).
+        asio_fswatch::test::detail::log_skip(asio_fswatch::test::skip_kind::machine, "user_namespaces",
+                                             "watch_limit_bench_smoke", reason);
         std::fflush(nullptr);
         ::_exit(cannot_run);
       }

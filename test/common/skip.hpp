@@ -9,51 +9,14 @@
 #ifndef ASIO_FSWATCH_TEST_COMMON_SKIP_HPP
 #define ASIO_FSWATCH_TEST_COMMON_SKIP_HPP
 
+#include <common/skip_log.hpp>
+
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace asio_fswatch::test {
-
-enum class skip_kind {
-  /// A precondition of this machine is missing (root, io_uring, user namespaces, a second file
-  /// system): the code it would test is not tested here.
-  machine,
-  /// The test cannot run in this build (ThreadSanitizer and forked children); it runs in the
-  /// others.
-  build,
-};
-
-namespace detail {
-
-inline std::string one_line(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c == '\t' || c == '\n' || c == '\r')
-      c = ' ';
-  return out;
-}
-
-inline void log_skip(skip_kind kind, std::string_view id, std::string_view test, std::string_view reason) {
-  const char* log = std::getenv("ASIO_FSWATCH_SKIP_LOG");
-  if (log == nullptr || *log == '\0')
-    return;
-  std::string line = kind == skip_kind::machine ? "machine" : "build";
-  line += '\t' + one_line(id) + '\t' + one_line(test) + '\t' + one_line(reason) + '\n';
-  // One write of a short line with O_APPEND: lines of tests running at once do not mix.
-  int fd = ::open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return;
-  [[maybe_unused]] ssize_t written = ::write(fd, line.data(), line.size());
-  ::close(fd);
-}
-
-} // namespace detail
 
 /// Records that the running test case (or the part of it that follows) is skipped; the caller
 /// then returns. `id` is short and stable ("root", "io_uring", "user_namespaces"): it is what
