@@ -2189,6 +2189,13 @@ BOOST_FIXTURE_TEST_CASE(directory_replaced_by_a_symlink_before_its_listing, engi
     BOOST_TEST(e.path.native().rfind("/r/n/", 0) != 0, "an entry of /r/other reported in /r/n: " << describe(e));
 }
 
+// Whether the randomized tests that change the tree during scans include exchanges: yes, unless
+// ASIO_FSWATCH_ENGINE_EXCHANGES=0 (to tell a failure of exchanges from another).
+bool exchanges_wanted() {
+  const char* env = std::getenv("ASIO_FSWATCH_ENGINE_EXCHANGES");
+  return env == nullptr || std::string_view(env) != "0";
+}
+
 // Exchanges among the other changes, the reads split anywhere, records lost now and then: the
 // two moves of an exchange may be read apart, or one of them lost.
 BOOST_AUTO_TEST_CASE(random_changes_with_exchanges) {
@@ -2230,9 +2237,9 @@ BOOST_AUTO_TEST_CASE(random_changes_during_scans) {
   settings.slow_reader = true;
   settings.torn_listings = true;
   settings.isolate_moves = false;
-  // Exchanges racing with changes made during scans: an open gap (doc/guarantees.md); explored
-  // with ASIO_FSWATCH_ENGINE_EXCHANGES=1, not in the test command.
-  settings.exchanges = std::getenv("ASIO_FSWATCH_ENGINE_EXCHANGES") != nullptr;
+  // Exchanges racing with changes made during scans: these seeds pass; some further ones do not
+  // yet (doc/guarantees.md). ASIO_FSWATCH_ENGINE_EXCHANGES=0 leaves exchanges out.
+  settings.exchanges = exchanges_wanted();
   std::uint32_t first = 41;
   std::uint32_t count = 8;
   // Exploration: ASIO_FSWATCH_ENGINE_SEEDS="first,count[,concurrent_every]".
@@ -2259,7 +2266,7 @@ BOOST_AUTO_TEST_CASE(random_changes_with_symlinks_and_fifos) {
     settings.isolate_moves = false;
     settings.special_entries = true;
     settings.reuse_names = true;
-    settings.exchanges = std::getenv("ASIO_FSWATCH_ENGINE_EXCHANGES") != nullptr; // as above
+    settings.exchanges = exchanges_wanted(); // as above
     std::uint32_t first = mode == backend::poll ? 71 : 61;
     std::uint32_t count = mode == backend::poll ? 4 : 8;
     // Exploration: ASIO_FSWATCH_SPECIAL_SEEDS="first,count" (both backends).
