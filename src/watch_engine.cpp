@@ -169,8 +169,8 @@ sys::error_code watch_engine::remove_root(const std::string& path) {
 }
 
 void watch_engine::drop_root(root_state& root, bool remove_watches) {
-  if (replaced_ && replaced_->root == &root)
-    replaced_.reset();
+  if (arrival_ && arrival_->root == &root)
+    arrival_.reset();
   held_.erase(std::remove_if(held_.begin(), held_.end(),
                              [&](const held_move& m) { return m.root == &root; }),
               held_.end());
@@ -575,25 +575,35 @@ inotify_parse_result watch_engine::handle_records(std::string_view bytes, bool m
   records_.clear();
   inotify_parse_result parsed = parse_inotify_records(bytes, records_);
   reading_records_ = true;
-  for (next_record_ = 0; next_record_ < records_.size();) {
-    if (more_may_follow && awaits_second_half(next_record_)) {
+  more_may_follow_ = more_may_follow;
+  next_record_ = 0;
+  handle_remaining_records();
+  reading_records_ = false;
+  records_.clear();
+  replayed_names_.clear();
+  return parsed;
+}
+
+void watch_engine::handle_remaining_records() {
+  while (next_record_ < records_.size()) {
+    if (more_may_follow_ && awaits_second_half(next_record_)) {
       for (std::size_t i = next_record_; i < records_.size(); ++i)
         append_inotify_record(undecided_records_, records_[i].watch, records_[i].mask,
                               records_[i].cookie, records_[i].name);
       undecided_deadline_ = now_.steady + options_.rename_hold;
+      next_record_ = records_.size();
       break;
     }
-    const inotify_record& record = records_[next_record_++];
+    // A copy: handling it may insert records after it (replay_deferred).
+    const inotify_record record = records_[next_record_++];
     handle_record(record);
   }
-  reading_records_ = false;
-  return parsed;
 }
 
 void watch_engine::handle_record(const inotify_record& record) {
   ++counters_.records;
-  if (replaced_)
-    forget_replacement_unless_between(record);
+  if (arrival_)
+    forget_arrival_unless_between(record);
   if (record.mask & inotify_flag::queue_overflow) {
     overflow();
     return;
@@ -698,7 +708,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
     if (child != no_node)
       entry_removed(root, child);
   } else if (mask & inotify_flag::moved_from) {
-    if (child != no_node && !moved_from_names_the_replaced(root, dir, child, name, cookie, is_directory))
+    if (child != no_node && !moved_from_names_another(root, dir, child, name, cookie, is_directory))
       park_move(root, child, cookie, is_directory);
   } else if (mask & inotify_flag::moved_to) {
     if (!finish_move(root, dir, name, cookie)) {
@@ -707,7 +717,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
         entry_removed(root, existing);
       entry_appeared(root, dir, name, is_directory);
       if (existing != no_node)
-        note_replacement(root, dir, name, cookie);
+        note_arrival(root, dir, name, cookie, false); // the first half of an exchange, perhaps
     }
   } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
     if (child == no_node) {
@@ -856,6 +866,10 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   ++counters_.renames_paired;
   std::string new_path = tree.path(move.node);
   emit(root, event_kind::renamed, new_path, move.type, std::move(old_path));
+  // The first half of an exchange with an entry not pictured yet, perhaps: told only by the
+  // kinds (a directory moved out where a non-directory came in, or the reverse), since the
+  // picture of a name a scan read after the swap already agrees with the disk.
+  note_arrival(root, dir, name, cookie, true);
   if (move.type != entry_type::directory)
     check_moved_type(root, move.node, new_path, move.type);
   // A directory coming from where it was not watched (its watch went to a newer node, or its
@@ -1022,19 +1036,32 @@ bool watch_engine::in_limbo(const root_state& root, node_id node) const {
 void watch_engine::replay_deferred() {
   if (deferred_.empty())
     return;
-  std::vector<deferred_record> records;
-  records.swap(deferred_);
-  // What follows a replayed record is not in records_: no exchange is looked for among them.
-  const bool reading = std::exchange(reading_records_, false);
-  for (const deferred_record& d : records) {
-    inotify_record record;
-    record.watch = d.watch;
-    record.mask = d.mask;
-    record.cookie = d.cookie;
-    record.name = d.name;
-    handle_record(record); // still parked: deferred again
+  std::vector<deferred_record> held_back;
+  held_back.swap(deferred_);
+  // They are handled as a read is, so that an exchange among them is told from two renames;
+  // their names are kept until the read ends.
+  std::vector<inotify_record> sequence;
+  sequence.reserve(held_back.size());
+  for (deferred_record& d : held_back) {
+    replayed_names_.push_back(std::move(d.name));
+    sequence.push_back(inotify_record{d.watch, d.mask, d.cookie, replayed_names_.back()});
   }
-  reading_records_ = reading;
+  if (reading_records_) {
+    // Within a read: they were queued before the rest of it (which comes after the record that
+    // freed them), so they come next, once the record being handled is done.
+    records_.insert(records_.begin() + static_cast<std::ptrdiff_t>(next_record_), sequence.begin(),
+                    sequence.end());
+    return;
+  }
+  // From a timer or a scan: a read of their own.
+  records_ = std::move(sequence);
+  next_record_ = 0;
+  reading_records_ = true;
+  more_may_follow_ = false;
+  handle_remaining_records();
+  reading_records_ = false;
+  records_.clear();
+  replayed_names_.clear();
 }
 
 void watch_engine::on_timer(const time_sample& now) {
@@ -1086,7 +1113,7 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
 
 void watch_engine::overflow() {
   ++counters_.overflows;
-  replaced_.reset();
+  arrival_.reset();
   // The kernel lost records: the other halves of held moves may be among them.
   while (!held_.empty())
     expire_move(0);

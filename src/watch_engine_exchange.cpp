@@ -202,36 +202,39 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
       watch_and_scan(root, node, tree.path(node));
 }
 
-void watch_engine::note_replacement(root_state& root, node_id dir, std::string_view name,
-                                    std::uint32_t cookie) {
+void watch_engine::note_arrival(root_state& root, node_id dir, std::string_view name,
+                                std::uint32_t cookie, bool kinds_only) {
   const node_id node = root.tree.find(dir, name);
   if (cookie != 0 && node != no_node)
-    replaced_ = replacement{&root, dir, std::string(name), cookie, node};
+    arrival_ = arrival{&root, dir, std::string(name), cookie, node, kinds_only};
 }
 
-void watch_engine::forget_replacement_unless_between(const inotify_record& record) {
-  const entry_tree& tree = replaced_->root->tree;
-  const bool in_use = tree[replaced_->node].in_use && tree[replaced_->dir].in_use;
-  const exchange_watches watches{in_use ? tree[replaced_->dir].watch : -1, -1,
-                                 in_use ? tree[replaced_->node].watch : -1};
+void watch_engine::forget_arrival_unless_between(const inotify_record& record) {
+  const entry_tree& tree = arrival_->root->tree;
+  const bool in_use = tree[arrival_->node].in_use && tree[arrival_->dir].in_use;
+  const exchange_watches watches{in_use ? tree[arrival_->dir].watch : -1, -1,
+                                 in_use ? tree[arrival_->node].watch : -1};
   const bool second_half = in_use && (record.mask & inotify_flag::moved_from) != 0 &&
-                           record.watch == watches.first_parent && record.name == replaced_->name &&
-                           record.cookie != 0 && record.cookie != replaced_->cookie;
+                           record.watch == watches.first_parent && record.name == arrival_->name &&
+                           record.cookie != 0 && record.cookie != arrival_->cookie;
   if (!second_half && !(in_use && may_come_between(record, watches)))
-    replaced_.reset();
+    arrival_.reset();
 }
 
-bool watch_engine::moved_from_names_the_replaced(root_state& root, node_id dir, node_id child,
+bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_id child,
                                                  std::string_view name, std::uint32_t cookie,
                                                  bool is_directory) {
-  if (!replaced_ || replaced_->root != &root || replaced_->dir != dir || replaced_->node != child ||
-      replaced_->name != name || replaced_->cookie == cookie)
+  if (!arrival_ || arrival_->root != &root || arrival_->dir != dir || arrival_->node != child ||
+      arrival_->name != name || arrival_->cookie == cookie)
     return false;
-  replaced_.reset();
+  const arrival noted = std::move(*arrival_);
+  arrival_.reset();
   const entry_tree& tree = root.tree;
   // A record of the other kind cannot be about the entry that came in.
   if (is_directory != (tree[child].type == entry_type::directory))
     return tree[child].type != entry_type::unknown;
+  if (noted.kinds_only)
+    return false;
   const std::string path = join_path(tree.path(dir), name);
   if (is_directory && tree[child].watch >= 0) {
     // The watch follows the inode: the kernel's watch for the path is the one that came in

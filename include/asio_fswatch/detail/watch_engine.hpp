@@ -148,15 +148,17 @@ private:
     bool directory_in_record; // what the "moved from" said: the picture's type may come from a
                               // scan that met a later entry of the name
   };
-  // A "moved to" that replaced an entry of the picture: when a "moved from" of the same name
-  // follows (another cookie, nothing structural between), it may be the second half of an
-  // exchange whose first "moved from" was not seen (it came from where nothing is watched).
-  struct replacement {
+  // A "moved to" that put an entry at a name: when a "moved from" of the same name follows
+  // (another cookie, nothing structural between), it may be the second half of an exchange
+  // with an entry the picture did not have there: one it replaced (the first "moved from" came
+  // from where nothing is watched), or one it did not know yet (a scan still to come).
+  struct arrival {
     root_state* root;
     node_id dir;
     std::string name;
     std::uint32_t cookie;
-    node_id node; // the entry that came in
+    node_id node;    // the entry that came in
+    bool kinds_only; // only a "moved from" of the other kind tells (no look at the disk)
   };
   struct deferred_record {
     int watch;
@@ -226,11 +228,15 @@ private:
   bool in_limbo(const root_state& root, node_id node) const;
   /// Like entry_tree::path, but an entry parked in limbo is named where it was.
   std::string entry_path(const root_state& root, node_id node) const;
+  /// Handles the records deferred while their directory was in limbo, as a read is (within a
+  /// read, next, before the rest of it).
   void replay_deferred();
   /// Parses and handles the records of `bytes`. `more_may_follow`: a read, after which another
   /// comes; the records from a move that may be the first half of an exchange whose second half
   /// is not read yet are then kept for the next read (or on_timer). Returns what the parse saw.
   inotify_parse_result handle_records(std::string_view bytes, bool more_may_follow);
+  /// Handles records_ from next_record_ on (see handle_records).
+  void handle_remaining_records();
 
   // Exchanges, renameat2(RENAME_EXCHANGE) (watch_engine_exchange.cpp): the kernel reports one
   // as two moves in a row, the second the reverse of the first with another cookie.
@@ -246,16 +252,17 @@ private:
   void finish_exchange(root_state& root, const held_move& move, node_id target,
                        bool target_is_directory);
   bool watch_names(int watch, const root_state& root, node_id node) const;
-  /// Notes that a "moved to" with `cookie` put a new entry at dir/name in place of another.
-  void note_replacement(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
-  /// Forgets the noted replacement unless `record` may come between it and its "moved from".
-  void forget_replacement_unless_between(const inotify_record& record);
-  /// A "moved from" of dir/name, whose entry in the picture is `child`: whether it is the
-  /// second half of an exchange with a partner out of sight, and so names the entry `child`
-  /// replaced (already reported removed), not `child`. The disk tells: after the swap, `child`
-  /// is still there.
-  bool moved_from_names_the_replaced(root_state& root, node_id dir, node_id child, std::string_view name,
-                                     std::uint32_t cookie, bool is_directory);
+  /// Notes that a "moved to" with `cookie` put an entry at dir/name (see arrival).
+  void note_arrival(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie,
+                    bool kinds_only);
+  /// Forgets the noted arrival unless `record` may come between it and its "moved from".
+  void forget_arrival_unless_between(const inotify_record& record);
+  /// A "moved from" of dir/name, whose entry in the picture is `child`, which just arrived
+  /// there: whether it is the second half of an exchange with an entry the picture did not have
+  /// there (see arrival), and so names that one, not `child`. The disk tells: after the swap,
+  /// `child` is still there.
+  bool moved_from_names_another(root_state& root, node_id dir, node_id child, std::string_view name,
+                                std::uint32_t cookie, bool is_directory);
   /// Whether the picture shows the swap of `move`'s directory and the directory `target`
   /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
   /// directory at the old path has).
@@ -285,12 +292,14 @@ private:
   std::unordered_multimap<int, watch_ref> watches_;
   std::vector<held_move> held_;
   std::vector<deferred_record> deferred_;
-  std::optional<replacement> replaced_;
+  std::optional<arrival> arrival_;
   std::string partial_record_;
   std::vector<inotify_record> records_;
-  // While handle_records runs (and not while deferred records are replayed): the index in
-  // records_ of the next record, what may follow a move.
+  // While records are handled (a read, or deferred records replayed, see replay_deferred): the
+  // index in records_ of the next record, what may follow a move.
   bool reading_records_ = false;
+  bool more_may_follow_ = false; // handle_records' argument
+  std::deque<std::string> replayed_names_; // the names of replayed records, until the read ends
   std::size_t next_record_ = 0;
   // Records that may start an exchange, the rest of their read after them, kept for the next
   // read until `undecided_deadline_`.
