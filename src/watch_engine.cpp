@@ -866,9 +866,10 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   ++counters_.renames_paired;
   std::string new_path = tree.path(move.node);
   emit(root, event_kind::renamed, new_path, move.type, std::move(old_path));
-  // The first half of an exchange with an entry not pictured yet, perhaps: told only by the
-  // kinds (a directory moved out where a non-directory came in, or the reverse), since the
-  // picture of a name a scan read after the swap already agrees with the disk.
+  // The first half of an exchange with an entry not pictured yet, perhaps: told by the kinds
+  // (a directory moved out where a non-directory came in, or the reverse), or for two
+  // non-directories by the disk; not for two directories, whose picture a scan that read the
+  // name after the swap may have set right already.
   note_arrival(root, dir, name, cookie, true);
   if (move.type != entry_type::directory)
     check_moved_type(root, move.node, new_path, move.type);

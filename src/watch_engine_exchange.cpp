@@ -233,7 +233,7 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
   // A record of the other kind cannot be about the entry that came in.
   if (is_directory != (tree[child].type == entry_type::directory))
     return tree[child].type != entry_type::unknown;
-  if (noted.kinds_only)
+  if (noted.kinds_only && is_directory)
     return false;
   const std::string path = join_path(tree.path(dir), name);
   if (is_directory && tree[child].watch >= 0) {

@@ -440,4 +440,21 @@ BOOST_FIXTURE_TEST_CASE(a_swap_with_a_directory_not_pictured_yet, engine_fixture
   check_every_directory_watched(*this);
 }
 
+// The same with two files: the kinds are the same, the disk tells (after a swap the name is
+// taken; after a rename there and one back, it is free).
+BOOST_FIXTURE_TEST_CASE(a_swap_with_a_file_not_pictured_yet, engine_fixture) {
+  fake.mkdirs("/r/p");
+  fake.mkdirs("/r/q");
+  fake.write("/r/p/f", "f");
+  add_ok("/r");
+  fake.write("/r/q/g", "gg");
+  fake.take_records(); // lost: the picture has no /r/q/g
+  auto before = fake.snapshot("/r");
+  before.erase("/r/q/g");
+  fake.exchange("/r/p/f", "/r/q/g");
+  std::vector<fs_event> got = events_until_quiet();
+  check_events(got, {renamed("/r/p/f", "/r/q/g"), created("/r/p/f")});
+  check_outcome(before, got);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

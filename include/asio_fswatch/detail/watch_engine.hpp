@@ -158,7 +158,7 @@ private:
     std::string name;
     std::uint32_t cookie;
     node_id node;    // the entry that came in
-    bool kinds_only; // only a "moved from" of the other kind tells (no look at the disk)
+    bool kinds_only; // two directories: only a "moved from" of the other kind tells
   };
   struct deferred_record {
     int watch;
