@@ -1,5 +1,3 @@
-#include <csignal>
-#include <cstdlib>
 #include <asio_fswatch/detail/watch_engine.hpp>
 #include <asio_fswatch/error.hpp>
 
@@ -574,6 +572,11 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
 inotify_parse_result watch_engine::handle_records(std::string_view bytes, bool more_may_follow) {
   records_.clear();
   inotify_parse_result parsed = parse_inotify_records(bytes, records_);
+  handle_record_sequence(more_may_follow);
+  return parsed;
+}
+
+void watch_engine::handle_record_sequence(bool more_may_follow) {
   reading_records_ = true;
   more_may_follow_ = more_may_follow;
   next_record_ = 0;
@@ -581,7 +584,6 @@ inotify_parse_result watch_engine::handle_records(std::string_view bytes, bool m
   reading_records_ = false;
   records_.clear();
   replayed_names_.clear();
-  return parsed;
 }
 
 void watch_engine::handle_remaining_records() {
@@ -1056,13 +1058,7 @@ void watch_engine::replay_deferred() {
   }
   // From a timer or a scan: a read of their own.
   records_ = std::move(sequence);
-  next_record_ = 0;
-  reading_records_ = true;
-  more_may_follow_ = false;
-  handle_remaining_records();
-  reading_records_ = false;
-  records_.clear();
-  replayed_names_.clear();
+  handle_record_sequence(false);
 }
 
 void watch_engine::on_timer(const time_sample& now) {
@@ -1333,7 +1329,6 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
 }
 
 void watch_engine::emit_raw(fs_event event) {
-  if (const char* b = std::getenv("DBG_BREAK"); b && event.path.string() == b && event.kind == event_kind::removed) { static int n = 0; if (++n == std::atoi(std::getenv("DBG_N"))) std::raise(SIGTRAP); }
   if (event.kind == event_kind::overflow || event.kind == event_kind::error)
     forget_changes();
   output_.push_back(std::move(event));

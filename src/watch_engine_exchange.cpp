@@ -146,14 +146,17 @@ bool watch_engine::swap_already_seen(root_state& root, const held_move& move, no
   if (move.type != entry_type::directory || tree[target].type != entry_type::directory ||
       moved_watch < 0 || tree[target].watch < 0)
     return false;
+  return path_names_watched(join_path(tree.path(move.from_parent), move.name), moved_watch);
+}
+
+bool watch_engine::path_names_watched(const std::string& path, int watch) {
   boost::system::error_code ec;
-  const int watch = fs_.add_watch(join_path(tree.path(move.from_parent), move.name),
-                                  watch_kind::subtree, ec);
+  const int there = fs_.add_watch(path, watch_kind::subtree, ec);
   if (ec)
     return false; // changed again since: its records follow
-  if (watch != moved_watch && watches_.count(watch) == 0)
-    fs_.remove_watch(watch); // a directory the picture does not have there: not ours to keep
-  return watch == moved_watch;
+  if (there != watch && watches_.count(there) == 0)
+    fs_.remove_watch(there); // a directory the picture does not have there: not ours to keep
+  return there == watch;
 }
 
 void watch_engine::finish_exchange(root_state& root, const held_move& move, node_id target,
@@ -222,8 +225,8 @@ void watch_engine::forget_arrival_unless_between(const inotify_record& record) {
 }
 
 bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_id child,
-                                                 std::string_view name, std::uint32_t cookie,
-                                                 bool is_directory) {
+                                            std::string_view name, std::uint32_t cookie,
+                                            bool is_directory) {
   if (!arrival_ || arrival_->root != &root || arrival_->dir != dir || arrival_->node != child ||
       arrival_->name != name || arrival_->cookie == cookie)
     return false;
@@ -236,17 +239,8 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
   if (noted.kinds_only && is_directory)
     return false;
   const std::string path = join_path(tree.path(dir), name);
-  if (is_directory && tree[child].watch >= 0) {
-    // The watch follows the inode: the kernel's watch for the path is the one that came in
-    // only when it is still there.
-    boost::system::error_code ec;
-    const int watch = fs_.add_watch(path, watch_kind::subtree, ec);
-    if (ec)
-      return false;
-    if (watch != tree[child].watch && watches_.count(watch) == 0)
-      fs_.remove_watch(watch); // another directory there: not ours to keep
-    return watch == tree[child].watch;
-  }
+  if (is_directory && tree[child].watch >= 0)
+    return path_names_watched(path, tree[child].watch); // the one that came in is still there
   // Otherwise the name being taken says so (a later entry of the name has its own records).
   entry_type type = entry_type::unknown;
   entry_status status;

@@ -235,6 +235,8 @@ private:
   /// comes; the records from a move that may be the first half of an exchange whose second half
   /// is not read yet are then kept for the next read (or on_timer). Returns what the parse saw.
   inotify_parse_result handle_records(std::string_view bytes, bool more_may_follow);
+  /// Handles the records in records_, as one read (see handle_records), then empties it.
+  void handle_record_sequence(bool more_may_follow);
   /// Handles records_ from next_record_ on (see handle_records).
   void handle_remaining_records();
 
@@ -252,6 +254,9 @@ private:
   void finish_exchange(root_state& root, const held_move& move, node_id target,
                        bool target_is_directory);
   bool watch_names(int watch, const root_state& root, node_id node) const;
+  /// Whether the directory at `path` is the one watched as `watch` (the kernel gives the same
+  /// id for the same directory); a watch that asking added for another directory is removed.
+  bool path_names_watched(const std::string& path, int watch);
   /// Notes that a "moved to" with `cookie` put an entry at dir/name (see arrival).
   void note_arrival(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie,
                     bool kinds_only);
