@@ -15,16 +15,6 @@ namespace sys = boost::system;
 // never contain '/', so it cannot collide with one.
 constexpr std::string_view limbo_name = "/limbo";
 
-bool is_vanished(const sys::error_code& ec) {
-  // The entry went away between the event and our look at it: its removal is reported by the
-  // event that follows, so this is not a problem to report. Its path may also have gone stale
-  // above it: a directory on the way replaced by a file (ENOTDIR) or by a symlink loop (ELOOP;
-  // symlinks are never followed on purpose, and an entry that is now a symlink gives ELOOP to
-  // O_NOFOLLOW); the records of that replacement follow too.
-  return ec == sys::errc::no_such_file_or_directory || ec == sys::errc::not_a_directory ||
-         ec == sys::errc::too_many_symbolic_link_levels;
-}
-
 bool is_within(const std::string& path, const std::string& base) {
   if (path.size() < base.size() || path.compare(0, base.size(), base) != 0)
     return false;
@@ -51,6 +41,16 @@ watch_engine::watch_engine(filesystem& fs, backend mode, const monitor_options& 
     : fs_(fs), mode_(mode), options_(options) {}
 
 watch_engine::~watch_engine() = default;
+
+bool watch_engine::is_vanished(const sys::error_code& ec) {
+  // The entry went away between the event and our look at it: its removal is reported by the
+  // event that follows, so this is not a problem to report. Its path may also have gone stale
+  // above it: a directory on the way replaced by a file (ENOTDIR) or by a symlink loop (ELOOP;
+  // symlinks are never followed on purpose, and an entry that is now a symlink gives ELOOP to
+  // O_NOFOLLOW); the records of that replacement follow too.
+  return ec == sys::errc::no_such_file_or_directory || ec == sys::errc::not_a_directory ||
+         ec == sys::errc::too_many_symbolic_link_levels;
+}
 
 std::size_t watch_engine::entries() const noexcept {
   std::size_t n = 0;
@@ -406,8 +406,13 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
       bool is_directory = entry.type == entry_type::directory;
       if (!accepts(root, tree, dir.node, entry.name, is_directory))
         continue;
-      if (known_children && tree.find(dir.node, entry.name) != no_node)
-        continue; // known already: an event reported it before this scan came by
+      if (known_children) {
+        const node_id known = tree.find(dir.node, entry.name);
+        if (known != no_node && !(mode.verify && is_other_directory(root, known, dir.path)))
+          continue; // known already: an event reported it before this scan came by
+        if (known != no_node)
+          entry_removed(root, known); // the picture had another directory under this name
+      }
       if (!held_.empty() && &tree == &root.tree) {
         expire_moves_from(root, dir.node, entry.name);
         // Expiring replays the records held back for the directories that left limbo.
@@ -486,6 +491,8 @@ void watch_engine::watch_and_scan(root_state& root, node_id node, const std::str
 void watch_engine::retry_unwatched() {
   for (const auto& root_ptr : roots_) {
     root_state& root = *root_ptr;
+    verify_names(root);
+    verify_contents(root);
     if (root.stale.empty())
       continue;
     std::vector<node_id> nodes(root.stale.begin(), root.stale.end());
@@ -563,7 +570,10 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
   } else if (parsed.consumed < bytes.size()) {
     partial_record_.assign(bytes.substr(parsed.consumed));
   }
-  retry_unwatched();
+  // Only news can change what a look again finds: the IN_IGNORED of a watch that a look added
+  // and removed again must not start the next look.
+  if (std::exchange(records_had_news_, false))
+    retry_unwatched();
   retry_blocked_if_due();
   if (counters_.overflows == overflows_before)
     last_consistent_wall_ns_ = now.wall_ns;
@@ -588,7 +598,7 @@ void watch_engine::handle_record_sequence(bool more_may_follow) {
 
 void watch_engine::handle_remaining_records() {
   while (next_record_ < records_.size()) {
-    if (more_may_follow_ && awaits_second_half(next_record_)) {
+    if (more_may_follow_ && (awaits_second_half(next_record_) || awaits_destination(next_record_))) {
       for (std::size_t i = next_record_; i < records_.size(); ++i)
         append_inotify_record(undecided_records_, records_[i].watch, records_[i].mask,
                               records_[i].cookie, records_[i].name);
@@ -613,6 +623,7 @@ void watch_engine::handle_record(const inotify_record& record) {
   auto range = watches_.equal_range(record.watch);
   if (range.first == range.second)
     return; // a watch we removed: its last records and IN_IGNORED are still in the queue
+  records_had_news_ = true;
   // Handling may drop roots and watches: work on a copy of the references. More than one only
   // for file roots sharing their parent directory.
   std::vector<watch_ref> refs;
@@ -646,7 +657,12 @@ void watch_engine::handle_record(const inotify_record& record) {
       if (ref.node == root.tree.root()) {
         root_gone(root);
       } else {
+        // The directory is gone; its record in the parent usually follows. Until then the node
+        // is looked at again where the picture has it: a picture that was wrong about which
+        // directory that was (records of a swap the disk could not confirm) learns what the
+        // path holds instead.
         root.tree[ref.node].watch = -1;
+        root.stale.insert(ref.node);
         auto again = watches_.equal_range(record.watch);
         for (auto it = again.first; it != again.second; ++it) {
           if (it->second.root == &root && it->second.node == ref.node) {
@@ -719,7 +735,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
         entry_removed(root, existing);
       entry_appeared(root, dir, name, is_directory);
       if (existing != no_node)
-        note_arrival(root, dir, name, cookie, false); // the first half of an exchange, perhaps
+        note_arrival(root, dir, name, cookie); // the first half of an exchange, perhaps
     }
   } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
     if (child == no_node) {
@@ -812,8 +828,9 @@ void watch_engine::entry_removed(root_state& root, node_id node) {
 void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cookie,
                              bool directory_in_record) {
   entry_tree& tree = root.tree;
-  held_move move{&root, node, tree[node].parent, tree[node].name, tree[node].type, cookie,
-                 now_.steady + options_.rename_hold, directory_in_record};
+  const auto deadline = undecided_records_due_ ? now_.steady : now_.steady + options_.rename_hold;
+  held_move move{&root, node, tree[node].parent, tree[node].name, tree[node].type, cookie, deadline,
+                 directory_in_record};
   if (root.limbo == no_node)
     root.limbo = tree.insert(tree.root(), limbo_name, entry_type::directory);
   // Detach it at once, so that a new entry of the old name is not taken for it.
@@ -869,10 +886,10 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   std::string new_path = tree.path(move.node);
   emit(root, event_kind::renamed, new_path, move.type, std::move(old_path));
   // The first half of an exchange with an entry not pictured yet, perhaps: told by the kinds
-  // (a directory moved out where a non-directory came in, or the reverse), or for two
-  // non-directories by the disk; not for two directories, whose picture a scan that read the
-  // name after the swap may have set right already.
-  note_arrival(root, dir, name, cookie, true);
+  // (a directory moved out where a non-directory came in, or the reverse), by where the next
+  // move of the name goes (back here, for a swap), and then by the disk: for a watched
+  // directory, whether the name still holds it; otherwise, whether the name is taken.
+  note_arrival(root, dir, name, cookie, tree[move.from_parent].watch, move.name);
   if (move.type != entry_type::directory)
     check_moved_type(root, move.node, new_path, move.type);
   // A directory coming from where it was not watched (its watch went to a newer node, or its
@@ -1072,7 +1089,9 @@ void watch_engine::on_timer(const time_sample& now) {
     if (due) {
       std::string records = std::move(undecided_records_);
       undecided_records_.clear();
+      undecided_records_due_ = true;
       handle_records(records, false);
+      undecided_records_due_ = false;
     }
   }
   for (std::size_t i = 0; i < held_.size();) {
@@ -1150,6 +1169,8 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   mode.watch = mode_ == backend::inotify;
   mode.stat = true;
   root.stale.clear();
+  root.names_to_verify.clear();
+  root.contents_to_verify.clear();
   if (sys::error_code ec = scan(root, fresh, fresh.root(), directory, mode)) {
     if (mode_ == backend::inotify)
       forget_watches(root, fresh, fresh.root(), true);

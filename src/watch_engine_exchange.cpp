@@ -34,16 +34,15 @@ struct exchange_watches {
 };
 
 // Whether `record` may stand between the two moves of an exchange: a watched directory's own
-// "moved self", or a change that is not structural (a write, an attribute) in another directory.
+// "moved self", or any record of another directory than the two parents and the displaced
+// entry (other processes change other directories meanwhile, and their records are queued
+// between the two halves as they come). A queue overflow ends the look: records were lost.
 bool may_come_between(const inotify_record& record, const exchange_watches& watches) {
+  if ((record.mask & inotify_flag::queue_overflow) != 0)
+    return false;
   if (record.name.empty() && (record.mask & inotify_flag::move_self) != 0)
     return true;
-  constexpr std::uint32_t structural = inotify_flag::moved_from | inotify_flag::moved_to |
-                                       inotify_flag::create | inotify_flag::delete_entry |
-                                       inotify_flag::delete_self | inotify_flag::move_self |
-                                       inotify_flag::unmount | inotify_flag::ignored |
-                                       inotify_flag::queue_overflow;
-  return (record.mask & structural) == 0 && !watches.involve(record.watch);
+  return !watches.involve(record.watch);
 }
 
 // The index of the first record at or after `index` that may not come between the two moves.
@@ -93,6 +92,25 @@ bool watch_engine::awaits_second_half(std::size_t index) {
   return skip_between(records_, next + 1, watches) == records_.size();
 }
 
+bool watch_engine::awaits_destination(std::size_t index) const {
+  const inotify_record& from = records_[index];
+  if (!arrival_ || arrival_->origin_watch < 0 || (from.mask & inotify_flag::moved_from) == 0 ||
+      from.cookie == 0 || from.cookie == arrival_->cookie || from.name != arrival_->name)
+    return false;
+  const entry_tree& tree = arrival_->root->tree;
+  if (!tree[arrival_->dir].in_use || !tree[arrival_->node].in_use ||
+      !watch_names(from.watch, *arrival_->root, arrival_->dir))
+    return false;
+  // Where the kinds decide (see moved_from_names_another), the destination does not matter.
+  const bool is_directory = (from.mask & inotify_flag::is_dir) != 0;
+  if (is_directory != (tree[arrival_->node].type == entry_type::directory))
+    return false;
+  for (std::size_t i = index + 1; i < records_.size(); ++i)
+    if ((records_[i].mask & inotify_flag::moved_to) != 0 && records_[i].cookie == from.cookie)
+      return false;
+  return true;
+}
+
 bool watch_engine::take_second_half(root_state& root, const held_move& move, node_id dir,
                                     std::string_view name, node_id target,
                                     bool& target_is_directory) {
@@ -122,12 +140,8 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
   // watched directory (replaced, its watch would have reported its death in between). Otherwise
   // the disk tells: after a swap the target's name is taken, after the two renames it is free.
   const bool moved_is_directory = move.directory_in_record;
-  if (moved_is_directory == target_is_directory && tree[target].watch < 0) {
-    entry_type type = entry_type::unknown;
-    entry_status status;
-    if (fs_.status(join_path(tree.path(dir), name), false, type, status))
-      return false;
-  }
+  if (moved_is_directory == target_is_directory && tree[target].watch < 0 && !name_on_disk(root, dir, name))
+    return false;
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(to_index));
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(from_index));
   return true;
@@ -146,7 +160,10 @@ bool watch_engine::swap_already_seen(root_state& root, const held_move& move, no
   if (move.type != entry_type::directory || tree[target].type != entry_type::directory ||
       moved_watch < 0 || tree[target].watch < 0)
     return false;
-  return path_names_watched(join_path(tree.path(move.from_parent), move.name), moved_watch);
+  // Either path tells, where it still names one of the two: the other may have changed since
+  // (removed, or moved on, its records still to come).
+  return path_names_watched(join_path(tree.path(move.from_parent), move.name), moved_watch) ||
+         path_names_watched(tree.path(target), tree[target].watch);
 }
 
 bool watch_engine::path_names_watched(const std::string& path, int watch) {
@@ -198,18 +215,69 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
     check_moved_type(root, moved, path, move.type);
   if (target != no_node && target_type != entry_type::directory)
     check_moved_type(root, target, old_path, target_type);
-  // A directory coming from where it was not watched is watched and scanned now.
-  for (node_id node : {moved, target})
-    if (node != no_node && tree[node].in_use && tree[node].type == entry_type::directory && root.recursive() &&
-        tree[node].watch < 0)
+  // A directory coming from where it was not watched is watched and scanned now. One that was
+  // watched may have been scanned (or had its children scanned) after the swap, while the
+  // picture had the other directory at its path: each is listed again where it is now.
+  for (node_id node : {moved, target}) {
+    if (node == no_node || !tree[node].in_use || tree[node].type != entry_type::directory || !root.recursive())
+      continue;
+    if (tree[node].watch < 0)
       watch_and_scan(root, node, tree.path(node));
+    else
+      root.contents_to_verify.insert(node);
+  }
+}
+
+bool watch_engine::is_other_directory(root_state& root, node_id known, const std::string& dir_path) {
+  const tree_node& n = root.tree[known];
+  return n.type == entry_type::directory && n.watch >= 0 &&
+         !path_names_watched(join_path(dir_path, n.name), n.watch);
+}
+
+void watch_engine::verify_contents(root_state& root) {
+  if (root.contents_to_verify.empty())
+    return;
+  std::vector<node_id> nodes(root.contents_to_verify.begin(), root.contents_to_verify.end());
+  root.contents_to_verify.clear();
+  entry_tree& tree = root.tree;
+  for (node_id node : nodes) {
+    if (!tree[node].in_use || tree[node].type != entry_type::directory || tree[node].watch < 0)
+      continue; // gone, or unwatched: scanned whole when it is watched again
+    const std::string path = tree.path(node);
+    if (in_limbo(root, node) || !directory_path_is_current(root, node, path)) {
+      root.contents_to_verify.insert(node); // its records are still to come
+      continue;
+    }
+    scan_mode mode;
+    mode.watch = true;
+    mode.report_created = true;
+    mode.verify = true;
+    boost::system::error_code ec = scan(root, tree, node, path, mode);
+    if (is_vanished(ec))
+      root.contents_to_verify.insert(node);
+    else if (ec)
+      report_problem(root, path, entry_type::directory, ec);
+  }
 }
 
 void watch_engine::note_arrival(root_state& root, node_id dir, std::string_view name,
-                                std::uint32_t cookie, bool kinds_only) {
+                                std::uint32_t cookie, int origin_watch,
+                                std::string_view origin_name) {
   const node_id node = root.tree.find(dir, name);
   if (cookie != 0 && node != no_node)
-    arrival_ = arrival{&root, dir, std::string(name), cookie, node, kinds_only};
+    arrival_ = arrival{&root, dir, std::string(name), cookie, node, origin_watch,
+                       std::string(origin_name)};
+}
+
+bool watch_engine::goes_back_to_origin(const arrival& noted, std::uint32_t cookie) const {
+  if (noted.origin_watch < 0 || !reading_records_)
+    return true;
+  for (std::size_t i = next_record_; i < records_.size(); ++i) {
+    const inotify_record& to = records_[i];
+    if ((to.mask & inotify_flag::moved_to) != 0 && to.cookie == cookie)
+      return to.watch == noted.origin_watch && to.name == noted.origin_name;
+  }
+  return true; // not read yet
 }
 
 void watch_engine::forget_arrival_unless_between(const inotify_record& record) {
@@ -236,15 +304,61 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
   // A record of the other kind cannot be about the entry that came in.
   if (is_directory != (tree[child].type == entry_type::directory))
     return tree[child].type != entry_type::unknown;
-  if (noted.kinds_only && is_directory)
+  // An exchange's second half goes back where the first came from; a move elsewhere is the
+  // entry that came in moving on (the first half of another exchange, perhaps).
+  if (!goes_back_to_origin(noted, cookie))
     return false;
   const std::string path = join_path(tree.path(dir), name);
   if (is_directory && tree[child].watch >= 0)
     return path_names_watched(path, tree[child].watch); // the one that came in is still there
   // Otherwise the name being taken says so (a later entry of the name has its own records).
+  return name_on_disk(root, dir, name);
+}
+
+bool watch_engine::directory_path_is_current(const root_state& root, node_id dir, const std::string& path) {
+  // The root's own identity is checked on its own (check_root_identities), and its path may be
+  // a symlink, which a subdirectory's watch does not follow.
+  return dir == root.tree.root() || path_names_watched(path, root.tree[dir].watch);
+}
+
+bool watch_engine::name_on_disk(root_state& root, node_id dir, std::string_view name) {
+  const std::string dir_path = root.tree.path(dir);
   entry_type type = entry_type::unknown;
   entry_status status;
-  return !fs_.status(path, false, type, status);
+  if (!fs_.status(join_path(dir_path, name), false, type, status))
+    return true;
+  if (root.tree[dir].watch < 0 || directory_path_is_current(root, dir, dir_path))
+    return false;
+  // The directory moved before its records were read: the path names another one, or none.
+  // Taking the name for taken keeps an entry that may be there; the look once the picture has
+  // the directory where it is removes it if it is not.
+  root.names_to_verify.emplace_back(dir, std::string(name));
+  return true;
+}
+
+void watch_engine::verify_names(root_state& root) {
+  if (root.names_to_verify.empty())
+    return;
+  std::vector<std::pair<node_id, std::string>> names;
+  names.swap(root.names_to_verify);
+  entry_tree& tree = root.tree;
+  for (auto& [dir, name] : names) {
+    // A directory gone, or unwatched (a scan lists it when it is watched again), tells nothing.
+    if (!tree[dir].in_use || tree[dir].type != entry_type::directory || tree[dir].watch < 0)
+      continue;
+    const node_id node = tree.find(dir, name);
+    if (node == no_node)
+      continue; // records removed it or renamed it since
+    const std::string dir_path = tree.path(dir);
+    if (in_limbo(root, dir) || !directory_path_is_current(root, dir, dir_path)) {
+      root.names_to_verify.emplace_back(dir, std::move(name)); // its records are still to come
+      continue;
+    }
+    entry_type type = entry_type::unknown;
+    entry_status status;
+    if (is_vanished(fs_.status(join_path(dir_path, name), false, type, status)))
+      entry_removed(root, node);
+  }
 }
 
 } // namespace asio_fswatch::detail

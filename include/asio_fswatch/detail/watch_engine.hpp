@@ -120,6 +120,14 @@ private:
     // Directories whose path was already stale when they were to be watched or scanned (renamed
     // before their records were processed): retried after each batch of records.
     std::unordered_set<node_id> stale;
+    // Names (directory node, name) the picture kept on a look at the disk that met a stale path:
+    // the directory had moved before its records were read. Looked at again after each batch,
+    // once the directory's path names it (see name_on_disk).
+    std::vector<std::pair<node_id, std::string>> names_to_verify;
+    // Watched directories whose picture of what they hold may have come from another directory
+    // (a scan that met one of two directories swapped before their records were read): listed
+    // again after each batch, once their path names them (verify_contents).
+    std::unordered_set<node_id> contents_to_verify;
 
     bool recursive() const noexcept { return options.recursive && !file_root; }
 
@@ -149,16 +157,20 @@ private:
                               // scan that met a later entry of the name
   };
   // A "moved to" that put an entry at a name: when a "moved from" of the same name follows
-  // (another cookie, nothing structural between), it may be the second half of an exchange
-  // with an entry the picture did not have there: one it replaced (the first "moved from" came
-  // from where nothing is watched), or one it did not know yet (a scan still to come).
+  // (another cookie, no record of the two directories between), it may be the second half of
+  // an exchange with an entry the picture did not have there: one it replaced (the first
+  // "moved from" came from where nothing is watched), or one it did not know yet (a scan still
+  // to come).
   struct arrival {
     root_state* root;
     node_id dir;
     std::string name;
     std::uint32_t cookie;
     node_id node;    // the entry that came in
-    bool kinds_only; // two directories: only a "moved from" of the other kind tells
+    // Where the entry came from, when the records said (a rename within the picture): the
+    // second half of an exchange goes back there. -1: not known.
+    int origin_watch = -1;
+    std::string origin_name;
   };
   struct deferred_record {
     int watch;
@@ -171,6 +183,7 @@ private:
     bool stat = false;           // fill entry_status
     bool report_created = false; // emit `created` for every entry inserted
     bool fail_fast = false;      // an unreadable start or the watch limit fails the scan (add)
+    bool verify = false;         // a known child directory must be the one its path names
   };
 
   // Roots.
@@ -178,6 +191,9 @@ private:
   boost::system::error_code check_overlap(const std::string& path) const;
   void drop_root(root_state& root, bool remove_watches);
   void root_gone(root_state& root);
+
+  /// The entry went away between the event and the look at it, or its path went stale above it.
+  static bool is_vanished(const boost::system::error_code& ec);
 
   // Scanning.
   boost::system::error_code scan(root_state& root, entry_tree& tree, node_id start,
@@ -245,6 +261,10 @@ private:
   /// Whether records_[index], a "moved to", may be the first half of an exchange whose second
   /// half is not among the records read so far.
   bool awaits_second_half(std::size_t index);
+  /// Whether records_[index] is a "moved from" of a noted arrival's name whose "moved to" is
+  /// not among the records read so far: where it goes tells whether it is an exchange's second
+  /// half (see goes_back_to_origin).
+  bool awaits_destination(std::size_t index) const;
   /// `move` went to dir/name over `target`: when the records right after it are the second half
   /// of an exchange, takes them out of records_ and returns true, with whether the record says
   /// that the target is a directory.
@@ -257,9 +277,27 @@ private:
   /// Whether the directory at `path` is the one watched as `watch` (the kernel gives the same
   /// id for the same directory); a watch that asking added for another directory is removed.
   bool path_names_watched(const std::string& path, int watch);
+  /// Whether dir/name names an entry on disk now. When it does not and the path of `dir` (a
+  /// watched directory) no longer names it, the disk cannot tell: true, and the name is looked
+  /// at again once the picture has the directory where it is (verify_names).
+  bool name_on_disk(root_state& root, node_id dir, std::string_view name);
+  /// Whether `path`, the picture's path of the watched directory `dir`, names it on disk.
+  bool directory_path_is_current(const root_state& root, node_id dir, const std::string& path);
+  /// Looks again at the names name_on_disk could not tell: one the directory does not hold is
+  /// reported removed.
+  void verify_names(root_state& root);
+  /// Lists again the directories of contents_to_verify whose path names them now, reporting
+  /// what the picture of each lacks or has wrong (removed, created).
+  void verify_contents(root_state& root);
+  /// Whether `known`, a child in the picture of the directory at `dir_path`, is a watched
+  /// directory other than the one its path names on disk.
+  bool is_other_directory(root_state& root, node_id known, const std::string& dir_path);
   /// Notes that a "moved to" with `cookie` put an entry at dir/name (see arrival).
   void note_arrival(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie,
-                    bool kinds_only);
+                    int origin_watch = -1, std::string_view origin_name = {});
+  /// Whether the "moved to" paired with the "moved from" of `cookie` just handled, when it is
+  /// among the records read, goes back where the noted arrival came from (or nothing says).
+  bool goes_back_to_origin(const arrival& noted, std::uint32_t cookie) const;
   /// Forgets the noted arrival unless `record` may come between it and its "moved from".
   void forget_arrival_unless_between(const inotify_record& record);
   /// A "moved from" of dir/name, whose entry in the picture is `child`, which just arrived
@@ -310,6 +348,12 @@ private:
   // read until `undecided_deadline_`.
   std::string undecided_records_;
   std::chrono::steady_clock::time_point undecided_deadline_{};
+  // While those records are handled once their deadline passed: they waited the rename hold
+  // already, so a move among them that is still unpaired expires with the others that are due.
+  bool undecided_records_due_ = false;
+  // Whether a record of the read being handled was about a watch of the picture: a read of only
+  // others (the IN_IGNORED of a watch the engine removed) brings nothing to look again for.
+  bool records_had_news_ = false;
   std::deque<fs_event> output_;
   // Coalescing: path -> emission number of the last queued `modified`/`attributes` for it,
   // valid until a structural event or until the queue empties.
