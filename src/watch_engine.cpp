@@ -464,7 +464,8 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
   return {};
 }
 
-sys::error_code watch_engine::watch_then_scan(root_state& root, node_id node, const std::string& path) {
+sys::error_code watch_engine::watch_then_scan(root_state& root, node_id node, const std::string& path,
+                                              bool verify) {
   entry_tree& tree = root.tree;
   // Watch first, then scan: whatever appears in between is seen by both, and the duplicate
   // `created` is suppressed; nothing can fall between the two.
@@ -475,6 +476,7 @@ sys::error_code watch_engine::watch_then_scan(root_state& root, node_id node, co
     scan_mode mode;
     mode.watch = true;
     mode.report_created = true;
+    mode.verify = verify;
     ec = scan(root, tree, node, path, mode);
   }
   return ec;

@@ -105,10 +105,7 @@ bool watch_engine::awaits_destination(std::size_t index) const {
   const bool is_directory = (from.mask & inotify_flag::is_dir) != 0;
   if (is_directory != (tree[arrival_->node].type == entry_type::directory))
     return false;
-  for (std::size_t i = index + 1; i < records_.size(); ++i)
-    if ((records_[i].mask & inotify_flag::moved_to) != 0 && records_[i].cookie == from.cookie)
-      return false;
-  return true;
+  return find_moved_to(from.cookie, index + 1) == nullptr;
 }
 
 bool watch_engine::take_second_half(root_state& root, const held_move& move, node_id dir,
@@ -234,27 +231,32 @@ bool watch_engine::is_other_directory(root_state& root, node_id known, const std
          !path_names_watched(join_path(dir_path, n.name), n.watch);
 }
 
+watch_engine::look_again watch_engine::when_to_look_again(const root_state& root, node_id dir,
+                                                          std::string& path) {
+  const tree_node& n = root.tree[dir];
+  if (!n.in_use || n.type != entry_type::directory || n.watch < 0)
+    return look_again::never;
+  path = root.tree.path(dir);
+  if (in_limbo(root, dir) || !directory_path_is_current(root, dir, path))
+    return look_again::later;
+  return look_again::now;
+}
+
 void watch_engine::verify_contents(root_state& root) {
   if (root.contents_to_verify.empty())
     return;
   std::vector<node_id> nodes(root.contents_to_verify.begin(), root.contents_to_verify.end());
   root.contents_to_verify.clear();
-  entry_tree& tree = root.tree;
   for (node_id node : nodes) {
-    if (!tree[node].in_use || tree[node].type != entry_type::directory || tree[node].watch < 0)
-      continue; // gone, or unwatched: scanned whole when it is watched again
-    const std::string path = tree.path(node);
-    if (in_limbo(root, node) || !directory_path_is_current(root, node, path)) {
-      root.contents_to_verify.insert(node); // its records are still to come
+    std::string path;
+    const look_again when = when_to_look_again(root, node, path);
+    if (when == look_again::never)
       continue;
-    }
-    scan_mode mode;
-    mode.watch = true;
-    mode.report_created = true;
-    mode.verify = true;
-    boost::system::error_code ec = scan(root, tree, node, path, mode);
-    if (is_vanished(ec))
-      root.contents_to_verify.insert(node);
+    boost::system::error_code ec;
+    if (when == look_again::now)
+      ec = watch_then_scan(root, node, path, true);
+    if (when == look_again::later || is_vanished(ec))
+      root.contents_to_verify.insert(node); // its records are still to come
     else if (ec)
       report_problem(root, path, entry_type::directory, ec);
   }
@@ -272,12 +274,17 @@ void watch_engine::note_arrival(root_state& root, node_id dir, std::string_view 
 bool watch_engine::goes_back_to_origin(const arrival& noted, std::uint32_t cookie) const {
   if (noted.origin_watch < 0 || !reading_records_)
     return true;
-  for (std::size_t i = next_record_; i < records_.size(); ++i) {
-    const inotify_record& to = records_[i];
-    if ((to.mask & inotify_flag::moved_to) != 0 && to.cookie == cookie)
-      return to.watch == noted.origin_watch && to.name == noted.origin_name;
-  }
-  return true; // not read yet
+  const inotify_record* to = find_moved_to(cookie, next_record_);
+  if (to == nullptr)
+    return true; // not read yet
+  return to->watch == noted.origin_watch && to->name == noted.origin_name;
+}
+
+const inotify_record* watch_engine::find_moved_to(std::uint32_t cookie, std::size_t from) const {
+  for (std::size_t i = from; i < records_.size(); ++i)
+    if ((records_[i].mask & inotify_flag::moved_to) != 0 && records_[i].cookie == cookie)
+      return &records_[i];
+  return nullptr;
 }
 
 void watch_engine::forget_arrival_unless_between(const inotify_record& record) {
@@ -321,11 +328,15 @@ bool watch_engine::directory_path_is_current(const root_state& root, node_id dir
   return dir == root.tree.root() || path_names_watched(path, root.tree[dir].watch);
 }
 
-bool watch_engine::name_on_disk(root_state& root, node_id dir, std::string_view name) {
-  const std::string dir_path = root.tree.path(dir);
+boost::system::error_code watch_engine::look_up(const std::string& path) {
   entry_type type = entry_type::unknown;
   entry_status status;
-  if (!fs_.status(join_path(dir_path, name), false, type, status))
+  return fs_.status(path, false, type, status);
+}
+
+bool watch_engine::name_on_disk(root_state& root, node_id dir, std::string_view name) {
+  const std::string dir_path = root.tree.path(dir);
+  if (!look_up(join_path(dir_path, name)))
     return true;
   if (root.tree[dir].watch < 0 || directory_path_is_current(root, dir, dir_path))
     return false;
@@ -343,20 +354,16 @@ void watch_engine::verify_names(root_state& root) {
   names.swap(root.names_to_verify);
   entry_tree& tree = root.tree;
   for (auto& [dir, name] : names) {
-    // A directory gone, or unwatched (a scan lists it when it is watched again), tells nothing.
-    if (!tree[dir].in_use || tree[dir].type != entry_type::directory || tree[dir].watch < 0)
+    if (!tree[dir].in_use)
       continue;
     const node_id node = tree.find(dir, name);
     if (node == no_node)
       continue; // records removed it or renamed it since
-    const std::string dir_path = tree.path(dir);
-    if (in_limbo(root, dir) || !directory_path_is_current(root, dir, dir_path)) {
+    std::string dir_path;
+    const look_again when = when_to_look_again(root, dir, dir_path);
+    if (when == look_again::later)
       root.names_to_verify.emplace_back(dir, std::move(name)); // its records are still to come
-      continue;
-    }
-    entry_type type = entry_type::unknown;
-    entry_status status;
-    if (is_vanished(fs_.status(join_path(dir_path, name), false, type, status)))
+    else if (when == look_again::now && is_vanished(look_up(join_path(dir_path, name))))
       entry_removed(root, node);
   }
 }

@@ -148,6 +148,19 @@ inline std::vector<std::string> split_records(std::string_view bytes) {
   return out;
 }
 
+/// Records `first` to `last` (exclusive; the end by default) of split_records, as one read.
+inline std::string joined_records(const std::vector<std::string>& records, std::size_t first,
+                                  std::size_t last = std::string::npos) {
+  std::string bytes;
+  for (std::size_t i = first; i < records.size() && i < last; ++i)
+    bytes += records[i];
+  return bytes;
+}
+
+inline void append(std::vector<fs_event>& to, const std::vector<fs_event>& more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
+
 inline std::uint32_t mask_of(std::string_view record) {
   std::vector<detail::inotify_record> records;
   detail::parse_inotify_records(record, records);

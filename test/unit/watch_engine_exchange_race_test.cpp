@@ -16,10 +16,6 @@ namespace {
 
 using namespace asio_fswatch::test::engine_support;
 
-void append(std::vector<fs_event>& to, const std::vector<fs_event>& more) {
-  to.insert(to.end(), more.begin(), more.end());
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(watch_engine_exchange_race)
@@ -95,13 +91,9 @@ BOOST_FIXTURE_TEST_CASE(rename_then_a_swap_of_the_new_name_read_apart, engine_fi
   // From a, to b, from b; then to d/c, the directory's "moved self", from d/c, to b, and the
   // last rename's two.
   BOOST_TEST_REQUIRE(records.size() == 9u);
-  std::string first_read = records[0] + records[1] + records[2];
-  std::string second_read;
-  for (std::size_t i = 3; i < records.size(); ++i)
-    second_read += records[i];
-  feed(first_read);
+  feed(joined_records(records, 0, 3));
   std::vector<fs_event> got = drain();
-  feed(second_read);
+  feed(joined_records(records, 3));
   append(got, drain());
   append(got, events_until_quiet());
   check_outcome(before, got);
@@ -146,11 +138,7 @@ BOOST_FIXTURE_TEST_CASE(swap_seen_by_the_rescan_after_an_overflow, engine_fixtur
   feed(records[0]); // the overflow: the rescan sees p and q swapped
   std::vector<fs_event> got = drain();
   fake.remove("/r/p");
-  std::string rest;
-  for (std::size_t i = 1; i < records.size(); ++i)
-    rest += records[i];
-  rest += fake.take_records();
-  feed(rest);
+  feed(joined_records(records, 1) + fake.take_records());
   append(got, drain());
   append(got, events_until_quiet());
   check_outcome(before, got);

@@ -193,10 +193,7 @@ BOOST_FIXTURE_TEST_CASE(a_write_elsewhere_between_the_two_moves, engine_fixture)
   fake.exchange("/r/d", "/r/f");
   std::vector<std::string> records = split_records(fake.take_records());
   fake.write("/r/other/w", "more");
-  std::string bytes = records[0] + records[1] + fake.take_records();
-  for (std::size_t i = 2; i < records.size(); ++i)
-    bytes += records[i];
-  feed(bytes);
+  feed(joined_records(records, 0, 2) + fake.take_records() + joined_records(records, 2));
   std::vector<fs_event> got = drain();
   check_events(got, {exchanged("/r/d", "/r/f", dir, file), modified("/r/other/w")});
   check_outcome(before, got);

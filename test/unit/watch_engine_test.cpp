@@ -1666,14 +1666,6 @@ BOOST_AUTO_TEST_CASE(random_changes_with_overflows) {
 // a rename race, the watch limit tearing down a root during reconciliation, the real clock read
 // during replay, include filters hiding directory moves). They state the correct behaviour.
 
-namespace {
-
-void append(std::vector<fs_event>& to, const std::vector<fs_event>& more) {
-  to.insert(to.end(), more.begin(), more.end());
-}
-
-} // namespace
-
 // Was a bug: watch_directory() takes a watch id already mapped to another node of the same root for a
 // bind mount (errc::already_watched). Here that mapping is stale: the directory was moved out
 // (its node is parked until the hold expires) and came back under another name. The engine

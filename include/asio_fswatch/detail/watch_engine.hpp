@@ -199,8 +199,10 @@ private:
   boost::system::error_code scan(root_state& root, entry_tree& tree, node_id start,
                                  const std::string& start_path, scan_mode mode);
   void watch_and_scan(root_state& root, node_id node, const std::string& path);
-  /// Watches `node` (unless it is) and scans it, reporting what it holds as created.
-  boost::system::error_code watch_then_scan(root_state& root, node_id node, const std::string& path);
+  /// Watches `node` (unless it is) and scans it, reporting what it holds as created; with
+  /// `verify`, a known child directory that is not the one its path names is replaced.
+  boost::system::error_code watch_then_scan(root_state& root, node_id node, const std::string& path,
+                                            bool verify = false);
   void retry_unwatched();
   /// Removes (with their events) the children of `dir` the listing does not hold, or holds as
   /// another type of entry.
@@ -277,12 +279,20 @@ private:
   /// Whether the directory at `path` is the one watched as `watch` (the kernel gives the same
   /// id for the same directory); a watch that asking added for another directory is removed.
   bool path_names_watched(const std::string& path, int watch);
+  /// lstat of `path`, for whether it names an entry (the error, or none).
+  boost::system::error_code look_up(const std::string& path);
   /// Whether dir/name names an entry on disk now. When it does not and the path of `dir` (a
   /// watched directory) no longer names it, the disk cannot tell: true, and the name is looked
   /// at again once the picture has the directory where it is (verify_names).
   bool name_on_disk(root_state& root, node_id dir, std::string_view name);
   /// Whether `path`, the picture's path of the watched directory `dir`, names it on disk.
   bool directory_path_is_current(const root_state& root, node_id dir, const std::string& path);
+  /// Whether the watched directory `dir` can be looked at again: not any more (gone, or
+  /// unwatched: a scan lists it when it is watched again), later (its records are still to
+  /// come: in limbo, or its path names another directory), or now. Sets `path` to its path in
+  /// the picture unless never.
+  enum class look_again { never, later, now };
+  look_again when_to_look_again(const root_state& root, node_id dir, std::string& path);
   /// Looks again at the names name_on_disk could not tell: one the directory does not hold is
   /// reported removed.
   void verify_names(root_state& root);
@@ -298,6 +308,8 @@ private:
   /// Whether the "moved to" paired with the "moved from" of `cookie` just handled, when it is
   /// among the records read, goes back where the noted arrival came from (or nothing says).
   bool goes_back_to_origin(const arrival& noted, std::uint32_t cookie) const;
+  /// The "moved to" of `cookie` among records_ from `from` on, or nullptr.
+  const inotify_record* find_moved_to(std::uint32_t cookie, std::size_t from) const;
   /// Forgets the noted arrival unless `record` may come between it and its "moved from".
   void forget_arrival_unless_between(const inotify_record& record);
   /// A "moved from" of dir/name, whose entry in the picture is `child`, which just arrived
