@@ -235,18 +235,35 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
     watches_.erase(it);
     --counters_.watches;
     root.stale.insert(holder);
-    // Records held back while `holder` was between the halves of a move describe this
-    // directory's past: the scan that follows the watch sees what they did. Replayed later,
-    // they would land after newer records of the same directory.
-    deferred_.erase(std::remove_if(deferred_.begin(), deferred_.end(),
-                                   [&](const deferred_record& d) { return d.watch == watch; }),
-                    deferred_.end());
+    drop_records_read_of(watch);
     break;
   }
   tree[node].watch = watch;
   watches_.emplace(watch, watch_ref{&root, node});
   ++counters_.watches;
   return {};
+}
+
+void watch_engine::drop_records_read_of(int watch) {
+  // Every record of the watch read so far describes the directory's past: the scan that follows
+  // the watch sees what they did. Handled later, they would land on the node the directory has
+  // now, after it was listed: held back while `holder` was between the halves of a move, still
+  // to come in this read (replayed ones among them), or kept undecided for the next read.
+  const auto of_watch = [watch](const auto& r) { return r.watch == watch; };
+  deferred_.erase(std::remove_if(deferred_.begin(), deferred_.end(), of_watch), deferred_.end());
+  if (reading_records_) {
+    const auto rest = records_.begin() + static_cast<std::ptrdiff_t>(next_record_);
+    records_.erase(std::remove_if(rest, records_.end(), of_watch), records_.end());
+  }
+  if (!undecided_records_.empty()) {
+    std::vector<inotify_record> kept;
+    parse_inotify_records(undecided_records_, kept);
+    std::string rest;
+    for (const inotify_record& r : kept)
+      if (r.watch != watch)
+        append_inotify_record(rest, r.watch, r.mask, r.cookie, r.name);
+    undecided_records_ = std::move(rest);
+  }
 }
 
 bool watch_engine::still_there(const entry_tree& tree, node_id holder, const std::string& path) {
@@ -736,8 +753,8 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
       if (existing != no_node)
         entry_removed(root, existing);
       entry_appeared(root, dir, name, is_directory);
-      if (existing != no_node)
-        note_arrival(root, dir, name, cookie); // the first half of an exchange, perhaps
+      if (existing != no_node) // the first half of an exchange, perhaps
+        note_arrival(root, dir, name, cookie, is_directory);
     }
   } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
     if (child == no_node) {
@@ -891,7 +908,8 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   // (a directory moved out where a non-directory came in, or the reverse), by where the next
   // move of the name goes (back here, for a swap), and then by the disk: for a watched
   // directory, whether the name still holds it; otherwise, whether the name is taken.
-  note_arrival(root, dir, name, cookie, tree[move.from_parent].watch, move.name);
+  note_arrival(root, dir, name, cookie, move.directory_in_record, tree[move.from_parent].watch,
+               move.name);
   if (move.type != entry_type::directory)
     check_moved_type(root, move.node, new_path, move.type);
   // A directory coming from where it was not watched (its watch went to a newer node, or its

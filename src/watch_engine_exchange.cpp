@@ -103,7 +103,7 @@ bool watch_engine::awaits_destination(std::size_t index) const {
     return false;
   // Where the kinds decide (see moved_from_names_another), the destination does not matter.
   const bool is_directory = (from.mask & inotify_flag::is_dir) != 0;
-  if (is_directory != (tree[arrival_->node].type == entry_type::directory))
+  if (is_directory != arrival_->directory)
     return false;
   return find_moved_to(from.cookie, index + 1) == nullptr;
 }
@@ -135,13 +135,28 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
   // The same records as a rename over the target and a rename back, unless the entries differ
   // in kind (rename(2) never puts a directory in a non-directory's place) or the target is a
   // watched directory (replaced, its watch would have reported its death in between). Otherwise
-  // the disk tells: after a swap the target's name is taken, after the two renames it is free.
+  // the records that follow tell if they can, then the disk: after a swap the target's name is
+  // taken, after the two renames it is free.
   const bool moved_is_directory = move.directory_in_record;
-  if (moved_is_directory == target_is_directory && tree[target].watch < 0 && !name_on_disk(root, dir, name))
+  if (moved_is_directory == target_is_directory && tree[target].watch < 0 &&
+      !records_show_taken(to_index + 1, from.watch, name) && !name_on_disk(root, dir, name))
     return false;
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(to_index));
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(from_index));
   return true;
+}
+
+bool watch_engine::records_show_taken(std::size_t from, int watch, std::string_view name) const {
+  // The first later record of the name decides: one of an entry that is there (it changes or
+  // leaves) says the name was taken all along, since anything coming to a free name has its own
+  // record first. The disk, looked at later, may have met the entry gone already.
+  for (std::size_t i = from; i < records_.size(); ++i) {
+    const inotify_record& r = records_[i];
+    if (r.watch != watch || r.name != name)
+      continue;
+    return (r.mask & (inotify_flag::create | inotify_flag::moved_to)) == 0;
+  }
+  return false;
 }
 
 bool watch_engine::swap_already_seen(root_state& root, const held_move& move, node_id target) {
@@ -263,11 +278,11 @@ void watch_engine::verify_contents(root_state& root) {
 }
 
 void watch_engine::note_arrival(root_state& root, node_id dir, std::string_view name,
-                                std::uint32_t cookie, int origin_watch,
+                                std::uint32_t cookie, bool is_directory, int origin_watch,
                                 std::string_view origin_name) {
   const node_id node = root.tree.find(dir, name);
   if (cookie != 0 && node != no_node)
-    arrival_ = arrival{&root, dir, std::string(name), cookie, node, origin_watch,
+    arrival_ = arrival{&root, dir, std::string(name), cookie, node, is_directory, origin_watch,
                        std::string(origin_name)};
 }
 
@@ -309,8 +324,8 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
   arrival_.reset();
   const entry_tree& tree = root.tree;
   // A record of the other kind cannot be about the entry that came in.
-  if (is_directory != (tree[child].type == entry_type::directory))
-    return tree[child].type != entry_type::unknown;
+  if (is_directory != noted.directory)
+    return true;
   // An exchange's second half goes back where the first came from; a move elsewhere is the
   // entry that came in moving on (the first half of another exchange, perhaps).
   if (!goes_back_to_origin(noted, cookie))

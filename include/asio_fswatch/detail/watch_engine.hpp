@@ -167,6 +167,8 @@ private:
     std::string name;
     std::uint32_t cookie;
     node_id node;    // the entry that came in
+    bool directory;  // what the "moved to" said: the picture's type may come from an lstat that
+                     // met a later entry of the name (unknown)
     // Where the entry came from, when the records said (a rename within the picture): the
     // second half of an exchange goes back there. -1: not known.
     int origin_watch = -1;
@@ -214,6 +216,7 @@ private:
   /// Whether `holder` (an ancestor of the node at `path` in the picture) is still the same
   /// directory as `path` on disk, as through a bind mount, rather than a stale picture.
   bool still_there(const entry_tree& tree, node_id holder, const std::string& path);
+  void drop_records_read_of(int watch);
   void forget_watches(root_state& root, entry_tree& tree, node_id node, bool remove_from_kernel);
   void report_problem(root_state& root, const std::string& path, entry_type type,
                       boost::system::error_code ec);
@@ -304,7 +307,7 @@ private:
   bool is_other_directory(root_state& root, node_id known, const std::string& dir_path);
   /// Notes that a "moved to" with `cookie` put an entry at dir/name (see arrival).
   void note_arrival(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie,
-                    int origin_watch = -1, std::string_view origin_name = {});
+                    bool is_directory, int origin_watch = -1, std::string_view origin_name = {});
   /// Whether the "moved to" paired with the "moved from" of `cookie` just handled, when it is
   /// among the records read, goes back where the noted arrival came from (or nothing says).
   bool goes_back_to_origin(const arrival& noted, std::uint32_t cookie) const;
@@ -321,6 +324,9 @@ private:
   /// Whether the picture shows the swap of `move`'s directory and the directory `target`
   /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
   /// directory at the old path has).
+  /// Whether a record from index `from` on shows an entry at `name` in `watch`'s directory
+  /// before any brings one there.
+  bool records_show_taken(std::size_t from, int watch, std::string_view name) const;
   bool swap_already_seen(root_state& root, const held_move& move, node_id target);
   void overflow();
   void reconcile(root_state& root, std::int64_t changed_since_ns);
