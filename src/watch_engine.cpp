@@ -247,8 +247,9 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
 void watch_engine::drop_records_read_of(int watch) {
   // Every record of the watch read so far describes the directory's past: the scan that follows
   // the watch sees what they did. Handled later, they would land on the node the directory has
-  // now, after it was listed: held back while `holder` was between the halves of a move, still
-  // to come in this read (replayed ones among them), or kept undecided for the next read.
+  // now, after it was listed. They are held back (while its old node was between the halves of
+  // a move), still to come in this read (replayed ones among them), or kept undecided for the
+  // next read.
   const auto of_watch = [watch](const auto& r) { return r.watch == watch; };
   deferred_.erase(std::remove_if(deferred_.begin(), deferred_.end(), of_watch), deferred_.end());
   if (reading_records_) {

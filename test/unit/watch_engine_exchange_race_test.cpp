@@ -16,6 +16,14 @@ namespace {
 
 using namespace asio_fswatch::test::engine_support;
 
+// The picture has the directory of `file` where it is and watched: a file written there now is
+// reported there.
+void check_watched(engine_fixture& f, const std::string& file) {
+  f.fake.write(file);
+  std::vector<fs_event> later = f.events_until_quiet();
+  check_events(later, {created(file), modified(file)});
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(watch_engine_exchange_race)
@@ -70,9 +78,7 @@ BOOST_FIXTURE_TEST_CASE(rename_over_an_entry_then_a_swap_of_the_same_name, engin
   fake.rename("/r/d/c", "/r/moved"); // a's file, before the records are read
   std::vector<fs_event> got = events_until_quiet();
   check_outcome(before, got);
-  fake.write("/r/b/later");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {created("/r/b/later"), modified("/r/b/later")});
+  check_watched(*this, "/r/b/later");
 }
 
 // `mv a b` onto a new name, then the same swap, with the read ending right after the "moved
@@ -115,9 +121,7 @@ BOOST_FIXTURE_TEST_CASE(swap_of_directories_then_one_removed_before_the_read, en
   fake.remove("/r/d/n");
   std::vector<fs_event> got = events_until_quiet();
   check_outcome(before, got);
-  fake.write("/r/a/g");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {created("/r/a/g"), modified("/r/a/g")});
+  check_watched(*this, "/r/a/g");
 }
 
 // A queue overflow, then two directories swapped before the engine reads, and one of them
@@ -142,9 +146,7 @@ BOOST_FIXTURE_TEST_CASE(swap_seen_by_the_rescan_after_an_overflow, engine_fixtur
   append(got, drain());
   append(got, events_until_quiet());
   check_outcome(before, got);
-  fake.write("/r/q/later");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {created("/r/q/later"), modified("/r/q/later")});
+  check_watched(*this, "/r/q/later");
 }
 
 // A directory's records read before the engine watched it at a new place describe its past. Here
@@ -178,9 +180,7 @@ BOOST_FIXTURE_TEST_CASE(records_of_a_directory_read_before_it_was_watched_where_
   std::vector<fs_event> got = drain();
   append(got, events_until_quiet());
   check_outcome(before, got);
-  fake.write("/r/b/t/later");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {created("/r/b/t/later"), modified("/r/b/t/later")});
+  check_watched(*this, "/r/b/t/later");
 }
 
 // A swap of a file and a symlink, then the symlink moved out of the tree before the records are
@@ -216,9 +216,7 @@ BOOST_FIXTURE_TEST_CASE(swaps_with_entries_from_outside_read_after_both, engine_
   fake.exchange("/out/e", "/r/n");
   std::vector<fs_event> got = events_until_quiet();
   check_outcome(before, got);
-  fake.write("/r/n/later");
-  std::vector<fs_event> later = events_until_quiet();
-  check_events(later, {created("/r/n/later"), modified("/r/n/later")});
+  check_watched(*this, "/r/n/later");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -216,6 +216,7 @@ private:
   /// Whether `holder` (an ancestor of the node at `path` in the picture) is still the same
   /// directory as `path` on disk, as through a bind mount, rather than a stale picture.
   bool still_there(const entry_tree& tree, node_id holder, const std::string& path);
+  /// Drops every record of `watch` read and not yet handled (the watch moved to a new node).
   void drop_records_read_of(int watch);
   void forget_watches(root_state& root, entry_tree& tree, node_id node, bool remove_from_kernel);
   void report_problem(root_state& root, const std::string& path, entry_type type,
@@ -321,12 +322,12 @@ private:
   /// `child` is still there.
   bool moved_from_names_another(root_state& root, node_id dir, node_id child, std::string_view name,
                                 std::uint32_t cookie, bool is_directory);
-  /// Whether the picture shows the swap of `move`'s directory and the directory `target`
-  /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
-  /// directory at the old path has).
   /// Whether a record from index `from` on shows an entry at `name` in `watch`'s directory
   /// before any brings one there.
   bool records_show_taken(std::size_t from, int watch, std::string_view name) const;
+  /// Whether the picture shows the swap of `move`'s directory and the directory `target`
+  /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
+  /// directory at the old path has).
   bool swap_already_seen(root_state& root, const held_move& move, node_id target);
   void overflow();
   void reconcile(root_state& root, std::int64_t changed_since_ns);
