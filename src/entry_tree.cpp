@@ -162,6 +162,13 @@ void entry_tree::exchange(node_id a, node_id b) {
   index_insert(b);
 }
 
+bool entry_tree::holds(node_id above, node_id node) const noexcept {
+  for (node_id n = node; n != no_node; n = nodes_[n].parent)
+    if (n == above)
+      return true;
+  return false;
+}
+
 std::string entry_tree::relative_path(node_id id) const {
   if (id == root())
     return {};

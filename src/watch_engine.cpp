@@ -173,8 +173,15 @@ void watch_engine::drop_root(root_state& root, bool remove_watches) {
                              [&](const held_move& m) { return m.root == &root; }),
               held_.end());
   forget_watches(root, root.tree, root.tree.root(), remove_watches);
+  forget_pending_looks(root);
   roots_.erase(std::find_if(roots_.begin(), roots_.end(),
                             [&](const auto& r) { return r.get() == &root; }));
+}
+
+void watch_engine::forget_pending_looks(root_state& root) {
+  root.looks_overdue.clear();
+  for (auto it = pending_looks_.begin(); it != pending_looks_.end();)
+    it = it->second.root == &root ? pending_looks_.erase(it) : std::next(it);
 }
 
 void watch_engine::root_gone(root_state& root) {
@@ -641,8 +648,13 @@ void watch_engine::handle_record(const inotify_record& record) {
     return;
   }
   auto range = watches_.equal_range(record.watch);
-  if (range.first == range.second)
-    return; // a watch we removed: its last records and IN_IGNORED are still in the queue
+  if (range.first == range.second) {
+    // A watch we removed: its last records and IN_IGNORED are still in the queue. The IN_IGNORED
+    // of one that a look again added and removed says that the look's news have all been read.
+    if ((record.mask & inotify_flag::ignored) != 0 && !pending_looks_.empty())
+      look_is_due(record.watch);
+    return;
+  }
   records_had_news_ = true;
   // Handling may drop roots and watches: work on a copy of the references. More than one only
   // for file roots sharing their parent directory.
@@ -742,11 +754,19 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
       entry_removed(root, child);
     }
     entry_appeared(root, dir, name, is_directory);
-  } else if (mask & inotify_flag::delete_entry) {
-    if (child != no_node)
+  } else if (mask & (inotify_flag::delete_entry | inotify_flag::moved_from)) {
+    if (child == no_node)
+      return;
+    // An entry of the other kind left: the picture has a later entry of the name, met by a scan
+    // that read ahead of this record (the directory's records read before the scan took its
+    // watch are dropped, not those still in the queue). The one that left is not in it.
+    if (is_directory != (tree[child].type == entry_type::directory)) {
+      ++counters_.records_behind_picture;
+      return;
+    }
+    if (mask & inotify_flag::delete_entry)
       entry_removed(root, child);
-  } else if (mask & inotify_flag::moved_from) {
-    if (child != no_node && !moved_from_names_another(root, dir, child, name, cookie, is_directory))
+    else if (!moved_from_names_another(root, dir, child, name, cookie, is_directory))
       park_move(root, child, cookie, is_directory);
   } else if (mask & inotify_flag::moved_to) {
     if (!finish_move(root, dir, name, cookie)) {
@@ -850,7 +870,7 @@ void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cooki
   entry_tree& tree = root.tree;
   const auto deadline = undecided_records_due_ ? now_.steady : now_.steady + options_.rename_hold;
   held_move move{&root, node, tree[node].parent, tree[node].name, tree[node].type, cookie, deadline,
-                 directory_in_record};
+                 directory_in_record, tree[node].watch};
   if (root.limbo == no_node)
     root.limbo = tree.insert(tree.root(), limbo_name, entry_type::directory);
   // Detach it at once, so that a new entry of the old name is not taken for it.
@@ -877,11 +897,9 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
     // Renamed over a directory that holds the place it came from: impossible for the tree as it
     // is, so the picture there is older than these records (a scan placed a directory where it
     // went later). What is sure: the old entry left, and the target now holds something new.
-    for (node_id up = it->from_parent; up != no_node; up = tree[up].parent) {
-      if (up == target) {
-        expire_move(static_cast<std::size_t>(it - held_.begin()));
-        return false;
-      }
+    if (tree.holds(target, it->from_parent)) {
+      expire_move(static_cast<std::size_t>(it - held_.begin()));
+      return false;
     }
   }
   held_move move = std::move(*it);
@@ -911,8 +929,9 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   // directory, whether the name still holds it; otherwise, whether the name is taken.
   note_arrival(root, dir, name, cookie, move.directory_in_record, tree[move.from_parent].watch,
                move.name);
-  if (move.type != entry_type::directory)
-    check_moved_type(root, move.node, new_path, move.type);
+  if (move.type != entry_type::directory &&
+      is_vanished(check_moved_type(root, move.node, new_path, move.type)))
+    look_again_if_moved(root, move.node); // its removal follows, unless its parent moved
   // A directory coming from where it was not watched (its watch went to a newer node, or its
   // path was stale) is watched and scanned now.
   if (move.type == entry_type::directory && root.recursive() && tree[move.node].watch < 0)
@@ -921,8 +940,8 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   return true;
 }
 
-void watch_engine::check_moved_type(root_state& root, node_id node, const std::string& path,
-                                    entry_type reported) {
+sys::error_code watch_engine::check_moved_type(root_state& root, node_id node,
+                                              const std::string& path, entry_type reported) {
   // A non-directory's type came from an lstat when its creation was handled, and that may have
   // met a later entry of the same name: this one renamed away and another created in its place
   // before the records were read. Look at it where it went. A type there that differs means the
@@ -934,15 +953,16 @@ void watch_engine::check_moved_type(root_state& root, node_id node, const std::s
   if (status_error) {
     if (!is_vanished(status_error))
       report_problem(root, path, reported, status_error);
-    return; // gone: its removal follows
+    return status_error;
   }
   if (type == reported || type == entry_type::directory)
-    return; // the same, or replaced by a directory: its records follow
+    return {}; // the same, or replaced by a directory: its records follow
   root.tree[node].type = type;
   if (reported == entry_type::unknown)
-    return; // the reader knows no type to correct
+    return {}; // the reader knows no type to correct
   emit(root, event_kind::removed, path, reported);
   emit(root, event_kind::created, path, type);
+  return {};
 }
 
 void watch_engine::expire_move(std::size_t index) {
@@ -1192,6 +1212,7 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   root.stale.clear();
   root.names_to_verify.clear();
   root.contents_to_verify.clear();
+  forget_pending_looks(root);
   if (sys::error_code ec = scan(root, fresh, fresh.root(), directory, mode)) {
     if (mode_ == backend::inotify)
       forget_watches(root, fresh, fresh.root(), true);

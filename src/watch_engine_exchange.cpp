@@ -134,11 +134,18 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
     return false;
   // The same records as a rename over the target and a rename back, unless the entries differ
   // in kind (rename(2) never puts a directory in a non-directory's place) or the target is a
-  // watched directory (replaced, its watch would have reported its death in between). Otherwise
-  // the records that follow tell if they can, then the disk: after a swap the target's name is
-  // taken, after the two renames it is free.
+  // watched directory (replaced, its watch would have reported its death in between). Not when
+  // the watch it holds is the moved directory's own: a scan met that one at the target's path
+  // and gave it the watch, which says nothing of what was there; the old path holding it says
+  // so too (back there after the two renames). Otherwise the records that follow tell if they
+  // can, then the disk: after a swap the target's name is taken, after the two renames it is
+  // free.
   const bool moved_is_directory = move.directory_in_record;
-  if (moved_is_directory == target_is_directory && tree[target].watch < 0 &&
+  const int target_watch = tree[target].watch;
+  const bool target_watched =
+      target_watch >= 0 && target_watch != move.watch &&
+      !path_names_watched(join_path(tree.path(move.from_parent), move.name), target_watch);
+  if (moved_is_directory == target_is_directory && !target_watched &&
       !records_show_taken(to_index + 1, from.watch, name) && !name_on_disk(root, dir, name))
     return false;
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(to_index));
@@ -159,7 +166,8 @@ bool watch_engine::records_show_taken(std::size_t from, int watch, std::string_v
   return false;
 }
 
-bool watch_engine::swap_already_seen(root_state& root, const held_move& move, node_id target) {
+bool watch_engine::swap_already_seen(root_state& root, const held_move& move, node_id target,
+                                     bool target_is_directory) {
   // A scan that met, at one of the two paths, the directory the swap brought there took the
   // watch from the node that held it (the watch follows the inode: watch_directory), and the
   // other node, watched again where it is, took the other one: the picture, and the events so
@@ -167,10 +175,12 @@ bool watch_engine::swap_already_seen(root_state& root, const held_move& move, no
   // directory there. In step with the records, it holds the watch of the directory that went
   // to the target's path, and the kernel gives the target's watch for the old path. Only when
   // both are watched: a node without a watch is watched and scanned after the swap anyway.
+  // And only for two directories, as the picture has them and as the records say: otherwise
+  // the picture has an older or a later entry under one of the names.
   const entry_tree& tree = root.tree;
   const int moved_watch = tree[move.node].watch;
   if (move.type != entry_type::directory || tree[target].type != entry_type::directory ||
-      moved_watch < 0 || tree[target].watch < 0)
+      !move.directory_in_record || !target_is_directory || moved_watch < 0 || tree[target].watch < 0)
     return false;
   // Either path tells, where it still names one of the two: the other may have changed since
   // (removed, or moved on, its records still to come).
@@ -179,19 +189,26 @@ bool watch_engine::swap_already_seen(root_state& root, const held_move& move, no
 }
 
 bool watch_engine::path_names_watched(const std::string& path, int watch) {
+  return watch >= 0 && watch_at(path) == watch;
+}
+
+int watch_engine::watch_at(const std::string& path) {
   boost::system::error_code ec;
   const int there = fs_.add_watch(path, watch_kind::subtree, ec);
   if (ec)
-    return false; // changed again since: its records follow
-  if (there != watch && watches_.count(there) == 0)
-    fs_.remove_watch(there); // a directory the picture does not have there: not ours to keep
-  return there == watch;
+    return -1; // changed again since: its records follow
+  if (watches_.count(there) == 0) {
+    fs_.remove_watch(there); // a directory the picture does not have: not ours to keep
+    foreign_watch_removed_ = there;
+    return -1;
+  }
+  return there;
 }
 
 void watch_engine::finish_exchange(root_state& root, const held_move& move, node_id target,
                                    bool target_is_directory) {
   entry_tree& tree = root.tree;
-  const bool seen = swap_already_seen(root, move, target);
+  const bool seen = swap_already_seen(root, move, target, target_is_directory);
   // Back in its old place first, then the two swap: their subtrees, and the watches of the
   // directories in them, go along.
   tree.move(move.node, move.from_parent, move.name);
@@ -223,10 +240,12 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
     moved = no_node;
   }
   // Each non-directory's type came from an lstat when it appeared, as for a rename.
-  if (moved != no_node && move.type != entry_type::directory)
-    check_moved_type(root, moved, path, move.type);
-  if (target != no_node && target_type != entry_type::directory)
-    check_moved_type(root, target, old_path, target_type);
+  if (moved != no_node && move.type != entry_type::directory &&
+      is_vanished(check_moved_type(root, moved, path, move.type)))
+    look_again_if_moved(root, moved); // its removal follows, unless its parent moved
+  if (target != no_node && target_type != entry_type::directory &&
+      is_vanished(check_moved_type(root, target, old_path, target_type)))
+    look_again_if_moved(root, target);
   // A directory coming from where it was not watched is watched and scanned now. One that was
   // watched may have been scanned (or had its children scanned) after the swap, while the
   // picture had the other directory at its path: each is listed again where it is now.
@@ -246,15 +265,87 @@ bool watch_engine::is_other_directory(root_state& root, node_id known, const std
          !path_names_watched(join_path(dir_path, n.name), n.watch);
 }
 
-watch_engine::look_again watch_engine::when_to_look_again(const root_state& root, node_id dir,
+watch_engine::look_again watch_engine::when_to_look_again(root_state& root, node_id dir,
                                                           std::string& path) {
   const tree_node& n = root.tree[dir];
   if (!n.in_use || n.type != entry_type::directory || n.watch < 0)
     return look_again::never;
   path = root.tree.path(dir);
-  if (in_limbo(root, dir) || !directory_path_is_current(root, dir, path))
+  if (in_limbo(root, dir))
     return look_again::later;
-  return look_again::now;
+  foreign_watch_removed_ = -1;
+  if (directory_path_is_current(root, dir, path)) {
+    root.looks_overdue.erase(dir);
+    return look_again::now;
+  }
+  const int news_marker = foreign_watch_removed_;
+  if (uncross(root, dir, path)) {
+    path = root.tree.path(dir);
+    return look_again::now;
+  }
+  if (replace_if_overdue(root, dir, path))
+    return look_again::never;
+  if (news_marker >= 0)
+    pending_looks_[news_marker] = pending_look{&root, dir, path};
+  return look_again::later;
+}
+
+void watch_engine::look_is_due(int watch) {
+  auto it = pending_looks_.find(watch);
+  if (it == pending_looks_.end())
+    return;
+  it->second.root->looks_overdue[it->second.node] = std::move(it->second.path);
+  pending_looks_.erase(it);
+  records_had_news_ = true; // the look again is due now
+}
+
+bool watch_engine::replace_if_overdue(root_state& root, node_id dir, const std::string& path) {
+  // Every record of what happened before the last look at `path` has been handled, and the
+  // picture still has this directory there while the disk has another one: the records that
+  // would have moved it were taken for another entry's (a look that read ahead of them made
+  // the picture wrong about which directory was which). None is still to come: what the path
+  // holds replaces it.
+  auto it = root.looks_overdue.find(dir);
+  if (it == root.looks_overdue.end())
+    return false;
+  const bool same_look = it->second == path;
+  root.looks_overdue.erase(it);
+  if (!same_look)
+    return false; // moved in the picture since: looked at again where it is now
+  entry_tree& tree = root.tree;
+  const node_id parent = tree[dir].parent;
+  const std::string name = tree[dir].name;
+  entry_removed(root, dir);
+  entry_type type = entry_type::unknown;
+  entry_status status;
+  if (!fs_.status(path, false, type, status))
+    entry_appeared(root, parent, name, type == entry_type::directory);
+  return true;
+}
+
+bool watch_engine::uncross(root_state& root, node_id dir, const std::string& path) {
+  // The directory at `path` is one the picture has elsewhere, and the other node's path holds
+  // this node's directory: the picture has the two swapped. No record is still to come for that
+  // (the records of a swap were handled while neither path could be looked at, or a look met
+  // one side only), and waiting for one would leave both unlisted for good. The picture swaps
+  // them, and so does the reader.
+  entry_tree& tree = root.tree;
+  const int there = watch_at(path);
+  node_id other = no_node;
+  auto range = watches_.equal_range(there);
+  for (auto it = range.first; it != range.second && other == no_node; ++it)
+    if (it->second.root == &root)
+      other = it->second.node;
+  if (other == no_node || other == dir || !tree[other].in_use || in_limbo(root, other) ||
+      tree.holds(dir, other) || tree.holds(other, dir))
+    return false;
+  if (!path_names_watched(tree.path(other), tree[dir].watch))
+    return false;
+  tree.exchange(dir, other);
+  emit(root, event_kind::exchanged, tree.path(dir), entry_type::directory, tree.path(other),
+       entry_type::directory);
+  root.contents_to_verify.insert(other);
+  return true;
 }
 
 void watch_engine::verify_contents(root_state& root) {
@@ -331,10 +422,40 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
   if (!goes_back_to_origin(noted, cookie))
     return false;
   const std::string path = join_path(tree.path(dir), name);
-  if (is_directory && tree[child].watch >= 0)
-    return path_names_watched(path, tree[child].watch); // the one that came in is still there
+  if (is_directory && tree[child].watch >= 0) {
+    if (path_names_watched(path, tree[child].watch))
+      return true; // the one that came in is still there
+    // Gone from the name since (moved on, or removed). Back where it came from, for a rename
+    // back; another directory there says that one came from the name: the other side of an
+    // exchange (the picture had it at the name, until a look met the name after it left).
+    if (origin_holds_another_directory(root, noted, tree[child].watch))
+      return true;
+    // Taken for the one that came in going back, which the disk could not confirm: it is
+    // looked at again where the picture has it once the records are handled.
+    root.contents_to_verify.insert(child);
+    return false;
+  }
   // Otherwise the name being taken says so (a later entry of the name has its own records).
   return name_on_disk(root, dir, name);
+}
+
+bool watch_engine::origin_holds_another_directory(const root_state& root, const arrival& noted,
+                                                   int watch) {
+  node_id origin = no_node;
+  auto range = watches_.equal_range(noted.origin_watch);
+  for (auto it = range.first; it != range.second && origin == no_node; ++it)
+    if (it->second.root == &root)
+      origin = it->second.node;
+  if (origin == no_node)
+    return false;
+  boost::system::error_code ec;
+  const int there = fs_.add_watch(join_path(root.tree.path(origin), noted.origin_name),
+                                  watch_kind::subtree, ec);
+  if (ec)
+    return false; // nothing there, or not a directory: the disk cannot tell
+  if (there != watch && watches_.count(there) == 0)
+    fs_.remove_watch(there); // not ours to keep: its arrival is handled when its record comes
+  return there != watch;
 }
 
 bool watch_engine::directory_path_is_current(const root_state& root, node_id dir, const std::string& path) {
@@ -362,6 +483,14 @@ bool watch_engine::name_on_disk(root_state& root, node_id dir, std::string_view 
   return true;
 }
 
+void watch_engine::look_again_if_moved(root_state& root, node_id node) {
+  const entry_tree& tree = root.tree;
+  const node_id dir = tree[node].parent;
+  if (dir == no_node || tree[dir].watch < 0 || directory_path_is_current(root, dir, tree.path(dir)))
+    return;
+  root.names_to_verify.emplace_back(dir, tree[node].name);
+}
+
 void watch_engine::verify_names(root_state& root) {
   if (root.names_to_verify.empty())
     return;
@@ -378,8 +507,21 @@ void watch_engine::verify_names(root_state& root) {
     const look_again when = when_to_look_again(root, dir, dir_path);
     if (when == look_again::later)
       root.names_to_verify.emplace_back(dir, std::move(name)); // its records are still to come
-    else if (when == look_again::now && is_vanished(look_up(join_path(dir_path, name))))
-      entry_removed(root, node);
+    else if (when == look_again::now) {
+      // Still there, and of the type the picture has (a non-directory's was read where the
+      // picture had it, which may have named another entry then).
+      const std::string path = join_path(dir_path, name);
+      const entry_type type = tree[node].type;
+      const boost::system::error_code ec =
+          type == entry_type::directory ? look_up(path) : check_moved_type(root, node, path, type);
+      if (!is_vanished(ec))
+        continue;
+      // Gone, unless the directory moved again between the two looks.
+      if (directory_path_is_current(root, dir, dir_path))
+        entry_removed(root, node);
+      else
+        root.names_to_verify.emplace_back(dir, std::move(name));
+    }
   }
 }
 

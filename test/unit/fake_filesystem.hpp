@@ -407,8 +407,10 @@ public:
       ec = make_errc(boost::system::errc::not_a_directory);
       return -1;
     }
-    if (std::optional<int> existing = watch_of_inode(e.status.inode))
+    if (std::optional<int> existing = watch_of_inode(e.status.inode)) {
+      note("watch " + directory + " = " + std::to_string(*existing) + " (had it)");
       return *existing;
+    }
     if (watch_limit_ && watch_by_inode_.size() >= *watch_limit_) {
       ec = errc::watch_limit_reached;
       return -1;

@@ -68,6 +68,9 @@ public:
   /// renameat2(RENAME_EXCHANGE) does. Neither may be the root or hold the other.
   void exchange(node_id a, node_id b);
 
+  /// Whether `node` is `above` or lies under it.
+  bool holds(node_id above, node_id node) const noexcept;
+
   /// Absolute path of a node.
   std::string path(node_id id) const;
   /// Path of a node relative to the root ("" for the root itself).

@@ -47,6 +47,8 @@ struct engine_counters {
   std::uint64_t renames_paired = 0;
   std::uint64_t moves_expired = 0;          ///< lone "moved from" reported as `removed`
   std::uint64_t exchanges_paired = 0;       ///< two moves recognised as one `exchanged`
+  std::uint64_t records_behind_picture = 0; ///< a departure of an earlier entry of a name,
+                                            ///< where a scan met a later one of the other kind
   std::uint64_t watches = 0;                ///< directories watched now
 };
 
@@ -128,6 +130,10 @@ private:
     // (a scan that met one of two directories swapped before their records were read): listed
     // again after each batch, once their path names them (verify_contents).
     std::unordered_set<node_id> contents_to_verify;
+    // Watched directories (with the path looked at) that a look found elsewhere, and for which
+    // every record of what happened before that look has been handled since (see
+    // pending_looks_): no record is still to come that would move them in the picture.
+    std::unordered_map<node_id, std::string> looks_overdue;
 
     bool recursive() const noexcept { return options.recursive && !file_root; }
 
@@ -155,6 +161,8 @@ private:
     std::chrono::steady_clock::time_point deadline;
     bool directory_in_record; // what the "moved from" said: the picture's type may come from a
                               // scan that met a later entry of the name
+    int watch;                // the node's watch when it left: a scan that meets the directory
+                              // elsewhere before the records are read takes it to another node
   };
   // A "moved to" that put an entry at a name: when a "moved from" of the same name follows
   // (another cookie, no record of the two directories between), it may be the second half of
@@ -239,8 +247,9 @@ private:
   void park_move(root_state& root, node_id node, std::uint32_t cookie, bool directory_in_record);
   bool finish_move(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
   /// After a non-directory moved: its type where it went, corrected (removed + created) if the
-  /// lstat at its creation met a later entry of its old name.
-  void check_moved_type(root_state& root, node_id node, const std::string& path, entry_type reported);
+  /// lstat at its creation met a later entry of its old name. The lstat's error.
+  boost::system::error_code check_moved_type(root_state& root, node_id node, const std::string& path,
+                                             entry_type reported);
   void expire_move(std::size_t index);
   void expire_moves_under(root_state& root, node_id node);
   void expire_moves_from(root_state& root, node_id dir, std::string_view name);
@@ -283,12 +292,22 @@ private:
   /// Whether the directory at `path` is the one watched as `watch` (the kernel gives the same
   /// id for the same directory); a watch that asking added for another directory is removed.
   bool path_names_watched(const std::string& path, int watch);
+  /// The watch of the directory at `path`, where it is one of the picture's; otherwise -1 (and
+  /// a watch just added for it is removed again).
+  int watch_at(const std::string& path);
   /// lstat of `path`, for whether it names an entry (the error, or none).
   boost::system::error_code look_up(const std::string& path);
   /// Whether dir/name names an entry on disk now. When it does not and the path of `dir` (a
   /// watched directory) no longer names it, the disk cannot tell: true, and the name is looked
   /// at again once the picture has the directory where it is (verify_names).
   bool name_on_disk(root_state& root, node_id dir, std::string_view name);
+  /// An entry met nothing at the picture's path: when its directory (watched) moved before its
+  /// records were read, that path named another place, and the entry is looked at again once
+  /// the picture has the directory where it is (verify_names). Otherwise its removal follows.
+  void look_again_if_moved(root_state& root, node_id node);
+  /// Whether the place `noted` came from holds a directory other than the one watched as
+  /// `watch` (false where the disk cannot tell).
+  bool origin_holds_another_directory(const root_state& root, const arrival& noted, int watch);
   /// Whether `path`, the picture's path of the watched directory `dir`, names it on disk.
   bool directory_path_is_current(const root_state& root, node_id dir, const std::string& path);
   /// Whether the watched directory `dir` can be looked at again: not any more (gone, or
@@ -296,7 +315,16 @@ private:
   /// come: in limbo, or its path names another directory), or now. Sets `path` to its path in
   /// the picture unless never.
   enum class look_again { never, later, now };
-  look_again when_to_look_again(const root_state& root, node_id dir, std::string& path);
+  look_again when_to_look_again(root_state& root, node_id dir, std::string& path);
+  /// Whether `dir`'s path holds the directory of another node whose path holds `dir`'s: then the
+  /// two are swapped in the picture and for the reader (an `exchanged` event).
+  bool uncross(root_state& root, node_id dir, const std::string& path);
+  /// The IN_IGNORED of a watch a look removed: the look's node is overdue (pending_looks_).
+  void look_is_due(int watch);
+  /// Whether `dir`, looked at again at `path`, was found elsewhere by a look whose news have
+  /// all been read since. Then what the path holds replaces it, and true.
+  bool replace_if_overdue(root_state& root, node_id dir, const std::string& path);
+  void forget_pending_looks(root_state& root);
   /// Looks again at the names name_on_disk could not tell: one the directory does not hold is
   /// reported removed.
   void verify_names(root_state& root);
@@ -328,7 +356,8 @@ private:
   /// Whether the picture shows the swap of `move`'s directory and the directory `target`
   /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
   /// directory at the old path has).
-  bool swap_already_seen(root_state& root, const held_move& move, node_id target);
+  bool swap_already_seen(root_state& root, const held_move& move, node_id target,
+                         bool target_is_directory);
   void overflow();
   void reconcile(root_state& root, std::int64_t changed_since_ns);
   /// Every root's path still names the directory watched (a look each second, inotify only).
@@ -373,6 +402,16 @@ private:
   // Whether a record of the read being handled was about a watch of the picture: a read of only
   // others (the IN_IGNORED of a watch the engine removed) brings nothing to look again for.
   bool records_had_news_ = false;
+  // Looks again that met another directory at a node's path, by the watch they added for it and
+  // removed at once (the kernel queues its IN_IGNORED then, after the records of every change
+  // made before the look): once that record is read, the node's look is overdue.
+  struct pending_look {
+    root_state* root;
+    node_id node;
+    std::string path;
+  };
+  std::unordered_map<int, pending_look> pending_looks_;
+  int foreign_watch_removed_ = -1; // the last watch watch_at added for another directory
   std::deque<fs_event> output_;
   // Coalescing: path -> emission number of the last queued `modified`/`attributes` for it,
   // valid until a structural event or until the queue empties.
