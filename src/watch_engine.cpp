@@ -929,9 +929,7 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   // directory, whether the name still holds it; otherwise, whether the name is taken.
   note_arrival(root, dir, name, cookie, move.directory_in_record, tree[move.from_parent].watch,
                move.name);
-  if (move.type != entry_type::directory &&
-      is_vanished(check_moved_type(root, move.node, new_path, move.type)))
-    look_again_if_moved(root, move.node); // its removal follows, unless its parent moved
+  check_type_where_moved(root, move.node, new_path, move.type);
   // A directory coming from where it was not watched (its watch went to a newer node, or its
   // path was stale) is watched and scanned now.
   if (move.type == entry_type::directory && root.recursive() && tree[move.node].watch < 0)

@@ -55,6 +55,14 @@ std::size_t skip_between(const std::vector<inotify_record>& records, std::size_t
 
 } // namespace
 
+node_id watch_engine::watched_node(int watch, const root_state& root) const {
+  auto range = watches_.equal_range(watch);
+  for (auto it = range.first; it != range.second; ++it)
+    if (it->second.root == &root)
+      return it->second.node;
+  return no_node;
+}
+
 bool watch_engine::watch_names(int watch, const root_state& root, node_id node) const {
   auto range = watches_.equal_range(watch);
   return std::any_of(range.first, range.second, [&](const auto& entry) {
@@ -71,12 +79,10 @@ bool watch_engine::awaits_second_half(std::size_t index) {
   if (held == held_.end())
     return false;
   root_state& root = *held->root;
-  auto range = watches_.equal_range(to.watch);
-  auto ref = std::find_if(range.first, range.second,
-                          [&](const auto& entry) { return entry.second.root == &root; });
-  if (ref == range.second || in_limbo(root, ref->second.node))
+  const node_id dir = watched_node(to.watch, root);
+  if (dir == no_node || in_limbo(root, dir))
     return false;
-  node_id target = root.tree.find(ref->second.node, to.name);
+  node_id target = root.tree.find(dir, to.name);
   if (target == no_node)
     return false; // not onto an entry: a plain rename
   // Two records after it decide (take_second_half); one that is not the second half's start
@@ -196,11 +202,11 @@ int watch_engine::watch_at(const std::string& path) {
   boost::system::error_code ec;
   const int there = fs_.add_watch(path, watch_kind::subtree, ec);
   if (ec)
-    return -1; // changed again since: its records follow
+    return no_directory; // changed again since: its records follow
   if (watches_.count(there) == 0) {
     fs_.remove_watch(there); // a directory the picture does not have: not ours to keep
     foreign_watch_removed_ = there;
-    return -1;
+    return other_directory;
   }
   return there;
 }
@@ -240,12 +246,10 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
     moved = no_node;
   }
   // Each non-directory's type came from an lstat when it appeared, as for a rename.
-  if (moved != no_node && move.type != entry_type::directory &&
-      is_vanished(check_moved_type(root, moved, path, move.type)))
-    look_again_if_moved(root, moved); // its removal follows, unless its parent moved
-  if (target != no_node && target_type != entry_type::directory &&
-      is_vanished(check_moved_type(root, target, old_path, target_type)))
-    look_again_if_moved(root, target);
+  if (moved != no_node)
+    check_type_where_moved(root, moved, path, move.type);
+  if (target != no_node)
+    check_type_where_moved(root, target, old_path, target_type);
   // A directory coming from where it was not watched is watched and scanned now. One that was
   // watched may have been scanned (or had its children scanned) after the swap, while the
   // picture had the other directory at its path: each is listed again where it is now.
@@ -273,13 +277,15 @@ watch_engine::look_again watch_engine::when_to_look_again(root_state& root, node
   path = root.tree.path(dir);
   if (in_limbo(root, dir))
     return look_again::later;
+  // The root's path is checked on its own (directory_path_is_current).
   foreign_watch_removed_ = -1;
-  if (directory_path_is_current(root, dir, path)) {
+  const int there = dir == root.tree.root() ? n.watch : watch_at(path);
+  if (there == n.watch) {
     root.looks_overdue.erase(dir);
     return look_again::now;
   }
-  const int news_marker = foreign_watch_removed_;
-  if (uncross(root, dir, path)) {
+  const int news_marker = there == other_directory ? foreign_watch_removed_ : -1;
+  if (uncross(root, dir, there)) {
     path = root.tree.path(dir);
     return look_again::now;
   }
@@ -323,19 +329,14 @@ bool watch_engine::replace_if_overdue(root_state& root, node_id dir, const std::
   return true;
 }
 
-bool watch_engine::uncross(root_state& root, node_id dir, const std::string& path) {
-  // The directory at `path` is one the picture has elsewhere, and the other node's path holds
-  // this node's directory: the picture has the two swapped. No record is still to come for that
-  // (the records of a swap were handled while neither path could be looked at, or a look met
-  // one side only), and waiting for one would leave both unlisted for good. The picture swaps
-  // them, and so does the reader.
+bool watch_engine::uncross(root_state& root, node_id dir, int there) {
+  // The directory at `dir`'s path is one the picture has elsewhere, and the other node's path
+  // holds this node's directory: the picture has the two swapped. No record is still to come for
+  // that (the records of a swap were handled while neither path could be looked at, or a look
+  // met one side only), and waiting for one would leave both unlisted for good. The picture
+  // swaps them, and so does the reader.
   entry_tree& tree = root.tree;
-  const int there = watch_at(path);
-  node_id other = no_node;
-  auto range = watches_.equal_range(there);
-  for (auto it = range.first; it != range.second && other == no_node; ++it)
-    if (it->second.root == &root)
-      other = it->second.node;
+  const node_id other = there >= 0 ? watched_node(there, root) : no_node;
   if (other == no_node || other == dir || !tree[other].in_use || in_limbo(root, other) ||
       tree.holds(dir, other) || tree.holds(other, dir))
     return false;
@@ -441,21 +442,12 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
 
 bool watch_engine::origin_holds_another_directory(const root_state& root, const arrival& noted,
                                                    int watch) {
-  node_id origin = no_node;
-  auto range = watches_.equal_range(noted.origin_watch);
-  for (auto it = range.first; it != range.second && origin == no_node; ++it)
-    if (it->second.root == &root)
-      origin = it->second.node;
+  const node_id origin = watched_node(noted.origin_watch, root);
   if (origin == no_node)
     return false;
-  boost::system::error_code ec;
-  const int there = fs_.add_watch(join_path(root.tree.path(origin), noted.origin_name),
-                                  watch_kind::subtree, ec);
-  if (ec)
-    return false; // nothing there, or not a directory: the disk cannot tell
-  if (there != watch && watches_.count(there) == 0)
-    fs_.remove_watch(there); // not ours to keep: its arrival is handled when its record comes
-  return there != watch;
+  // Nothing there, or not a directory: the disk cannot tell.
+  const int there = watch_at(join_path(root.tree.path(origin), noted.origin_name));
+  return there != no_directory && there != watch;
 }
 
 bool watch_engine::directory_path_is_current(const root_state& root, node_id dir, const std::string& path) {
@@ -483,7 +475,12 @@ bool watch_engine::name_on_disk(root_state& root, node_id dir, std::string_view 
   return true;
 }
 
-void watch_engine::look_again_if_moved(root_state& root, node_id node) {
+void watch_engine::check_type_where_moved(root_state& root, node_id node, const std::string& path,
+                                          entry_type reported) {
+  if (reported == entry_type::directory || !is_vanished(check_moved_type(root, node, path, reported)))
+    return;
+  // Nothing there: its removal follows, unless its directory (watched) moved before its records
+  // were read, and the path named another place.
   const entry_tree& tree = root.tree;
   const node_id dir = tree[node].parent;
   if (dir == no_node || tree[dir].watch < 0 || directory_path_is_current(root, dir, tree.path(dir)))

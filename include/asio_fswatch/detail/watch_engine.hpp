@@ -292,19 +292,26 @@ private:
   /// Whether the directory at `path` is the one watched as `watch` (the kernel gives the same
   /// id for the same directory); a watch that asking added for another directory is removed.
   bool path_names_watched(const std::string& path, int watch);
-  /// The watch of the directory at `path`, where it is one of the picture's; otherwise -1 (and
-  /// a watch just added for it is removed again).
+  /// The watch of the directory at `path`, where it is one of the picture's; other_directory
+  /// where it is another (the watch just added for it is removed again), no_directory where
+  /// `path` names none.
+  static constexpr int no_directory = -1;
+  static constexpr int other_directory = -2;
   int watch_at(const std::string& path);
+  /// The node of `root` that `watch` is the watch of, or no_node.
+  node_id watched_node(int watch, const root_state& root) const;
   /// lstat of `path`, for whether it names an entry (the error, or none).
   boost::system::error_code look_up(const std::string& path);
   /// Whether dir/name names an entry on disk now. When it does not and the path of `dir` (a
   /// watched directory) no longer names it, the disk cannot tell: true, and the name is looked
   /// at again once the picture has the directory where it is (verify_names).
   bool name_on_disk(root_state& root, node_id dir, std::string_view name);
-  /// An entry met nothing at the picture's path: when its directory (watched) moved before its
-  /// records were read, that path named another place, and the entry is looked at again once
-  /// the picture has the directory where it is (verify_names). Otherwise its removal follows.
-  void look_again_if_moved(root_state& root, node_id node);
+  /// check_moved_type for a non-directory that moved to `path`. When that names nothing because
+  /// its directory (watched) moved before its records were read, the entry is looked at again
+  /// once the picture has the directory where it is (verify_names); otherwise its removal
+  /// follows.
+  void check_type_where_moved(root_state& root, node_id node, const std::string& path,
+                              entry_type reported);
   /// Whether the place `noted` came from holds a directory other than the one watched as
   /// `watch` (false where the disk cannot tell).
   bool origin_holds_another_directory(const root_state& root, const arrival& noted, int watch);
@@ -316,9 +323,9 @@ private:
   /// the picture unless never.
   enum class look_again { never, later, now };
   look_again when_to_look_again(root_state& root, node_id dir, std::string& path);
-  /// Whether `dir`'s path holds the directory of another node whose path holds `dir`'s: then the
-  /// two are swapped in the picture and for the reader (an `exchanged` event).
-  bool uncross(root_state& root, node_id dir, const std::string& path);
+  /// Whether `dir`'s path holds the directory of another node (watched as `there`) whose path
+  /// holds `dir`'s: then the two are swapped in the picture and for the reader (`exchanged`).
+  bool uncross(root_state& root, node_id dir, int there);
   /// The IN_IGNORED of a watch a look removed: the look's node is overdue (pending_looks_).
   void look_is_due(int watch);
   /// Whether `dir`, looked at again at `path`, was found elsewhere by a look whose news have
