@@ -3,6 +3,7 @@
 #include <asio_fswatch/error.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -61,36 +62,47 @@ public:
 
   sys::error_code list(const std::string& directory, std::vector<listed_entry>& out,
                        bool follow) override {
-    int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+    int fd = open_directory(directory, follow);
     if (fd < 0)
       return last_error();
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) {
-      sys::error_code ec = last_error();
+    return list_and_close(fd, out);
+  }
+
+  sys::error_code watch_and_list(const std::string& directory, watch_kind kind,
+                                 std::vector<listed_entry>& out, int& watch,
+                                 const watched_handler& on_watched) override {
+    watch = -1;
+    const bool follow = kind == watch_kind::root;
+    int fd = open_directory(directory, follow);
+    if (fd < 0)
+      return last_error();
+    sys::error_code ec;
+    const int added = add_watch_of_open(fd, directory, kind, ec);
+    if (ec) {
       ::close(fd);
       return ec;
     }
-    errno = 0;
-    while (const dirent* entry = ::readdir(dir)) {
-      const char* name = entry->d_name;
-      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
-        continue;
-      listed_entry item;
-      item.name = name;
-      item.inode = entry->d_ino;
-      item.type = type_from_dirent(entry->d_type);
-      if (item.type == entry_type::unknown) {
-        // Some file systems (XFS without ftype, many FUSE ones) do not fill d_type.
-        struct stat st;
-        if (::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-          item.type = entry_type_from_mode(st.st_mode);
-      }
-      out.push_back(std::move(item));
-      errno = 0;
+    watch = added;
+    if ((ec = on_watched(added))) {
+      ::close(fd);
+      return ec;
     }
-    sys::error_code ec = errno ? last_error() : sys::error_code();
-    ::closedir(dir);
-    return ec;
+    struct stat read_one;
+    if (::fstat(fd, &read_one) != 0) {
+      ec = last_error();
+      ::close(fd);
+      return ec;
+    }
+    if ((ec = list_and_close(fd, out)))
+      return ec;
+    // Still where it was opened? A rename of it (or above it) while it was read leaves the
+    // picture with a path that names another entry now, or none.
+    struct stat now_there;
+    if ((follow ? ::stat(directory.c_str(), &now_there) : ::lstat(directory.c_str(), &now_there)) != 0)
+      return last_error();
+    if (now_there.st_ino != read_one.st_ino || now_there.st_dev != read_one.st_dev)
+      return sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
+    return {};
   }
 
   sys::error_code status(const std::string& path, bool follow, entry_type& type,
@@ -120,22 +132,19 @@ public:
   }
 
   int add_watch(const std::string& directory, watch_kind kind, sys::error_code& ec) override {
-#if defined(__linux__)
-    std::uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
-                         IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
-    if (kind == watch_kind::subtree)
-      mask |= IN_DONT_FOLLOW;
-    int watch = ::inotify_add_watch(inotify_fd_, directory.c_str(), mask);
-    if (watch < 0) {
-      ec = errno == ENOSPC ? sys::error_code(errc::watch_limit_reached) : last_error();
+    return add_watch_at(directory.c_str(), kind == watch_kind::subtree, ec);
+  }
+
+  int mark_queue() override {
+#if defined(__linux__) && defined(IN_MASK_CREATE)
+    // A directory no monitor watches (IN_MASK_CREATE refuses one that this instance does, and
+    // kernels before 4.18 refuse the flag: no marker then).
+    int marker = ::inotify_add_watch(inotify_fd_, "/proc/self", IN_ONLYDIR | IN_DELETE_SELF | IN_MASK_CREATE);
+    if (marker < 0)
       return -1;
-    }
-    ec.clear();
-    return watch;
+    ::inotify_rm_watch(inotify_fd_, marker);
+    return marker;
 #else
-    (void)directory;
-    (void)kind;
-    ec = errc::backend_unavailable;
     return -1;
 #endif
   }
@@ -149,8 +158,81 @@ public:
   }
 
 private:
+  static int open_directory(const std::string& directory, bool follow) {
+    return ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+  }
+
+  int add_watch_of_open(int fd, const std::string& directory, watch_kind kind, sys::error_code& ec) {
+    // The descriptor's own entry in /proc names the directory that was opened, wherever it is
+    // now: followed (it is a link to the open file, never a user's symlink), it watches exactly
+    // what the listing reads. Without /proc, the path is looked up a second time.
+    if (proc_fd_works_) {
+      char own[32];
+      std::snprintf(own, sizeof own, "/proc/self/fd/%d", fd);
+      int watch = add_watch_at(own, false, ec);
+      if (ec != sys::errc::no_such_file_or_directory)
+        return watch;
+      proc_fd_works_ = ::access("/proc/self/fd", F_OK) == 0;
+      if (proc_fd_works_)
+        return watch;
+    }
+    return add_watch_at(directory.c_str(), kind == watch_kind::subtree, ec);
+  }
+
+  int add_watch_at(const char* path, bool dont_follow, sys::error_code& ec) {
+#if defined(__linux__)
+    std::uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
+                         IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
+    if (dont_follow)
+      mask |= IN_DONT_FOLLOW;
+    int watch = ::inotify_add_watch(inotify_fd_, path, mask);
+    if (watch < 0) {
+      ec = errno == ENOSPC ? sys::error_code(errc::watch_limit_reached) : last_error();
+      return -1;
+    }
+    ec.clear();
+    return watch;
+#else
+    (void)path;
+    (void)dont_follow;
+    ec = errc::backend_unavailable;
+    return -1;
+#endif
+  }
+
+  static sys::error_code list_and_close(int fd, std::vector<listed_entry>& out) {
+    DIR* dir = ::fdopendir(fd);
+    if (!dir) {
+      sys::error_code ec = last_error();
+      ::close(fd);
+      return ec;
+    }
+    errno = 0;
+    while (const dirent* entry = ::readdir(dir)) {
+      const char* name = entry->d_name;
+      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+        continue;
+      listed_entry item;
+      item.name = name;
+      item.inode = entry->d_ino;
+      item.type = type_from_dirent(entry->d_type);
+      if (item.type == entry_type::unknown) {
+        // Some file systems (XFS without ftype, many FUSE ones) do not fill d_type.
+        struct stat st;
+        if (::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+          item.type = entry_type_from_mode(st.st_mode);
+      }
+      out.push_back(std::move(item));
+      errno = 0;
+    }
+    sys::error_code ec = errno ? last_error() : sys::error_code();
+    ::closedir(dir);
+    return ec;
+  }
+
   int inotify_fd_;
   bool statx_works_ = true;
+  bool proc_fd_works_ = true;
 };
 
 } // namespace

@@ -223,6 +223,11 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
   int watch = fs_.add_watch(path, kind, ec);
   if (ec)
     return ec;
+  return adopt_watch(root, tree, node, path, watch);
+}
+
+sys::error_code watch_engine::adopt_watch(root_state& root, entry_tree& tree, node_id node,
+                                          const std::string& path, int watch) {
   auto range = watches_.equal_range(watch);
   for (auto it = range.first; it != range.second; ++it) {
     if (it->second.root != &root)
@@ -243,6 +248,7 @@ sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree
     --counters_.watches;
     root.stale.insert(holder);
     drop_records_read_of(watch);
+    drop_records_unread_of(watch);
     break;
   }
   tree[node].watch = watch;
@@ -272,6 +278,14 @@ void watch_engine::drop_records_read_of(int watch) {
         append_inotify_record(rest, r.watch, r.mask, r.cookie, r.name);
     undecided_records_ = std::move(rest);
   }
+}
+
+void watch_engine::drop_records_unread_of(int watch) {
+  // The records of the watch still in the kernel's queue describe the directory's past as well:
+  // they come before a marker queued now, before the directory is read.
+  const int marker = fs_.mark_queue();
+  if (marker >= 0)
+    records_before_marker_[watch] = marker;
 }
 
 bool watch_engine::still_there(const entry_tree& tree, node_id holder, const std::string& path) {
@@ -406,16 +420,24 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
     pending dir = std::move(stack.back());
     stack.pop_back();
     entries.clear();
-    // Only a root is followed when it is a symlink (as its watch is): a subdirectory replaced by
-    // a symlink since it was met must not have another directory's entries taken for its own.
-    sys::error_code ec = fs_.list(dir.path, entries, dir.node == tree.root());
+    bool another_directory = false;
+    sys::error_code ec = read_directory(root, tree, dir.node, dir.path, mode.watch, entries,
+                                        another_directory);
+    if (another_directory) {
+      // Its records are still to come, or the picture took one directory for another: looked
+      // at again after this batch (verify_contents), which waits for them and, once none can
+      // come any more, believes the disk.
+      if (&tree == &root.tree)
+        root.contents_to_verify.insert(dir.node);
+      continue;
+    }
     if (ec) {
-      if (dir.node == start)
+      if (dir.node == start || (mode.fail_fast && ec == errc::watch_limit_reached))
         return ec;
       if (!is_vanished(ec))
         report_problem(root, dir.path, entry_type::directory, ec);
       else if (mode.watch)
-        root.stale.insert(dir.node); // renamed since it was watched: scanned again later
+        root.stale.insert(dir.node); // renamed since it was met: scanned again later
       continue;
     }
     // A directory with no children yet (most of them: just created, or met by this scan) can
@@ -471,44 +493,60 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
         emit(root, event_kind::created, child_path, entry.type);
       if (!descend)
         continue;
-      if (mode.watch) {
-        ec = watch_directory(root, tree, child, child_path, watch_kind::subtree);
-        if (ec) {
-          if (mode.fail_fast && ec == errc::watch_limit_reached)
-            return ec;
-          if (is_vanished(ec))
-            root.stale.insert(child);
-          else
-            report_problem(root, child_path, entry_type::directory, ec);
-          continue;
-        }
-      }
       stack.push_back({child, std::move(child_path)});
     }
   }
   return {};
 }
 
+sys::error_code watch_engine::read_directory(root_state& root, entry_tree& tree, node_id node,
+                                             const std::string& path, bool watch,
+                                             std::vector<listed_entry>& entries,
+                                             bool& another_directory) {
+  // Only a root is followed when it is a symlink (as its watch is): a subdirectory replaced by
+  // a symlink since it was met must not have another directory's entries taken for its own.
+  const bool is_root = node == tree.root();
+  const int had_watch = tree[node].watch;
+  if (!watch || (had_watch >= 0 && is_root))
+    return fs_.list(path, entries, is_root);
+  // A directory not watched yet is watched and listed in one step, so that both are of the
+  // directory at its path then: a rename in between would give the watch of one directory and
+  // the entries of another. Watched first, whatever changes while it is read is seen by both
+  // the listing and the watch, and the duplicate `created` is suppressed. One that left its
+  // path while it was read keeps the watch, which follows it; the node is scanned again once
+  // the records say where it went. A directory watched already is listed the same way, and
+  // only when the watch at its path is its own: the picture may have it where another
+  // directory is now (records of a rename not read yet), whose entries are not its own.
+  int added_watch = -1;
+  const watch_kind kind = is_root ? watch_kind::root : watch_kind::subtree;
+  return fs_.watch_and_list(path, kind, entries, added_watch, [&](int added) -> sys::error_code {
+    if (had_watch < 0)
+      return adopt_watch(root, tree, node, path, added);
+    if (added == had_watch)
+      return {};
+    if (watches_.find(added) == watches_.end())
+      fs_.remove_watch(added); // a directory the picture does not have: not ours to keep
+    another_directory = true;
+    return errc::already_watched; // any error: nothing is read
+  });
+}
+
 sys::error_code watch_engine::watch_then_scan(root_state& root, node_id node, const std::string& path,
                                               bool verify) {
-  entry_tree& tree = root.tree;
-  // Watch first, then scan: whatever appears in between is seen by both, and the duplicate
-  // `created` is suppressed; nothing can fall between the two.
-  sys::error_code ec;
-  if (tree[node].watch < 0)
-    ec = watch_directory(root, tree, node, path, watch_kind::subtree);
-  if (!ec) {
-    scan_mode mode;
-    mode.watch = true;
-    mode.report_created = true;
-    mode.verify = verify;
-    ec = scan(root, tree, node, path, mode);
-  }
-  return ec;
+  // The scan watches the node first unless it is watched.
+  scan_mode mode;
+  mode.watch = true;
+  mode.report_created = true;
+  mode.verify = verify;
+  return scan(root, root.tree, node, path, mode);
 }
 
 void watch_engine::watch_and_scan(root_state& root, node_id node, const std::string& path) {
-  sys::error_code ec = watch_then_scan(root, node, path);
+  // A node with known children is scanned again because its picture may be of another
+  // directory (a stale node, one a swap brought back unwatched): a known child directory is
+  // checked against the one its path names (verify), as the records that told of its
+  // replacement may have been dropped as older than a listing of its directory elsewhere.
+  sys::error_code ec = watch_then_scan(root, node, path, true);
   if (is_vanished(ec))
     root.stale.insert(node); // deleted (its record follows) or renamed (retried after the batch)
   else if (ec)
@@ -647,6 +685,8 @@ void watch_engine::handle_record(const inotify_record& record) {
     overflow();
     return;
   }
+  if (!records_before_marker_.empty() && drop_if_before_marker(record))
+    return;
   auto range = watches_.equal_range(record.watch);
   if (range.first == range.second) {
     // A watch we removed: its last records and IN_IGNORED are still in the queue. The IN_IGNORED
@@ -1166,9 +1206,18 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
 // ---------------------------------------------------------------------------------------------
 // Overflow, polling and the diff they share
 
+bool watch_engine::drop_if_before_marker(const inotify_record& record) {
+  if ((record.mask & inotify_flag::ignored) != 0) {
+    for (auto it = records_before_marker_.begin(); it != records_before_marker_.end();)
+      it = it->second == record.watch ? records_before_marker_.erase(it) : std::next(it);
+  }
+  return records_before_marker_.count(record.watch) != 0;
+}
+
 void watch_engine::overflow() {
   ++counters_.overflows;
   arrival_.reset();
+  records_before_marker_.clear(); // markers may be among the records lost
   // The kernel lost records: the other halves of held moves may be among them.
   while (!held_.empty())
     expire_move(0);

@@ -357,21 +357,50 @@ public:
       return make_errc(boost::system::errc::too_many_symbolic_link_levels); // O_NOFOLLOW
     if (entries_.at(resolved).type != entry_type::directory)
       return make_errc(boost::system::errc::not_a_directory);
-    std::map<std::string, detail::listed_entry> listing = list_now(resolved);
-    if (during_list) {
-      // readdir(3) is not atomic: what it returns comes in position order (here, name order),
-      // partly from before changes made meanwhile and partly from after them.
-      std::uint64_t inode = entries_.at(resolved).status.inode;
-      std::string position = during_list(directory);
-      std::map<std::string, detail::listed_entry> rest;
-      for (auto& [path, e] : entries_)
-        if (e.status.inode == inode && e.type == entry_type::directory)
-          rest = list_now(path); // where the open directory is now; nothing if it was removed
-      listing.erase(listing.lower_bound(position), listing.end());
-      listing.insert(rest.lower_bound(position), rest.end());
+    list_open(entries_.at(resolved).status.inode, resolved, directory, out);
+    return {};
+  }
+
+  boost::system::error_code watch_and_list(const std::string& directory, detail::watch_kind kind,
+                                           std::vector<detail::listed_entry>& out, int& watch,
+                                           const watched_handler& on_watched) override {
+    // As the real one: the directory is opened (resolved) once, then watched and read through
+    // the open descriptor, wherever it is by then.
+    ++list_calls_;
+    watch = -1;
+    note("watch+list " + directory);
+    if (before_look)
+      before_look(directory);
+    if (auto it = list_failures_.find(directory); it != list_failures_.end())
+      return it->second;
+    if (auto it = watch_failures_.find(directory); it != watch_failures_.end())
+      return it->second;
+    const bool follow = kind == detail::watch_kind::root;
+    std::string resolved;
+    if (auto ec = resolve(directory, follow, resolved))
+      return ec;
+    if (!follow && entries_.at(resolved).type == entry_type::symlink)
+      return make_errc(boost::system::errc::too_many_symbolic_link_levels); // O_NOFOLLOW
+    if (entries_.at(resolved).type != entry_type::directory)
+      return make_errc(boost::system::errc::not_a_directory);
+    const std::uint64_t inode = entries_.at(resolved).status.inode;
+    boost::system::error_code ec;
+    watch = watch_inode(inode, directory, ec);
+    if (ec)
+      return ec;
+    if ((ec = on_watched(watch)))
+      return ec;
+    list_open(inode, resolved, directory, out);
+    // Still at the path (the real one: fstat of the descriptor against a stat of the path)?
+    std::string now_there;
+    if (auto gone = resolve(directory, follow, now_there)) {
+      note("  " + directory + " gone once it was read");
+      return gone;
     }
-    for (auto& [name, item] : listing)
-      out.push_back(std::move(item));
+    if (entries_.at(now_there).status.inode != inode) {
+      note("  " + directory + " left while it was read");
+      return make_errc(boost::system::errc::no_such_file_or_directory);
+    }
     return {};
   }
 
@@ -407,22 +436,15 @@ public:
       ec = make_errc(boost::system::errc::not_a_directory);
       return -1;
     }
-    if (std::optional<int> existing = watch_of_inode(e.status.inode)) {
-      note("watch " + directory + " = " + std::to_string(*existing) + " (had it)");
-      return *existing;
-    }
-    if (watch_limit_ && watch_by_inode_.size() >= *watch_limit_) {
-      ec = errc::watch_limit_reached;
-      return -1;
-    }
-    int watch = next_watch_++;
-    watch_by_inode_[e.status.inode] = watch;
-    inode_by_watch_[watch] = e.status.inode;
-    added_watches_.emplace_back(directory, watch);
-    note("watch " + directory + " = " + std::to_string(watch));
-    if (after_add_watch)
-      after_add_watch(directory);
-    return watch;
+    return watch_inode(e.status.inode, directory, ec);
+  }
+
+  int mark_queue() override {
+    // A watch of a directory of its own, added and removed at once: only its IN_IGNORED is seen.
+    const int marker = next_watch_++;
+    note("marker " + std::to_string(marker));
+    append(marker, detail::inotify_flag::ignored, 0, {});
+    return marker;
   }
 
   void remove_watch(int watch) override {
@@ -496,8 +518,60 @@ private:
       trace(what);
   }
 
+  /// The watch of directory `inode` (resolved from `directory`), added unless it has one.
+  int watch_inode(std::uint64_t inode, const std::string& directory, boost::system::error_code& ec) {
+    ec.clear();
+    if (std::optional<int> existing = watch_of_inode(inode)) {
+      note("watch " + directory + " = " + std::to_string(*existing) + " (had it)");
+      return *existing;
+    }
+    if (watch_limit_ && watch_by_inode_.size() >= *watch_limit_) {
+      ec = errc::watch_limit_reached;
+      return -1;
+    }
+    int watch = next_watch_++;
+    watch_by_inode_[inode] = watch;
+    inode_by_watch_[watch] = inode;
+    added_watches_.emplace_back(directory, watch);
+    note("watch " + directory + " = " + std::to_string(watch));
+    if (after_add_watch)
+      after_add_watch(directory);
+    return watch;
+  }
+
+  /// Reads the open directory `inode` (opened as `directory`, found at `was_at`) where it is
+  /// now: nothing once it is removed.
+  void list_open(std::uint64_t inode, const std::string& was_at, const std::string& directory,
+                 std::vector<detail::listed_entry>& out) {
+    std::map<std::string, detail::listed_entry> listing = list_now(path_of_directory(inode, was_at));
+    if (during_list) {
+      // readdir(3) is not atomic: what it returns comes in position order (here, name order),
+      // partly from before changes made meanwhile and partly from after them.
+      std::string position = during_list(directory);
+      std::map<std::string, detail::listed_entry> rest =
+          list_now(path_of_directory(inode, was_at));
+      listing.erase(listing.lower_bound(position), listing.end());
+      listing.insert(rest.lower_bound(position), rest.end());
+    }
+    for (auto& [name, item] : listing)
+      out.push_back(std::move(item));
+  }
+
+  /// Where directory `inode` is now (`was_at` unless it moved); empty when it is removed.
+  std::string path_of_directory(std::uint64_t inode, const std::string& was_at) const {
+    if (auto it = entries_.find(was_at); it != entries_.end() && it->second.status.inode == inode &&
+                                         it->second.type == entry_type::directory)
+      return was_at;
+    for (auto& [path, e] : entries_)
+      if (e.status.inode == inode && e.type == entry_type::directory)
+        return path;
+    return {};
+  }
+
   std::map<std::string, detail::listed_entry> list_now(const std::string& directory) const {
     std::map<std::string, detail::listed_entry> out;
+    if (directory.empty())
+      return out; // removed
     for (const std::string& child : children(directory)) {
       detail::listed_entry item;
       item.name = name_of(child);

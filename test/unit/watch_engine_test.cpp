@@ -2038,7 +2038,9 @@ BOOST_FIXTURE_TEST_CASE(non_directory_record_is_never_a_directory, engine_fixtur
 // error event, and the directory stayed unwatched. Here the node /r/m holds the watch of the
 // second /r/p/x (its creation was handled after the first one had become /r/m), and that
 // directory then comes below /r/m on disk. It is a loop only when the holder's path still names
-// the same inode.
+// the same inode. Since a scan lists a watched directory only where the watch at its path is its
+// own, the stale holder is found by that look (verify_contents) before any scan goes below it:
+// a guard now; holder_check_straddling_a_rename_is_not_a_bind_mount meets the check itself.
 namespace {
 
 // The node /r/m holds the watch of the second /r/p/x (its creation is handled after the first
@@ -2140,13 +2142,26 @@ BOOST_FIXTURE_TEST_CASE(root_whose_ancestor_is_renamed_ends, engine_fixture) {
 // straddle a move of that directory from one path to the other by another process. Within one
 // mount a directory never has two paths: only a differing mount id makes it a loop.
 BOOST_FIXTURE_TEST_CASE(holder_check_straddling_a_rename_is_not_a_bind_mount, engine_fixture) {
-  auto before = stale_holder_above_its_directory(*this);
-  // Between the engine's look at the directory (/r/m/w/x) and at its holder (/r/m), the
-  // directory takes the holder's place.
-  std::string last_look;
+  fake.mkdir("/r");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.mkdirs("/r/m/w");
+  fake.write("/r/m/f");
+  // While the scan of the new /r/m goes down to /r/m/w, m's directory moves below w and w takes
+  // the place of a new directory at /r/m: the scan meets m's directory again at /r/m/w/x, below
+  // the node that holds its watch. Then, between the engine's look at that directory
+  // (/r/m/w/x) and at its holder (/r/m), the directory takes the holder's place.
+  bool moved = false;
   bool raced = false;
+  std::string last_look;
   fake.before_look = [&](const std::string& path) {
-    if (!raced && last_look == "/r/m/w/x" && path == "/r/m") {
+    if (!moved && path == "/r/m/w") {
+      moved = true;
+      fake.rename("/r/m/w", "/r/z");
+      fake.rename("/r/m", "/r/z/x");
+      fake.mkdir("/r/m");
+      fake.rename("/r/z", "/r/m/w");
+    } else if (!raced && last_look == "/r/m/w/x" && path == "/r/m") {
       raced = true;
       fake.rename("/r/m/w/x", "/r/z");
       fake.rename("/r/m", "/r/q");

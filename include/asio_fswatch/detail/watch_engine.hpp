@@ -208,6 +208,13 @@ private:
   // Scanning.
   boost::system::error_code scan(root_state& root, entry_tree& tree, node_id start,
                                  const std::string& start_path, scan_mode mode);
+  /// Appends what directory `node` holds; with `watch`, watches it first in the same step
+  /// (see filesystem::watch_and_list), or, when it is watched, checks that its path still names
+  /// it: `another_directory` is set, and nothing read, when another directory is there.
+  boost::system::error_code read_directory(root_state& root, entry_tree& tree, node_id node,
+                                           const std::string& path, bool watch,
+                                           std::vector<listed_entry>& entries,
+                                           bool& another_directory);
   void watch_and_scan(root_state& root, node_id node, const std::string& path);
   /// Watches `node` (unless it is) and scans it, reporting what it holds as created; with
   /// `verify`, a known child directory that is not the one its path names is replaced.
@@ -221,11 +228,19 @@ private:
                bool is_directory) const;
   boost::system::error_code watch_directory(root_state& root, entry_tree& tree, node_id node,
                                             const std::string& path, watch_kind kind);
+  /// Gives `node` the watch just added at `path` (the same directory may hold it under another
+  /// node: the watch follows the directory); errc::already_watched for a loop of bind mounts.
+  boost::system::error_code adopt_watch(root_state& root, entry_tree& tree, node_id node,
+                                        const std::string& path, int watch);
   /// Whether `holder` (an ancestor of the node at `path` in the picture) is still the same
   /// directory as `path` on disk, as through a bind mount, rather than a stale picture.
   bool still_there(const entry_tree& tree, node_id holder, const std::string& path);
   /// Drops every record of `watch` read and not yet handled (the watch moved to a new node).
   void drop_records_read_of(int watch);
+  /// Drops, as they are read, the records of `watch` queued until now (records_before_marker_).
+  void drop_records_unread_of(int watch);
+  /// Whether `record` is one of those; the marker's own record ends them.
+  bool drop_if_before_marker(const inotify_record& record);
   void forget_watches(root_state& root, entry_tree& tree, node_id node, bool remove_from_kernel);
   void report_problem(root_state& root, const std::string& path, entry_type type,
                       boost::system::error_code ec);
@@ -418,6 +433,9 @@ private:
     std::string path;
   };
   std::unordered_map<int, pending_look> pending_looks_;
+  // Watches that moved to a new node before every record of their past was read: watch -> the
+  // marker (fs_.mark_queue) after those records. Until it is read, their records are dropped.
+  std::unordered_map<int, int> records_before_marker_;
   int foreign_watch_removed_ = -1; // the last watch watch_at added for another directory
   std::deque<fs_event> output_;
   // Coalescing: path -> emission number of the last queued `modified`/`attributes` for it,
