@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <string>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -166,17 +167,29 @@ private:
     // The descriptor's own entry in /proc names the directory that was opened, wherever it is
     // now: followed (it is a link to the open file, never a user's symlink), it watches exactly
     // what the listing reads. Without /proc, the path is looked up a second time.
-    if (proc_fd_works_) {
-      char own[32];
-      std::snprintf(own, sizeof own, "/proc/self/fd/%d", fd);
+    if (const char* own_fds = own_fd_directory()) {
+      char own[64];
+      std::snprintf(own, sizeof own, "%s/%d", own_fds, fd);
       int watch = add_watch_at(own, false, ec);
       if (ec != sys::errc::no_such_file_or_directory)
         return watch;
-      proc_fd_works_ = ::access("/proc/self/fd", F_OK) == 0;
-      if (proc_fd_works_)
-        return watch;
+      proc_pid_.clear(); // /proc went away: looked for again next time
     }
     return add_watch_at(directory.c_str(), kind == watch_kind::subtree, ec);
+  }
+
+  const char* own_fd_directory() {
+    // "/proc/<pid>/fd", with the pid that this /proc gives the process (it may be mounted from
+    // another pid namespace): looked up once, and again in a child after fork. Cheaper to
+    // resolve than /proc/self/fd, whose "self" is a link made anew on each lookup.
+    const ::pid_t pid = ::getpid();
+    if (proc_pid_.empty() || pid != pid_) {
+      pid_ = pid;
+      char target[32] = {};
+      const ::ssize_t length = ::readlink("/proc/self", target, sizeof target - 1);
+      proc_pid_ = length > 0 ? "/proc/" + std::string(target, static_cast<std::size_t>(length)) + "/fd" : std::string();
+    }
+    return proc_pid_.empty() ? nullptr : proc_pid_.c_str();
   }
 
   int add_watch_at(const char* path, bool dont_follow, sys::error_code& ec) {
@@ -232,7 +245,8 @@ private:
 
   int inotify_fd_;
   bool statx_works_ = true;
-  bool proc_fd_works_ = true;
+  ::pid_t pid_ = 0;
+  std::string proc_pid_; // "/proc/<pid>/fd", or empty (not looked up yet, or no /proc)
 };
 
 } // namespace

@@ -351,12 +351,8 @@ public:
     if (auto it = list_failures_.find(directory); it != list_failures_.end())
       return it->second;
     std::string resolved;
-    if (auto ec = resolve(directory, follow, resolved))
+    if (auto ec = open_directory(directory, follow, resolved))
       return ec;
-    if (!follow && entries_.at(resolved).type == entry_type::symlink)
-      return make_errc(boost::system::errc::too_many_symbolic_link_levels); // O_NOFOLLOW
-    if (entries_.at(resolved).type != entry_type::directory)
-      return make_errc(boost::system::errc::not_a_directory);
     list_open(entries_.at(resolved).status.inode, resolved, directory, out);
     return {};
   }
@@ -377,12 +373,8 @@ public:
       return it->second;
     const bool follow = kind == detail::watch_kind::root;
     std::string resolved;
-    if (auto ec = resolve(directory, follow, resolved))
+    if (auto ec = open_directory(directory, follow, resolved))
       return ec;
-    if (!follow && entries_.at(resolved).type == entry_type::symlink)
-      return make_errc(boost::system::errc::too_many_symbolic_link_levels); // O_NOFOLLOW
-    if (entries_.at(resolved).type != entry_type::directory)
-      return make_errc(boost::system::errc::not_a_directory);
     const std::uint64_t inode = entries_.at(resolved).status.inode;
     boost::system::error_code ec;
     watch = watch_inode(inode, directory, ec);
@@ -516,6 +508,18 @@ private:
   void note(const std::string& what) const {
     if (trace)
       trace(what);
+  }
+
+  /// open(2) of a directory, O_NOFOLLOW unless `follow`: where it resolves to.
+  boost::system::error_code open_directory(const std::string& directory, bool follow,
+                                           std::string& resolved) const {
+    if (auto ec = resolve(directory, follow, resolved))
+      return ec;
+    if (!follow && entries_.at(resolved).type == entry_type::symlink)
+      return make_errc(boost::system::errc::too_many_symbolic_link_levels); // O_NOFOLLOW
+    if (entries_.at(resolved).type != entry_type::directory)
+      return make_errc(boost::system::errc::not_a_directory);
+    return {};
   }
 
   /// The watch of directory `inode` (resolved from `directory`), added unless it has one.

@@ -69,8 +69,8 @@ public:
   /// `watch` is set (>= 0) once the directory is watched, even when the result is an error.
   /// `on_watched` is called then, before the directory is read: an error it returns ends the
   /// call with that error, unread. A directory that no longer is at `directory` once read
-  /// gives no_such_file_or_directory, as if it had gone before the listing (its entries may be
-  /// appended: they are its own, but the path names something else now).
+  /// gives no_such_file_or_directory, as if it had gone before the listing (its entries may
+  /// be appended: they are its own, but the path names something else now).
   using watched_handler = std::function<boost::system::error_code(int watch)>;
   virtual boost::system::error_code watch_and_list(const std::string& directory, watch_kind kind,
                                                    std::vector<listed_entry>& out, int& watch,

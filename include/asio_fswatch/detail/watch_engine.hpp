@@ -209,8 +209,8 @@ private:
   boost::system::error_code scan(root_state& root, entry_tree& tree, node_id start,
                                  const std::string& start_path, scan_mode mode);
   /// Appends what directory `node` holds; with `watch`, watches it first in the same step
-  /// (see filesystem::watch_and_list), or, when it is watched, checks that its path still names
-  /// it: `another_directory` is set, and nothing read, when another directory is there.
+  /// (see filesystem::watch_and_list), or, when it is watched, checks that its path still
+  /// names it: `another_directory` is set, and nothing read, when another directory is there.
   boost::system::error_code read_directory(root_state& root, entry_tree& tree, node_id node,
                                            const std::string& path, bool watch,
                                            std::vector<listed_entry>& entries,
