@@ -70,8 +70,9 @@ public:
   }
 
   sys::error_code watch_and_list(const std::string& directory, watch_kind kind,
-                                 std::vector<listed_entry>& out,
+                                 std::vector<listed_entry>& out, int& watch,
                                  const watched_handler& on_watched) override {
+    watch = -1;
     const bool follow = kind == watch_kind::root;
     int fd = open_directory(directory, follow);
     if (fd < 0)
@@ -82,6 +83,7 @@ public:
       ::close(fd);
       return ec;
     }
+    watch = added;
     if ((ec = on_watched(added))) {
       ::close(fd);
       return ec;
