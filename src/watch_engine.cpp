@@ -962,7 +962,8 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   }
   ++counters_.renames_paired;
   std::string new_path = tree.path(move.node);
-  emit(root, event_kind::renamed, new_path, move.type, std::move(old_path));
+  emit(root, event_kind::renamed, new_path, type_to_report(root, move.node, new_path),
+       std::move(old_path));
   // The first half of an exchange with an entry not pictured yet, perhaps: told by the kinds
   // (a directory moved out where a non-directory came in, or the reverse), by where the next
   // move of the name goes (back here, for a swap), and then by the disk: for a watched
@@ -976,6 +977,20 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
     watch_and_scan(root, move.node, new_path);
   replay_deferred();
   return true;
+}
+
+entry_type watch_engine::type_to_report(root_state& root, node_id node, const std::string& path) {
+  entry_type& type = root.tree[node].type;
+  if (type != entry_type::unknown)
+    return type;
+  // Seen first by a record of its creation handled after it had moved on (`echo > a; mv a b`
+  // read as one batch). Where it went tells. A directory there is a later entry of that name
+  // (its own records follow), and nothing there means its removal follows: unknown stays.
+  entry_type found = entry_type::unknown;
+  entry_status status;
+  if (!fs_.status(path, false, found, status) && found != entry_type::directory)
+    type = found;
+  return type;
 }
 
 sys::error_code watch_engine::check_moved_type(root_state& root, node_id node,

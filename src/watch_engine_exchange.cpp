@@ -111,7 +111,16 @@ bool watch_engine::awaits_destination(std::size_t index) const {
   const bool is_directory = (from.mask & inotify_flag::is_dir) != 0;
   if (is_directory != arrival_->directory)
     return false;
-  return find_moved_to(from.cookie, index + 1) == nullptr;
+  const inotify_record* to = find_moved_to(from.cookie, index + 1);
+  if (to == nullptr)
+    return true;
+  // Back where it came from: the swap of an entry not pictured yet, or `mv x n; mv n x`. Unless
+  // the entry is a watched directory (its watch tells), whether the name is taken decides, and
+  // a later record of the name tells that better than the disk, which a writer going on may
+  // have changed since (moved_from_names_another).
+  const bool back = to->watch == arrival_->origin_watch && to->name == arrival_->origin_name;
+  const bool watched_directory = is_directory && tree[arrival_->node].watch >= 0;
+  return back && !watched_directory && !records_say_taken(index + 1, from.watch, from.name);
 }
 
 bool watch_engine::take_second_half(root_state& root, const held_move& move, node_id dir,
@@ -152,24 +161,30 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
       target_watch >= 0 && target_watch != move.watch &&
       !path_names_watched(join_path(tree.path(move.from_parent), move.name), target_watch);
   if (moved_is_directory == target_is_directory && !target_watched &&
-      !records_show_taken(to_index + 1, from.watch, name) && !name_on_disk(root, dir, name))
+      !name_taken(root, to_index + 1, dir, name))
     return false;
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(to_index));
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(from_index));
   return true;
 }
 
-bool watch_engine::records_show_taken(std::size_t from, int watch, std::string_view name) const {
-  // The first later record of the name decides: one of an entry that is there (it changes or
-  // leaves) says the name was taken all along, since anything coming to a free name has its own
-  // record first. The disk, looked at later, may have met the entry gone already.
+std::optional<bool> watch_engine::records_say_taken(std::size_t from, int watch,
+                                                    std::string_view name) const {
+  // Anything coming to a free name has its own record first, and an entry leaves a name only
+  // by a record of its own.
   for (std::size_t i = from; i < records_.size(); ++i) {
     const inotify_record& r = records_[i];
-    if (r.watch != watch || r.name != name)
-      continue;
-    return (r.mask & (inotify_flag::create | inotify_flag::moved_to)) == 0;
+    if (r.watch == watch && r.name == name)
+      return (r.mask & (inotify_flag::create | inotify_flag::moved_to)) == 0;
   }
-  return false;
+  return std::nullopt;
+}
+
+bool watch_engine::name_taken(root_state& root, std::size_t from, node_id dir, std::string_view name) {
+  if (reading_records_ && root.tree[dir].watch >= 0)
+    if (std::optional<bool> said = records_say_taken(from, root.tree[dir].watch, name))
+      return *said;
+  return name_on_disk(root, dir, name);
 }
 
 bool watch_engine::swap_already_seen(root_state& root, const held_move& move, node_id target,
@@ -229,7 +244,8 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
   const std::string path = tree.path(move.node);
   const std::string old_path = tree.path(target);
   const entry_type target_type = tree[target].type;
-  emit(root, event_kind::exchanged, path, move.type, old_path, target_type);
+  emit(root, event_kind::exchanged, path, type_to_report(root, move.node, path), old_path,
+       type_to_report(root, target, old_path));
   // The picture had an older or a later entry under a name (a type read by a scan that met
   // another entry of the name): to the reader, it is replaced by what the record says went there.
   node_id moved = move.node;
@@ -436,8 +452,10 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
     root.contents_to_verify.insert(child);
     return false;
   }
-  // Otherwise the name being taken says so (a later entry of the name has its own records).
-  return name_on_disk(root, dir, name);
+  // Otherwise the name being taken says so: after `mv x n; mv n x` it is free. A writer that
+  // goes on may have taken it again before the disk is looked at; the records of that later
+  // entry, when read already, tell first.
+  return name_taken(root, next_record_, dir, name);
 }
 
 bool watch_engine::origin_holds_another_directory(const root_state& root, const arrival& noted,

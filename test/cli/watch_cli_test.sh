@@ -36,6 +36,8 @@ tree=$work/tree; mkdir -p "$tree/keep"
 "$tool" watch --json --exclude '*.swp' "$tree" >"$work/json" 2>"$work/json.err" & pid=$!
 wait_for "$work/json.err" "watching 1 path"
 echo hi >"$tree/a.txt"
+# Its creation is handled before it moves: handled after, it is `unknown` (gone from its name).
+wait_for "$work/json" '{"kind":"created","type":"file","path":"'"$tree"'/a.txt"}'
 mkdir -p "$tree/x/y/z" && touch "$tree/x/y/z/deep"
 mv "$tree/a.txt" "$tree/keep/b.txt"
 touch "$tree/ignored.swp"

@@ -265,6 +265,9 @@ private:
   /// lstat at its creation met a later entry of its old name. The lstat's error.
   boost::system::error_code check_moved_type(root_state& root, node_id node, const std::string& path,
                                              entry_type reported);
+  /// The type to report for a non-directory moved to `path`: its own, or, when that is unknown
+  /// (it had left its name before its creation was handled), what an lstat finds there now.
+  entry_type type_to_report(root_state& root, node_id node, const std::string& path);
   void expire_move(std::size_t index);
   void expire_moves_under(root_state& root, node_id node);
   void expire_moves_from(root_state& root, node_id dir, std::string_view name);
@@ -372,9 +375,14 @@ private:
   /// `child` is still there.
   bool moved_from_names_another(root_state& root, node_id dir, node_id child, std::string_view name,
                                 std::uint32_t cookie, bool is_directory);
-  /// Whether a record from index `from` on shows an entry at `name` in `watch`'s directory
-  /// before any brings one there.
-  bool records_show_taken(std::size_t from, int watch, std::string_view name) const;
+  /// What the first record from index `from` on about `name` in `watch`'s directory says of
+  /// the name just before it: taken (the entry there changes or leaves), or free (one comes
+  /// there). Nothing when no such record has been read yet.
+  std::optional<bool> records_say_taken(std::size_t from, int watch, std::string_view name) const;
+  /// Whether `name` in `dir` is taken, as the records read after index `from` say, or else as
+  /// the disk says (name_on_disk). The records come first: the disk is looked at later, and
+  /// may meet a later entry of the name, or none, when the changes go on.
+  bool name_taken(root_state& root, std::size_t from, node_id dir, std::string_view name);
   /// Whether the picture shows the swap of `move`'s directory and the directory `target`
   /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
   /// directory at the old path has).
