@@ -349,6 +349,13 @@ private:
   /// the poll interval has passed.
   void run_due_work() {
     time_sample now = time_sample::now();
+    // A held move is due: the other half may be queued in the kernel already (the read that
+    // took the first half raced the rename, and the reader was slow to come back). Take what
+    // is queued first; what remains due after that has really gone unanswered.
+    sys::error_code ignored; // the readiness wait reports a failing read
+    if (auto due = engine_->next_deadline();
+        due && *due <= now.steady && !read_queued_records(max_reads_per_wakeup, ignored))
+      return; // more is queued than one wake-up reads: the next wake-up takes the rest first
     engine_->on_timer(now);
     if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
       engine_->poll(now);
@@ -427,11 +434,14 @@ private:
   void arm() {
     if (!engine_)
       return;
-    if (descriptor_ && descriptor_->is_open() && !reading_ && engine_->has_roots()) {
-      reading_ = true;
-      descriptor_->async_read_some(
-          asio::buffer(buffer_.data(), buffer_.size()),
-          [self = shared_from_this()](sys::error_code ec, std::size_t n) { self->on_read(ec, n); });
+    if (descriptor_ && descriptor_->is_open() && !waiting_ && engine_->has_roots()) {
+      // A readiness wait, not a read: every read of the queue happens here, under the lock, so
+      // that a due hold can take what is queued first (run_due_work) without another read
+      // holding older records. Arming it re-checks readiness, so records already queued wake
+      // it at once.
+      waiting_ = true;
+      descriptor_->async_wait(asio::posix::descriptor_base::wait_read,
+                              [self = shared_from_this()](sys::error_code ec) { self->on_readable(ec); });
     }
     std::optional<std::chrono::steady_clock::time_point> deadline = engine_->next_deadline();
     if (auto check = engine_->next_identity_check(); check && (!deadline || *check < *deadline))
@@ -449,41 +459,53 @@ private:
     }
   }
 
-  /// No user operation is pending: stop the kernel read and the timer, so that the context's
-  /// run() can return. No record is lost: a cancelled read has not read anything.
+  /// No user operation is pending: stop the kernel wait and the timer, so that the context's
+  /// run() can return. No record is lost: records are only read under the lock.
   void disarm() {
-    if (reading_ && descriptor_ && descriptor_->is_open())
+    if (waiting_ && descriptor_ && descriptor_->is_open())
       descriptor_->cancel();
     if (timer_armed_)
       timer_.cancel();
   }
 
-  void on_read(sys::error_code ec, std::size_t n) {
+  void on_readable(sys::error_code ec) {
     as_io_completion([&] {
-      reading_ = false;
+      waiting_ = false;
       if (ec == asio::error::operation_aborted || !engine_) {
         progress(); // re-arms if a new operation started meanwhile
         return;
       }
+      if (!ec)
+        read_queued_records(max_reads_per_wakeup, ec);
       if (ec) {
         if (pending_ != pending_kind::none)
           complete(ec, {});
         return;
       }
-      engine_->on_inotify_bytes(std::string_view(buffer_.data(), n), time_sample::now());
-      // A full buffer means more may be queued: drain it now, for fewer wake-ups and a smaller
-      // risk of overflow.
-      for (int i = 1; i < max_reads_per_wakeup && n + largest_record > buffer_.size() && engine_ &&
-                      descriptor_;
-           ++i) {
-        ssize_t more = ::read(descriptor_->native_handle(), buffer_.data(), buffer_.size());
-        if (more <= 0)
-          break;
-        n = static_cast<std::size_t>(more);
-        engine_->on_inotify_bytes(std::string_view(buffer_.data(), n), time_sample::now());
-      }
       progress();
     });
+  }
+
+  /// Under the lock: reads what the kernel has queued, without waiting, in at most `reads`
+  /// reads, so that one busy tree cannot starve the loop. Whether that took everything (a read
+  /// that left room for the largest record did); `ec` is set if reading failed.
+  bool read_queued_records(int reads, sys::error_code& ec) {
+    for (int i = 0; i < reads; ++i) {
+      if (!engine_ || !descriptor_ || !descriptor_->is_open())
+        return true;
+      ssize_t n = ::read(descriptor_->native_handle(), buffer_.data(), buffer_.size());
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        ec.assign(errno, sys::system_category());
+      if (n <= 0)
+        return true;
+      engine_->on_inotify_bytes(std::string_view(buffer_.data(), static_cast<std::size_t>(n)),
+                                time_sample::now());
+      if (static_cast<std::size_t>(n) + largest_record <= buffer_.size())
+        return true;
+    }
+    return false;
   }
 
   void on_timer(sys::error_code) {
@@ -510,7 +532,7 @@ private:
   std::unique_ptr<watch_engine> engine_;
   std::optional<asio::posix::stream_descriptor> descriptor_;
   std::array<char, read_buffer_size> buffer_{};
-  bool reading_ = false;
+  bool waiting_ = false; // for the inotify descriptor to be readable
   bool timer_armed_ = false;
   bool closed_ = false;
   std::chrono::steady_clock::time_point timer_deadline_{};

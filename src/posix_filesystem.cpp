@@ -198,6 +198,12 @@ private:
                          IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
     if (dont_follow)
       mask |= IN_DONT_FOLLOW;
+    // IN_MASK_ADD: the mask is always the same, but adding to a directory already watched must
+    // not replace it. Linux replaces by clearing the mark's mask and then setting it again, and
+    // an event raised in between is dropped: a look that re-adds a watch (to learn which
+    // directory a path names) lost records of changes racing it, a file's creation among them
+    // (test/integration/inotify_assumption_test.cpp measures the kernel).
+    mask |= IN_MASK_ADD;
     int watch = ::inotify_add_watch(inotify_fd_, path, mask);
     if (watch < 0) {
       ec = errno == ENOSPC ? sys::error_code(errc::watch_limit_reached) : last_error();
