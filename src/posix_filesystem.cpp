@@ -70,9 +70,8 @@ public:
   }
 
   sys::error_code watch_and_list(const std::string& directory, watch_kind kind,
-                                 std::vector<listed_entry>& out, int& watch,
+                                 std::vector<listed_entry>& out,
                                  const watched_handler& on_watched) override {
-    watch = -1;
     const bool follow = kind == watch_kind::root;
     int fd = open_directory(directory, follow);
     if (fd < 0)
@@ -83,7 +82,6 @@ public:
       ::close(fd);
       return ec;
     }
-    watch = added;
     if ((ec = on_watched(added))) {
       ::close(fd);
       return ec;

@@ -517,15 +517,13 @@ sys::error_code watch_engine::read_directory(root_state& root, entry_tree& tree,
   // the records say where it went. A directory watched already is listed the same way, and
   // only when the watch at its path is its own: the picture may have it where another
   // directory is now (records of a rename not read yet), whose entries are not its own.
-  int added_watch = -1;
   const watch_kind kind = is_root ? watch_kind::root : watch_kind::subtree;
-  return fs_.watch_and_list(path, kind, entries, added_watch, [&](int added) -> sys::error_code {
+  return fs_.watch_and_list(path, kind, entries, [&](int added) -> sys::error_code {
     if (had_watch < 0)
       return adopt_watch(root, tree, node, path, added);
     if (added == had_watch)
       return {};
-    if (watches_.find(added) == watches_.end())
-      fs_.remove_watch(added); // a directory the picture does not have: not ours to keep
+    give_back_if_foreign(added);
     another_directory = true;
     return errc::already_watched; // any error: nothing is read
   });

@@ -218,12 +218,15 @@ int watch_engine::watch_at(const std::string& path) {
   const int there = fs_.add_watch(path, watch_kind::subtree, ec);
   if (ec)
     return no_directory; // changed again since: its records follow
-  if (watches_.count(there) == 0) {
-    fs_.remove_watch(there); // a directory the picture does not have: not ours to keep
-    foreign_watch_removed_ = there;
-    return other_directory;
-  }
-  return there;
+  return give_back_if_foreign(there) ? other_directory : there;
+}
+
+bool watch_engine::give_back_if_foreign(int watch) {
+  if (watches_.count(watch) != 0)
+    return false;
+  fs_.remove_watch(watch); // a directory the picture does not have: not ours to keep
+  foreign_watch_removed_ = watch;
+  return true;
 }
 
 void watch_engine::finish_exchange(root_state& root, const held_move& move, node_id target,

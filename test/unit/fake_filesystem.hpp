@@ -358,12 +358,11 @@ public:
   }
 
   boost::system::error_code watch_and_list(const std::string& directory, detail::watch_kind kind,
-                                           std::vector<detail::listed_entry>& out, int& watch,
+                                           std::vector<detail::listed_entry>& out,
                                            const watched_handler& on_watched) override {
     // As the real one: the directory is opened (resolved) once, then watched and read through
     // the open descriptor, wherever it is by then.
     ++list_calls_;
-    watch = -1;
     note("watch+list " + directory);
     if (before_look)
       before_look(directory);
@@ -377,7 +376,7 @@ public:
       return ec;
     const std::uint64_t inode = entries_.at(resolved).status.inode;
     boost::system::error_code ec;
-    watch = watch_inode(inode, directory, ec);
+    const int watch = watch_inode(inode, directory, ec);
     if (ec)
       return ec;
     if ((ec = on_watched(watch)))

@@ -66,14 +66,13 @@ public:
   /// two steps cannot give the watch of one directory and the entries of another (the real one
   /// opens the directory once, then watches and reads it through that descriptor). Errors are
   /// add_watch's and list's; a `root` is followed when it is a symlink, a `subtree` is not.
-  /// `watch` is set (>= 0) once the directory is watched, even when the result is an error.
-  /// `on_watched` is called then, before the directory is read: an error it returns ends the
-  /// call with that error, unread. A directory that no longer is at `directory` once read
+  /// Once the directory is watched, `on_watched` is told the watch id, before the directory is
+  /// read: an error it returns ends the call with that error, unread. A directory that no longer is at `directory` once read
   /// gives no_such_file_or_directory, as if it had gone before the listing (its entries may
   /// be appended: they are its own, but the path names something else now).
   using watched_handler = std::function<boost::system::error_code(int watch)>;
   virtual boost::system::error_code watch_and_list(const std::string& directory, watch_kind kind,
-                                                   std::vector<listed_entry>& out, int& watch,
+                                                   std::vector<listed_entry>& out,
                                                    const watched_handler& on_watched) = 0;
 
   /// Queues a record after the records of every change made so far: the IN_IGNORED of a watch

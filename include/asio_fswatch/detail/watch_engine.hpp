@@ -316,6 +316,9 @@ private:
   static constexpr int no_directory = -1;
   static constexpr int other_directory = -2;
   int watch_at(const std::string& path);
+  /// Removes `watch`, just added, unless the picture has it (a directory it does not have is
+  /// not ours to keep; foreign_watch_removed_ tells which): whether it was removed.
+  bool give_back_if_foreign(int watch);
   /// The node of `root` that `watch` is the watch of, or no_node.
   node_id watched_node(int watch, const root_state& root) const;
   /// lstat of `path`, for whether it names an entry (the error, or none).
