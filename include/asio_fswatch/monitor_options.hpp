@@ -27,7 +27,9 @@ struct monitor_options {
   std::chrono::milliseconds poll_interval{500};
   /// inotify: how long a "moved from" record whose "moved to" half has not been read yet is held
   /// before it is reported as `removed` (moved out of the tree). The kernel queues both halves
-  /// together, so this only matters when a read ends between them.
+  /// together, so this only matters when a read ends between them; what is queued is read
+  /// before a hold ends. Records that only later records can tell apart (two renames, or a
+  /// swap; doc/guide.md, "Renames and the hold") wait for them as long at most.
   std::chrono::milliseconds rename_hold{10};
   /// Largest batch that one async_read_events completes with.
   std::size_t max_batch = 16384;
