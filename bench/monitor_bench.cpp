@@ -1,6 +1,7 @@
 // monitor_bench: asio_fswatch::directory_monitor (inotify backend) against a raw inotify loop, the
 // floor, on the same machine in the same run. Prints machine information and a Markdown table;
 // never asserts on time. Scenarios, sizes and how each figure is taken: bench/README.md.
+#include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 
 #include "bench_support.hpp"
@@ -384,9 +385,7 @@ private:
 // The floor: a raw inotify loop with the library's own watch mask, so the kernel queues the same
 // records for both sides.
 
-constexpr std::uint32_t watch_mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-                                     IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
-                                     IN_ONLYDIR | IN_EXCL_UNLINK;
+constexpr std::uint32_t watch_mask = asio_fswatch::detail::inotify_watch_mask;
 constexpr std::size_t read_buffer_size = 256 * 1024; // as the library's
 
 /// Walks the records of one read of an inotify descriptor: on_record(event, name) for each,

@@ -7,6 +7,7 @@
 // still count against the host's limit for this user: as root, the parent raises that limit by
 // as much for the duration of the run (so other programs keep their share) and writes the old
 // value back at exit, also on SIGINT, SIGTERM and SIGHUP.
+#include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
 
@@ -183,8 +184,7 @@ void build_tree(const std::string& root, long directories) {
 // ---------------------------------------------------------------------------------------------
 // The floor: a recursive watch with the library's mask, stopped by the first ENOSPC
 
-constexpr std::uint32_t watch_mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
-                                     IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
+constexpr std::uint32_t watch_mask = asio_fswatch::detail::inotify_watch_mask;
 
 /// Watches `root` and every directory below it (watch, then list, as any correct recursive
 /// watcher must) until inotify_add_watch refuses with ENOSPC. Returns the watch descriptors

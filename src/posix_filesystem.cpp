@@ -1,5 +1,6 @@
 // The real filesystem edge: readdir, lstat, inotify_add_watch.
 #include <asio_fswatch/detail/filesystem.hpp>
+#include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/error.hpp>
 
 #include <cerrno>
@@ -192,8 +193,10 @@ private:
 
   int add_watch_at(const char* path, bool dont_follow, sys::error_code& ec) {
 #if defined(__linux__)
-    std::uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
-                         IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
+    static_assert(inotify_watch_mask == (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
+                                         IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK),
+                  "the mask spelled out in inotify_parser.hpp is Linux's");
+    std::uint32_t mask = inotify_watch_mask;
     if (dont_follow)
       mask |= IN_DONT_FOLLOW;
     // IN_MASK_ADD: the mask is always the same, but adding to a directory already watched must

@@ -118,9 +118,9 @@ bool watch_engine::awaits_destination(std::size_t index) const {
   // the entry is a watched directory (its watch tells), whether the name is taken decides, and
   // a later record of the name tells that better than the disk, which a writer going on may
   // have changed since (moved_from_names_another).
-  const bool back = to->watch == arrival_->origin_watch && to->name == arrival_->origin_name;
   const bool watched_directory = is_directory && tree[arrival_->node].watch >= 0;
-  return back && !watched_directory && !records_say_taken(index + 1, from.watch, from.name);
+  return arrival_->is_back_to_origin(*to) && !watched_directory &&
+         !records_say_taken(index + 1, from.watch, from.name);
 }
 
 bool watch_engine::take_second_half(root_state& root, const held_move& move, node_id dir,
@@ -403,7 +403,7 @@ bool watch_engine::goes_back_to_origin(const arrival& noted, std::uint32_t cooki
   const inotify_record* to = find_moved_to(cookie, next_record_);
   if (to == nullptr)
     return true; // not read yet
-  return to->watch == noted.origin_watch && to->name == noted.origin_name;
+  return noted.is_back_to_origin(*to);
 }
 
 const inotify_record* watch_engine::find_moved_to(std::uint32_t cookie, std::size_t from) const {

@@ -1,6 +1,8 @@
 // What the monitor assumes of inotify itself, checked on the kernel the tests run on, with raw
 // system calls (no asio_fswatch code): a failure here says the kernel broke an assumption, not
 // that the library did.
+#include <asio_fswatch/detail/inotify_parser.hpp>
+
 #include <common/temp_dir.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -24,9 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// The mask of src/posix_filesystem.cpp.
-constexpr std::uint32_t watch_mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB |
-                                     IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
+// The library's own mask.
+constexpr std::uint32_t watch_mask = asio_fswatch::detail::inotify_watch_mask;
 
 struct halves {
   long moved_from = 0;

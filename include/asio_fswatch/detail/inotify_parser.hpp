@@ -30,6 +30,14 @@ inline constexpr std::uint32_t exclude_unlinked = 0x04000000;
 inline constexpr std::uint32_t is_dir = 0x40000000;
 } // namespace inotify_flag
 
+/// The events of every watch the monitor adds (IN_DONT_FOLLOW and IN_MASK_ADD are added per
+/// call). The raw floors of bench/ and the kernel test watch with it too, so that the kernel
+/// queues the same records for both sides.
+inline constexpr std::uint32_t inotify_watch_mask =
+    inotify_flag::create | inotify_flag::delete_entry | inotify_flag::moved_from | inotify_flag::moved_to |
+    inotify_flag::modify | inotify_flag::attrib | inotify_flag::delete_self | inotify_flag::move_self |
+    inotify_flag::only_dir | inotify_flag::exclude_unlinked;
+
 /// One record; `name` points into the parsed buffer (empty for events on the watched directory
 /// itself and for the queue overflow record).
 struct inotify_record {

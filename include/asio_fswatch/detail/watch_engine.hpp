@@ -181,6 +181,10 @@ private:
     // second half of an exchange goes back there. -1: not known.
     int origin_watch = -1;
     std::string origin_name;
+    /// Whether the "moved to" `to` goes back where the entry came from.
+    bool is_back_to_origin(const inotify_record& to) const {
+      return to.watch == origin_watch && to.name == origin_name;
+    }
   };
   struct deferred_record {
     int watch;
