@@ -171,9 +171,11 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
 std::optional<bool> watch_engine::records_say_taken(std::size_t from, int watch,
                                                     std::string_view name) const {
   // Anything coming to a free name has its own record first, and an entry leaves a name only
-  // by a record of its own.
+  // by a record of its own. Not past an overflow: records were lost there.
   for (std::size_t i = from; i < records_.size(); ++i) {
     const inotify_record& r = records_[i];
+    if ((r.mask & inotify_flag::queue_overflow) != 0)
+      return std::nullopt;
     if (r.watch == watch && r.name == name)
       return (r.mask & (inotify_flag::create | inotify_flag::moved_to)) == 0;
   }
@@ -443,15 +445,19 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
     return false;
   const std::string path = join_path(tree.path(dir), name);
   if (is_directory && tree[child].watch >= 0) {
+    // The later records of the name tell first, as below: the directory that came in may have
+    // gone back and come here again since (`mv x n; mv n x; mv x n`), when the disk says that
+    // the name still holds it.
+    if (reading_records_ && tree[dir].watch >= 0)
+      if (std::optional<bool> said = records_say_taken(next_record_, tree[dir].watch, name))
+        return *said;
     if (path_names_watched(path, tree[child].watch))
       return true; // the one that came in is still there
-    // Gone from the name since (moved on, or removed). Back where it came from, for a rename
-    // back; another directory there says that one came from the name: the other side of an
-    // exchange (the picture had it at the name, until a look met the name after it left).
-    if (origin_holds_another_directory(root, noted, tree[child].watch))
-      return true;
-    // Taken for the one that came in going back, which the disk could not confirm: it is
-    // looked at again where the picture has it once the records are handled.
+    // Gone from the name since (moved on, or removed): taken for the one that came in going
+    // back, which the disk cannot confirm. Not another directory found where it came from: a
+    // later change may have put that one there (a swap with an entry from outside) before its
+    // records are read. It is looked at again where the picture has it once the records are
+    // handled, which repairs the picture if it was the other side of a swap after all.
     root.contents_to_verify.insert(child);
     return false;
   }
@@ -459,16 +465,6 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
   // goes on may have taken it again before the disk is looked at; the records of that later
   // entry, when read already, tell first.
   return name_taken(root, next_record_, dir, name);
-}
-
-bool watch_engine::origin_holds_another_directory(const root_state& root, const arrival& noted,
-                                                   int watch) {
-  const node_id origin = watched_node(noted.origin_watch, root);
-  if (origin == no_node)
-    return false;
-  // Nothing there, or not a directory: the disk cannot tell.
-  const int there = watch_at(join_path(root.tree.path(origin), noted.origin_name));
-  return there != no_directory && there != watch;
 }
 
 bool watch_engine::directory_path_is_current(const root_state& root, node_id dir, const std::string& path) {

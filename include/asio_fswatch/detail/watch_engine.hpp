@@ -337,9 +337,6 @@ private:
   /// follows.
   void check_type_where_moved(root_state& root, node_id node, const std::string& path,
                               entry_type reported);
-  /// Whether the place `noted` came from holds a directory other than the one watched as
-  /// `watch` (false where the disk cannot tell).
-  bool origin_holds_another_directory(const root_state& root, const arrival& noted, int watch);
   /// Whether `path`, the picture's path of the watched directory `dir`, names it on disk.
   bool directory_path_is_current(const root_state& root, node_id dir, const std::string& path);
   /// Whether the watched directory `dir` can be looked at again: not any more (gone, or
