@@ -95,8 +95,8 @@ void usage(std::ostream& out) {
          "  --read-pauses: every few seconds of writing, no read is pending for 0.2 to 4 s\n"
          "  (poll: no scan); inotify: meanwhile this process adds enough records to overflow\n"
          "  the kernel queue.\n"
-         "  --exchanges: writers also swap entries with renameat2(RENAME_EXCHANGE) (on demand:\n"
-         "  some seeds still fail, see doc/guarantees.md).\n";
+         "  --exchanges: writers also swap entries with renameat2(RENAME_EXCHANGE), and rename\n"
+         "  entries away and back or into a name just vacated (renames that read like a swap).\n";
 }
 
 template <typename Number>
@@ -206,12 +206,13 @@ enum class op : std::size_t {
   make_symlink,
   make_hard_link,
   exchange,
+  bounce,
 };
-constexpr std::size_t op_count = 14;
+constexpr std::size_t op_count = 15;
 constexpr std::array<const char*, op_count> op_names = {
     "create_file", "write",   "truncate", "rename_file", "rename_dir", "move_in_file",
     "move_in_dir", "move_out", "mkdir_p", "rm_r",        "unlink",     "symlink",
-    "hard_link",   "exchange"};
+    "hard_link",   "exchange", "bounce"};
 
 /// What a writer sends back through its pipe when it is done (trivially copyable).
 struct writer_report {
@@ -437,16 +438,18 @@ private:
     const bool large = entries_ > max_entries_;
     const bool small = entries_ < max_entries_ / 10;
     // In the order of `op`: create_file, write, truncate, rename_file, rename_dir, move_in_file,
-    // move_in_dir, move_out, mkdir_p, rm_r, unlink, symlink, hard_link, exchange.
-    std::array<unsigned, op_count> weight = {14, 10, 4, 10, 7, 4, 4, 5, 8, 3, 8, 6, 2, 7};
+    // move_in_dir, move_out, mkdir_p, rm_r, unlink, symlink, hard_link, exchange, bounce.
+    std::array<unsigned, op_count> weight = {14, 10, 4, 10, 7, 4, 4, 5, 8, 3, 8, 6, 2, 7, 5};
     if (large) {
-      weight = {3, 10, 2, 10, 7, 1, 1, 12, 1, 14, 20, 1, 1, 7};
+      weight = {3, 10, 2, 10, 7, 1, 1, 12, 1, 14, 20, 1, 1, 7, 5};
     } else if (small) {
       weight[static_cast<std::size_t>(op::remove_tree)] = 1;
       weight[static_cast<std::size_t>(op::move_out)] = 2;
     }
-    if (!writers_exchange)
+    if (!writers_exchange) {
       weight[static_cast<std::size_t>(op::exchange)] = 0;
+      weight[static_cast<std::size_t>(op::bounce)] = 0;
+    }
     unsigned total = 0;
     for (unsigned w : weight)
       total += w;
@@ -471,6 +474,7 @@ private:
     case op::make_symlink: make_symlink(); break;
     case op::make_hard_link: make_hard_link(); break;
     case op::exchange: exchange(); break;
+    case op::bounce: bounce(); break;
     }
   }
 
@@ -735,6 +739,39 @@ private:
     outcome(op::exchange, rc == 0, rc == 0 ? 0 : errno);
   }
   static constexpr unsigned rename_exchange = 1u << 1; // RENAME_EXCHANGE, <linux/fs.h>
+
+  /// Plain renames that read like a swap until their last record: an entry renamed away and
+  /// straight back, up to four times (mv x n; mv n x), or renamed away while another entry
+  /// takes its name (mv x t; mv y x), then maybe into the other's old name (mv t y: a swap
+  /// done by three renames). Counted done when every rename succeeded.
+  void bounce() {
+    std::optional<std::string> x = some_entry();
+    if (!x)
+      return;
+    std::string away = directories_[one_in(2) ? target_directory() : 0] + '/' + new_name('b');
+    if (is_within(away, *x))
+      return; // a directory into its own subtree: EINVAL, nothing to learn
+    if (one_in(2)) {
+      std::size_t times = uniform(1, 4);
+      for (std::size_t i = 0; i < times; ++i) {
+        if (::rename(x->c_str(), away.c_str()) != 0)
+          return outcome(op::bounce, false, errno);
+        if (::rename(away.c_str(), x->c_str()) != 0)
+          return outcome(op::bounce, false, errno);
+      }
+      return outcome(op::bounce, true, 0);
+    }
+    std::optional<std::string> y = some_entry();
+    if (!y || *y == *x || is_within(*x, *y))
+      return;
+    if (::rename(x->c_str(), away.c_str()) != 0)
+      return outcome(op::bounce, false, errno);
+    if (::rename(y->c_str(), x->c_str()) != 0)
+      return outcome(op::bounce, false, errno);
+    if (one_in(2) && ::rename(away.c_str(), y->c_str()) != 0)
+      return outcome(op::bounce, false, errno);
+    outcome(op::bounce, true, 0);
+  }
 
   const std::string tree_;
   const std::string outside_;

@@ -1519,11 +1519,45 @@ random_outcome run_random_changes(std::uint32_t seed, const random_settings& set
       }
       return;
     }
+    auto within = [](const std::string& path, const std::string& base) {
+      return path == base || path.compare(0, base.size() + 1, base + '/') == 0;
+    };
     if (settings.exchanges && random() % 10 == 0) {
-      // Two entries swap places: files, directories, one of each, across parents; now and
-      // then with an entry outside the tree. Never one inside the other (EINVAL).
       if (entries.size() < 2)
         return;
+      if (random() % 3 == 0) {
+        // Renames that read like a swap until their last record: an entry renamed away and
+        // straight back, up to four times (mv x n; mv n x), or renamed away while another
+        // entry takes its name (mv x t; mv y x), then maybe into the other's old name (a swap
+        // done by three renames).
+        std::string x = pick(entries);
+        std::string y = pick(entries);
+        std::string away = pick(dirs) + '/' + name;
+        bool isolate = settings.isolate_moves && !silent && !concurrent;
+        if (exists(away) || within(away, x) || within(away, y))
+          return;
+        if (isolate) {
+          still = true;
+          read();
+          still = false;
+        }
+        if (random() % 2) {
+          for (int i = 0, n = 1 + static_cast<int>(random() % 4); i < n; ++i) {
+            t.fake.rename(x, away);
+            t.fake.rename(away, x);
+          }
+        } else if (!within(x, y) && !within(y, x)) {
+          t.fake.rename(x, away);
+          t.fake.rename(y, x);
+          if (random() % 2)
+            t.fake.rename(away, y);
+        }
+        if (isolate)
+          read_now = true;
+        return;
+      }
+      // Two entries swap places: files, directories, one of each, across parents; now and
+      // then with an entry outside the tree. Never one inside the other (EINVAL).
       std::string a = pick(entries);
       std::string b = !out_entries.empty() && random() % 5 == 0 ? pick(out_entries) : pick(entries);
       if (a == b || b.compare(0, a.size() + 1, a + '/') == 0 || a.compare(0, b.size() + 1, b + '/') == 0)
