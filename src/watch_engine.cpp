@@ -813,7 +813,7 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
         entry_removed(root, existing);
       entry_appeared(root, dir, name, is_directory);
       if (existing != no_node) // the first half of an exchange, perhaps
-        note_arrival(root, dir, name, cookie, is_directory);
+        note_arrival(root, dir, name, cookie, is_directory, true);
     }
   } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
     if (child == no_node) {
@@ -951,7 +951,8 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
     replay_deferred();
     return true;
   }
-  if (existing != no_node)
+  const bool name_was_taken = existing != no_node;
+  if (name_was_taken)
     entry_removed(root, existing); // rename(2) over an existing entry replaces it
   tree.move(move.node, dir, name);
   if (tree[root.limbo].first_child == no_node) {
@@ -966,8 +967,8 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   // (a directory moved out where a non-directory came in, or the reverse), by where the next
   // move of the name goes (back here, for a swap), and then by the disk: for a watched
   // directory, whether the name still holds it; otherwise, whether the name is taken.
-  note_arrival(root, dir, name, cookie, move.directory_in_record, tree[move.from_parent].watch,
-               move.name);
+  note_arrival(root, dir, name, cookie, move.directory_in_record, name_was_taken,
+               tree[move.from_parent].watch, move.name);
   check_type_where_moved(root, move.node, new_path, move.type);
   // A directory coming from where it was not watched (its watch went to a newer node, or its
   // path was stale) is watched and scanned now.

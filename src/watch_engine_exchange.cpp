@@ -114,13 +114,12 @@ bool watch_engine::awaits_destination(std::size_t index) const {
   const inotify_record* to = find_moved_to(from.cookie, index + 1);
   if (to == nullptr)
     return true;
-  // Back where it came from: the swap of an entry not pictured yet, or `mv x n; mv n x`. Unless
-  // the entry is a watched directory (its watch tells), whether the name is taken decides, and
-  // a later record of the name tells that better than the disk, which a writer going on may
-  // have changed since (moved_from_names_another).
-  const bool watched_directory = is_directory && tree[arrival_->node].watch >= 0;
-  return arrival_->is_back_to_origin(*to) && !watched_directory &&
-         !records_say_taken(index + 1, from.watch, from.name);
+  // Back where it came from: the swap of an entry not pictured yet, or `mv x n; mv n x`. A later
+  // record of the name tells them apart better than the disk, which a writer going on may have
+  // changed since (moved_from_names_another), even for a watched directory: the disk may meet
+  // it back at the name, moved there again (`mv x n; mv n x; mv x n`).
+  return arrival_->is_back_to_origin(*to) &&
+         !records_say_taken(index + 1, from.watch, from.name, !arrival_->name_was_taken);
 }
 
 bool watch_engine::take_second_half(root_state& root, const held_move& move, node_id dir,
@@ -154,14 +153,15 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
   // and gave it the watch, which says nothing of what was there; the old path holding it says
   // so too (back there after the two renames). Otherwise the records that follow tell if they
   // can, then the disk: after a swap the target's name is taken, after the two renames it is
-  // free.
+  // free. Here the name was taken before the pair, so an entry moved there later (over the
+  // swapped entry, or into the freed name) tells nothing.
   const bool moved_is_directory = move.directory_in_record;
   const int target_watch = tree[target].watch;
   const bool target_watched =
       target_watch >= 0 && target_watch != move.watch &&
       !path_names_watched(join_path(tree.path(move.from_parent), move.name), target_watch);
   if (moved_is_directory == target_is_directory && !target_watched &&
-      !name_taken(root, to_index + 1, dir, name))
+      !name_taken(root, to_index + 1, dir, name, false))
     return false;
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(to_index));
   records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(from_index));
@@ -169,22 +169,28 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
 }
 
 std::optional<bool> watch_engine::records_say_taken(std::size_t from, int watch,
-                                                    std::string_view name) const {
+                                                    std::string_view name,
+                                                    bool move_in_says_free) const {
   // Anything coming to a free name has its own record first, and an entry leaves a name only
   // by a record of its own. Not past an overflow: records were lost there.
   for (std::size_t i = from; i < records_.size(); ++i) {
     const inotify_record& r = records_[i];
     if ((r.mask & inotify_flag::queue_overflow) != 0)
       return std::nullopt;
-    if (r.watch == watch && r.name == name)
-      return (r.mask & (inotify_flag::create | inotify_flag::moved_to)) == 0;
+    if (r.watch != watch || r.name != name)
+      continue;
+    if ((r.mask & inotify_flag::moved_to) != 0)
+      return move_in_says_free ? std::optional<bool>(false) : std::nullopt;
+    return (r.mask & inotify_flag::create) == 0;
   }
   return std::nullopt;
 }
 
-bool watch_engine::name_taken(root_state& root, std::size_t from, node_id dir, std::string_view name) {
+bool watch_engine::name_taken(root_state& root, std::size_t from, node_id dir, std::string_view name,
+                              bool move_in_says_free) {
   if (reading_records_ && root.tree[dir].watch >= 0)
-    if (std::optional<bool> said = records_say_taken(from, root.tree[dir].watch, name))
+    if (std::optional<bool> said =
+            records_say_taken(from, root.tree[dir].watch, name, move_in_says_free))
       return *said;
   return name_on_disk(root, dir, name);
 }
@@ -391,12 +397,12 @@ void watch_engine::verify_contents(root_state& root) {
 }
 
 void watch_engine::note_arrival(root_state& root, node_id dir, std::string_view name,
-                                std::uint32_t cookie, bool is_directory, int origin_watch,
-                                std::string_view origin_name) {
+                                std::uint32_t cookie, bool is_directory, bool name_was_taken,
+                                int origin_watch, std::string_view origin_name) {
   const node_id node = root.tree.find(dir, name);
   if (cookie != 0 && node != no_node)
-    arrival_ = arrival{&root, dir, std::string(name), cookie, node, is_directory, origin_watch,
-                       std::string(origin_name)};
+    arrival_ = arrival{&root,        dir,          std::string(name),          cookie, node,
+                       is_directory, name_was_taken, origin_watch, std::string(origin_name)};
 }
 
 bool watch_engine::goes_back_to_origin(const arrival& noted, std::uint32_t cookie) const {
@@ -449,7 +455,8 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
     // gone back and come here again since (`mv x n; mv n x; mv x n`), when the disk says that
     // the name still holds it.
     if (reading_records_ && tree[dir].watch >= 0)
-      if (std::optional<bool> said = records_say_taken(next_record_, tree[dir].watch, name))
+      if (std::optional<bool> said =
+              records_say_taken(next_record_, tree[dir].watch, name, !noted.name_was_taken))
         return *said;
     if (path_names_watched(path, tree[child].watch))
       return true; // the one that came in is still there
@@ -464,7 +471,7 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
   // Otherwise the name being taken says so: after `mv x n; mv n x` it is free. A writer that
   // goes on may have taken it again before the disk is looked at; the records of that later
   // entry, when read already, tell first.
-  return name_taken(root, next_record_, dir, name);
+  return name_taken(root, next_record_, dir, name, !noted.name_was_taken);
 }
 
 bool watch_engine::directory_path_is_current(const root_state& root, node_id dir, const std::string& path) {

@@ -497,13 +497,60 @@ BOOST_FIXTURE_TEST_CASE(directory_renamed_away_and_back_then_swapped_with_one_fr
   fake.exchange("/r/x", "/out/y");
   feed(bounce);
   std::vector<fs_event> got = drain();
-  check_events(got, {renamed("/r/x", "/r/n", dir), renamed("/r/n", "/r/x", dir)});
   feed(fake.take_records());
   append(got, drain());
   append(got, events_until_quiet());
+  BOOST_TEST_REQUIRE(got.size() >= 2u);
+  check_events({got[0], got[1]}, {renamed("/r/x", "/r/n", dir), renamed("/r/n", "/r/x", dir)});
   check_outcome(before, got);
   check_watched(*this, "/r/x/later");
   check_watched(*this, "/r/x/m/later");
+}
+
+// A watched directory renamed away and back, with the read ending there, then renamed away again
+// before that read is handled: the disk finds the directory at the name it left, as after a
+// swap with an entry not pictured, and the records of the name that tell otherwise are in the
+// next read. The records wait for it (up to the rename hold), as they do for a non-directory.
+BOOST_FIXTURE_TEST_CASE(watched_directory_bounced_then_moved_away_again_before_the_read,
+                        engine_fixture) {
+  fake.mkdirs("/r/x/k");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.rename("/r/x", "/r/n");
+  fake.rename("/r/n", "/r/x");
+  const std::string bounce = fake.take_records();
+  fake.rename("/r/x", "/r/n");
+  feed(bounce);
+  std::vector<fs_event> got = drain();
+  feed(fake.take_records());
+  append(got, drain());
+  append(got, events_until_quiet());
+  const fs_event away = renamed("/r/x", "/r/n", dir);
+  check_events(got, {away, renamed("/r/n", "/r/x", dir), away});
+  check_outcome(before, got);
+  check_watched(*this, "/r/n/k/later");
+}
+
+// Two files swapped, then the second swapped with a file from outside, every record in one read:
+// the record after the pair about the second name is a "moved to" (from outside), which was
+// taken to say the name had been free, so the pair read as two renames and that name went
+// missing from the replay (found by random_changes_during_scans, seed 1460). rename(2) replaces
+// an existing file: a "moved to" says nothing of a name the picture had taken.
+BOOST_FIXTURE_TEST_CASE(swap_then_the_second_name_swapped_with_an_entry_from_outside,
+                        engine_fixture) {
+  fake.mkdirs("/r/d");
+  fake.mkdir("/out");
+  fake.write("/r/a", "a");
+  fake.write("/r/d/b", "bb");
+  fake.write("/out/y", "yyy");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.exchange("/r/a", "/r/d/b");
+  fake.exchange("/out/y", "/r/d/b");
+  std::vector<fs_event> got = events_until_quiet();
+  BOOST_TEST_REQUIRE(!got.empty());
+  check_events({got.front()}, {exchanged("/r/a", "/r/d/b")});
+  check_outcome(before, got);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

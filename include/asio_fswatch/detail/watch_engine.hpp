@@ -177,6 +177,10 @@ private:
     node_id node;    // the entry that came in
     bool directory;  // what the "moved to" said: the picture's type may come from an lstat that
                      // met a later entry of the name (unknown)
+    // Whether the picture had an entry under the name when this one came (replaced, or the
+    // other side of a swap): if not, the name was free, and an entry moved there later is
+    // taken for one coming to a free name again (records_say_taken).
+    bool name_was_taken = false;
     // Where the entry came from, when the records said (a rename within the picture): the
     // second half of an exchange goes back there. -1: not known.
     int origin_watch = -1;
@@ -365,7 +369,8 @@ private:
   bool is_other_directory(root_state& root, node_id known, const std::string& dir_path);
   /// Notes that a "moved to" with `cookie` put an entry at dir/name (see arrival).
   void note_arrival(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie,
-                    bool is_directory, int origin_watch = -1, std::string_view origin_name = {});
+                    bool is_directory, bool name_was_taken, int origin_watch = -1,
+                    std::string_view origin_name = {});
   /// Whether the "moved to" paired with the "moved from" of `cookie` just handled, when it is
   /// among the records read, goes back where the noted arrival came from (or nothing says).
   bool goes_back_to_origin(const arrival& noted, std::uint32_t cookie) const;
@@ -380,13 +385,18 @@ private:
   bool moved_from_names_another(root_state& root, node_id dir, node_id child, std::string_view name,
                                 std::uint32_t cookie, bool is_directory);
   /// What the first record from index `from` on about `name` in `watch`'s directory says of
-  /// the name just before it: taken (the entry there changes or leaves), or free (one comes
-  /// there). Nothing when no such record has been read yet.
-  std::optional<bool> records_say_taken(std::size_t from, int watch, std::string_view name) const;
+  /// the name just before it: taken (the entry there changes or leaves), or free (one is
+  /// created there). An entry moved there says free only when `move_in_says_free` (the caller
+  /// knows that the name was free before the pair it decides, so an entry moved there again
+  /// is the likely reading): rename(2) replaces an existing non-directory, so in itself it says
+  /// nothing. Nothing when no such record has been read yet.
+  std::optional<bool> records_say_taken(std::size_t from, int watch, std::string_view name,
+                                        bool move_in_says_free) const;
   /// Whether `name` in `dir` is taken, as the records read after index `from` say, or else as
   /// the disk says (name_on_disk). The records come first: the disk is looked at later, and
   /// may meet a later entry of the name, or none, when the changes go on.
-  bool name_taken(root_state& root, std::size_t from, node_id dir, std::string_view name);
+  bool name_taken(root_state& root, std::size_t from, node_id dir, std::string_view name,
+                  bool move_in_says_free);
   /// Whether the picture shows the swap of `move`'s directory and the directory `target`
   /// already: a scan read ahead of the exchange's records (asks the kernel which watch the
   /// directory at the old path has).
