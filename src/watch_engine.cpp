@@ -286,6 +286,14 @@ void watch_engine::drop_records_unread_of(int watch) {
   const int marker = fs_.mark_queue();
   if (marker >= 0)
     records_before_marker_[watch] = marker;
+  picture_may_be_ahead(marker); // the watch moved: the scan met the directory where it is now
+}
+
+void watch_engine::picture_may_be_ahead(int marker) {
+  if (marker < 0)
+    marker = fs_.mark_queue();
+  if (marker >= 0)
+    picture_ahead_marker_ = marker; // the last one queued is read last
 }
 
 bool watch_engine::still_there(const entry_tree& tree, node_id holder, const std::string& path) {
@@ -683,6 +691,9 @@ void watch_engine::handle_record(const inotify_record& record) {
     overflow();
     return;
   }
+  if (picture_ahead_marker_ >= 0 && record.watch == picture_ahead_marker_ &&
+      (record.mask & inotify_flag::ignored) != 0)
+    picture_ahead_marker_ = -1; // the records from here on were queued after the look
   if (!records_before_marker_.empty() && drop_if_before_marker(record))
     return;
   auto range = watches_.equal_range(record.watch);
@@ -974,6 +985,15 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   // path was stale) is watched and scanned now.
   if (move.type == entry_type::directory && root.recursive() && tree[move.node].watch < 0)
     watch_and_scan(root, move.node, new_path);
+  // A rename queued before a look that placed directories as the disk had them (a rescan, a
+  // scan that took a watch to another node, an uncrossing) may be one that look saw already:
+  // the node the name held is then a later entry of it. Renames that move directories between
+  // names (`mv a x; mv b a; mv x b`) then cross the picture, and no record to come says so.
+  // Each watched directory they move is looked at again where it lands (verify_contents),
+  // which uncrosses two crossed ones.
+  else if (move.type == entry_type::directory && picture_ahead_marker_ >= 0 &&
+           tree[move.node].watch >= 0)
+    root.contents_to_verify.insert(move.node);
   replay_deferred();
   return true;
 }
@@ -1246,6 +1266,10 @@ void watch_engine::overflow() {
     emit_raw(fs_event{event_kind::overflow, root->path, {}, entry_type::directory, {}});
     reconcile(*root, since < 0 ? 0 : since);
   }
+  // The records queued while the directories were listed come before a marker queued now.
+  picture_ahead_marker_ = -1;
+  if (mode_ == backend::inotify)
+    picture_may_be_ahead();
 }
 
 void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {

@@ -249,8 +249,10 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
     root.limbo = no_node;
   }
   ++counters_.exchanges_paired;
-  if (seen)
+  if (seen) {
+    picture_may_be_ahead(); // of the records that follow, too: renames back, perhaps
     return;
+  }
   tree.exchange(move.node, target);
   const std::string path = tree.path(move.node);
   const std::string old_path = tree.path(target);
@@ -373,6 +375,8 @@ bool watch_engine::uncross(root_state& root, node_id dir, int there) {
   emit(root, event_kind::exchanged, tree.path(dir), entry_type::directory, tree.path(other),
        entry_type::directory);
   root.contents_to_verify.insert(other);
+  // The renames that crossed the two on disk may still be on their way, as for a rescan.
+  picture_may_be_ahead();
   return true;
 }
 

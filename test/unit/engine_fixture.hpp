@@ -278,6 +278,14 @@ struct engine_fixture {
   }
 };
 
+// The picture has the directory of `file` where it is and watched: a file written there now is
+// reported there.
+inline void check_watched(engine_fixture& f, const std::string& file) {
+  f.fake.write(file);
+  std::vector<fs_event> later = f.events_until_quiet();
+  check_events(later, {created(file), modified(file)});
+}
+
 inline watch_options excluding(std::vector<std::string> patterns) {
   watch_options o;
   o.exclude = std::move(patterns);

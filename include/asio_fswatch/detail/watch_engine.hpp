@@ -249,6 +249,10 @@ private:
   void drop_records_unread_of(int watch);
   /// Whether `record` is one of those; the marker's own record ends them.
   bool drop_if_before_marker(const inotify_record& record);
+  /// The picture placed directories as the disk has them now, ahead of records still to come:
+  /// until `marker` (or one queued now, when -1) is read, a watched directory that a rename
+  /// moves is looked at again where it lands (picture_ahead_marker_).
+  void picture_may_be_ahead(int marker = -1);
   void forget_watches(root_state& root, entry_tree& tree, node_id node, bool remove_from_kernel);
   void report_problem(root_state& root, const std::string& path, entry_type type,
                       boost::system::error_code ec);
@@ -458,6 +462,9 @@ private:
   // Watches that moved to a new node before every record of their past was read: watch -> the
   // marker (fs_.mark_queue) after those records. Until it is read, their records are dropped.
   std::unordered_map<int, int> records_before_marker_;
+  // A marker (fs_.mark_queue) queued when the picture last took where directories are from the
+  // disk rather than from the records, until it is read (-1: none): see picture_may_be_ahead.
+  int picture_ahead_marker_ = -1;
   int foreign_watch_removed_ = -1; // the last watch watch_at added for another directory
   std::deque<fs_event> output_;
   // Coalescing: path -> emission number of the last queued `modified`/`attributes` for it,
