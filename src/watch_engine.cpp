@@ -131,6 +131,15 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
 
   now_ = now;
   std::size_t output_before = output_.size();
+  // The startup scan's watches are not noted (new_watches_): a marker would queue a record
+  // ahead of the first read of every monitor, and noting costs a set insertion per directory of
+  // the whole tree. Renames during the scan that it saw already are the one case this leaves
+  // to the records.
+  struct not_noting {
+    bool& flag;
+    explicit not_noting(bool& f) : flag(f) { flag = false; }
+    ~not_noting() { flag = true; }
+  } startup_scan{note_new_watches_};
   if (mode_ == backend::inotify) {
     if ((ec = watch_directory(*root, root->tree, root->tree.root(), directory, watch_kind::root)))
       return ec;
@@ -254,6 +263,11 @@ sys::error_code watch_engine::adopt_watch(root_state& root, entry_tree& tree, no
   tree[node].watch = watch;
   watches_.emplace(watch, watch_ref{&root, node});
   ++counters_.watches;
+  if (note_new_watches_ && &tree == &root.tree && mode_ == backend::inotify) {
+    if (new_watches_.empty() || new_watches_.back().first >= 0)
+      new_watches_.emplace_back(-1, std::unordered_set<int>{});
+    new_watches_.back().second.insert(watch);
+  }
   return {};
 }
 
@@ -294,6 +308,23 @@ void watch_engine::picture_may_be_ahead(int marker) {
     marker = fs_.mark_queue();
   if (marker >= 0)
     picture_ahead_marker_ = marker; // the last one queued is read last
+}
+
+void watch_engine::mark_new_watches() {
+  // One marker for every look of the entry point: the records queued before it include all
+  // those queued before any of them.
+  if (new_watches_.empty() || new_watches_.back().first >= 0)
+    return;
+  const int marker = fs_.mark_queue();
+  if (marker >= 0)
+    new_watches_.back().first = marker;
+  else
+    new_watches_.pop_back(); // nothing would end the window
+}
+
+bool watch_engine::is_new_watch(int watch) const {
+  return std::any_of(new_watches_.begin(), new_watches_.end(),
+                     [watch](const auto& batch) { return batch.second.count(watch) != 0; });
 }
 
 bool watch_engine::still_there(const entry_tree& tree, node_id holder, const std::string& path) {
@@ -646,6 +677,7 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
   if (std::exchange(records_had_news_, false))
     retry_unwatched();
   retry_blocked_if_due();
+  mark_new_watches();
   if (counters_.overflows == overflows_before)
     last_consistent_wall_ns_ = now.wall_ns;
 }
@@ -694,6 +726,13 @@ void watch_engine::handle_record(const inotify_record& record) {
   if (picture_ahead_marker_ >= 0 && record.watch == picture_ahead_marker_ &&
       (record.mask & inotify_flag::ignored) != 0)
     picture_ahead_marker_ = -1; // the records from here on were queued after the look
+  if (!new_watches_.empty() && (record.mask & inotify_flag::ignored) != 0) {
+    // The markers are read in the order they were queued.
+    auto ended = std::find_if(new_watches_.begin(), new_watches_.end(),
+                              [&](const auto& batch) { return batch.first == record.watch; });
+    if (ended != new_watches_.end())
+      new_watches_.erase(new_watches_.begin(), std::next(ended));
+  }
   if (!records_before_marker_.empty() && drop_if_before_marker(record))
     return;
   auto range = watches_.equal_range(record.watch);
@@ -991,8 +1030,11 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   // names (`mv a x; mv b a; mv x b`) then cross the picture, and no record to come says so.
   // Each watched directory they move is looked at again where it lands (verify_contents),
   // which uncrosses two crossed ones.
-  else if (move.type == entry_type::directory && picture_ahead_marker_ >= 0 &&
-           tree[move.node].watch >= 0)
+  // So may a rename of a directory that a look watched as new, while records queued before
+  // that look are still to come: the look met what held the name then, perhaps a later entry
+  // of it (`mkdir b` read, looked at after `mv a t; mv b a; mv t b`).
+  else if (move.type == entry_type::directory && tree[move.node].watch >= 0 &&
+           (picture_ahead_marker_ >= 0 || is_new_watch(tree[move.node].watch)))
     root.contents_to_verify.insert(move.node);
   replay_deferred();
   return true;
@@ -1217,6 +1259,7 @@ void watch_engine::on_timer(const time_sample& now) {
   retry_blocked_if_due();
   if (identity_check_at_ && now.steady >= *identity_check_at_)
     check_root_identities();
+  mark_new_watches();
 }
 
 std::optional<std::chrono::steady_clock::time_point> watch_engine::next_identity_check() const {
@@ -1252,6 +1295,7 @@ void watch_engine::overflow() {
   ++counters_.overflows;
   arrival_.reset();
   records_before_marker_.clear(); // markers may be among the records lost
+  new_watches_.clear(); // the rescan's marker covers them
   // The kernel lost records: the other halves of held moves may be among them.
   while (!held_.empty())
     expire_move(0);

@@ -253,6 +253,12 @@ private:
   /// until `marker` (or one queued now, when -1) is read, a watched directory that a rename
   /// moves is looked at again where it lands (picture_ahead_marker_).
   void picture_may_be_ahead(int marker = -1);
+  /// Queues the marker after the looks of this entry point that watched directories new to the
+  /// picture (new_watches_), when there were any.
+  void mark_new_watches();
+  /// Whether a look added `watch` for a directory new to the picture, and the records queued
+  /// before that look may still be to come (new_watches_).
+  bool is_new_watch(int watch) const;
   void forget_watches(root_state& root, entry_tree& tree, node_id node, bool remove_from_kernel);
   void report_problem(root_state& root, const std::string& path, entry_type type,
                       boost::system::error_code ec);
@@ -465,6 +471,13 @@ private:
   // A marker (fs_.mark_queue) queued when the picture last took where directories are from the
   // disk rather than from the records, until it is read (-1: none): see picture_may_be_ahead.
   int picture_ahead_marker_ = -1;
+  // Watches looks added for directories new to the picture, by the marker queued after them
+  // (mark_new_watches), until it is read; those of the entry point still running under -1. A
+  // look met whatever held the path then, perhaps a later entry of the name: until the marker
+  // is read, a rename of such a directory may be one the look saw already, and the directory
+  // is looked at again where it lands. Usually one or two markers are unread.
+  std::vector<std::pair<int, std::unordered_set<int>>> new_watches_;
+  bool note_new_watches_ = true; // not during the startup scan (add_root)
   int foreign_watch_removed_ = -1; // the last watch watch_at added for another directory
   std::deque<fs_event> output_;
   // Coalescing: path -> emission number of the last queued `modified`/`attributes` for it,
