@@ -286,6 +286,21 @@ inline void check_watched(engine_fixture& f, const std::string& file) {
   check_events(later, {created(file), modified(file)});
 }
 
+// Feeds `first` as one read; then, after `between` changed the tree, `rest` with the records of
+// those changes as the next. Every event until the engine is quiet.
+inline std::vector<fs_event> read_twice_with_changes_between(engine_fixture& f,
+                                                              const std::string& first,
+                                                              const std::function<void()>& between,
+                                                              const std::string& rest) {
+  f.feed(first);
+  std::vector<fs_event> got = f.drain();
+  between();
+  f.feed(rest + f.fake.take_records());
+  append(got, f.drain());
+  append(got, f.events_until_quiet());
+  return got;
+}
+
 inline watch_options excluding(std::vector<std::string> patterns) {
   watch_options o;
   o.exclude = std::move(patterns);

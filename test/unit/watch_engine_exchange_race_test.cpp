@@ -14,25 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace {
-
 using namespace asio_fswatch::test::engine_support;
-
-// Feeds `first` as one read; then, after `between` changed the tree, `rest` with the records of
-// those changes as the next. Every event until the engine is quiet.
-std::vector<fs_event> read_twice_with_changes_between(engine_fixture& f, const std::string& first,
-                                                       const std::function<void()>& between,
-                                                       const std::string& rest) {
-  f.feed(first);
-  std::vector<fs_event> got = f.drain();
-  between();
-  f.feed(rest + f.fake.take_records());
-  append(got, f.drain());
-  append(got, f.events_until_quiet());
-  return got;
-}
-
-} // namespace
 
 BOOST_AUTO_TEST_SUITE(watch_engine_exchange_race)
 
