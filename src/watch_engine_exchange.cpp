@@ -186,12 +186,18 @@ std::optional<bool> watch_engine::records_say_taken(std::size_t from, int watch,
   return std::nullopt;
 }
 
+std::optional<bool> watch_engine::records_say_name_taken(const root_state& root, std::size_t from,
+                                                         node_id dir, std::string_view name,
+                                                         bool move_in_says_free) const {
+  if (!reading_records_ || root.tree[dir].watch < 0)
+    return std::nullopt;
+  return records_say_taken(from, root.tree[dir].watch, name, move_in_says_free);
+}
+
 bool watch_engine::name_taken(root_state& root, std::size_t from, node_id dir, std::string_view name,
                               bool move_in_says_free) {
-  if (reading_records_ && root.tree[dir].watch >= 0)
-    if (std::optional<bool> said =
-            records_say_taken(from, root.tree[dir].watch, name, move_in_says_free))
-      return *said;
+  if (std::optional<bool> said = records_say_name_taken(root, from, dir, name, move_in_says_free))
+    return *said;
   return name_on_disk(root, dir, name);
 }
 
@@ -458,10 +464,9 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
     // The later records of the name tell first, as below: the directory that came in may have
     // gone back and come here again since (`mv x n; mv n x; mv x n`), when the disk says that
     // the name still holds it.
-    if (reading_records_ && tree[dir].watch >= 0)
-      if (std::optional<bool> said =
-              records_say_taken(next_record_, tree[dir].watch, name, !noted.name_was_taken))
-        return *said;
+    if (std::optional<bool> said =
+            records_say_name_taken(root, next_record_, dir, name, !noted.name_was_taken))
+      return *said;
     if (path_names_watched(path, tree[child].watch))
       return true; // the one that came in is still there
     // Gone from the name since (moved on, or removed): taken for the one that came in going

@@ -402,6 +402,9 @@ private:
   /// nothing. Nothing when no such record has been read yet.
   std::optional<bool> records_say_taken(std::size_t from, int watch, std::string_view name,
                                         bool move_in_says_free) const;
+  /// records_say_taken for `name` in `dir`, while records are being read and `dir` is watched.
+  std::optional<bool> records_say_name_taken(const root_state& root, std::size_t from, node_id dir,
+                                             std::string_view name, bool move_in_says_free) const;
   /// Whether `name` in `dir` is taken, as the records read after index `from` say, or else as
   /// the disk says (name_on_disk). The records come first: the disk is looked at later, and
   /// may meet a later entry of the name, or none, when the changes go on.
