@@ -4,6 +4,7 @@
 // straight into the caller's buffer and copy whole runs of bytes that need no escaping with one
 // append; only the bytes that must change are handled one at a time.
 #include <asio_fswatch/detail/event_format.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
 
 #include <charconv>
 #include <cstddef>
@@ -232,17 +233,6 @@ std::size_t decode_escape(std::string& out, std::string_view text, std::size_t p
   return after_unit;
 }
 
-#if defined(_WIN32)
-// Windows paths are UTF-16; the JSON and human forms want UTF-8.
-std::string path_bytes(const std::filesystem::path& path) {
-  const auto utf8 = path.u8string();
-  return std::string(utf8.begin(), utf8.end());
-}
-#else
-// POSIX paths are byte strings already: no copy, and no byte is lost or altered.
-const std::string& path_bytes(const std::filesystem::path& path) noexcept { return path.native(); }
-#endif
-
 void append_json_key(std::string& out, std::string_view key) {
   out.push_back(',');
   out.push_back('"');
@@ -305,10 +295,10 @@ void append_json(std::string& out, const fs_event& event) {
   out.append(to_string(event.type));
   out.push_back('"');
   append_json_key(out, "path");
-  append_json_string(out, path_bytes(event.path));
+  append_json_string(out, path_text(event.path));
   if (event.kind == event_kind::renamed || event.kind == event_kind::exchanged) {
     append_json_key(out, "old_path");
-    append_json_string(out, path_bytes(event.old_path));
+    append_json_string(out, path_text(event.old_path));
   }
   if (event.kind == event_kind::exchanged) {
     append_json_key(out, "old_type");
@@ -369,13 +359,13 @@ void append_human(std::string& out, const fs_event& event) {
     append_padded(out, to_string(event.type));
   }
   if (event.kind == event_kind::renamed) {
-    append_human_path(out, path_bytes(event.old_path));
+    append_human_path(out, path_text(event.old_path));
     out.append(" -> ", 4);
   } else if (event.kind == event_kind::exchanged) {
-    append_human_path(out, path_bytes(event.old_path));
+    append_human_path(out, path_text(event.old_path));
     out.append(" <-> ", 5);
   }
-  append_human_path(out, path_bytes(event.path));
+  append_human_path(out, path_text(event.path));
   if (event.kind == event_kind::error) {
     out.append(": ", 2);
     // Messages come from strerror and may be localized: escaped too, so the line stays one line.

@@ -1,4 +1,5 @@
 #include <asio_fswatch/detail/watch_engine.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/error.hpp>
 
 #include <algorithm>
@@ -203,9 +204,9 @@ void watch_engine::root_gone(root_state& root) {
     if (file != no_node)
       emit(root, event_kind::removed, root.path, root.tree[file].type);
   } else {
-    emit_raw(fs_event{event_kind::removed, root.path, {}, entry_type::directory, {}});
+    emit_raw(fs_event{event_kind::removed, path_from_text(root.path), {}, entry_type::directory, {}});
   }
-  emit_raw(fs_event{event_kind::error, root.path, {},
+  emit_raw(fs_event{event_kind::error, path_from_text(root.path), {},
                     root.file_root ? entry_type::unknown : entry_type::directory, errc::root_removed});
   drop_root(root, true);
 }
@@ -379,7 +380,7 @@ void watch_engine::report_problem(root_state& root, const std::string& path, ent
       limit_retry_at_ = now_.steady + limit_retry_delay_;
   }
   if (root.problems_reported.insert(path).second)
-    emit_raw(fs_event{event_kind::error, path, {}, type, ec});
+    emit_raw(fs_event{event_kind::error, path_from_text(path), {}, type, ec});
 }
 
 void watch_engine::retry_blocked_by_watch_limit() {
@@ -1307,7 +1308,7 @@ void watch_engine::overflow() {
   for (const auto& root : roots_)
     roots.push_back(root.get());
   for (root_state* root : roots) {
-    emit_raw(fs_event{event_kind::overflow, root->path, {}, entry_type::directory, {}});
+    emit_raw(fs_event{event_kind::overflow, path_from_text(root->path), {}, entry_type::directory, {}});
     reconcile(*root, since < 0 ? 0 : since);
   }
   // The records queued while the directories were listed come before a marker queued now.
@@ -1425,7 +1426,13 @@ void watch_engine::diff(root_state& root, const entry_tree& before, const entry_
   };
   std::vector<pair> stack{{before.root(), after.root()}};
   std::vector<node_id> removed_subtree;
-  std::vector<fs_event> created, changed;
+  // Created and changed entries are reported after every removal, so they wait here.
+  struct later_event {
+    event_kind kind;
+    std::string path;
+    entry_type type;
+  };
+  std::vector<later_event> created, changed;
   auto same_type = [&](node_id b, node_id a) { return before[b].type == after[a].type; };
   while (!stack.empty()) {
     pair dir = stack.back();
@@ -1448,21 +1455,21 @@ void watch_engine::diff(root_state& root, const entry_tree& before, const entry_
           const entry_status& x = before.status(b);
           const entry_status& y = after.status(a);
           if (x.mode != y.mode || x.uid != y.uid || x.gid != y.gid)
-            changed.push_back({event_kind::attributes, after.path(a), {}, entry_type::directory, {}});
+            changed.push_back({event_kind::attributes, after.path(a), entry_type::directory});
         }
         continue;
       }
       const entry_status& y = after.status(a);
       if (changed_since_ns >= 0) {
         if (y.mtime_ns >= changed_since_ns || y.ctime_ns >= changed_since_ns)
-          changed.push_back({event_kind::modified, after.path(a), {}, after[a].type, {}});
+          changed.push_back({event_kind::modified, after.path(a), after[a].type});
       } else if (before.keeps_status()) {
         const entry_status& x = before.status(b);
         if (x.mtime_ns != y.mtime_ns || x.size != y.size || x.inode != y.inode)
-          changed.push_back({event_kind::modified, after.path(a), {}, after[a].type, {}});
+          changed.push_back({event_kind::modified, after.path(a), after[a].type});
         else if (x.mode != y.mode || x.uid != y.uid || x.gid != y.gid || x.links != y.links ||
                  x.ctime_ns != y.ctime_ns)
-          changed.push_back({event_kind::attributes, after.path(a), {}, after[a].type, {}});
+          changed.push_back({event_kind::attributes, after.path(a), after[a].type});
       }
     }
     for (node_id a = after[dir.after].first_child; a != no_node; a = after[a].next_sibling) {
@@ -1470,14 +1477,14 @@ void watch_engine::diff(root_state& root, const entry_tree& before, const entry_
       if (b != no_node && same_type(b, a))
         continue;
       after.for_each_preorder(a, [&](node_id id, std::size_t) {
-        created.push_back({event_kind::created, after.path(id), {}, after[id].type, {}});
+        created.push_back({event_kind::created, after.path(id), after[id].type});
       });
     }
   }
-  for (fs_event& e : created)
-    emit(root, e.kind, e.path.native(), e.type);
-  for (fs_event& e : changed)
-    emit(root, e.kind, e.path.native(), e.type);
+  for (later_event& e : created)
+    emit(root, e.kind, std::move(e.path), e.type);
+  for (later_event& e : changed)
+    emit(root, e.kind, std::move(e.path), e.type);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1513,8 +1520,8 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
   }
   fs_event event;
   event.kind = kind;
-  event.path = std::move(path);
-  event.old_path = std::move(old_path);
+  event.path = path_from_text(std::move(path));
+  event.old_path = path_from_text(std::move(old_path));
   event.type = type;
   event.old_type = old_type;
   emit_raw(std::move(event));

@@ -58,9 +58,9 @@ inline std::string shown(std::string_view bytes) {
 
 inline std::string describe(const fs_event& e) {
   std::string out = std::string(to_string(e.kind)) + ' ' + std::string(to_string(e.type)) + ' ' +
-                    shown(e.path.native());
+                    shown(asio_fswatch::detail::path_text(e.path));
   if (!e.old_path.empty())
-    out += " <- " + shown(e.old_path.native());
+    out += " <- " + shown(asio_fswatch::detail::path_text(e.old_path));
   if (e.error)
     out += " [" + e.error.message() + ']';
   return out;

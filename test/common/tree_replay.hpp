@@ -10,6 +10,7 @@
 #ifndef ASIO_FSWATCH_TEST_COMMON_TREE_REPLAY_HPP
 #define ASIO_FSWATCH_TEST_COMMON_TREE_REPLAY_HPP
 
+#include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/fs_event.hpp>
 
 #include <cstddef>
@@ -86,13 +87,15 @@ inline void erase_subtree(tree_snapshot& snapshot, const std::string& path) {
   snapshot.erase(path);
 }
 
+/// Absolute (or, in the engine's tests, rooted at '/' on every platform) and lexically normal,
+/// whatever the separators.
 inline bool is_normal_absolute(const std::filesystem::path& path) {
-  const std::string& text = path.native();
-  if (text.empty() || text.front() != '/')
+  const std::string text = asio_fswatch::detail::generic_path_text(path);
+  if (text.empty() || (text.front() != '/' && !path.is_absolute()))
     return false;
   if (text.size() > 1 && text.back() == '/')
     return false;
-  return path.lexically_normal().native() == text;
+  return asio_fswatch::detail::generic_path_text(path.lexically_normal()) == text;
 }
 
 inline void walk(const std::filesystem::path& directory, tree_snapshot& out) {
@@ -109,7 +112,7 @@ inline void walk(const std::filesystem::path& directory, tree_snapshot& out) {
     if (status_ec)
       continue; // vanished between readdir and lstat
     entry_type type = type_of(status);
-    out[it->path().native()] = type;
+    out[asio_fswatch::detail::path_text(it->path())] = type;
     if (type == entry_type::directory)
       walk(it->path(), out);
   }
@@ -129,7 +132,7 @@ inline tree_snapshot snapshot_of(const std::filesystem::path& root) {
   if (ec || !fs::exists(status))
     return out;
   entry_type type = replay_detail::type_of(status);
-  out[root.native()] = type;
+  out[asio_fswatch::detail::path_text(root)] = type;
   if (type == entry_type::directory)
     replay_detail::walk(root, out);
   return out;
@@ -166,7 +169,7 @@ inline void replay(tree_snapshot& snapshot, const std::vector<fs_event>& events,
       problem("path is not absolute and lexically normal");
       continue;
     }
-    const std::string path = event.path.native();
+    const std::string path = asio_fswatch::detail::path_text(event.path);
     switch (event.kind) {
     case event_kind::created: {
       if (snapshot.find(parent_of(path)) == snapshot.end())
@@ -199,7 +202,7 @@ inline void replay(tree_snapshot& snapshot, const std::vector<fs_event>& events,
         problem("old_path is not absolute and lexically normal");
         break;
       }
-      const std::string old_path = event.old_path.native();
+      const std::string old_path = asio_fswatch::detail::path_text(event.old_path);
       auto from = snapshot.find(old_path);
       if (from == snapshot.end()) {
         problem("renamed from a path that does not exist");
@@ -234,7 +237,7 @@ inline void replay(tree_snapshot& snapshot, const std::vector<fs_event>& events,
         problem("old_path is not absolute and lexically normal");
         break;
       }
-      const std::string old_path = event.old_path.native();
+      const std::string old_path = asio_fswatch::detail::path_text(event.old_path);
       auto to_path = snapshot.find(old_path); // the entry that goes to `path`
       auto to_old_path = snapshot.find(path);
       if (to_path == snapshot.end() || to_old_path == snapshot.end()) {

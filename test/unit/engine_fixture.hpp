@@ -85,11 +85,11 @@ inline sys::error_code posix_error(sys::errc::errc_t e) { return sys::errc::make
 
 inline std::string describe(const fs_event& e) {
   std::ostringstream out;
-  out << to_string(e.kind) << ' ' << to_string(e.type) << ' ' << e.path.native();
+  out << to_string(e.kind) << ' ' << to_string(e.type) << ' ' << asio_fswatch::detail::path_text(e.path);
   if (e.kind == event_kind::exchanged)
-    out << " <-> " << to_string(e.old_type) << ' ' << e.old_path.native();
+    out << " <-> " << to_string(e.old_type) << ' ' << asio_fswatch::detail::path_text(e.old_path);
   else if (!e.old_path.empty())
-    out << " <- " << e.old_path.native();
+    out << " <- " << asio_fswatch::detail::path_text(e.old_path);
   if (e.error)
     out << " [" << e.error.category().name() << ':' << e.error.value() << ' ' << e.error.message()
         << ']';
