@@ -7,39 +7,19 @@
 #
 # Skips: a test that cannot run here (no root, io_uring forbidden, no user namespaces, ...) says
 # so and is recorded (test/common/skip.hpp, skip_case in test/cli/common.sh); each preset's list
-# is printed at the end. With CI set (CI=true), a skip for a missing machine precondition fails
-# the run, unless ASIO_FSWATCH_ALLOWED_SKIPS names its id ("io_uring user_namespaces", or "all").
-# Skips of kind "build" (a case this build cannot run, such as a forked child under
-# ThreadSanitizer, which the other builds run) are listed and never fail the run.
+# is printed at the end (scripts/skip-report.sh). With CI set (CI=true), a skip for a missing
+# machine precondition fails the run, unless ASIO_FSWATCH_ALLOWED_SKIPS names its id
+# ("io_uring user_namespaces", or "all"). Skips of kind "build" (a case this build cannot run,
+# such as a forked child under ThreadSanitizer, which the other builds run) are listed and never
+# fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 presets=${ASIO_FSWATCH_TEST_PRESETS:-default asan tsan}
 fuzz_seconds=${ASIO_FSWATCH_FUZZ_SECONDS:-30}
-allowed_skips=" ${ASIO_FSWATCH_ALLOWED_SKIPS:-} "
 [[ $fuzz_seconds =~ ^[0-9]+$ ]] || { echo "test.sh: ASIO_FSWATCH_FUZZ_SECONDS must be a number of seconds, not '$fuzz_seconds'" >&2; exit 2; }
-strict_skips=0
-[[ -n ${CI:-} && ${CI:-} != false && ${CI:-} != 0 ]] && strict_skips=1
 
 timings=()
-skip_report=()
-unexpected_skips=0
-# Reads a preset's skip log (KIND, ID, TEST, REASON by tabs) into the report.
-collect_skips() {
-  local preset=$1 log=$2 kind id test reason count=0 mark
-  [[ -s $log ]] || { skip_report+=("$preset: nothing skipped"); return; }
-  while IFS=$'\t' read -r kind id test reason; do
-    count=$((count + 1))
-    mark=""
-    if [[ $kind == machine && $allowed_skips != *" all "* && $allowed_skips != *" $id "* ]]; then
-      if ((strict_skips)); then
-        mark=" <- not allowed on CI"
-        unexpected_skips=$((unexpected_skips + 1))
-      fi
-    fi
-    skip_report+=("$preset: skipped [$kind: $id] $test: $reason$mark")
-  done < <(sort -u "$log")
-  skip_report+=("$preset: $count skipped")
-}
+skip_logs=() # PRESET:LOG, read by scripts/skip-report.sh at the end
 
 for preset in $presets; do
   start=$SECONDS
@@ -50,7 +30,7 @@ for preset in $presets; do
   skip_log=$PWD/build/$preset/skipped-tests.log
   rm -f "$skip_log"
   ASIO_FSWATCH_SKIP_LOG=$skip_log ctest --preset "$preset" --timeout 900 -j2 "$@"
-  collect_skips "$preset" "$skip_log"
+  skip_logs+=("$preset:$skip_log")
   timings+=("$preset: build $((built - start)) s, tests $((SECONDS - built)) s")
   echo "=== $preset: passed in $((SECONDS - start)) s"
 done
@@ -61,11 +41,6 @@ if ((fuzz_seconds > 0)); then
   timings+=("fuzz: $((SECONDS - start)) s (build and runs)")
 fi
 echo "=== skipped tests"
-printf '    %s\n' "${skip_report[@]}"
-if ((unexpected_skips > 0)); then
-  echo "test.sh: $unexpected_skips skip(s) for a missing machine precondition on CI (see above): set up the" \
-    "machine, or name the ids in ASIO_FSWATCH_ALLOWED_SKIPS" >&2
-  exit 1
-fi
+scripts/skip-report.sh --as test.sh "${skip_logs[@]}" # exit status 1 on a skip not allowed on CI
 echo "=== all passed in $SECONDS s"
 printf '    %s\n' "${timings[@]}"
