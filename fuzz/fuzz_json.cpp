@@ -13,6 +13,7 @@
 #include "json_check.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/fs_event.hpp>
 
@@ -116,11 +117,13 @@ void check_event(std::string_view input) {
   event.error = error_from(static_cast<unsigned char>(input[2]));
   const std::string_view paths = input.substr(3);
   const std::size_t separator = paths.find('\0');
-  const std::string path(paths.substr(0, separator));
-  const std::string old_path(separator == std::string_view::npos ? std::string_view()
-                                                                 : paths.substr(separator + 1));
-  event.path = path;
-  event.old_path = old_path;
+  event.path = detail::path_from_text(std::string(paths.substr(0, separator)));
+  event.old_path = detail::path_from_text(std::string(
+      separator == std::string_view::npos ? std::string_view() : paths.substr(separator + 1)));
+  // The bytes the encoders see: the input's on POSIX; on Windows, the UTF-16 name it became, as
+  // WTF-8.
+  const std::string path = detail::path_text(event.path);
+  const std::string old_path = detail::path_text(event.old_path);
 
   const std::string_view prefix = "{\"events\":[";
   std::string out(prefix);

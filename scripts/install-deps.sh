@@ -14,6 +14,10 @@ packages=(
   # What the tests run besides the build: the CLI tests' Python checks (bytes, JSON, descriptors),
   # ps (procps: process groups of `run`), setpriv (util-linux: a case run as nobody).
   python3 procps util-linux
+  # The Windows build (preset windows), tested under Wine: MinGW-w64's "-posix" compiler (the one
+  # with std::thread; not the mingw-w64 meta package, 800 MB more), and Wine, whose commands
+  # (wine, wineserver) come from package wine.
+  g++-mingw-w64-x86-64-posix wine64 wine
 )
 # Extra sets, asked for by the callers that need them.
 for extra in "$@"; do

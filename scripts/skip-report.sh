@@ -10,7 +10,8 @@
 # written twice counts once. With CI set (non-empty, not "false" or "0"), a skip of kind
 # "machine" is marked "not allowed on CI" unless ASIO_FSWATCH_ALLOWED_SKIPS (ids separated by
 # spaces) names its id or "all"; if any is, a message on stderr, starting with NAME (default
-# skip-report.sh), says how many, and the exit status is 1. Skips of kind "build" never fail.
+# skip-report.sh), says how many, and the exit status is 1. Skips of the other kinds ("build",
+# "platform") never fail.
 # Exit status 2: bad arguments.
 set -euo pipefail
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and CI): installs what is missing, then builds and runs the whole test suite
-# in each preset of ASIO_FSWATCH_TEST_PRESETS, in order (default: "default asan tsan": the normal
-# build, then AddressSanitizer + UBSan with leaks checked, then ThreadSanitizer), and last runs
+# in each preset of ASIO_FSWATCH_TEST_PRESETS, in order (default: "default asan tsan windows": the
+# normal build, then AddressSanitizer + UBSan with leaks checked, then ThreadSanitizer, then the
+# Windows build, cross-compiled with MinGW-w64 and run under Wine by scripts/test-windows.sh), and last runs
 # each libFuzzer target for ASIO_FSWATCH_FUZZ_SECONDS seconds (default 30; 0 skips the fuzzing).
 # Extra arguments go to every ctest run (e.g. -R child). Prints how long each step took.
 #
@@ -10,11 +11,12 @@
 # is printed at the end (scripts/skip-report.sh). With CI set (CI=true), a skip for a missing
 # machine precondition fails the run, unless ASIO_FSWATCH_ALLOWED_SKIPS names its id
 # ("io_uring user_namespaces", or "all"). Skips of kind "build" (a case this build cannot run,
-# such as a forked child under ThreadSanitizer, which the other builds run) are listed and never
-# fail the run.
+# such as a forked child under ThreadSanitizer, which the other builds run) and "platform" (what
+# the case is about does not exist there, such as a name of arbitrary bytes on Windows) are
+# listed and never fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-presets=${ASIO_FSWATCH_TEST_PRESETS:-default asan tsan}
+presets=${ASIO_FSWATCH_TEST_PRESETS:-default asan tsan windows}
 fuzz_seconds=${ASIO_FSWATCH_FUZZ_SECONDS:-30}
 [[ $fuzz_seconds =~ ^[0-9]+$ ]] || { echo "test.sh: ASIO_FSWATCH_FUZZ_SECONDS must be a number of seconds, not '$fuzz_seconds'" >&2; exit 2; }
 
@@ -29,7 +31,11 @@ for preset in $presets; do
   echo "=== $preset: tests"
   skip_log=$PWD/build/$preset/skipped-tests.log
   rm -f "$skip_log"
-  ASIO_FSWATCH_SKIP_LOG=$skip_log ctest --preset "$preset" --timeout 900 -j2 "$@"
+  if [[ $preset == windows ]]; then
+    ASIO_FSWATCH_SKIP_LOG=$skip_log scripts/test-windows.sh "$@"
+  else
+    ASIO_FSWATCH_SKIP_LOG=$skip_log ctest --preset "$preset" --timeout 900 -j2 "$@"
+  fi
   skip_logs+=("$preset:$skip_log")
   timings+=("$preset: build $((built - start)) s, tests $((SECONDS - built)) s")
   echo "=== $preset: passed in $((SECONDS - start)) s"

@@ -47,6 +47,12 @@ check "build skip on CI: counted" has_line "    tsan: 1 skipped"
 check "build skip on CI: not marked" no_mark
 check "build skip on CI: no message" stderr_empty
 
+# So is a platform skip (what the case is about does not exist on that platform).
+printf '%s\n' "platform${tab}byte_names${tab}event_format/x${tab}Windows names are UTF-16" >"$work/platform.log"
+check "platform skip on CI: exit 0" run_report 0 CI=true windows "$work/platform.log"
+check "platform skip on CI: listed" has_line "    windows: skipped [platform: byte_names] event_format/x: Windows names are UTF-16"
+check "platform skip on CI: not marked" no_mark
+
 # A machine skip off CI is listed, without a mark.
 check "machine skip off CI: exit 0" run_report 0 default "$work/machine.log"
 check "machine skip off CI: listed" has_line "    default: skipped [machine: io_uring] file_tests/io_uring_read: io_uring_setup refused: EPERM"

@@ -7,8 +7,12 @@
 #include <string>
 #include <string_view>
 
+#if defined(_WIN32)
+#include <cstdio>
+#else
 #include <fcntl.h>
 #include <unistd.h>
+#endif
 
 namespace asio_fswatch::test {
 
@@ -19,6 +23,9 @@ enum class skip_kind {
   /// The test cannot run in this build (ThreadSanitizer and forked children); it runs in the
   /// others.
   build,
+  /// What the test is about does not exist on this platform (a name holding any bytes, on
+  /// Windows); it runs on the others.
+  platform,
 };
 
 namespace detail {
@@ -35,14 +42,24 @@ inline void log_skip(skip_kind kind, std::string_view id, std::string_view test,
   const char* log = std::getenv("ASIO_FSWATCH_SKIP_LOG");
   if (log == nullptr || *log == '\0')
     return;
-  std::string line = kind == skip_kind::machine ? "machine" : "build";
+  std::string line = kind == skip_kind::machine ? "machine" : kind == skip_kind::build ? "build" : "platform";
   line += '\t' + one_line(id) + '\t' + one_line(test) + '\t' + one_line(reason) + '\n';
+#if defined(_WIN32)
+  // One unbuffered write of a short line in append mode.
+  std::FILE* file = std::fopen(log, "ab");
+  if (file == nullptr)
+    return;
+  std::setvbuf(file, nullptr, _IONBF, 0);
+  std::fwrite(line.data(), 1, line.size(), file);
+  std::fclose(file);
+#else
   // One write of a short line with O_APPEND: lines of tests running at once do not mix.
   int fd = ::open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
     return;
   [[maybe_unused]] ssize_t written = ::write(fd, line.data(), line.size());
   ::close(fd);
+#endif
 }
 
 } // namespace detail

@@ -3,7 +3,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <asio_fswatch/detail/event_format.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/error.hpp>
+
+#include <common/skip.hpp>
 #include <asio_fswatch/fs_event.hpp>
 
 #include <cerrno>
@@ -42,6 +45,29 @@ std::string human_of(const fs_event& event) {
   std::string out;
   detail::append_human(out, event);
   return out;
+}
+
+/// An event whose paths have these bytes (on Windows, this UTF-8).
+fs_event event_of(event_kind kind, std::string path, std::string old_path = {}) {
+  fs_event event;
+  event.kind = kind;
+  event.type = entry_type::file;
+  event.path = detail::path_from_text(std::move(path));
+  event.old_path = detail::path_from_text(std::move(old_path));
+  return event;
+}
+
+/// Whether a path can hold any bytes, as POSIX names do. A Windows name is UTF-16, which the
+/// encoders see as WTF-8: no byte of it can be outside a well-formed sequence. On Windows the
+/// part of the test that gives a path such bytes is recorded as skipped.
+bool paths_hold_any_bytes() {
+#if defined(_WIN32)
+  asio_fswatch::test::skip("byte_names", "Windows names are UTF-16: a path cannot hold invalid UTF-8",
+                           asio_fswatch::test::skip_kind::platform);
+  return false;
+#else
+  return true;
+#endif
 }
 
 // --- An independent model of the rules, written differently from src/event_format.cpp -----------
@@ -411,8 +437,8 @@ BOOST_AUTO_TEST_CASE(encoders_never_look_past_the_end_of_their_input) {
   BOOST_TEST(json_of(euro.substr(0, 1)) == R"("\udce2")");
   BOOST_TEST(json_of(euro.substr(0, 2)) == R"("\udce2\udc82")");
   BOOST_TEST(json_of(emoji.substr(0, 3)) == R"("\udcf0\udc9f\udc98")");
-  BOOST_TEST(human_of({event_kind::created, std::string(emoji.substr(0, 2)), {}, entry_type::file, {}})
-                 .substr(22) == R"(\xf0\x9f)");
+  if (paths_hold_any_bytes())
+    BOOST_TEST(human_of(event_of(event_kind::created, std::string(emoji.substr(0, 2)))).substr(22) == R"(\xf0\x9f)");
   const std::string_view literal = "\"\xe2\x82\xac\"";
   BOOST_TEST(!detail::decode_json_string(literal.substr(0, 3)).has_value());
   const std::string_view escaped_pair = R"("\ud83d\ude00")";
@@ -521,12 +547,15 @@ BOOST_AUTO_TEST_CASE(round_trip_every_short_byte_string) {
 BOOST_AUTO_TEST_CASE(every_byte_at_every_offset_of_a_long_ascii_run) {
   // Long runs of plain ASCII take a word-at-a-time path: each byte value must be caught in every
   // lane of a word, and right before or after one.
+  const bool any_bytes = paths_hold_any_bytes();
   for (int byte = 0; byte < 256; ++byte) {
     for (std::size_t offset = 0; offset < 24; ++offset) {
       std::string bytes(24, 'a');
       bytes[offset] = static_cast<char>(byte);
       check_encoding_of(bytes);
-      const std::string line = human_of({event_kind::created, bytes, {}, entry_type::file, {}});
+      if (byte >= 0x80 && !any_bytes)
+        continue;
+      const std::string line = human_of(event_of(event_kind::created, bytes));
       REQUIRE_QUIETLY(line.substr(22) == model_human_path(bytes), "human line of bytes " << hex_of(bytes));
     }
   }
@@ -599,6 +628,8 @@ BOOST_AUTO_TEST_CASE(json_object_of_an_error_names_message_code_and_category) {
 }
 
 BOOST_AUTO_TEST_CASE(json_object_keeps_undecodable_path_bytes) {
+  if (!paths_hold_any_bytes())
+    return;
   const std::string new_name = "/abs/caf\xc3\xa9\xff\n";
   const std::string old_name = "/abs/\"quoted\"\xe9";
   std::string out;
@@ -645,13 +676,14 @@ BOOST_AUTO_TEST_CASE(human_line_pads_kind_and_type_to_ten_columns) {
 
 BOOST_AUTO_TEST_CASE(human_line_escapes_what_would_break_the_line) {
   const auto line_of = [](std::string_view path) {
-    return human_of({event_kind::removed, std::string(path), {}, entry_type::file, {}}).substr(22);
+    return human_of(event_of(event_kind::removed, std::string(path))).substr(22);
   };
   BOOST_TEST(line_of("/a\\b") == R"(/a\\b)");
   BOOST_TEST(line_of("/a\nb\tc\rd") == R"(/a\nb\tc\rd)");
   BOOST_TEST(line_of("/\x01\x1b[31m\x7f\b\f") == R"(/\x01\x1b[31m\x7f\x08\x0c)");
   BOOST_TEST(line_of("/a\0b"s) == R"(/a\x00b)");
-  BOOST_TEST(line_of("/\xff\xc0\x80\xed\xa0\x80" "A") == R"(/\xff\xc0\x80\xed\xa0\x80A)");
+  if (paths_hold_any_bytes())
+    BOOST_TEST(line_of("/\xff\xc0\x80\xed\xa0\x80" "A") == R"(/\xff\xc0\x80\xed\xa0\x80A)");
   BOOST_TEST(line_of("/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\"") ==
              "/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\"");
 
@@ -679,13 +711,15 @@ BOOST_AUTO_TEST_CASE(human_line_escapes_what_would_break_the_line) {
   BOOST_TEST(human_of(swap) == R"(exchanged  file       /x <-\x3e <-> /y <-\x3e z)");
 
   const boost::system::error_code denied(EACCES, boost::system::system_category());
-  BOOST_TEST(human_of({event_kind::renamed, "/n\n", "/o\xff", entry_type::file, {}}) ==
-             R"(renamed    file       /o\xff -> /n\n)");
+  if (paths_hold_any_bytes())
+    BOOST_TEST(human_of(event_of(event_kind::renamed, "/n\n", "/o\xff")) == R"(renamed    file       /o\xff -> /n\n)");
   BOOST_TEST(human_of({event_kind::error, "/d\t", {}, entry_type::other, denied}) ==
              R"(error      other      /d\t: )" + denied.message());
 }
 
 BOOST_AUTO_TEST_CASE(human_line_of_any_path_is_one_line_of_valid_utf8) {
+  if (!paths_hold_any_bytes())
+    return;
   random_byte_strings generator(7);
   for (int i = 0; i < 50'000; ++i) {
     const std::string path = generator.next();

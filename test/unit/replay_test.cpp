@@ -1,7 +1,10 @@
 // Unit tests for test/common/tree_replay.hpp: the checker the integration tests trust must catch
 // missing, spurious and mistyped entries and every event that does not fit the tree, or those
 // tests could pass vacuously.
+#include <asio_fswatch/detail/path_text.hpp>
+
 #include <common/make_event.hpp>
+#include <common/skip.hpp>
 #include <common/temp_dir.hpp>
 #include <common/tree_replay.hpp>
 
@@ -281,14 +284,21 @@ BOOST_AUTO_TEST_CASE(snapshot_of_walks_a_real_tree_without_following_symlinks) {
   namespace fs = std::filesystem;
   fs::create_directories(tmp / "a/b");
   std::ofstream(tmp / "a/b/f") << "x";
-  fs::create_directory_symlink(tmp / "a", tmp / "link"); // a loop if it were followed
+  const auto text = [](const fs::path& path) { return asio_fswatch::detail::path_text(path); };
+  tree_snapshot expected{{text(tmp.path()), dir},
+                         {text(tmp / "a"), dir},
+                         {text(tmp / "a" / "b"), dir},
+                         {text(tmp / "a" / "b" / "f"), file}};
+  std::error_code link_error;
+  fs::create_directory_symlink(tmp / "a", tmp / "link", link_error); // a loop if it were followed
+  if (link_error) {
+    // Wine cannot make symbolic links, and Windows makes them only with a privilege.
+    asio_fswatch::test::skip("symlinks", "no symbolic link can be made here: " + link_error.message(),
+                             asio_fswatch::test::skip_kind::platform);
+  } else {
+    expected[text(tmp / "link")] = sym;
+  }
   tree_snapshot snapshot = snapshot_of(tmp.path());
-  const std::string root = tmp.path().native();
-  tree_snapshot expected{{root, dir},
-                         {root + "/a", dir},
-                         {root + "/a/b", dir},
-                         {root + "/a/b/f", file},
-                         {root + "/link", sym}};
   BOOST_TEST(compare(expected, snapshot).empty(), compare(expected, snapshot));
   BOOST_TEST(snapshot_of(tmp / "missing").empty());
   tree_snapshot single = snapshot_of(tmp / "a/b/f");
