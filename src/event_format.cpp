@@ -5,6 +5,7 @@
 // append; only the bytes that must change are handled one at a time.
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
+#include <asio_fswatch/detail/utf8.hpp>
 
 #include <charconv>
 #include <cstddef>
@@ -170,27 +171,6 @@ long read_hex4(std::string_view text, std::size_t position) noexcept {
   return value;
 }
 
-void append_utf8(std::string& out, std::uint32_t code_point) {
-  if (code_point < 0x80) {
-    out.push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    const char encoded[2] = {static_cast<char>(0xc0 | (code_point >> 6)),
-                             static_cast<char>(0x80 | (code_point & 0x3f))};
-    out.append(encoded, 2);
-  } else if (code_point < 0x10000) {
-    const char encoded[3] = {static_cast<char>(0xe0 | (code_point >> 12)),
-                             static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)),
-                             static_cast<char>(0x80 | (code_point & 0x3f))};
-    out.append(encoded, 3);
-  } else {
-    const char encoded[4] = {static_cast<char>(0xf0 | (code_point >> 18)),
-                             static_cast<char>(0x80 | ((code_point >> 12) & 0x3f)),
-                             static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)),
-                             static_cast<char>(0x80 | (code_point & 0x3f))};
-    out.append(encoded, 4);
-  }
-}
-
 /// Decodes the escape whose backslash is at `text[position]`, appending its bytes to `out`.
 /// Returns the position just past it, or 0 when the escape is malformed (0 can never be a valid
 /// end since position 0 is the opening quote).
@@ -219,8 +199,8 @@ std::size_t decode_escape(std::string& out, std::string_view text, std::size_t p
     }
     const long low = read_hex4(text, after_unit + 2);
     if (low < 0xdc00 || low > 0xdfff) return 0;
-    append_utf8(out, 0x10000 + ((static_cast<std::uint32_t>(unit) - 0xd800) << 10) +
-                         (static_cast<std::uint32_t>(low) - 0xdc00));
+    append_utf8(out, code_point_of_surrogates(static_cast<std::uint32_t>(unit),
+                                              static_cast<std::uint32_t>(low)));
     return after_unit + 6;
   }
   if (unit >= 0xdc00 && unit <= 0xdfff) {

@@ -5,13 +5,15 @@
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/error.hpp>
-
-#include <common/skip.hpp>
 #include <asio_fswatch/fs_event.hpp>
+
+#include <common/make_event.hpp>
+#include <common/skip.hpp>
 
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <iomanip>
 #include <optional>
 #include <random>
@@ -49,12 +51,8 @@ std::string human_of(const fs_event& event) {
 
 /// An event whose paths have these bytes (on Windows, this UTF-8).
 fs_event event_of(event_kind kind, std::string path, std::string old_path = {}) {
-  fs_event event;
-  event.kind = kind;
-  event.type = entry_type::file;
-  event.path = detail::path_from_text(std::move(path));
-  event.old_path = detail::path_from_text(std::move(old_path));
-  return event;
+  return asio_fswatch::test::make_event(kind, detail::path_from_text(std::move(path)), entry_type::file,
+                                        detail::path_from_text(std::move(old_path)));
 }
 
 /// Whether a path can hold any bytes, as POSIX names do. A Windows name is UTF-16, which the
@@ -641,6 +639,26 @@ BOOST_AUTO_TEST_CASE(json_object_keeps_undecodable_path_bytes) {
   const std::size_t path_end = out.find(",\"old_path\"");
   BOOST_TEST((detail::decode_json_string(out.substr(path_start, path_end - path_start)) == new_name));
 }
+
+#if defined(_WIN32)
+// A Windows name may hold a lone surrogate. Its text is WTF-8, whose three bytes for it are no
+// well-formed UTF-8: each is escaped as an invalid byte is, so the output stays valid UTF-8, and
+// the JSON string gives back the text, from which the name comes back.
+BOOST_AUTO_TEST_CASE(a_lone_surrogate_gives_valid_json_and_a_valid_human_line) {
+  fs_event event;
+  event.kind = event_kind::created;
+  event.type = entry_type::file;
+  event.path = std::filesystem::path(std::wstring{L'/', L'a', wchar_t(0xd800)});
+  std::string json;
+  detail::append_json(json, event);
+  BOOST_TEST(is_valid_utf8(json), json);
+  BOOST_TEST(is_valid_utf8(human_of(event)), human_of(event));
+  const std::size_t start = json.find("\"path\":") + 7;
+  const std::optional<std::string> decoded = detail::decode_json_string(json.substr(start, json.size() - 1 - start));
+  BOOST_TEST_REQUIRE(decoded.has_value());
+  BOOST_TEST((detail::path_from_text(*decoded).native() == event.path.native()));
+}
+#endif
 
 // --- Human lines ------------------------------------------------------------------------------
 

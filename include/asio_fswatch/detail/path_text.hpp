@@ -4,6 +4,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_PATH_TEXT_HPP
 #define ASIO_FSWATCH_DETAIL_PATH_TEXT_HPP
 
+#include <asio_fswatch/detail/utf8.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -27,25 +29,11 @@ inline std::string path_text(const std::filesystem::path& path) {
     if (code_point >= 0xd800 && code_point <= 0xdbff && i + 1 < units.size()) {
       const std::uint32_t low = static_cast<std::uint16_t>(units[i + 1]);
       if (low >= 0xdc00 && low <= 0xdfff) {
-        code_point = 0x10000 + ((code_point - 0xd800) << 10) + (low - 0xdc00);
+        code_point = code_point_of_surrogates(code_point, low);
         ++i;
       }
     }
-    if (code_point < 0x80) {
-      out.push_back(static_cast<char>(code_point));
-    } else if (code_point < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | (code_point >> 6)));
-      out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-    } else if (code_point < 0x10000) {
-      out.push_back(static_cast<char>(0xe0 | (code_point >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xf0 | (code_point >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-    }
+    append_utf8(out, code_point); // a lone surrogate too: WTF-8
   }
   return out;
 }
