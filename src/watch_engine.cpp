@@ -868,7 +868,14 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
     }
   } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
     if (child == no_node) {
-      // Only possible when the entry's creation was never seen; report it as what it is now.
+      // The entry's creation was never seen, or this is a write or a change of attributes
+      // through a descriptor of a file whose name already left: the kernel names an unlinked
+      // file in its old directory still, after its IN_DELETE. Reported, as what it is now, only
+      // if the name is there.
+      if (!is_directory && name_is_gone(root, dir, name)) {
+        ++counters_.records_behind_picture;
+        return;
+      }
       entry_appeared(root, dir, name, is_directory);
       return;
     }
@@ -911,6 +918,12 @@ void watch_engine::retry_problem_directories(root_state& root, node_id node) {
     else if (is_vanished(ec))
       root.stale.insert(target);
   }
+}
+
+bool watch_engine::name_is_gone(root_state& root, node_id dir, std::string_view name) {
+  entry_type type = entry_type::unknown;
+  entry_status status;
+  return is_vanished(fs_.status(join_path(root.tree.path(dir), name), false, type, status));
 }
 
 void watch_engine::entry_appeared(root_state& root, node_id dir, std::string_view name,

@@ -710,9 +710,11 @@ private:
     if (::link(from.c_str(), to.c_str()) == 0)
       return outcome(op::make_hard_link, true, 0);
     int error = errno;
-    // link(2) refuses a directory with EPERM: the file was replaced by one meanwhile.
-    struct stat st;
-    if (error == EPERM && ::lstat(from.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    // link(2) refuses a directory with EPERM, and root meets no other EPERM here: the file was
+    // replaced by a directory meanwhile (and may be a file again by now, after an exchange or a
+    // bounce, so a look afterwards cannot tell). A file system that refused every hard link
+    // would fail the check that some of each operation succeed.
+    if (error == EPERM)
       error = EISDIR;
     outcome(op::make_hard_link, false, error);
   }
@@ -1496,6 +1498,10 @@ int run(const options& o) {
   for (std::size_t k = 0; k < op_count; ++k) {
     total_done += done[k];
     total_raced += raced[k];
+    // Races explain some failures, never all: an operation that always fails is not being tested.
+    if (done[k] == 0 && raced[k] >= 20)
+      failures.push_back(std::string("every ") + op_names[k] + " (" + std::to_string(raced[k]) +
+                         ") failed with an error counted as a race (a problem of the test's set-up)");
   }
 
   // The invariant: the replayed picture is the tree as it is now.

@@ -275,6 +275,8 @@ private:
   void handle_named(root_state& root, node_id dir, std::uint32_t mask, std::uint32_t cookie,
                     std::string_view name);
   void handle_self(root_state& root, node_id dir, std::uint32_t mask);
+  /// Whether `name` in `dir` names nothing now (a look at the file system).
+  bool name_is_gone(root_state& root, node_id dir, std::string_view name);
   void entry_appeared(root_state& root, node_id dir, std::string_view name, bool is_directory);
   void entry_removed(root_state& root, node_id node);
   void park_move(root_state& root, node_id node, std::uint32_t cookie, bool directory_in_record);
