@@ -23,7 +23,7 @@ public:
     case errc::already_watched:
       return "path is already watched by this monitor";
     case errc::backend_unavailable:
-      return "the requested monitor backend is not available on this system";
+      return "the requested backend is not available on this system";
     case errc::invalid_pattern:
       return "invalid glob pattern";
     case errc::monitor_closed:
@@ -34,7 +34,7 @@ public:
     case errc::invalid_file_backend:
       return "ASIO_FSWATCH_FILE_BACKEND must be io_uring or threads";
     case errc::invalid_child_backend:
-      return "ASIO_FSWATCH_CHILD_BACKEND must be pidfd or sigchld";
+      return "ASIO_FSWATCH_CHILD_BACKEND must be pidfd, sigchld or process_handle";
     case errc::no_child:
       return "the supervised process has no running child";
     }

@@ -1,6 +1,6 @@
-// The system calls behind a child wait: pidfd_open and waitid(P_PIDFD); and the choice of
-// mechanism.
-#include <asio_fswatch/detail/child_wait.hpp>
+// The system calls behind a child wait on POSIX: pidfd_open and waitid(P_PIDFD); and the choice
+// of mechanism.
+#include <asio_fswatch/detail/posix_child_wait.hpp>
 #include <asio_fswatch/error.hpp>
 
 #include <fcntl.h>
@@ -12,7 +12,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <string_view>
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -20,7 +19,7 @@
 
 namespace asio_fswatch::detail {
 
-int open_pidfd(pid_t pid) noexcept {
+int open_pidfd(pid_type pid) noexcept {
   return int(::syscall(SYS_pidfd_open, pid, 0));
 }
 
@@ -38,22 +37,25 @@ exit_status to_exit_status(int code, int value) noexcept {
 
 child_backend_choice choose_child_backend(child_backend wanted) noexcept {
   child_backend_choice choice;
+  if (wanted == child_backend::automatic) {
+    if (const char* env = std::getenv("ASIO_FSWATCH_CHILD_BACKEND"); env && *env) {
+      if (!child_backend_named(env, wanted)) {
+        choice.error = errc::invalid_child_backend;
+        return choice;
+      }
+    }
+  }
+  if (wanted == child_backend::process_handle) {
+    choice.error = errc::backend_unavailable; // Windows only
+    return choice;
+  }
   if (wanted != child_backend::automatic) {
     choice.backend = wanted;
     return choice;
   }
-  if (const char* env = std::getenv("ASIO_FSWATCH_CHILD_BACKEND"); env && *env) {
-    std::string_view value(env);
-    if (value == "pidfd")
-      choice.backend = child_backend::pidfd;
-    else if (value == "sigchld")
-      choice.backend = child_backend::sigchld;
-    else
-      choice.error = errc::invalid_child_backend;
-    return choice;
-  }
   // Asked each time a watcher is made (two system calls): a seccomp filter or a sandbox can
   // come after the first watcher, and a forked child inherits no stale answer.
+  choice.backend = child_backend::pidfd;
   choice.may_fall_back = true;
   int fd = open_pidfd(::getpid());
   if (fd >= 0)

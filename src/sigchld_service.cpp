@@ -1,6 +1,6 @@
 // The SIGCHLD mechanism: one signal_set per context, and the registered children. On each
 // SIGCHLD the zombies among them are reaped; nothing else is.
-#include <asio_fswatch/detail/child_wait.hpp>
+#include <asio_fswatch/detail/posix_child_wait.hpp>
 #include <asio_fswatch/detail/sigchld_service.hpp>
 
 #include <boost/asio/error.hpp>
@@ -117,7 +117,7 @@ struct sigchld_service::impl {
         arm(); // a SIGCHLD that came meanwhile was counted by the signal_set
     }
     for (outcome& o : out)
-      o.w->deliver(o.ec, o.status, true);
+      o.w->deliver(o.ec, o.status, delivery::from_signal);
   }
 
   bool install(const boost::asio::any_io_executor& ex, boost::system::error_code& ec) {
@@ -180,7 +180,7 @@ void sigchld_service::add(const boost::asio::any_io_executor& ex, pid_t pid, std
       }
     }
   }
-  w->deliver(ec, status, false);
+  w->deliver(ec, status, delivery::at_initiation);
 }
 
 void sigchld_service::cancel(std::uint64_t wait_id) {
@@ -206,7 +206,7 @@ void sigchld_service::cancel(std::uint64_t wait_id) {
     if (impl_->by_pid.empty() && impl_->waiting)
       impl_->signals->cancel();
   }
-  w->deliver(boost::asio::error::operation_aborted, exit_status(), false);
+  w->deliver(boost::asio::error::operation_aborted, exit_status(), delivery::at_cancellation);
 }
 
 std::size_t sigchld_service::size() const {

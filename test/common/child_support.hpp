@@ -17,9 +17,13 @@
 // Named, not anonymous: data test cases are templates whose lambdas capture these types.
 namespace asio_fswatch::test {
 
-/// Every test case that waits runs once per mechanism.
+/// Every test case that waits runs once per mechanism of the platform.
 inline auto child_backends() {
+#if defined(_WIN32)
+  return boost::unit_test::data::make({child_backend::process_handle});
+#else
   return boost::unit_test::data::make({child_backend::pidfd, child_backend::sigchld});
+#endif
 }
 
 constexpr auto child_patience = std::chrono::seconds(30);

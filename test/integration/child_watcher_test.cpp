@@ -440,7 +440,7 @@ BOOST_DATA_TEST_CASE(wait_on_a_pidfd_the_caller_keeps, backends, backend) {
   int fd = int(::syscall(SYS_pidfd_open, pid, 0));
   BOOST_TEST_REQUIRE(fd >= 0);
   wait_result r;
-  watcher.async_wait(asio_fswatch::pidfd_ref{fd}, r.handler());
+  watcher.async_wait(asio_fswatch::process_handle_ref{fd}, r.handler());
   run_until(io, [&] { return r.done; }, "pidfd wait");
   BOOST_TEST(!r.ec, r.ec.message());
   BOOST_TEST(r.status.code() == 17);
@@ -450,8 +450,8 @@ BOOST_DATA_TEST_CASE(wait_on_a_pidfd_the_caller_keeps, backends, backend) {
   int pipe_fds[2];
   BOOST_TEST_REQUIRE(::pipe(pipe_fds) == 0);
   wait_result closed, not_a_pidfd;
-  watcher.async_wait(asio_fswatch::pidfd_ref{-1}, closed.handler());
-  watcher.async_wait(asio_fswatch::pidfd_ref{pipe_fds[0]}, not_a_pidfd.handler());
+  watcher.async_wait(asio_fswatch::process_handle_ref{-1}, closed.handler());
+  watcher.async_wait(asio_fswatch::process_handle_ref{pipe_fds[0]}, not_a_pidfd.handler());
   run_until(io, [&] { return closed.done && not_a_pidfd.done; }, "bad pidfds");
   BOOST_TEST(closed.ec == error_code(EBADF, boost::system::system_category()), closed.ec.message());
   BOOST_TEST(not_a_pidfd.ec == error_code(EBADF, boost::system::system_category()), not_a_pidfd.ec.message());

@@ -62,6 +62,7 @@ pid_t ended_child() {
 struct fake_process {
   pid_t pid;
   pid_t id() const { return pid; }
+  int native_handle() const { return -1; }
   void detach() {}
 };
 
@@ -90,11 +91,11 @@ BOOST_DATA_TEST_CASE(child_watcher_never_completes_inside_initiation, asio_fswat
   check_not_inline(io, "pid 0", [&](auto h) { watcher.async_wait(pid_t(0), h); });
   check_not_inline(io, "pid -1", [&](auto h) { watcher.async_wait(pid_t(-1), h); });
   check_not_inline(io, "not a child", [&](auto h) { watcher.async_wait(::getppid(), h); });
-  check_not_inline(io, "bad pidfd", [&](auto h) { watcher.async_wait(asio_fswatch::pidfd_ref{-1}, h); });
+  check_not_inline(io, "bad pidfd", [&](auto h) { watcher.async_wait(asio_fswatch::process_handle_ref{-1}, h); });
   pid_t pid = ended_child();
   int pidfd = asio_fswatch::detail::open_pidfd(pid);
   BOOST_TEST_REQUIRE(pidfd >= 0);
-  check_not_inline(io, "ended child, pidfd", [&](auto h) { watcher.async_wait(asio_fswatch::pidfd_ref{pidfd}, h); });
+  check_not_inline(io, "ended child, pidfd", [&](auto h) { watcher.async_wait(asio_fswatch::process_handle_ref{pidfd}, h); });
   ::close(pidfd);
   // A moved-from watcher.
   asio_fswatch::child_watcher moved(std::move(watcher));

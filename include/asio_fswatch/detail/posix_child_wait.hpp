@@ -1,16 +1,15 @@
-// asio_fswatch, private: one wait for a child process, on a pidfd in the reactor or through the
-// context's SIGCHLD service, and the set of a watcher's pending waits, which cancel() and the
-// destructor reach.
-#ifndef ASIO_FSWATCH_DETAIL_CHILD_WAIT_HPP
-#define ASIO_FSWATCH_DETAIL_CHILD_WAIT_HPP
+// asio_fswatch, private: a wait for a child process on POSIX: on a pidfd in the reactor (Linux),
+// or through the context's SIGCHLD service.
+#ifndef ASIO_FSWATCH_DETAIL_POSIX_CHILD_WAIT_HPP
+#define ASIO_FSWATCH_DETAIL_POSIX_CHILD_WAIT_HPP
 
-#include <asio_fswatch/child_options.hpp>
+#include <asio_fswatch/detail/child_wait_common.hpp>
+#include <asio_fswatch/detail/completion.hpp>
 #include <asio_fswatch/detail/sigchld_service.hpp>
-#include <asio_fswatch/exit_status.hpp>
+#include <asio_fswatch/detail/system_error.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
@@ -20,22 +19,17 @@
 #include <boost/asio/query.hpp>
 #include <boost/system/error_code.hpp>
 
-#include <sys/types.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace asio_fswatch::detail {
 
 /// pidfd_open(pid, 0): a descriptor, or -1 with errno set.
-int open_pidfd(pid_t pid) noexcept;
+int open_pidfd(pid_type pid) noexcept;
 
 /// A close-on-exec duplicate of `fd`, or -1 with errno set.
 int duplicate_pidfd(int fd) noexcept;
@@ -47,58 +41,8 @@ bool reap_child(int pidfd, exit_status& status, boost::system::error_code& ec) n
 /// siginfo_t's si_code and si_status of an ended child (`code`, `value`), as an exit_status.
 exit_status to_exit_status(int code, int value) noexcept;
 
-/// The mechanism a watcher uses, decided when it is constructed.
-struct child_backend_choice {
-  child_backend backend = child_backend::pidfd; // pidfd or sigchld, never automatic
-  bool may_fall_back = false; // chosen automatically: a wait whose pidfd_open is refused uses sigchld
-  boost::system::error_code error; // errc::invalid_child_backend: every wait fails with it
-};
-
-/// `wanted`, or for automatic: ASIO_FSWATCH_CHILD_BACKEND, else pidfd when pidfd_open works.
-child_backend_choice choose_child_backend(child_backend wanted) noexcept;
-
 /// pidfd_open refused in a way that says "not here": no such system call, or forbidden.
 inline bool pidfd_refused(int err) noexcept { return err == ENOSYS || err == EPERM; }
-
-class child_wait_set {
-public:
-  struct entry {
-    virtual void cancel() noexcept = 0;
-
-  protected:
-    ~entry() = default;
-  };
-
-  void add(entry* e) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    entries_.push_back(e);
-  }
-  void remove(entry* e) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-    entries_.erase(std::remove(entries_.begin(), entries_.end(), e), entries_.end());
-  }
-  void cancel_all() noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (entry* e : entries_)
-      e->cancel();
-  }
-
-private:
-  std::mutex mutex_;
-  std::vector<entry*> entries_;
-};
-
-/// What a wait is on: a pid, or a pidfd the caller keeps.
-struct child_target {
-  pid_t pid = 0;
-  bool by_pidfd = false;
-  int pidfd = -1; // borrowed, when by_pidfd
-};
-
-/// Called once the child was reaped by the wait; the default does nothing.
-struct nothing_on_reap {
-  void operator()() const noexcept {}
-};
 
 /// A wait registered with the SIGCHLD service: the service's handle on it, for cancel().
 struct sigchld_entry final : child_wait_set::entry {
@@ -139,11 +83,14 @@ public:
     if (slot_.is_connected())
       slot_.template emplace<sigchld_canceller>(sigchld_canceller{&service, wait_id});
   }
-  void deliver(boost::system::error_code ec, exit_status status, bool from_reactor) override {
-    if (from_reactor)
-      boost::asio::dispatch(ex_, boost::asio::append(std::move(self_), ec, status));
-    else
-      boost::asio::post(ex_, boost::asio::append(std::move(self_), ec, status));
+  void deliver(boost::system::error_code ec, exit_status status, sigchld_service::delivery when) override {
+    auto resume = boost::asio::append(std::move(self_), ec, status);
+    switch (when) {
+    case sigchld_service::delivery::from_signal: return boost::asio::dispatch(ex_, std::move(resume));
+    case sigchld_service::delivery::at_initiation: return post_soon(ex_, std::move(resume));
+    case sigchld_service::delivery::at_cancellation: break;
+    }
+    boost::asio::post(ex_, std::move(resume));
   }
 
 private:
@@ -153,28 +100,23 @@ private:
   sigchld_entry* entry_;
 };
 
-/// The composed operation behind basic_child_watcher::async_wait.
+/// The composed operation behind basic_child_watcher::async_wait on POSIX.
 template <typename Executor, typename OnReaped = nothing_on_reap>
-class child_wait_op {
+class posix_child_wait_op {
 public:
-  child_wait_op(const Executor& ex, std::shared_ptr<child_wait_set> set, const child_backend_choice& choice,
-                child_target target, OnReaped on_reaped = OnReaped())
+  posix_child_wait_op(const Executor& ex, std::shared_ptr<child_wait_set> set, const child_backend_choice& choice,
+                      child_target target, OnReaped on_reaped = OnReaped())
       : ex_(ex), set_(std::move(set)), choice_(choice), target_(target), on_reaped_(std::move(on_reaped)) {}
 
-  /// Start, or (after the post of an early error) finish.
   template <typename Self>
   void operator()(Self& self) {
-    if (step_ == step::posted)
-      return finish(self, early_, early_status_);
     // Ending the wait leaves the child as it was, so every kind of cancellation is fine.
     self.reset_cancellation_state(boost::asio::enable_total_cancellation());
-    if (choice_.error) {
-      early_ = choice_.error;
-      return post_early(self);
-    }
+    if (choice_.error)
+      return complete_soon(ex_, self, choice_.error, exit_status());
     int fd = -1;
-    if (target_.by_pidfd) {
-      fd = duplicate_pidfd(target_.pidfd);
+    if (target_.by_handle) {
+      fd = duplicate_pidfd(target_.handle);
     } else if (target_.pid <= 0) {
       errno = EINVAL;
     } else if (choice_.backend == child_backend::sigchld) {
@@ -184,15 +126,17 @@ public:
       if (fd < 0 && choice_.may_fall_back && pidfd_refused(errno))
         return start_sigchld(self);
     }
-    if (fd < 0) {
-      early_.assign(errno, boost::system::system_category());
-      return post_early(self);
-    }
+    if (fd < 0)
+      return complete_soon(ex_, self, last_system_error(), exit_status());
     // Ended already: reaped now, with no trip through the reactor. Not our child (or reaped
     // already): said now, not when that process ends.
-    if (reap_child(fd, early_status_, early_) || early_) {
+    exit_status status;
+    boost::system::error_code ec;
+    if (reap_child(fd, status, ec) || ec) {
       ::close(fd);
-      return post_early(self);
+      if (!ec)
+        on_reaped_();
+      return complete_soon(ex_, self, ec, status);
     }
     pidfd_ = std::make_unique<pidfd_entry>(ex_, fd, set_);
     wait_pidfd(self);
@@ -219,8 +163,6 @@ public:
   }
 
 private:
-  enum class step { start, posted, waiting };
-
   struct pidfd_entry final : child_wait_set::entry {
     pidfd_entry(const Executor& ex, int fd, std::shared_ptr<child_wait_set> owner_set)
         : descriptor(ex, fd), set(std::move(owner_set)) {
@@ -246,28 +188,20 @@ private:
 
   template <typename Self>
   void wait_pidfd(Self& self) {
-    step_ = step::waiting;
     pidfd_->descriptor.async_wait(boost::asio::posix::descriptor_base::wait_read, std::move(self));
   }
 
   template <typename Self>
   void start_sigchld(Self& self) {
-    step_ = step::waiting;
     auto& service = boost::asio::use_service<sigchld_service>(boost::asio::query(ex_, boost::asio::execution::context));
     sigchld_ = std::make_unique<sigchld_entry>(service, set_);
     // Everything the registration needs is taken before `self` (and this object in it) moves.
     sigchld_entry* entry = sigchld_.get();
-    pid_t pid = target_.pid;
+    pid_type pid = target_.pid;
     Executor ex = ex_;
     boost::asio::cancellation_slot slot = self.get_cancellation_state().slot();
     service.add(boost::asio::any_io_executor(ex), pid,
                 std::make_unique<sigchld_waiter<Self, Executor>>(std::move(self), ex, slot, entry));
-  }
-
-  template <typename Self>
-  void post_early(Self& self) {
-    step_ = step::posted;
-    boost::asio::post(ex_, std::move(self)); // never complete inside the initiating call
   }
 
   Executor ex_;
@@ -275,27 +209,16 @@ private:
   child_backend_choice choice_;
   child_target target_;
   OnReaped on_reaped_;
-  step step_ = step::start;
-  boost::system::error_code early_;
-  exit_status early_status_;
   std::unique_ptr<pidfd_entry> pidfd_;
   std::unique_ptr<sigchld_entry> sigchld_;
 };
 
-/// A process object the watcher can wait on (Boost.Process v2's basic_process): it has id(),
-/// and detach(), which the watcher calls once it has reaped the child, so that the object never
-/// signals or waits on a pid that may be reused.
-template <typename T, typename = void>
-struct is_process_object : std::false_type {};
-template <typename T>
-struct is_process_object<T, std::void_t<decltype(pid_t(std::declval<T&>().id())), decltype(std::declval<T&>().detach())>>
-    : std::true_type {};
-
+/// What a wait on a process object is on: its pid (the object's pidfd, where it has one, stays
+/// the object's).
 template <typename Process>
-struct detach_on_reap {
-  Process* process;
-  void operator()() const { process->detach(); }
-};
+child_target process_target(Process& process) {
+  return child_target{pid_type(process.id()), false, no_process_handle};
+}
 
 } // namespace asio_fswatch::detail
 

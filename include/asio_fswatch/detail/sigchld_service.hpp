@@ -21,6 +21,13 @@ class sigchld_service final : public boost::asio::execution_context::service {
 public:
   static boost::asio::execution_context::id id;
 
+  /// When an outcome is delivered, which says how the waiter may run its handler.
+  enum class delivery {
+    from_signal, // from the service's own signal handler, on one of the context's threads: at once
+    at_initiation, // inside add(): never inside it (post_soon)
+    at_cancellation, // inside cancel(): never inside it (posted)
+  };
+
   /// A registered wait. The service owns it from add() on, and calls deliver() exactly once
   /// (outside its lock) unless the context shuts down first, then destroys it.
   class waiter {
@@ -29,10 +36,8 @@ public:
     /// Called under the service's lock once the registration holds: `wait_id` is what cancel()
     /// takes. Must not call back into the service.
     virtual void registered(sigchld_service& service, std::uint64_t wait_id) noexcept = 0;
-    /// The outcome. `from_reactor`: called from the service's own signal handler, on one of the
-    /// context's threads, so the waiter's handler may run inside this call (dispatch);
-    /// otherwise (an initiation, a cancel) it must not (post).
-    virtual void deliver(boost::system::error_code ec, exit_status status, bool from_reactor) = 0;
+    /// The outcome, and when it comes (see delivery).
+    virtual void deliver(boost::system::error_code ec, exit_status status, delivery when) = 0;
   };
 
   explicit sigchld_service(boost::asio::execution_context& context);

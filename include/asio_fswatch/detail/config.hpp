@@ -1,0 +1,27 @@
+// asio_fswatch, private: what the platform is, as the library's own macros, and the native types
+// that public headers name through aliases (a process id, a process handle). Only this header
+// and detail/ and src/ test the compiler's platform macros.
+#ifndef ASIO_FSWATCH_DETAIL_CONFIG_HPP
+#define ASIO_FSWATCH_DETAIL_CONFIG_HPP
+
+#if defined(_WIN32)
+#define ASIO_FSWATCH_WINDOWS 1
+#else
+#define ASIO_FSWATCH_POSIX 1
+#endif
+
+namespace asio_fswatch::detail {
+
+#if defined(ASIO_FSWATCH_WINDOWS)
+using native_pid = unsigned long; // DWORD, as Boost.Process v2's pid_type
+using native_process_handle = void*; // HANDLE
+inline constexpr native_process_handle no_process_handle = nullptr;
+#else
+using native_pid = int; // pid_t, as Boost.Process v2's pid_type
+using native_process_handle = int; // a pidfd
+inline constexpr native_process_handle no_process_handle = -1;
+#endif
+
+} // namespace asio_fswatch::detail
+
+#endif
