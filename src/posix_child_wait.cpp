@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -37,14 +36,8 @@ exit_status to_exit_status(int code, int value) noexcept {
 
 child_backend_choice choose_child_backend(child_backend wanted) noexcept {
   child_backend_choice choice;
-  if (wanted == child_backend::automatic) {
-    if (const char* env = std::getenv("ASIO_FSWATCH_CHILD_BACKEND"); env && *env) {
-      if (!child_backend_named(env, wanted)) {
-        choice.error = errc::invalid_child_backend;
-        return choice;
-      }
-    }
-  }
+  if (!asked_child_backend(wanted, choice))
+    return choice;
   if (wanted == child_backend::process_handle) {
     choice.error = errc::backend_unavailable; // Windows only
     return choice;

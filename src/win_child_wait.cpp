@@ -7,20 +7,13 @@
 
 #include <windows.h>
 
-#include <cstdlib>
 
 namespace asio_fswatch::detail {
 
 child_backend_choice choose_child_backend(child_backend wanted) noexcept {
   child_backend_choice choice;
-  if (wanted == child_backend::automatic) {
-    if (const char* env = std::getenv("ASIO_FSWATCH_CHILD_BACKEND"); env && *env) {
-      if (!child_backend_named(env, wanted)) {
-        choice.error = errc::invalid_child_backend;
-        return choice;
-      }
-    }
-  }
+  if (!asked_child_backend(wanted, choice))
+    return choice;
   if (wanted == child_backend::pidfd || wanted == child_backend::sigchld) {
     choice.error = errc::backend_unavailable; // POSIX only
     return choice;

@@ -5,11 +5,14 @@
 #define ASIO_FSWATCH_DETAIL_CHILD_WAIT_COMMON_HPP
 
 #include <asio_fswatch/child_options.hpp>
+#include <asio_fswatch/error.hpp>
 #include <asio_fswatch/exit_status.hpp>
 
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string_view>
 #include <type_traits>
@@ -34,6 +37,19 @@ inline bool child_backend_named(std::string_view name, child_backend& backend) n
       return true;
     }
   }
+  return false;
+}
+
+/// The mechanism asked for: `wanted`, or for automatic the one ASIO_FSWATCH_CHILD_BACKEND names
+/// when it is set (automatic when it is not). A value naming none sets `choice.error`
+/// (errc::invalid_child_backend) and gives false.
+inline bool asked_child_backend(child_backend& wanted, child_backend_choice& choice) noexcept {
+  if (wanted != child_backend::automatic)
+    return true;
+  const char* env = std::getenv("ASIO_FSWATCH_CHILD_BACKEND");
+  if (env == nullptr || *env == '\0' || child_backend_named(env, wanted))
+    return true;
+  choice.error = errc::invalid_child_backend;
   return false;
 }
 
@@ -66,6 +82,26 @@ public:
 private:
   std::mutex mutex_;
   std::vector<entry*> entries_;
+};
+
+/// An I/O object that one wait holds (a pidfd's descriptor, a process handle's object_handle),
+/// in its watcher's set, so that cancel() and the destructor reach it.
+template <typename IoObject>
+struct registered_wait final : child_wait_set::entry {
+  template <typename Executor, typename Native>
+  registered_wait(const Executor& ex, Native native, std::shared_ptr<child_wait_set> owner_set)
+      : object(ex, native), set(std::move(owner_set)) {
+    set->add(this);
+  }
+  ~registered_wait() { set->remove(this); }
+  registered_wait(const registered_wait&) = delete;
+  registered_wait& operator=(const registered_wait&) = delete;
+  void cancel() noexcept override {
+    boost::system::error_code ignored;
+    object.cancel(ignored);
+  }
+  IoObject object;
+  std::shared_ptr<child_wait_set> set;
 };
 
 /// What a wait is on: a pid, or a process handle the caller keeps.

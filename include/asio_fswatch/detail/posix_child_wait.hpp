@@ -146,7 +146,7 @@ public:
   template <typename Self>
   void operator()(Self& self, boost::system::error_code ec) {
     exit_status status;
-    if (!ec && !reap_child(pidfd_->descriptor.native_handle(), status, ec) && !ec)
+    if (!ec && !reap_child(pidfd_->object.native_handle(), status, ec) && !ec)
       return wait_pidfd(self); // woken early: wait again
     // The pidfd is closed once the handler has run: its epoll_ctl and close are not on the way
     // from the exit to the handler.
@@ -163,21 +163,7 @@ public:
   }
 
 private:
-  struct pidfd_entry final : child_wait_set::entry {
-    pidfd_entry(const Executor& ex, int fd, std::shared_ptr<child_wait_set> owner_set)
-        : descriptor(ex, fd), set(std::move(owner_set)) {
-      set->add(this);
-    }
-    ~pidfd_entry() { set->remove(this); }
-    pidfd_entry(const pidfd_entry&) = delete;
-    pidfd_entry& operator=(const pidfd_entry&) = delete;
-    void cancel() noexcept override {
-      boost::system::error_code ignored;
-      descriptor.cancel(ignored);
-    }
-    boost::asio::posix::basic_stream_descriptor<Executor> descriptor;
-    std::shared_ptr<child_wait_set> set;
-  };
+  using pidfd_entry = registered_wait<boost::asio::posix::basic_stream_descriptor<Executor>>;
 
   template <typename Self>
   void finish(Self& self, const boost::system::error_code& ec, const exit_status& status) {
@@ -188,7 +174,7 @@ private:
 
   template <typename Self>
   void wait_pidfd(Self& self) {
-    pidfd_->descriptor.async_wait(boost::asio::posix::descriptor_base::wait_read, std::move(self));
+    pidfd_->object.async_wait(boost::asio::posix::descriptor_base::wait_read, std::move(self));
   }
 
   template <typename Self>

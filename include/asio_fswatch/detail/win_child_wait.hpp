@@ -78,21 +78,7 @@ public:
   }
 
 private:
-  struct handle_entry final : child_wait_set::entry {
-    handle_entry(const Executor& ex, native_process_handle handle, std::shared_ptr<child_wait_set> owner_set)
-        : object(ex, handle), set(std::move(owner_set)) {
-      set->add(this);
-    }
-    ~handle_entry() { set->remove(this); }
-    handle_entry(const handle_entry&) = delete;
-    handle_entry& operator=(const handle_entry&) = delete;
-    void cancel() noexcept override {
-      boost::system::error_code ignored;
-      object.cancel(ignored);
-    }
-    boost::asio::windows::basic_object_handle<Executor> object;
-    std::shared_ptr<child_wait_set> set;
-  };
+  using handle_entry = registered_wait<boost::asio::windows::basic_object_handle<Executor>>;
 
   struct canceller {
     handle_entry* entry;
