@@ -698,6 +698,8 @@ void watch_engine::handle_record_sequence(bool more_may_follow) {
   reading_records_ = false;
   records_.clear();
   replayed_names_.clear();
+  if (overflow_marker_ == gap_ends_with_this_read)
+    end_of_overflow_gap();
 }
 
 void watch_engine::handle_remaining_records() {
@@ -727,6 +729,9 @@ void watch_engine::handle_record(const inotify_record& record) {
   if (picture_ahead_marker_ >= 0 && record.watch == picture_ahead_marker_ &&
       (record.mask & inotify_flag::ignored) != 0)
     picture_ahead_marker_ = -1; // the records from here on were queued after the look
+  if (overflow_marker_ >= 0 && record.watch == overflow_marker_ &&
+      (record.mask & inotify_flag::ignored) != 0)
+    end_of_overflow_gap();
   if (!new_watches_.empty() && (record.mask & inotify_flag::ignored) != 0) {
     // The markers are read in the order they were queued.
     auto ended = std::find_if(new_watches_.begin(), new_watches_.end(),
@@ -761,6 +766,13 @@ void watch_engine::handle_record(const inotify_record& record) {
   }
   const watch_ref* first = count == 1 ? &single : refs.data();
   const watch_ref* last = first + count;
+  if (overflow_marker_ != -1) {
+    for (const watch_ref* ref = first; ref != last; ++ref) {
+      ref->root->touched_after_overflow.insert(ref->node);
+      if (record.name.empty() && ref->root->tree[ref->node].parent != no_node)
+        ref->root->touched_after_overflow.insert(ref->root->tree[ref->node].parent);
+    }
+  }
   if (!held_.empty()) {
     for (const watch_ref* ref = first; ref != last; ++ref) {
       if (in_limbo(*ref->root, ref->node)) {
@@ -1326,8 +1338,24 @@ void watch_engine::overflow() {
   }
   // The records queued while the directories were listed come before a marker queued now.
   picture_ahead_marker_ = -1;
-  if (mode_ == backend::inotify)
+  overflow_marker_ = -1;
+  if (mode_ == backend::inotify) {
     picture_may_be_ahead();
+    // Without a marker (the watch limit is reached, or the kernel is older than 4.18) nothing
+    // tells when the records before the gap are all read: the directories the rest of this
+    // read touches are listed again after it, which covers a gap within it.
+    overflow_marker_ = picture_ahead_marker_ >= 0 ? picture_ahead_marker_ : gap_ends_with_this_read;
+  }
+}
+
+void watch_engine::end_of_overflow_gap() {
+  overflow_marker_ = -1;
+  for (const auto& root : roots_) {
+    for (node_id node : root->touched_after_overflow)
+      root->contents_to_verify.insert(node);
+    root->touched_after_overflow.clear();
+  }
+  records_had_news_ = true; // the looks again are due now
 }
 
 void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
@@ -1355,6 +1383,7 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   root.stale.clear();
   root.names_to_verify.clear();
   root.contents_to_verify.clear();
+  root.touched_after_overflow.clear();
   forget_pending_looks(root);
   if (sys::error_code ec = scan(root, fresh, fresh.root(), directory, mode)) {
     if (mode_ == backend::inotify)

@@ -338,6 +338,8 @@ public:
   std::function<std::string(const std::string&)> during_list;
   /// When set, told every change, list and new watch (for tracing a failing random test).
   std::function<void(const std::string&)> trace;
+  /// When set, mark_queue fails, as when the watch limit is reached.
+  bool refuse_markers = false;
 
   // ---------------------------------------------------------------------------------------------
   // detail::filesystem
@@ -431,6 +433,8 @@ public:
   }
 
   int mark_queue() override {
+    if (refuse_markers)
+      return -1; // the watch limit reached, or a kernel older than 4.18
     // A watch of a directory of its own, added and removed at once: only its IN_IGNORED is seen.
     const int marker = next_watch_++;
     note("marker " + std::to_string(marker));

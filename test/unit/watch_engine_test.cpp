@@ -1165,6 +1165,80 @@ BOOST_FIXTURE_TEST_CASE(queue_overflow_when_the_root_is_gone, engine_fixture) {
   BOOST_TEST(fake.active_watch_count() == 0u);
 }
 
+// The kernel queues IN_Q_OVERFLOW once and, while it is still in the queue, drops further
+// records without another one (fsnotify_insert_event: a full queue with the overflow record
+// already queued drops silently). A reader that has not reached the overflow record yet frees
+// room, records are queued behind it, and the queue fills again: the records that follow an
+// overflow record can end in a silent gap (measured on Linux 6.18: "f10 f11" read after
+// the overflow, f12..f19 lost without a second one). Every record the gap lost is older than the
+// rescan, which sees its outcome; the records before the gap are handled after the rescan and
+// must not undo it. Seen as a file reported removed that stayed (real-tree replay seed 5253).
+namespace {
+void overflow_then_records_then_a_silent_gap(engine_fixture& t) {
+  auto& fake = t.fake;
+  fake.mkdir("/r");
+  fake.mkdir("/out");
+  fake.write("/r/moved_back");
+  fake.write("/r/recreated");
+  fake.write("/r/kept");
+  t.add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.silently([&] { fake.write("/r/lost"); });
+  fake.queue_overflow();
+  // Queued behind the overflow record...
+  fake.rename("/r/moved_back", "/out/moved_back");
+  fake.remove("/r/recreated");
+  fake.write("/r/created");
+  // ...and then the queue was full again.
+  fake.silently([&] {
+    fake.rename("/out/moved_back", "/r/moved_back");
+    fake.write("/r/recreated");
+    fake.remove("/r/created");
+  });
+  std::vector<fs_event> got = t.events_until_quiet();
+  append(got, t.events_until_quiet());
+  t.check_outcome(before, got);
+  BOOST_TEST(std::count(got.begin(), got.end(), overflowed("/r")) == 1);
+}
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(records_after_an_overflow_then_a_silent_gap_do_not_undo_the_rescan,
+                        engine_fixture) {
+  overflow_then_records_then_a_silent_gap(*this);
+}
+
+// Without a marker to tell when the records before the gap are all read, a gap within the read
+// that brought the overflow record is still covered.
+BOOST_FIXTURE_TEST_CASE(records_after_an_overflow_then_a_silent_gap_without_a_marker,
+                        engine_fixture) {
+  fake.refuse_markers = true;
+  overflow_then_records_then_a_silent_gap(*this);
+}
+
+// The same gap for records of a subdirectory renamed behind the overflow record: the look after
+// the records lists where each one touched.
+BOOST_FIXTURE_TEST_CASE(records_after_an_overflow_then_a_silent_gap_in_subdirectories,
+                        engine_fixture) {
+  fake.mkdirs("/r/a/deep");
+  fake.mkdir("/r/b");
+  fake.mkdir("/out");
+  fake.write("/r/a/deep/f");
+  fake.write("/r/b/g");
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  fake.queue_overflow();
+  fake.rename("/r/a", "/r/c");
+  fake.rename("/r/b/g", "/r/c/deep/g");
+  fake.silently([&] {
+    fake.rename("/r/c/deep/g", "/r/b/g");
+    fake.rename("/r/c", "/r/a");
+    fake.remove("/r/a/deep/f");
+  });
+  std::vector<fs_event> got = events_until_quiet();
+  append(got, events_until_quiet());
+  check_outcome(before, got);
+}
+
 // =============================================================================================
 // Polling
 
@@ -1669,6 +1743,22 @@ random_outcome run_random_changes(std::uint32_t seed, const random_settings& set
       silent = false;
       t.fake.queue_overflow();
       ++outcome.overflows;
+      // The kernel's overflow record may be followed by records queued once the reader made
+      // room, and then by a gap it leaves silently while that record is still queued.
+      // No read in between (as a move isolated in its own read would do): a record lost after
+      // the overflow record was read comes with an overflow record of its own.
+      if (random() % 2 == 0) {
+        concurrent = true;
+        for (int i = 0, n = 1 + static_cast<int>(random() % 3); i < n; ++i)
+          change();
+        concurrent = false;
+        silent = true;
+        t.fake.silently([&] {
+          for (int i = 0, n = 1 + static_cast<int>(random() % 3); i < n; ++i)
+            change();
+        });
+        silent = false;
+      }
       read();
       continue;
     }
@@ -2294,7 +2384,7 @@ BOOST_AUTO_TEST_CASE(random_changes_with_exchanges) {
   settings.slow_reader = true;
   settings.exchanges = true;
   std::uint32_t first = 81;
-  std::uint32_t count = 6;
+  std::uint32_t count = 16; // 96 failed while records before an overflow's silent gap undid it
   // Exploration: ASIO_FSWATCH_EXCHANGE_SEEDS="first,count".
   if (const char* env = std::getenv("ASIO_FSWATCH_EXCHANGE_SEEDS"))
     std::sscanf(env, "%u,%u", &first, &count);

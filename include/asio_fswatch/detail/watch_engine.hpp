@@ -130,6 +130,9 @@ private:
     // (a scan that met one of two directories swapped before their records were read): listed
     // again after each batch, once their path names them (verify_contents).
     std::unordered_set<node_id> contents_to_verify;
+    // Directories that records read between an overflow record and the rescan's marker touched:
+    // listed again once the marker is read (see end_of_overflow_gap).
+    std::unordered_set<node_id> touched_after_overflow;
     // Watched directories (with the path looked at) that a look found elsewhere, and for which
     // every record of what happened before that look has been handled since (see
     // pending_looks_): no record is still to come that would move them in the picture.
@@ -418,6 +421,9 @@ private:
   bool swap_already_seen(root_state& root, const held_move& move, node_id target,
                          bool target_is_directory);
   void overflow();
+  /// The rescan's marker of the last overflow is read: the directories the records before it
+  /// touched are listed again (verify_contents), which gives back what a gap they ended in hid.
+  void end_of_overflow_gap();
   void reconcile(root_state& root, std::int64_t changed_since_ns);
   /// Every root's path still names the directory watched (a look each second, inotify only).
   void check_root_identities();
@@ -476,6 +482,13 @@ private:
   // A marker (fs_.mark_queue) queued when the picture last took where directories are from the
   // disk rather than from the records, until it is read (-1: none): see picture_may_be_ahead.
   int picture_ahead_marker_ = -1;
+  // The marker the rescan of the last overflow queued, until it is read (-1: none). The records
+  // before it may end in a gap the kernel left without saying so: every record it dropped while
+  // its overflow record was still queued is older than the rescan, whose picture already has
+  // their outcome, and the records read before the gap, handled after the rescan, may undo it.
+  // gap_ends_with_this_read: no marker could be queued (see overflow).
+  int overflow_marker_ = -1;
+  static constexpr int gap_ends_with_this_read = -2;
   // Watches looks added for directories new to the picture, by the marker queued after them
   // (mark_new_watches), until it is read; those of the entry point still running under -1. A
   // look met whatever held the path then, perhaps a later entry of the name: until the marker
