@@ -825,7 +825,9 @@ void watch_engine::handle_self(root_state& root, node_id dir, std::uint32_t mask
   }
   if ((mask & inotify_flag::attrib) && !root.file_root) {
     emit(root, event_kind::attributes, root.path, entry_type::directory);
-    if (!root.problems_reported.empty())
+    if (root.rescan_due_since)
+      retry_rescan(root);
+    else if (!root.problems_reported.empty())
       retry_problem_directories(root, root.tree.root());
   }
 }
@@ -1361,18 +1363,36 @@ void watch_engine::end_of_overflow_gap() {
 void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   const std::string directory = root.tree[root.tree.root()].name;
   entry_tree fresh(directory, entry_type::directory, true);
-  std::vector<int> old_watches;
+  std::vector<std::pair<node_id, int>> old_watches;
+  // Still there, but unreadable now (its mode changed): the root stays, with the picture of its
+  // last listing and, for inotify, its watches. The error is said once; a poll, or the root's
+  // IN_ATTRIB and the identity check each second, try again, and what changed meanwhile is
+  // reported once the root can be read.
+  auto keep_unreadable_root = [&](sys::error_code ec) {
+    if (mode_ == backend::inotify) {
+      for (const auto& [node, watch] : old_watches) {
+        root.tree[node].watch = watch;
+        watches_.emplace(watch, watch_ref{&root, node});
+        ++counters_.watches;
+      }
+      if (!root.rescan_due_since || changed_since_ns < *root.rescan_due_since)
+        root.rescan_due_since = changed_since_ns;
+    }
+    report_problem(root, directory, entry_type::directory, ec);
+  };
   if (mode_ == backend::inotify) {
     // Re-watching a directory gives its old watch id back; map them to the fresh tree's nodes.
     root.tree.for_each_preorder(root.tree.root(), [&](node_id id, std::size_t) {
       if (root.tree[id].watch >= 0)
-        old_watches.push_back(root.tree[id].watch);
+        old_watches.emplace_back(id, root.tree[id].watch);
     });
     forget_watches(root, root.tree, root.tree.root(), false);
     sys::error_code ec = watch_directory(root, fresh, fresh.root(), directory, watch_kind::root);
+    if (ec && !is_vanished(ec) && ec != errc::watch_limit_reached)
+      return keep_unreadable_root(ec);
     if (ec) {
-      for (int watch : old_watches)
-        fs_.remove_watch(watch);
+      for (const auto& old : old_watches)
+        fs_.remove_watch(old.second);
       root_gone(root);
       return;
     }
@@ -1386,24 +1406,29 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   root.touched_after_overflow.clear();
   forget_pending_looks(root);
   if (sys::error_code ec = scan(root, fresh, fresh.root(), directory, mode)) {
-    if (mode_ == backend::inotify)
-      forget_watches(root, fresh, fresh.root(), true);
-    if (mode_ == backend::poll && !is_vanished(ec)) {
-      // Still there, but unreadable now (its mode changed): the root stays, with the picture of
-      // its last listing. The error is said once; the next poll tries again, and what changed
-      // meanwhile is reported once the root can be read.
-      report_problem(root, directory, entry_type::directory, ec);
-      return;
+    const bool unreadable = !is_vanished(ec) && ec != errc::watch_limit_reached;
+    if (mode_ == backend::inotify) {
+      // The fresh root's watch is the old one unless another directory took the path.
+      const int fresh_watch = fresh[fresh.root()].watch;
+      const bool same = std::any_of(old_watches.begin(), old_watches.end(),
+                                    [&](const auto& old) { return old.second == fresh_watch; });
+      forget_watches(root, fresh, fresh.root(), !(unreadable && same));
     }
+    if (unreadable)
+      return keep_unreadable_root(ec);
+    if (mode_ == backend::inotify)
+      for (const auto& old : old_watches)
+        if (watches_.find(old.second) == watches_.end())
+          fs_.remove_watch(old.second);
     root_gone(root);
     return;
   }
-  if (mode_ == backend::poll)
-    root.problems_reported.erase(directory); // readable: a later failure is news again
+  root.problems_reported.erase(directory); // readable: a later failure is news again
+  root.rescan_due_since.reset();
   if (mode_ == backend::inotify) {
-    for (int watch : old_watches)
-      if (watches_.find(watch) == watches_.end())
-        fs_.remove_watch(watch); // a directory that left the tree while records were lost
+    for (const auto& old : old_watches)
+      if (watches_.find(old.second) == watches_.end())
+        fs_.remove_watch(old.second); // a directory that left the tree while records were lost
   }
   diff(root, root.tree, fresh, changed_since_ns);
   root.tree = std::move(fresh);
@@ -1425,10 +1450,24 @@ void watch_engine::check_root_identities() {
     if (ec && !is_vanished(ec))
       continue; // cannot look (permissions on the way): nothing to say; the next look tries again
     if (!ec && type == entry_type::directory && now_there.inode == root->watched_inode &&
-        now_there.mount_id == root->watched_mount)
+        now_there.mount_id == root->watched_mount) {
+      if (root->rescan_due_since)
+        retry_rescan(*root); // in reach again, perhaps (an ancestor's permissions)
       continue;
+    }
     reexamine_root(*root);
   }
+}
+
+void watch_engine::retry_rescan(root_state& root) {
+  const root_state* const retried = &root;
+  reconcile(root, *root.rescan_due_since);
+  // Records queued before the listing describe the past, as after an overflow's rescan. A root
+  // that ended (reconcile dropped it) or still cannot be read has no new picture to guard.
+  const bool kept = std::any_of(roots_.begin(), roots_.end(),
+                                [&](const auto& r) { return r.get() == retried; });
+  if (kept && !root.rescan_due_since && mode_ == backend::inotify)
+    picture_may_be_ahead();
 }
 
 void watch_engine::reexamine_root(root_state& root) {

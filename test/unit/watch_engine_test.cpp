@@ -1401,6 +1401,75 @@ BOOST_FIXTURE_TEST_CASE(poll_root_made_unreadable_stays_watched, engine_fixture)
   BOOST_TEST(engine->root_paths().empty());
 }
 
+// The inotify analogue: an overflow's rescan that cannot read the root (made unreadable: the
+// kernel refuses the watch, or the listing) says so once and keeps the root, its picture and its
+// watches. The rescan is tried again on the root's IN_ATTRIB (a chmod back) or at the identity
+// check each second (an ancestor's permissions back), and reports what changed meanwhile.
+namespace {
+enum class refused { watch, list };
+enum class readable_again { by_chmod, by_identity_check };
+
+void overflow_while_the_root_is_unreadable(engine_fixture& t, refused what, readable_again how) {
+  auto& fake = t.fake;
+  const sys::error_code denied = posix_error(sys::errc::permission_denied);
+  fake.mkdirs("/r/sub");
+  fake.write("/r/a");
+  t.add_ok("/r");
+  auto before = fake.snapshot("/r");
+  if (what == refused::watch)
+    fake.fail_watch("/r", denied);
+  else
+    fake.fail_list("/r", denied);
+  fake.silently([&] {
+    fake.write("/r/b");
+    fake.write("/r/sub/lost");
+  });
+  fake.queue_overflow();
+  std::vector<fs_event> got = t.events_until_quiet();
+  check_events(got, {overflowed("/r"), failed("/r", denied)});
+  BOOST_TEST(t.engine->root_paths().size() == 1u);
+  BOOST_TEST(t.engine->counters().watches == fake.active_watch_count());
+  // Still watched meanwhile: a subdirectory's changes come as before.
+  fake.write("/r/sub/c");
+  std::vector<fs_event> meanwhile = t.events_until_quiet();
+  check_events(meanwhile, {created("/r/sub/c"), modified("/r/sub/c")});
+  append(got, meanwhile);
+  fake.clear_failures();
+  std::vector<fs_event> back;
+  if (how == readable_again::by_chmod) {
+    fake.chmod("/r", 0755);
+    back = t.events_until_quiet();
+  } else {
+    t.advance(std::chrono::seconds(1));
+    t.engine->on_timer(t.now);
+    back = t.drain();
+  }
+  BOOST_TEST(std::count(back.begin(), back.end(), created("/r/b")) == 1, describe(back));
+  BOOST_TEST(std::count(back.begin(), back.end(), created("/r/sub/lost")) == 1, describe(back));
+  append(got, back);
+  append(got, t.events_until_quiet());
+  t.check_outcome(before, got);
+  // Readable again: a later failure is news again.
+  fake.fail_list("/r", denied);
+  fake.queue_overflow();
+  std::vector<fs_event> again = t.events_until_quiet();
+  BOOST_TEST(std::count(again.begin(), again.end(), failed("/r", denied)) == 1, describe(again));
+}
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(overflow_while_the_root_cannot_be_watched_keeps_the_root, engine_fixture) {
+  overflow_while_the_root_is_unreadable(*this, refused::watch, readable_again::by_chmod);
+}
+
+BOOST_FIXTURE_TEST_CASE(overflow_while_the_root_cannot_be_listed_keeps_the_root, engine_fixture) {
+  overflow_while_the_root_is_unreadable(*this, refused::list, readable_again::by_chmod);
+}
+
+BOOST_FIXTURE_TEST_CASE(overflow_while_the_root_is_unreadable_is_retried_each_second,
+                        engine_fixture) {
+  overflow_while_the_root_is_unreadable(*this, refused::watch, readable_again::by_identity_check);
+}
+
 // Regression (was a bug, fixed in src/watch_engine.cpp): a scan that could not lstat an entry
 // (a path of PATH_MAX bytes or more) kept an empty status for it, so the poll backend never saw
 // it change, and said nothing. It is now named by an error event, once.

@@ -133,6 +133,9 @@ private:
     // Directories that records read between an overflow record and the rescan's marker touched:
     // listed again once the marker is read (see end_of_overflow_gap).
     std::unordered_set<node_id> touched_after_overflow;
+    // An overflow's rescan that could not read the root (there, but unreadable): the time its
+    // `modified` look back goes to, until a rescan succeeds (retry_rescan).
+    std::optional<std::int64_t> rescan_due_since;
     // Watched directories (with the path looked at) that a look found elsewhere, and for which
     // every record of what happened before that look has been handled since (see
     // pending_looks_): no record is still to come that would move them in the picture.
@@ -424,7 +427,12 @@ private:
   /// The rescan's marker of the last overflow is read: the directories the records before it
   /// touched are listed again (verify_contents), which gives back what a gap they ended in hid.
   void end_of_overflow_gap();
+  /// Rescans `root` and reports how the disk differs from the picture (changed_since_ns: files
+  /// with a time not older are `modified`; -1: compare times). A root that is there but cannot
+  /// be read keeps its picture and watches; see root_state::rescan_due_since.
   void reconcile(root_state& root, std::int64_t changed_since_ns);
+  /// A rescan that could not read the root is tried again (its IN_ATTRIB, the identity check).
+  void retry_rescan(root_state& root);
   /// Every root's path still names the directory watched (a look each second, inotify only).
   void check_root_identities();
   /// `root`'s directory left its path, or the path names another directory now: a symlink root
