@@ -97,7 +97,7 @@ int main() {
     std::size_t checked = 0;
     std::vector<std::string> problems;
     try {
-      std::cout << "file backend: " << asio_fswatch::to_string(file.file_backend()) << '\n';
+      std::cout << "file backend: " << asio_fswatch::to_string(file.backend()) << '\n';
 
       // Write every record at its own offset, all requests in flight at once.
       std::vector<std::future<std::size_t>> writes;

@@ -113,6 +113,19 @@ public:
         service_(&asio::use_service<monitor_service>(asio::query(ex, asio::execution::context))) {
     mode_ = options.backend;
     if (mode_ == backend::automatic) {
+      // As for the files and the children: the environment names a mechanism for the monitors
+      // that leave the choice open (a test run forcing polling, for instance).
+      if (const char* env = std::getenv("ASIO_FSWATCH_MONITOR_BACKEND"); env && *env) {
+        const std::string_view value(env);
+        if (value == "inotify")
+          mode_ = backend::inotify;
+        else if (value == "poll")
+          mode_ = backend::poll;
+        else
+          choice_error_ = errc::invalid_monitor_backend;
+      }
+    }
+    if (mode_ == backend::automatic) {
 #if defined(__linux__)
       mode_ = backend::inotify;
 #else
@@ -263,6 +276,8 @@ private:
 #endif
 
   sys::error_code open_backend() {
+    if (choice_error_)
+      return choice_error_;
     int fd = -1;
     if (mode_ == backend::inotify) {
 #if defined(__linux__)
@@ -547,6 +562,7 @@ private:
   asio::any_io_executor io_work_;
   asio::cancellation_slot slot_;
   bool in_io_completion_ = false;
+  sys::error_code choice_error_; // a bad ASIO_FSWATCH_MONITOR_BACKEND: every add() fails with it
   std::optional<completion> ready_;
 };
 

@@ -37,6 +37,8 @@ public:
       return "ASIO_FSWATCH_CHILD_BACKEND must be pidfd, sigchld or process_handle";
     case errc::no_child:
       return "the supervised process has no running child";
+    case errc::invalid_monitor_backend:
+      return "ASIO_FSWATCH_MONITOR_BACKEND must be inotify or poll";
     }
     return "asio_fswatch error " + std::to_string(value);
   }

@@ -84,10 +84,16 @@ public:
 
   executor_type get_executor() noexcept { return executor_; }
 
-  /// The backend in use: `inotify` or `poll` (`automatic` is resolved at construction);
-  /// `automatic` for a moved-from monitor, which is closed: every member may still be called
-  /// (add() fails with errc::monitor_closed, reads complete with it).
-  backend active_backend() const noexcept { return core_.active_backend(); }
+  /// The backend in use: `inotify` or `poll` (`automatic` is resolved at construction: the
+  /// options, then ASIO_FSWATCH_MONITOR_BACKEND, then the platform's best); `automatic` for a
+  /// moved-from monitor, which is closed: every member may still be called (add() fails with
+  /// errc::monitor_closed, reads complete with it). Every I/O object of the library names its
+  /// mechanism with backend().
+  asio_fswatch::backend backend() const noexcept { return core_.active_backend(); }
+  /// The former name of backend().
+  [[deprecated("use backend()")]] asio_fswatch::backend active_backend() const noexcept {
+    return core_.active_backend();
+  }
 
   /// Starts watching `path` (a directory, or a single file). Nothing is reported for what the
   /// tree already holds unless `options.initial_listing` is set. Errors: ENOENT, EACCES and

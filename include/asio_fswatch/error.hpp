@@ -38,6 +38,9 @@ enum class errc {
   /// A supervised process was asked to do something that needs a running child, and it has
   /// none (never started, or already ended and reaped).
   no_child,
+  /// The environment variable ASIO_FSWATCH_MONITOR_BACKEND holds something else than inotify or
+  /// poll.
+  invalid_monitor_backend,
 };
 
 /// The category of asio_fswatch::errc; its name is "asio_fswatch".

@@ -47,7 +47,7 @@ struct file_service_options {
 /// context; once a backend has been chosen, different options fail with
 /// boost::asio::error::already_started. EINVAL for a thread_pool_size of 0 or a ring_entries
 /// that is not a power of two up to 4096. Nothing is probed here: a forced io_uring that cannot
-/// be used shows at the first operation (and in file_backend()) as errc::io_uring_unavailable.
+/// be used shows at the first operation (and in file_backend() and the objects' backend()) as errc::io_uring_unavailable.
 void configure_file_service(boost::asio::execution_context& context,
                             const file_service_options& options);
 void configure_file_service(boost::asio::execution_context& context,

@@ -159,7 +159,7 @@ inline std::string step_events(boost::asio::io_context& ioc, directory_monitor& 
 inline void step(boost::asio::io_context& ioc, directory_monitor& monitor, const std::string& what,
           const std::vector<fs_event>& expected, order o, std::vector<fs_event>& all) {
   std::string problem = step_events(ioc, monitor, expected, o, all);
-  BOOST_TEST(problem.empty(), "[" << name_of(monitor.active_backend()) << "] " << what << ": " << problem);
+  BOOST_TEST(problem.empty(), "[" << name_of(monitor.backend()) << "] " << what << ": " << problem);
 }
 
 /// Empty when `events` replayed on `start` give `now`; else the problems and differences.
@@ -199,7 +199,7 @@ inline void child_step(boost::asio::io_context& ioc, directory_monitor& monitor,
                 const std::vector<fs_event>& expected, order o, std::vector<fs_event>& all) {
   std::string problem = step_events(ioc, monitor, expected, o, all);
   if (!problem.empty())
-    throw std::runtime_error("[" + name_of(monitor.active_backend()) + "] " + what + ": " + problem);
+    throw std::runtime_error("[" + name_of(monitor.backend()) + "] " + what + ": " + problem);
 }
 
 inline void child_replay(const tree_snapshot& start, const std::vector<fs_event>& events,

@@ -7,6 +7,7 @@
 #include <asio_fswatch/error.hpp>
 
 #include <common/child_support.hpp>
+#include <common/scoped_env.hpp>
 #include <common/seccomp.hpp>
 
 // Boost.Process v2 as a user would use it, header-only, on std::filesystem. Its 1.81 headers
@@ -281,12 +282,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace child_watcher_test {
 
-/// Sets an environment variable for the scope.
-struct scoped_env {
-  scoped_env(const char* name, const char* value) : name(name) { ::setenv(name, value, 1); }
-  ~scoped_env() { ::unsetenv(name); }
-  const char* name;
-};
+using asio_fswatch::test::scoped_env;
 
 bool pidfd_available() {
   int fd = int(::syscall(SYS_pidfd_open, ::getpid(), 0));

@@ -11,6 +11,7 @@
 
 #include <common/as_nobody.hpp>
 #include <common/file_support.hpp>
+#include <common/scoped_env.hpp>
 #include <common/temp_dir.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -95,27 +96,7 @@ void assign_fifo(random_access_file& file, const fs::path& fifo) {
 
 bool is_non_blocking(int fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
 
-/// Sets an environment variable for the lifetime of the object, then puts the old value back.
-class scoped_env {
-public:
-  scoped_env(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name))
-      old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~scoped_env() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-  scoped_env(const scoped_env&) = delete;
-  scoped_env& operator=(const scoped_env&) = delete;
-
-private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using asio_fswatch::test::scoped_env;
 
 const auto backends = data::make(both_backends());
 
@@ -142,7 +123,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, write_then_read_back_with_composed_operations, 
   FILE_TEST_CONTEXT(ioc, p.kind);
   const std::string content = random_bytes((std::size_t(1) << 20) + 4097, 1);
   random_access_file file(ioc, path() / "f", file_base::read_write | file_base::create | file_base::truncate);
-  BOOST_TEST(to_string(file.file_backend()) == to_string(p.kind));
+  BOOST_TEST(to_string(file.backend()) == to_string(p.kind));
 
   io_result written;
   asio::async_write_at(file, 0, asio::buffer(content), written.handler());
@@ -1111,7 +1092,7 @@ BOOST_DATA_TEST_CASE_F(temp_dir, sequential_write_seek_and_read_to_eof, backends
   const std::string content = random_bytes(300001, 5);
   stream_file file(ioc, path() / "f", file_base::read_write | file_base::create | file_base::truncate);
   BOOST_TEST(!file.is_reactive());
-  BOOST_TEST(to_string(file.file_backend()) == to_string(p.kind));
+  BOOST_TEST(to_string(file.backend()) == to_string(p.kind));
   io_result first, second;
   asio::async_write(file, asio::buffer(content.data(), 1000), first.handler());
   FILE_TEST_WAIT_FOR(ioc, first);
@@ -1406,7 +1387,7 @@ BOOST_FIXTURE_TEST_CASE(bad_environment_variable_fails_every_operation, temp_dir
   BOOST_CHECK_THROW(asio_fswatch::file_backend(ioc), sys::system_error);
 
   random_access_file file(ioc, path() / "f", file_base::read_only);
-  BOOST_CHECK_THROW(file.file_backend(), sys::system_error);
+  BOOST_CHECK_THROW(file.backend(), sys::system_error);
   stream_file stream(ioc, path() / "f", file_base::read_only);
   char buffer[8];
   bool initiated = false;

@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_SUITE(monitor)
 BOOST_FIXTURE_TEST_CASE(created_reports_each_entry_type, monitor_fixture) {
   tree_snapshot start = snapshot_of(root);
   directory_monitor monitor(ioc);
-  BOOST_TEST((monitor.active_backend() == backend::inotify));
+  BOOST_TEST((monitor.backend() == backend::inotify));
   monitor.add(root);
   write_file(root / "file", "x");
   make_dir(root / "dir");
@@ -1169,7 +1169,7 @@ void basic_behaviour(backend which) {
   options.backend = which;
   options.poll_interval = 50ms;
   directory_monitor monitor(f.ioc, options);
-  BOOST_TEST_REQUIRE((monitor.active_backend() == which));
+  BOOST_TEST_REQUIRE((monitor.backend() == which));
   monitor.add(root);
   collection all;
   auto step = [&](const char* what, predicate done) {

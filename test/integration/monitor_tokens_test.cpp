@@ -418,7 +418,7 @@ BOOST_FIXTURE_TEST_CASE(moved_monitors_keep_working, monitor_fixture) {
   BOOST_TEST(read.error == code(asio_fswatch::errc::monitor_closed), read.error.message());
   // Every member of a moved-from monitor is callable and says it is closed.
   BOOST_TEST(!converted.is_open());
-  BOOST_TEST((converted.active_backend() == asio_fswatch::backend::automatic));
+  BOOST_TEST((converted.backend() == asio_fswatch::backend::automatic));
   BOOST_TEST(converted.roots().empty());
   BOOST_TEST(converted.queued_events() == 0u);
   boost::system::error_code ec;

@@ -306,7 +306,7 @@ int demo_command(const std::vector<std::string>& args) {
   directory_monitor monitor(ioc);
   monitor.add(root);
   std::cout << "asio-fswatch demo: watching " << root.native() << " with the "
-            << to_string(monitor.active_backend()) << " backend\n\n";
+            << to_string(monitor.backend()) << " backend\n\n";
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<fs_event> seen;

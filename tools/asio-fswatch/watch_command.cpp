@@ -133,7 +133,7 @@ public:
     // anything, since changes made before it may not be reported.
     diagnose("watching " + std::to_string(settings_.paths.size()) +
              (settings_.paths.size() == 1 ? " path" : " paths") + " with the " +
-             std::string(to_string(monitor_.active_backend())) + " backend");
+             std::string(to_string(monitor_.backend())) + " backend");
     signals_.async_wait([this](boost::system::error_code ec, int) {
       if (!ec)
         finish();

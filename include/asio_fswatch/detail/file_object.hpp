@@ -29,15 +29,18 @@ public:
 
   executor_type get_executor() noexcept { return executor_; }
 
-  /// The backend running this file's operations (io_uring or threads), chosen on first use.
-  /// Errors: errc::io_uring_unavailable when io_uring was forced and cannot be used,
-  /// errc::invalid_file_backend for a bad ASIO_FSWATCH_FILE_BACKEND.
-  file_backend_kind file_backend() {
+  /// The backend running this file's operations (io_uring or threads), chosen on first use for
+  /// the whole execution context (file_service_options, then ASIO_FSWATCH_FILE_BACKEND, then a
+  /// probe of io_uring). Errors: errc::io_uring_unavailable when io_uring was forced and cannot
+  /// be used, errc::invalid_file_backend for a bad ASIO_FSWATCH_FILE_BACKEND.
+  file_backend_kind backend() {
     boost::system::error_code ec;
     file_backend_kind kind = handle_.service().backend(executor_, ec);
-    throw_if(ec, "file_backend");
+    throw_if(ec, "backend");
     return kind;
   }
+  /// The former name of backend().
+  [[deprecated("use backend()")]] file_backend_kind file_backend() { return backend(); }
 
   bool is_open() const noexcept { return handle_.is_open(); }
   native_handle_type native_handle() noexcept { return handle_.native_handle(); }

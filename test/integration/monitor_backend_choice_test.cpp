@@ -1,0 +1,71 @@
+// How a directory monitor's mechanism is named and chosen, as for every I/O object of the
+// library: the `backend` option, then ASIO_FSWATCH_MONITOR_BACKEND for a monitor left at
+// `automatic`, then the platform's best; backend() says which one runs.
+#include <asio_fswatch/directory_monitor.hpp>
+#include <asio_fswatch/error.hpp>
+
+#include <common/monitor_collect.hpp>
+#include <common/scoped_env.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <fstream>
+
+namespace {
+
+using asio_fswatch::backend;
+using asio_fswatch::directory_monitor;
+using asio_fswatch::errc;
+using asio_fswatch::event_kind;
+using asio_fswatch::monitor_options;
+using asio_fswatch::test::collect_until;
+using asio_fswatch::test::monitor_fixture;
+using asio_fswatch::test::saw;
+using asio_fswatch::test::scoped_env;
+using namespace std::chrono_literals;
+
+constexpr const char* variable = "ASIO_FSWATCH_MONITOR_BACKEND";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(monitor_backend_choice)
+
+BOOST_AUTO_TEST_CASE(the_environment_chooses_for_an_automatic_monitor) {
+  monitor_fixture f;
+  scoped_env env(variable, "poll");
+  directory_monitor monitor(f.ioc, monitor_options{.poll_interval = 50ms});
+  BOOST_TEST((monitor.backend() == backend::poll));
+  monitor.add(f.root);
+  std::ofstream(f.root / "new") << "x";
+  auto c = collect_until(f.ioc, monitor, saw(event_kind::created, f.root / "new"), 200ms, 30s);
+  REQUIRE_COLLECTED(c, "the poll backend's created");
+}
+
+BOOST_AUTO_TEST_CASE(the_option_wins_over_the_environment) {
+  monitor_fixture f;
+  scoped_env env(variable, "inotify");
+  directory_monitor monitor(f.ioc, monitor_options{.backend = backend::poll});
+  BOOST_TEST((monitor.backend() == backend::poll));
+  scoped_env bad(variable, "fanotify");
+  directory_monitor other(f.ioc, monitor_options{.backend = backend::poll});
+  boost::system::error_code ec;
+  other.add(f.root, ec);
+  BOOST_TEST(!ec, ec.message()); // not read when the option decides
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_value_is_a_clear_error_from_every_add) {
+  monitor_fixture f;
+  scoped_env env(variable, "fanotify");
+  directory_monitor monitor(f.ioc);
+  boost::system::error_code ec;
+  for (int i = 0; i < 2; ++i) {
+    monitor.add(f.root, ec);
+    BOOST_TEST((ec == errc::invalid_monitor_backend), ec.message());
+  }
+  BOOST_TEST(ec.message().find(variable) != std::string::npos, ec.message());
+  BOOST_TEST(monitor.roots().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
