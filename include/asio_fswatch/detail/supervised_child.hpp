@@ -7,6 +7,7 @@
 #include <asio_fswatch/basic_child_watcher.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/exit_status.hpp>
+#include <asio_fswatch/detail/completion.hpp>
 #include <asio_fswatch/detail/process_tree.hpp>
 #include <asio_fswatch/detail/spawn.hpp>
 
@@ -17,7 +18,6 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <signal.h>
@@ -114,17 +114,14 @@ template <typename Executor>
 struct supervised_wait_op {
   Executor ex;
   std::shared_ptr<supervised_child> st;
-  bool posted = false;
 
   template <typename Self>
   void operator()(Self& self) {
-    if (posted)
-      return finish(self);
     self.reset_cancellation_state(boost::asio::enable_total_cancellation());
-    if (!st || st->ended()) {
-      posted = true;
-      return boost::asio::post(ex, std::move(self));
-    }
+    if (!st)
+      return complete_soon(ex, self, boost::system::error_code(errc::no_child), exit_status());
+    if (st->ended())
+      return complete_soon(ex, self, st->error, st->status.value_or(exit_status()));
     ++st->waiters;
     supervised_child::watch(st);
     st->exit_event.async_wait(std::move(self));
@@ -161,17 +158,12 @@ struct supervised_terminate_op {
   int first_signal;
   clock_type::duration grace;
   bool initiating = true;
-  bool posted = false;
   bool killed = false; // SIGKILL sent to what was left after the grace period
   clock_type::time_point deadline{};
   std::unique_ptr<timer_type> timer{};
-  boost::system::error_code result{};
-  exit_status result_status{};
 
   template <typename Self>
   void operator()(Self& self) {
-    if (posted)
-      return self.complete(result, result_status);
     self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
     if (!st)
       return finish(self, errc::no_child, exit_status());
@@ -230,15 +222,12 @@ private:
     return self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none;
   }
 
-  /// Never inside the initiating call: from there the outcome is posted.
+  /// Never inside the initiating call (complete_soon from there).
   template <typename Self>
   void finish(Self& self, boost::system::error_code ec, exit_status status) {
     if (!initiating)
       return self.complete(ec, status);
-    posted = true;
-    result = ec;
-    result_status = status;
-    boost::asio::post(ex, std::move(self));
+    complete_soon(ex, self, ec, status);
   }
 
   /// The child has ended: give the rest of what it left (its group; for a whole tree, its
