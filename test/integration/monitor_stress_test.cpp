@@ -132,7 +132,7 @@ collection collect_while_writing(asio::io_context& ioc, directory_monitor& monit
 
 BOOST_AUTO_TEST_SUITE(monitor_stress)
 
-// Regression (was a bug, fixed in src/watch_engine.cpp): when `n3` is
+// Regression (was a bug, fixed in src/monitor/watch_engine.cpp): when `n3` is
 // moved out and its parent renamed (d % 50 == 13, then d % 10 == 3) within one read, the held
 // "moved from" is reported as `removed <old parent>/n3` after the parent's `renamed`
 // (park_move() keeps old_path as a string; expire_move() emits it late). Reproduced

@@ -327,7 +327,7 @@ BOOST_FIXTURE_TEST_CASE(rename_out_of_the_tree_is_removed_and_then_silent, monit
   check_replay(start, c, root);
 }
 
-// Regression (was a bug, fixed in src/watch_engine.cpp): park_move() stores the held entry's
+// Regression (was a bug, fixed in src/monitor/watch_engine.cpp): park_move() stores the held entry's
 // old_path as a string when the "moved from" record is handled; expire_move() emits `removed`
 // with that string after the hold, i.e. after the `renamed`/`removed` of its parent directory
 // that came later in the same read. The event names a path that no longer exists in the stream.
@@ -367,7 +367,7 @@ BOOST_FIXTURE_TEST_CASE(moved_out_then_its_directory_removed, monitor_fixture) {
   check_replay(start, c, root);
 }
 
-// Regression (was a bug, fixed in src/watch_engine.cpp): the moved_to record (new cookie) of the
+// Regression (was a bug, fixed in src/monitor/watch_engine.cpp): the moved_to record (new cookie) of the
 // directory coming back is handled by entry_appeared() -> watch_directory(), which gets back
 // the watch id still mapped to the held (limbo) node and fails with errc::already_watched: the
 // restored directory's content is never reported. When the hold then expires, expire_move()
@@ -478,7 +478,7 @@ BOOST_FIXTURE_TEST_CASE(mkdir_p_and_touch_while_reading, monitor_fixture) {
 // Records that are stale when read: the tree changed further before the monitor read them (it
 // reads only while a read is pending, so everything below is queued in the kernel first).
 
-// Regression (was a bug, fixed in src/watch_engine.cpp): watch_directory() treats an inotify
+// Regression (was a bug, fixed in src/monitor/watch_engine.cpp): watch_directory() treats an inotify
 // watch id that is already mapped to another node of the same root as a bind mount and returns
 // errc::already_watched. Here that happens because the same directory (same inode, same watch
 // id) is met again under another path: the directory is not scanned, an `error` event is
@@ -651,7 +651,7 @@ BOOST_FIXTURE_TEST_CASE(include_filters_what_is_reported, monitor_fixture) {
     BOOST_TEST((matches(e.path) || matches(e.old_path)), "not included but reported: " << e);
 }
 
-// Regression (was a bug, fixed in src/watch_engine.cpp): emit() applies the include filter to
+// Regression (was a bug, fixed in src/monitor/watch_engine.cpp): emit() applies the include filter to
 // each event's own path (and old_path); a directory's `renamed`/`removed` (moved out) never
 // matches `**/*.cpp`, so the included files it carries move or vanish silently, and later
 // events name files the stream never created.

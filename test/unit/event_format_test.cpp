@@ -68,7 +68,7 @@ bool paths_hold_any_bytes() {
 #endif
 }
 
-// --- An independent model of the rules, written differently from src/event_format.cpp -----------
+// --- An independent model of the rules, written differently from src/events/event_format.cpp -----------
 // (it decodes code points arithmetically and then checks them, instead of range tables), so that
 // the round-trip tests cannot pass with an encoder that merely escapes too much.
 

@@ -1020,7 +1020,7 @@ BOOST_FIXTURE_TEST_CASE(directory_created_under_an_unsearchable_parent_is_watche
   BOOST_TEST(fake.watch_of("/r/q").has_value());
 }
 
-// Regression (was a bug, fixed in src/watch_engine.cpp): an entry whose lstat failed for another
+// Regression (was a bug, fixed in src/monitor/watch_engine.cpp): an entry whose lstat failed for another
 // reason than being gone (a path of PATH_MAX bytes or more, a parent without search permission)
 // was reported as `created` with type `unknown` and nothing else, as if it had vanished.
 BOOST_FIXTURE_TEST_CASE(entry_that_cannot_be_looked_at_is_created_unknown_with_an_error, engine_fixture) {
@@ -1470,7 +1470,7 @@ BOOST_FIXTURE_TEST_CASE(overflow_while_the_root_is_unreadable_is_retried_each_se
   overflow_while_the_root_is_unreadable(*this, refused::watch, readable_again::by_identity_check);
 }
 
-// Regression (was a bug, fixed in src/watch_engine.cpp): a scan that could not lstat an entry
+// Regression (was a bug, fixed in src/monitor/watch_engine.cpp): a scan that could not lstat an entry
 // (a path of PATH_MAX bytes or more) kept an empty status for it, so the poll backend never saw
 // it change, and said nothing. It is now named by an error event, once.
 BOOST_FIXTURE_TEST_CASE(poll_entry_that_cannot_be_looked_at_is_reported_once, engine_fixture) {
@@ -1493,7 +1493,7 @@ BOOST_FIXTURE_TEST_CASE(poll_entry_that_cannot_be_looked_at_is_reported_once, en
   check_event_set(poll(), {modified("/r/far"), modified("/r/there")});
 }
 
-// Regression (was a bug, fixed in src/watch_engine.cpp): an entry the poll backend had seen,
+// Regression (was a bug, fixed in src/monitor/watch_engine.cpp): an entry the poll backend had seen,
 // then could not lstat (its parent lost search permission), was reported `modified` next to its
 // error, as if its status had become empty. A rescan keeps what the last one saw: nothing is
 // reported but the error; a change made while out of reach comes once it is in reach again.
@@ -1901,7 +1901,7 @@ BOOST_AUTO_TEST_CASE(random_changes_with_overflows) {
 }
 
 // =============================================================================================
-// Regressions: each test below reproduced a bug of src/watch_engine.cpp (stale watch ids taken
+// Regressions: each test below reproduced a bug of src/monitor/watch_engine.cpp (stale watch ids taken
 // for bind mounts, held moves reported late under stale paths, directories left unwatched after
 // a rename race, the watch limit tearing down a root during reconciliation, the real clock read
 // during replay, include filters hiding directory moves). They state the correct behaviour.

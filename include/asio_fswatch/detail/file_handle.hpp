@@ -1,5 +1,5 @@
 // asio_fswatch, private: the state of a file I/O object (its service and its descriptor) and
-// the synchronous operations on it. Bodies in src/file_handle.cpp.
+// the synchronous operations on it. Bodies in src/file/posix/file_handle.cpp.
 #ifndef ASIO_FSWATCH_DETAIL_FILE_HANDLE_HPP
 #define ASIO_FSWATCH_DETAIL_FILE_HANDLE_HPP
 

@@ -1,6 +1,6 @@
 // asio_fswatch, private: the file service of one execution context and the interface of its
-// backends (io_uring, thread pool). The bodies live in src/file_service.cpp,
-// src/io_uring_backend.cpp and src/thread_pool_backend.cpp.
+// backends (io_uring, thread pool). The bodies live in src/file/file_service.cpp,
+// src/file/linux/io_uring_backend.cpp and src/file/posix/thread_pool_backend.cpp.
 #ifndef ASIO_FSWATCH_DETAIL_FILE_SERVICE_HPP
 #define ASIO_FSWATCH_DETAIL_FILE_SERVICE_HPP
 

@@ -1,5 +1,5 @@
 // asio_fswatch, private: the non-template core behind basic_directory_monitor. Its body lives
-// in src/directory_monitor_impl.cpp; handlers arrive type-erased, so every completion token
+// in src/monitor/directory_monitor_impl.cpp; handlers arrive type-erased, so every completion token
 // works without the core being a template.
 #ifndef ASIO_FSWATCH_DETAIL_MONITOR_IMPL_HPP
 #define ASIO_FSWATCH_DETAIL_MONITOR_IMPL_HPP

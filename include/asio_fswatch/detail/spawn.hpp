@@ -1,5 +1,5 @@
 // asio_fswatch, private: starting a command as the leader of a new process group, through
-// Boost.Process v2 (src/spawn.cpp keeps its headers out of the public ones).
+// Boost.Process v2 (src/process/posix/spawn.cpp keeps its headers out of the public ones).
 #ifndef ASIO_FSWATCH_DETAIL_SPAWN_HPP
 #define ASIO_FSWATCH_DETAIL_SPAWN_HPP
 

@@ -1,7 +1,7 @@
 // The thread-pool file backend: a bounded set of threads doing the blocking system calls. The
 // threads start on demand and block every signal; a request that has not started can be
 // cancelled, one that is running runs to its end.
-#include "file_op_queue.hpp"
+#include "../file_op_queue.hpp"
 
 #include <asio_fswatch/detail/file_service.hpp>
 

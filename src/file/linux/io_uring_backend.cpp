@@ -2,7 +2,7 @@
 // posix::stream_descriptor, so completions are reaped on the context's own threads and no thread
 // is started. Handlers of operations that complete together run in one batch, and the
 // operations they start are submitted together at the end of it (one io_uring_enter).
-#include "file_op_queue.hpp"
+#include "../file_op_queue.hpp"
 
 #include <asio_fswatch/detail/file_service.hpp>
 #include <asio_fswatch/error.hpp>
