@@ -40,7 +40,7 @@ class basic_random_access_file
 
 public:
   using executor_type = Executor;
-  using native_handle_type = int;
+  using native_handle_type = detail::native_file; // a descriptor (POSIX) or a HANDLE (Windows)
   static constexpr const char* object_name = "asio_fswatch::random_access_file";
 
   template <typename OtherExecutor>

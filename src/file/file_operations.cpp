@@ -58,7 +58,7 @@ protected:
   struct step final : file_op {
     // Until a backend sets it, the result says "did not run": a step dropped at shutdown
     // before it ran has no descriptor to close.
-    step() : file_op(&on_complete, &on_destroy) { result = -ECANCELED; }
+    step() : file_op(&on_complete, &on_destroy) { result = cancelled_result; }
     step(const step&) = delete;
     step& operator=(const step&) = delete;
     /// Whatever the way it ends (handled, dropped at shutdown, or its posted completion
@@ -127,7 +127,7 @@ protected:
   /// Takes the descriptor an open step returned; returns its slot.
   int keep_fd(step& opened) {
     fds_.push_back(shared_fd::adopt(int(opened.result)));
-    opened.result = -ECANCELED; // the job owns it now: the step must not close it
+    opened.result = cancelled_result; // the job owns it now: the step must not close it
     return int(fds_.size() - 1);
   }
   int fd(int index) const { return fds_[std::size_t(index)]->get(); }
@@ -142,7 +142,7 @@ protected:
     in_flight_.erase(std::find(in_flight_.begin(), in_flight_.end(), s->id));
     bool recovered = s->result < 0 && !error_ && !cancelled_ && recover(*s);
     if (s->result < 0 && !error_ && !recovered)
-      error_ = s->result == -ECANCELED ? error_code(boost::asio::error::operation_aborted)
+      error_ = s->result == cancelled_result ? error_code(boost::asio::error::operation_aborted)
                                        : system_error(int(-s->result));
     if (!error_ && cancelled_)
       error_ = boost::asio::error::operation_aborted;

@@ -19,7 +19,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
 
+#if defined(ASIO_FSWATCH_POSIX)
 #include <sys/uio.h>
+#endif
 
 #include <cerrno>
 #include <cstddef>
@@ -32,10 +34,10 @@
 
 namespace asio_fswatch::detail {
 
-/// The error of a finished operation: -ECANCELED is operation_aborted; a read of a non-empty
+/// The error of a finished operation: cancelled_result is operation_aborted; a read of a non-empty
 /// buffer that transferred nothing is eof, as with Asio's own files.
 inline boost::system::error_code file_op_error(std::int64_t result, bool eof_on_zero) noexcept {
-  if (result == -ECANCELED)
+  if (result == cancelled_result)
     return boost::asio::error::operation_aborted;
   if (result < 0)
     return {int(-result), boost::system::system_category()};
@@ -200,7 +202,7 @@ private:
   Handler handler_;
   boost::asio::executor_work_guard<handler_executor> handler_work_;
   std::optional<boost::asio::executor_work_guard<IoExecutor>> io_work_;
-  ::iovec iov_storage_[max_iov];
+  native_buffer iov_storage_[max_iov];
 };
 
 /// Completes `handler` with `ec` (and 0 bytes when `Bytes`) through `io_ex`, never inline.

@@ -10,16 +10,22 @@
 #define ASIO_FSWATCH_POSIX 1
 #endif
 
+#include <cstdint>
+
 namespace asio_fswatch::detail {
 
 #if defined(ASIO_FSWATCH_WINDOWS)
 using native_pid = unsigned long; // DWORD, as Boost.Process v2's pid_type
 using native_process_handle = void*; // HANDLE
 inline constexpr native_process_handle no_process_handle = nullptr;
+using native_file = void*; // a file HANDLE
+inline const native_file invalid_native_file = reinterpret_cast<native_file>(~std::uintptr_t(0)); // INVALID_HANDLE_VALUE
 #else
 using native_pid = int; // pid_t, as Boost.Process v2's pid_type
 using native_process_handle = int; // a pidfd
 inline constexpr native_process_handle no_process_handle = -1;
+using native_file = int; // a file descriptor
+inline constexpr native_file invalid_native_file = -1;
 #endif
 
 } // namespace asio_fswatch::detail

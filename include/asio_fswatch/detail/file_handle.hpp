@@ -15,9 +15,11 @@
 
 namespace asio_fswatch::detail {
 
+#if defined(ASIO_FSWATCH_POSIX)
 /// open(2) flags for file_base::flags, with O_CLOEXEC; EINVAL for a contradictory set (no
 /// access mode, or two of them, or `exclusive` without `create`).
 int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept;
+#endif
 
 class file_handle {
 public:
@@ -32,16 +34,16 @@ public:
   shared_fd* shared() const noexcept { return fd_; }
 
   bool is_open() const noexcept { return fd_ != nullptr; }
-  int native_handle() const noexcept { return fd_ ? fd_->get() : -1; }
+  native_file native_handle() const noexcept { return fd_ ? fd_->get() : invalid_native_file; }
   /// What the descriptor is: a regular file (or block device), or something the reactor can
   /// wait on (pipe, FIFO, socket, tty, character device).
   bool is_regular() const noexcept { return kind_ == kind::regular; }
 
   void open(const char* path, file_base::flags flags, boost::system::error_code& ec);
-  void assign(int fd, boost::system::error_code& ec);
+  void assign(native_file fd, boost::system::error_code& ec);
   /// Cancels pending operations; the descriptor closes when the last of them has ended.
   void close(boost::system::error_code& ec);
-  int release(boost::system::error_code& ec);
+  native_file release(boost::system::error_code& ec);
   void cancel(boost::system::error_code& ec);
 
   std::uint64_t size(boost::system::error_code& ec) const;
@@ -53,7 +55,7 @@ public:
 
 private:
   enum class kind : std::uint8_t { regular, stream };
-  void adopt(int fd, boost::system::error_code& ec);
+  void adopt(native_file fd, boost::system::error_code& ec);
 
   file_service* service_;
   shared_fd* fd_ = nullptr;

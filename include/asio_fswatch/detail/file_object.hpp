@@ -25,7 +25,7 @@ template <typename Derived, typename Executor>
 class file_object : public file_base {
 public:
   using executor_type = Executor;
-  using native_handle_type = int;
+  using native_handle_type = native_file; // a descriptor (POSIX) or a HANDLE (Windows)
 
   executor_type get_executor() noexcept { return executor_; }
 

@@ -3,22 +3,44 @@
 #ifndef ASIO_FSWATCH_DETAIL_FILE_OP_HPP
 #define ASIO_FSWATCH_DETAIL_FILE_OP_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 
+#if defined(ASIO_FSWATCH_POSIX)
 struct iovec;
+#endif
 struct statx;
 
 namespace asio_fswatch::detail {
+
+#if defined(ASIO_FSWATCH_POSIX)
+using native_buffer = ::iovec; // what preadv/pwritev and io_uring take
+#else
+/// One buffer of a transfer, named as POSIX's iovec (ReadFile and WriteFile take one at a time).
+struct native_buffer {
+  void* iov_base;
+  std::size_t iov_len;
+};
+#endif
+
+/// The result that says an operation was cancelled before it ran (or the kernel stopped it).
+#if defined(ASIO_FSWATCH_POSIX)
+inline constexpr std::int64_t cancelled_result = -ECANCELED; // as io_uring reports it
+#else
+inline constexpr std::int64_t cancelled_result = -995; // -ERROR_OPERATION_ABORTED
+#endif
 
 /// A descriptor owned by an I/O object and by each of its pending operations. close() on the
 /// object drops the object's share; the descriptor is closed when the last operation ends, so a
 /// thread-pool request that is already running never sees its descriptor number reused.
 class shared_fd {
 public:
-  static shared_fd* adopt(int fd); // throws std::bad_alloc
-  int get() const noexcept { return fd_; }
+  static shared_fd* adopt(native_file fd); // throws std::bad_alloc
+  native_file get() const noexcept { return fd_; }
   void acquire() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   /// Drops one share. The last one closes the descriptor (unless detached) and returns close's
   /// result (0 or -errno); otherwise returns 0.
@@ -32,11 +54,11 @@ public:
   void set_nowait_reads(bool on) noexcept { nowait_reads_.store(on, std::memory_order_relaxed); }
 
 private:
-  explicit shared_fd(int fd) noexcept : fd_(fd) {}
+  explicit shared_fd(native_file fd) noexcept : fd_(fd) {}
   std::atomic<unsigned> refs_{1};
   std::atomic<bool> detached_{false};
   std::atomic<bool> nowait_reads_{false};
-  int fd_;
+  native_file fd_;
 };
 
 enum class file_opcode : std::uint8_t {
@@ -70,19 +92,19 @@ struct file_op {
   // The request.
   file_opcode opcode = file_opcode::read;
   std::uint8_t iov_count = 0;
-  int fd = -1;
-  int fd2 = -1;
+  native_file fd = invalid_native_file;
+  native_file fd2 = invalid_native_file;
   int flags = 0;     // open: O_ flags
   unsigned mode = 0; // open: permission bits
   std::uint64_t offset = 0;
   std::uint64_t offset2 = 0;
   std::uint64_t length = 0;
-  const ::iovec* iov = nullptr;
+  const native_buffer* iov = nullptr;
   const char* path = nullptr;
   struct ::statx* stat_buffer = nullptr;
   shared_fd* handle = nullptr; // acquired while the operation is pending, or null
 
-  /// >= 0: bytes transferred, or the new descriptor (open); < 0: -errno (-ECANCELED: cancelled).
+  /// >= 0: bytes transferred, or the new descriptor (open); < 0: -errno (cancelled_result: cancelled).
   std::int64_t result = 0;
 
   complete_fn complete;

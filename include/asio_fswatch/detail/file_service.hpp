@@ -26,7 +26,7 @@ public:
   virtual bool supports(file_opcode opcode) const noexcept = 0;
   virtual void start(file_op* op) = 0;
   /// Cancels the operation with this id when it is still pending here: one that has not started
-  /// completes with -ECANCELED; one in the kernel is asked to stop (io_uring). Returns whether
+  /// completes with cancelled_result; one in the kernel is asked to stop (io_uring). Returns whether
   /// the operation was found.
   virtual bool cancel(std::uint64_t id) noexcept = 0;
   /// Cancels every pending operation on `handle`.

@@ -110,7 +110,7 @@ public:
     std::unique_lock<std::mutex> lock(mutex_);
     if (stopped_) {
       lock.unlock();
-      op->result = -ECANCELED;
+      op->result = cancelled_result;
       op->complete(op, false);
       return;
     }
@@ -138,7 +138,7 @@ public:
     if (op) {
       queue->unlink(op);
       lock.unlock();
-      op->result = -ECANCELED;
+      op->result = cancelled_result;
       op->complete(op, false);
       return true;
     }
@@ -165,7 +165,7 @@ public:
       submit();
     }
     while (file_op* op = cancelled.pop()) {
-      op->result = -ECANCELED;
+      op->result = cancelled_result;
       op->complete(op, false);
     }
   }
@@ -336,7 +336,7 @@ private:
   static std::int64_t result_of(const file_op& op, int res) noexcept {
     const bool restart_code = res <= -512 && res >= -516;
     if (restart_code || (res == -EINTR && op.cancel_requested))
-      return -ECANCELED;
+      return cancelled_result;
     return res;
   }
 

@@ -1,18 +1,11 @@
-// The thread-pool file backend: a bounded set of threads doing the blocking system calls. The
-// threads start on demand and block every signal; a request that has not started can be
-// cancelled, one that is running runs to its end.
-#include "../file_op_queue.hpp"
+// The thread-pool file backend: a bounded set of threads doing the blocking system calls (the
+// platform's, in posix/ and win/: file_perform.hpp). The threads start on demand and take no
+// signal; a request that has not started can be cancelled, one that is running runs to its end.
+#include "file_op_queue.hpp"
+#include "file_perform.hpp"
 
 #include <asio_fswatch/detail/file_service.hpp>
 
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -20,45 +13,6 @@
 
 namespace asio_fswatch::detail {
 namespace {
-
-std::int64_t negative_errno() noexcept { return -std::int64_t(errno); }
-
-/// Runs one request with blocking system calls; EINTR is retried.
-std::int64_t perform(const file_op& op) noexcept {
-  long r = 0;
-  do {
-    switch (op.opcode) {
-    case file_opcode::read:
-      r = op.offset == current_position ? ::readv(op.fd, op.iov, op.iov_count)
-                                        : ::preadv(op.fd, op.iov, op.iov_count, off_t(op.offset));
-      break;
-    case file_opcode::write:
-      r = op.offset == current_position ? ::writev(op.fd, op.iov, op.iov_count)
-                                        : ::pwritev(op.fd, op.iov, op.iov_count, off_t(op.offset));
-      break;
-    case file_opcode::sync_all: r = ::fsync(op.fd); break;
-    case file_opcode::sync_data: r = ::fdatasync(op.fd); break;
-    case file_opcode::resize: r = ::ftruncate(op.fd, off_t(op.offset)); break;
-    case file_opcode::allocate: r = ::fallocate(op.fd, 0, off_t(op.offset), off_t(op.length)); break;
-    case file_opcode::open: r = ::openat(AT_FDCWD, op.path, op.flags, mode_t(op.mode)); break;
-    case file_opcode::stat:
-      r = ::statx(op.fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, op.stat_buffer);
-      break;
-    case file_opcode::copy_range: {
-      loff_t in = loff_t(op.offset), out = loff_t(op.offset2);
-      r = ::copy_file_range(op.fd, &in, op.fd2, &out, std::size_t(op.length), 0);
-      break;
-    }
-    }
-    // A positional transfer on a pipe, FIFO or tty: io_uring ignores the offset of a
-    // descriptor that has none, and so does the pool, so that both backends behave alike.
-    if (r < 0 && errno == ESPIPE && op.offset != current_position &&
-        (op.opcode == file_opcode::read || op.opcode == file_opcode::write))
-      r = op.opcode == file_opcode::read ? ::readv(op.fd, op.iov, op.iov_count)
-                                         : ::writev(op.fd, op.iov, op.iov_count);
-  } while (r < 0 && errno == EINTR);
-  return r < 0 ? negative_errno() : std::int64_t(r);
-}
 
 class thread_pool_backend final : public file_backend_base {
 public:
@@ -80,7 +34,7 @@ public:
           // No thread can run it: fail the request rather than leave it queued for ever.
           queue_.unlink(op);
           lock.unlock();
-          op->result = -EAGAIN;
+          op->result = no_thread_result();
           op->complete(op, false);
           return;
         }
@@ -94,7 +48,7 @@ public:
     if (file_op* op = queue_.find(id)) {
       queue_.unlink(op);
       lock.unlock();
-      op->result = -ECANCELED;
+      op->result = cancelled_result;
       op->complete(op, false);
       return true;
     }
@@ -111,7 +65,7 @@ public:
       queue_.move_if(cancelled, [handle](const file_op* op) { return op->handle == handle; });
     }
     while (file_op* op = cancelled.pop()) {
-      op->result = -ECANCELED;
+      op->result = cancelled_result;
       op->complete(op, false);
     }
   }
@@ -134,21 +88,7 @@ public:
   }
 
 private:
-  void spawn() {
-    // The thread starts with every signal blocked, so that signals keep going to the
-    // application's own threads.
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &previous);
-    try {
-      threads_.emplace_back([this] { run(); });
-    } catch (...) {
-      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-      throw;
-    }
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    pthread_setname_np(threads_.back().native_handle(), "asio_fswatch io");
-  }
+  void spawn() { threads_.push_back(start_pool_thread([this] { run(); })); }
 
   void run() {
     std::unique_lock<std::mutex> lock(mutex_);

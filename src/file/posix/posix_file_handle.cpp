@@ -1,4 +1,4 @@
-// The state of a file I/O object and its synchronous operations.
+// A file I/O object on POSIX: opening and adopting a descriptor, and the synchronous calls.
 #include <asio_fswatch/detail/file_handle.hpp>
 
 #include <boost/asio/error.hpp>
@@ -18,8 +18,6 @@ boost::system::error_code last_error() noexcept {
 }
 
 } // namespace
-
-shared_fd* shared_fd::adopt(int fd) { return new shared_fd(fd); }
 
 int shared_fd::release() noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1)
@@ -58,26 +56,7 @@ int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept {
   return result;
 }
 
-file_handle::file_handle(boost::asio::execution_context& context)
-    : service_(&boost::asio::use_service<file_service>(context)) {}
-
-file_handle& file_handle::operator=(file_handle&& other) noexcept {
-  if (this != &other) {
-    boost::system::error_code ignored;
-    close(ignored);
-    service_ = other.service_;
-    fd_ = std::exchange(other.fd_, nullptr);
-    kind_ = other.kind_;
-  }
-  return *this;
-}
-
-file_handle::~file_handle() {
-  boost::system::error_code ignored;
-  close(ignored);
-}
-
-void file_handle::adopt(int fd, boost::system::error_code& ec) {
+void file_handle::adopt(native_file fd, boost::system::error_code& ec) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     ec = last_error();
@@ -116,51 +95,6 @@ void file_handle::open(const char* path, file_base::flags flags, boost::system::
   adopt(fd, ec);
   if (ec)
     ::close(fd);
-}
-
-void file_handle::assign(int fd, boost::system::error_code& ec) {
-  ec.clear();
-  if (fd_) {
-    ec = boost::asio::error::already_open;
-    return;
-  }
-  if (fd < 0) {
-    ec = boost::asio::error::bad_descriptor;
-    return;
-  }
-  adopt(fd, ec);
-}
-
-void file_handle::close(boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_)
-    return;
-  service_->cancel_handle(fd_);
-  if (int r = std::exchange(fd_, nullptr)->release(); r < 0)
-    ec.assign(-r, boost::system::system_category());
-}
-
-int file_handle::release(boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_) {
-    ec = boost::asio::error::bad_descriptor;
-    return -1;
-  }
-  service_->cancel_handle(fd_);
-  shared_fd* shared = std::exchange(fd_, nullptr);
-  int fd = shared->get();
-  shared->detach();
-  shared->release();
-  return fd;
-}
-
-void file_handle::cancel(boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_) {
-    ec = boost::asio::error::bad_descriptor;
-    return;
-  }
-  service_->cancel_handle(fd_);
 }
 
 std::uint64_t file_handle::size(boost::system::error_code& ec) const {

@@ -1,0 +1,79 @@
+// The thread pool's blocking calls on POSIX (file_perform.hpp).
+#include "../file_perform.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace asio_fswatch::detail {
+
+namespace {
+
+std::int64_t negative_errno() noexcept { return -std::int64_t(errno); }
+
+} // namespace
+
+/// Runs one request with blocking system calls; EINTR is retried.
+std::int64_t perform(const file_op& op) noexcept {
+  long r = 0;
+  do {
+    switch (op.opcode) {
+    case file_opcode::read:
+      r = op.offset == current_position ? ::readv(op.fd, op.iov, op.iov_count)
+                                        : ::preadv(op.fd, op.iov, op.iov_count, off_t(op.offset));
+      break;
+    case file_opcode::write:
+      r = op.offset == current_position ? ::writev(op.fd, op.iov, op.iov_count)
+                                        : ::pwritev(op.fd, op.iov, op.iov_count, off_t(op.offset));
+      break;
+    case file_opcode::sync_all: r = ::fsync(op.fd); break;
+    case file_opcode::sync_data: r = ::fdatasync(op.fd); break;
+    case file_opcode::resize: r = ::ftruncate(op.fd, off_t(op.offset)); break;
+    case file_opcode::allocate: r = ::fallocate(op.fd, 0, off_t(op.offset), off_t(op.length)); break;
+    case file_opcode::open: r = ::openat(AT_FDCWD, op.path, op.flags, mode_t(op.mode)); break;
+    case file_opcode::stat:
+      r = ::statx(op.fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, op.stat_buffer);
+      break;
+    case file_opcode::copy_range: {
+      loff_t in = loff_t(op.offset), out = loff_t(op.offset2);
+      r = ::copy_file_range(op.fd, &in, op.fd2, &out, std::size_t(op.length), 0);
+      break;
+    }
+    }
+    // A positional transfer on a pipe, FIFO or tty: io_uring ignores the offset of a
+    // descriptor that has none, and so does the pool, so that both backends behave alike.
+    if (r < 0 && errno == ESPIPE && op.offset != current_position &&
+        (op.opcode == file_opcode::read || op.opcode == file_opcode::write))
+      r = op.opcode == file_opcode::read ? ::readv(op.fd, op.iov, op.iov_count)
+                                         : ::writev(op.fd, op.iov, op.iov_count);
+  } while (r < 0 && errno == EINTR);
+  return r < 0 ? negative_errno() : std::int64_t(r);
+}
+
+std::thread start_pool_thread(std::function<void()> run) {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  std::thread thread;
+  try {
+    thread = std::thread(std::move(run));
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+#if defined(__linux__)
+  pthread_setname_np(thread.native_handle(), "asio_fswatch io");
+#endif
+  return thread;
+}
+
+std::int64_t no_thread_result() noexcept { return -EAGAIN; }
+
+} // namespace asio_fswatch::detail
