@@ -32,6 +32,9 @@ namespace asio_fswatch {
 /// AsyncRandomAccessWriteDevice, so boost::asio::async_read_at and async_write_at work on it.
 /// Any number of operations may be outstanding at once; there is no ordering between them.
 ///
+/// On Windows the file's HANDLE is read and written by the thread pool for now (ReadFile and
+/// WriteFile at the offset; `append` writes at the end whatever the offset); see doc/guide.md.
+///
 /// Thread safety: distinct objects: safe. Shared object: unsafe, as with Asio's own files.
 template <typename Executor = boost::asio::any_io_executor>
 class basic_random_access_file

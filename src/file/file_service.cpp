@@ -7,7 +7,6 @@
 #include <boost/throw_exception.hpp>
 
 #include <cerrno>
-#include <sys/uio.h>
 #include <cstdlib>
 #include <string_view>
 
@@ -62,7 +61,11 @@ bool same(const file_service_options& a, const file_service_options& b) noexcept
 void file_service::configure(const file_service_options& options, boost::system::error_code& ec) {
   ec.clear();
   if (!valid(options)) {
+#if defined(ASIO_FSWATCH_WINDOWS)
+    ec.assign(87, boost::system::system_category()); // ERROR_INVALID_PARAMETER
+#else
     ec.assign(EINVAL, boost::system::system_category());
+#endif
     return;
   }
   std::lock_guard<std::mutex> lock(mutex_);
@@ -93,7 +96,12 @@ file_backend_kind file_service::choose(const boost::asio::any_io_executor& ex,
       }
       if (!choice_error_ && wanted != file_backend_kind::threads) {
         boost::system::error_code why;
+#if defined(ASIO_FSWATCH_WINDOWS)
+        (void)ex;
+        why = errc::io_uring_unavailable; // a Linux interface
+#else
         ring_ = make_io_uring_backend(ex, options_.ring_entries, why);
+#endif
         if (!ring_ && wanted == file_backend_kind::io_uring)
           choice_error_ = why;
       }
@@ -143,35 +151,6 @@ void file_service::cancel_handle(const shared_fd* handle) noexcept {
     main_->cancel_handle(handle);
   if (file_backend_base* helper = helper_pool())
     helper->cancel_handle(handle);
-}
-
-bool read_if_cached(file_op& op) noexcept {
-  // Bounded, so that a large cached read does not hold the calling thread for long.
-  constexpr std::size_t max_bytes = 256 * 1024;
-  if (op.opcode != file_opcode::read || !op.handle || !op.handle->nowait_reads())
-    return false;
-  std::size_t total = 0;
-  for (unsigned i = 0; i < op.iov_count; ++i)
-    total += op.iov[i].iov_len;
-  if (total > max_bytes)
-    return false;
-  const off_t offset = op.offset == current_position ? off_t(-1) : off_t(op.offset);
-  ssize_t r;
-  do
-    r = ::preadv2(op.fd, op.iov, int(op.iov_count), offset, RWF_NOWAIT);
-  while (r < 0 && errno == EINTR);
-  if (r >= 0) {
-    op.result = r;
-    return true;
-  }
-  if (errno == EAGAIN)
-    return false; // not (all) cached: the backend waits for it
-  if (errno == EOPNOTSUPP || errno == EINVAL) {
-    op.handle->set_nowait_reads(false); // this file system cannot: stop trying
-    return false;
-  }
-  op.result = -std::int64_t(errno);
-  return true;
 }
 
 bool file_service::try_read_now(file_op& op) noexcept {

@@ -52,12 +52,17 @@ public:
   /// without waiting; cleared when the file system says it cannot.
   bool nowait_reads() const noexcept { return nowait_reads_.load(std::memory_order_relaxed); }
   void set_nowait_reads(bool on) noexcept { nowait_reads_.store(on, std::memory_order_relaxed); }
+  /// Opened with file_base::append on a system that does not append for it (Windows: each
+  /// write then goes to the end of the file explicitly).
+  bool append() const noexcept { return append_; }
+  void set_append(bool on) noexcept { append_ = on; }
 
 private:
   explicit shared_fd(native_file fd) noexcept : fd_(fd) {}
   std::atomic<unsigned> refs_{1};
   std::atomic<bool> detached_{false};
   std::atomic<bool> nowait_reads_{false};
+  bool append_ = false; // set once, before any operation
   native_file fd_;
 };
 

@@ -1,6 +1,8 @@
 // The thread pool's blocking calls on POSIX (file_perform.hpp).
 #include "../file_perform.hpp"
 
+#include <asio_fswatch/detail/file_service.hpp>
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -54,6 +56,41 @@ std::int64_t perform(const file_op& op) noexcept {
                                          : ::writev(op.fd, op.iov, op.iov_count);
   } while (r < 0 && errno == EINTR);
   return r < 0 ? negative_errno() : std::int64_t(r);
+}
+
+// Declared in detail/file_service.hpp: the io_uring backend calls it too.
+bool read_if_cached(file_op& op) noexcept {
+#if !defined(RWF_NOWAIT)
+  (void)op;
+  return false; // preadv2 and RWF_NOWAIT are Linux's
+#else
+  // Bounded, so that a large cached read does not hold the calling thread for long.
+  constexpr std::size_t max_bytes = 256 * 1024;
+  if (op.opcode != file_opcode::read || !op.handle || !op.handle->nowait_reads())
+    return false;
+  std::size_t total = 0;
+  for (unsigned i = 0; i < op.iov_count; ++i)
+    total += op.iov[i].iov_len;
+  if (total > max_bytes)
+    return false;
+  const off_t offset = op.offset == current_position ? off_t(-1) : off_t(op.offset);
+  ssize_t r;
+  do
+    r = ::preadv2(op.fd, op.iov, int(op.iov_count), offset, RWF_NOWAIT);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0) {
+    op.result = r;
+    return true;
+  }
+  if (errno == EAGAIN)
+    return false; // not (all) cached: the backend waits for it
+  if (errno == EOPNOTSUPP || errno == EINVAL) {
+    op.handle->set_nowait_reads(false); // this file system cannot: stop trying
+    return false;
+  }
+  op.result = -std::int64_t(errno);
+  return true;
+#endif
 }
 
 std::thread start_pool_thread(std::function<void()> run) {

@@ -1,0 +1,98 @@
+// The thread pool's blocking calls on Windows (file_perform.hpp): synchronous ReadFile and
+// WriteFile at an offset given in an OVERLAPPED, one buffer after the other as readv and writev
+// fill them, and the calls behind resize, allocate and the flushes.
+#include "../file_perform.hpp"
+
+#include <asio_fswatch/detail/file_service.hpp>
+
+#include <windows.h>
+
+#include <utility>
+
+namespace asio_fswatch::detail {
+namespace {
+
+std::int64_t negative_last_error() noexcept { return -std::int64_t(::GetLastError()); }
+
+/// One ReadFile or WriteFile of `b` at `offset` (current_position: the file position).
+bool transfer_one(const file_op& op, const native_buffer& b, std::uint64_t offset, DWORD& done) {
+  OVERLAPPED at{};
+  at.Offset = DWORD(offset & 0xFFFFFFFFu);
+  at.OffsetHigh = DWORD(offset >> 32);
+  OVERLAPPED* where = offset == current_position && !(op.opcode == file_opcode::write && op.handle &&
+                                                       op.handle->append())
+                          ? nullptr
+                          : &at; // all ones: FILE_WRITE_TO_END_OF_FILE for an append
+  const DWORD length = b.iov_len > 0x7FFFF000u ? 0x7FFFF000u : DWORD(b.iov_len);
+  return op.opcode == file_opcode::read ? ::ReadFile(op.fd, b.iov_base, length, &done, where) != 0
+                                        : ::WriteFile(op.fd, b.iov_base, length, &done, where) != 0;
+}
+
+std::int64_t transfer(const file_op& op) noexcept {
+  const bool append = op.opcode == file_opcode::write && op.handle && op.handle->append();
+  std::uint64_t offset = append ? current_position : op.offset;
+  std::int64_t total = 0;
+  for (unsigned i = 0; i < op.iov_count; ++i) {
+    const native_buffer& b = op.iov[i];
+    if (b.iov_len == 0)
+      continue;
+    DWORD done = 0;
+    if (!transfer_one(op, b, append || offset == current_position ? current_position : offset + std::uint64_t(total),
+                      done)) {
+      const DWORD error = ::GetLastError();
+      if (error == ERROR_HANDLE_EOF || error == ERROR_BROKEN_PIPE)
+        break; // the end of the file (read at an offset), or of a pipe: what was read counts
+      if (total > 0)
+        break;
+      return -std::int64_t(error);
+    }
+    total += done;
+    if (done < b.iov_len)
+      break; // short: as readv and writev, what follows is not touched
+  }
+  return total;
+}
+
+std::int64_t set_end_of_file(HANDLE h, std::uint64_t size) noexcept {
+  FILE_END_OF_FILE_INFO info{};
+  info.EndOfFile.QuadPart = LONGLONG(size);
+  return ::SetFileInformationByHandle(h, FileEndOfFileInfo, &info, sizeof info) ? 0 : negative_last_error();
+}
+
+/// As fallocate(mode 0): the file extended (with zeros) when [offset, offset + length) ends past
+/// its end. Setting the end of the file allocates the clusters (NTFS); a range within the file
+/// is left as it is (Windows fills no hole of a sparse file for it).
+std::int64_t allocate(HANDLE h, std::uint64_t offset, std::uint64_t length) noexcept {
+  if (length == 0)
+    return -std::int64_t(ERROR_INVALID_PARAMETER);
+  LARGE_INTEGER size{};
+  if (!::GetFileSizeEx(h, &size))
+    return negative_last_error();
+  const std::uint64_t end = offset + length;
+  return end <= std::uint64_t(size.QuadPart) ? 0 : set_end_of_file(h, end);
+}
+
+} // namespace
+
+std::int64_t perform(const file_op& op) noexcept {
+  switch (op.opcode) {
+  case file_opcode::read:
+  case file_opcode::write: return transfer(op);
+  case file_opcode::sync_all:
+  case file_opcode::sync_data: return ::FlushFileBuffers(op.fd) ? 0 : negative_last_error();
+  case file_opcode::resize: return set_end_of_file(op.fd, op.offset);
+  case file_opcode::allocate: return allocate(op.fd, op.offset, op.length);
+  case file_opcode::open:
+  case file_opcode::stat:
+  case file_opcode::copy_range: break; // the composed operations are not on Windows yet
+  }
+  return -std::int64_t(ERROR_NOT_SUPPORTED);
+}
+
+bool read_if_cached(file_op&) noexcept { return false; } // no cached-read probe here
+
+std::thread start_pool_thread(std::function<void()> run) { return std::thread(std::move(run)); }
+
+std::int64_t no_thread_result() noexcept { return -std::int64_t(ERROR_NO_SYSTEM_RESOURCES); }
+
+} // namespace asio_fswatch::detail
