@@ -32,7 +32,7 @@ public:
       return "io_uring cannot be used here (not in this kernel, or forbidden by sysctl "
              "kernel.io_uring_disabled or a seccomp filter)";
     case errc::invalid_file_backend:
-      return "ASIO_FSWATCH_FILE_BACKEND must be io_uring or threads";
+      return "ASIO_FSWATCH_FILE_BACKEND must be io_uring, threads or iocp";
     case errc::invalid_child_backend:
       return "ASIO_FSWATCH_CHILD_BACKEND must be pidfd, sigchld or process_handle";
     case errc::no_child:

@@ -32,8 +32,9 @@ namespace asio_fswatch {
 /// AsyncRandomAccessWriteDevice, so boost::asio::async_read_at and async_write_at work on it.
 /// Any number of operations may be outstanding at once; there is no ordering between them.
 ///
-/// On Windows the file's HANDLE is read and written by the thread pool for now (ReadFile and
-/// WriteFile at the offset; `append` writes at the end whatever the offset); see doc/guide.md.
+/// On Windows (backend iocp, the default there) reads and writes are overlapped on the
+/// io_context's completion port, and what blocks (flushes, resize, allocate) runs on the pool;
+/// `append` writes at the end whatever the offset. See doc/guide.md.
 ///
 /// Thread safety: distinct objects: safe. Shared object: unsafe, as with Asio's own files.
 template <typename Executor = boost::asio::any_io_executor>
@@ -196,13 +197,8 @@ private:
     template <typename Handler, typename Buffers>
     void operator()(Handler&& handler, detail::file_opcode opcode, std::uint64_t offset,
                     const Buffers& buffers) const {
-      detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
-                                  std::forward<Handler>(handler), [&](auto& op) {
-                                    op.opcode = opcode;
-                                    op.offset = offset;
-                                    const bool some = op.set_buffers(buffers) != 0;
-                                    op.eof_on_zero = some && opcode == detail::file_opcode::read;
-                                  });
+      detail::start_transfer_at(self->handle_, self->executor_, std::forward<Handler>(handler), opcode, offset,
+                                buffers);
     }
   };
 

@@ -29,8 +29,8 @@ enum class errc {
   /// io_uring was asked for and cannot be used here: the kernel lacks it or an operation the
   /// library needs, or it is forbidden (sysctl kernel.io_uring_disabled, a seccomp filter).
   io_uring_unavailable,
-  /// The environment variable ASIO_FSWATCH_FILE_BACKEND holds something else than io_uring or
-  /// threads.
+  /// The environment variable ASIO_FSWATCH_FILE_BACKEND holds something else than io_uring,
+  /// threads or iocp.
   invalid_file_backend,
   /// The environment variable ASIO_FSWATCH_CHILD_BACKEND holds something else than pidfd or
   /// sigchld.

@@ -24,9 +24,12 @@ namespace asio_fswatch {
 
 /// What runs the file operations of one execution context.
 enum class file_backend_kind : std::uint8_t {
-  automatic, ///< io_uring when the kernel allows it, else the thread pool (decided at run time)
-  io_uring,  ///< a ring whose completions are read on the context's own threads: no thread
+  automatic, ///< Linux: io_uring when the kernel allows it, else the thread pool (decided at run
+             ///< time); Windows: iocp
+  io_uring,  ///< a ring whose completions are read on the context's own threads: no thread (Linux)
   threads,   ///< a bounded pool of threads doing blocking system calls
+  iocp,      ///< Windows: reads and writes overlapped on the context's I/O completion port, no
+             ///< thread; the calls that block (flushes, resize, allocate) on the thread pool
 };
 
 std::string_view to_string(file_backend_kind kind) noexcept;

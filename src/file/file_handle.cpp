@@ -10,8 +10,14 @@ namespace asio_fswatch::detail {
 
 shared_fd* shared_fd::adopt(native_file fd) { return new shared_fd(fd); }
 
-file_handle::file_handle(boost::asio::execution_context& context)
-    : service_(&boost::asio::use_service<file_service>(context)) {}
+file_handle::file_handle(const boost::asio::any_io_executor& ex)
+    : service_(&boost::asio::use_service<file_service>(boost::asio::query(ex, boost::asio::execution::context)))
+#if defined(ASIO_FSWATCH_WINDOWS)
+      ,
+      executor_(ex)
+#endif
+{
+}
 
 file_handle& file_handle::operator=(file_handle&& other) noexcept {
   if (this != &other) {
@@ -20,6 +26,10 @@ file_handle& file_handle::operator=(file_handle&& other) noexcept {
     service_ = other.service_;
     fd_ = std::exchange(other.fd_, nullptr);
     kind_ = other.kind_;
+#if defined(ASIO_FSWATCH_WINDOWS)
+    executor_ = other.executor_;
+    overlapped_ = std::exchange(other.overlapped_, std::nullopt);
+#endif
   }
   return *this;
 }
@@ -46,6 +56,12 @@ void file_handle::close(boost::system::error_code& ec) {
   ec.clear();
   if (!fd_)
     return;
+#if defined(ASIO_FSWATCH_WINDOWS)
+  if (overlapped_) {
+    overlapped_->close(ec); // its pending reads and writes complete with operation_aborted
+    overlapped_.reset();
+  }
+#endif
   service_->cancel_handle(fd_);
   if (int r = std::exchange(fd_, nullptr)->release(); r < 0)
     ec.assign(-r, boost::system::system_category()); // -errno, or -GetLastError() on Windows
@@ -57,6 +73,22 @@ native_file file_handle::release(boost::system::error_code& ec) {
     ec = boost::asio::error::bad_descriptor;
     return invalid_native_file;
   }
+#if defined(ASIO_FSWATCH_WINDOWS)
+  if (overlapped_) {
+    // The caller gets the HANDLE it would have opened itself, taken off the completion port
+    // (a handle left on it would post the caller's own overlapped I/O there). Where that cannot
+    // be done (NtSetInformationFile's FileReplaceCompletionInformation, before Windows 8.1 and
+    // in Wine 8), release fails and the file stays open. The duplicate the pool used is closed
+    // once its last request has ended.
+    native_file h = overlapped_->release(ec);
+    if (ec)
+      return invalid_native_file;
+    overlapped_.reset();
+    service_->cancel_handle(fd_);
+    std::exchange(fd_, nullptr)->release();
+    return h;
+  }
+#endif
   service_->cancel_handle(fd_);
   shared_fd* shared = std::exchange(fd_, nullptr);
   native_file fd = shared->get();
@@ -71,6 +103,10 @@ void file_handle::cancel(boost::system::error_code& ec) {
     ec = boost::asio::error::bad_descriptor;
     return;
   }
+#if defined(ASIO_FSWATCH_WINDOWS)
+  if (overlapped_)
+    overlapped_->cancel(ec);
+#endif
   service_->cancel_handle(fd_);
 }
 

@@ -17,6 +17,7 @@ std::string_view to_string(file_backend_kind kind) noexcept {
   case file_backend_kind::automatic: return "automatic";
   case file_backend_kind::io_uring: return "io_uring";
   case file_backend_kind::threads: return "threads";
+  case file_backend_kind::iocp: return "iocp";
   }
   return "unknown";
 }
@@ -90,21 +91,30 @@ file_backend_kind file_service::choose(const boost::asio::any_io_executor& ex,
             wanted = file_backend_kind::io_uring;
           else if (value == "threads")
             wanted = file_backend_kind::threads;
+          else if (value == "iocp")
+            wanted = file_backend_kind::iocp;
           else
             choice_error_ = errc::invalid_file_backend;
         }
       }
+#if defined(ASIO_FSWATCH_WINDOWS)
+      // The completion port is the context's own: the file objects issue overlapped reads and
+      // writes there themselves; the service runs what blocks on its pool.
+      (void)ex;
+      if (wanted == file_backend_kind::io_uring)
+        choice_error_ = errc::io_uring_unavailable; // a Linux interface
+      else if (!choice_error_)
+        kind_ = wanted == file_backend_kind::threads ? file_backend_kind::threads : file_backend_kind::iocp;
+#else
+      if (wanted == file_backend_kind::iocp)
+        choice_error_ = errc::backend_unavailable; // a Windows interface
       if (!choice_error_ && wanted != file_backend_kind::threads) {
         boost::system::error_code why;
-#if defined(ASIO_FSWATCH_WINDOWS)
-        (void)ex;
-        why = errc::io_uring_unavailable; // a Linux interface
-#else
         ring_ = make_io_uring_backend(ex, options_.ring_entries, why);
-#endif
         if (!ring_ && wanted == file_backend_kind::io_uring)
           choice_error_ = why;
       }
+#endif
       if (!choice_error_) {
         if (ring_) {
           main_ = ring_.get();
@@ -112,12 +122,14 @@ file_backend_kind file_service::choose(const boost::asio::any_io_executor& ex,
           pool_ = make_thread_pool_backend(options_.thread_pool_size);
           main_ = pool_.get();
         }
+        if (kind_ == file_backend_kind::automatic)
+          kind_ = main_->kind();
       }
       chosen_.store(true, std::memory_order_release);
     }
   }
   ec = choice_error_;
-  return main_ ? main_->kind() : file_backend_kind::automatic;
+  return kind_;
 }
 
 file_backend_base* file_service::pool() {

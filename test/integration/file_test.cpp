@@ -1376,6 +1376,26 @@ BOOST_DATA_TEST_CASE(explicit_backend_wins_over_the_environment_variable, backen
   }
 }
 
+// iocp is Windows's: on Linux, asked for by the option or by the variable, it is unavailable,
+// like io_uring on Windows, and said so by every operation.
+BOOST_AUTO_TEST_CASE(the_windows_backend_is_unavailable_here) {
+  const sys::error_code unavailable = asio_fswatch::errc::backend_unavailable;
+  {
+    asio::io_context ioc;
+    asio_fswatch::configure_file_service(ioc, {.backend = asio_fswatch::file_backend_kind::iocp});
+    sys::error_code ec;
+    asio_fswatch::file_backend(ioc, ec);
+    BOOST_TEST(ec == unavailable, ec.message());
+  }
+  {
+    scoped_env env("ASIO_FSWATCH_FILE_BACKEND", "iocp");
+    asio::io_context ioc;
+    sys::error_code ec;
+    asio_fswatch::file_backend(ioc, ec);
+    BOOST_TEST(ec == unavailable, ec.message());
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(bad_environment_variable_fails_every_operation, temp_dir) {
   write_file(path() / "f", "content");
   scoped_env env("ASIO_FSWATCH_FILE_BACKEND", "bogus");

@@ -3,10 +3,12 @@
 #ifndef ASIO_FSWATCH_DETAIL_ASYNC_FILE_OP_HPP
 #define ASIO_FSWATCH_DETAIL_ASYNC_FILE_OP_HPP
 
+#include <asio_fswatch/detail/file_handle.hpp>
 #include <asio_fswatch/detail/file_op.hpp>
 #include <asio_fswatch/detail/file_service.hpp>
 
 #include <boost/asio/append.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -238,6 +240,35 @@ void start_file_op(file_service& service, shared_fd* handle, const IoExecutor& i
   op->id = service.next_id();
   op->install_cancellation(service);
   service.start(op);
+}
+
+/// Starts a positional read or write of `buffers` at `offset` on `file`: on the file's
+/// completion port when it has one (Windows, iocp: Asio's overlapped handle does the transfer,
+/// with its per-operation cancellation; the handler keeps its own associated executor, else
+/// `io_ex`), otherwise as a request to the file service. `with_eof`: a read of 0 bytes into a
+/// non-empty buffer is eof.
+template <typename Handler, typename IoExecutor, typename Buffers>
+void start_transfer_at(file_handle& file, const IoExecutor& io_ex, Handler&& handler, file_opcode opcode,
+                       std::uint64_t offset, const Buffers& buffers) {
+#if defined(ASIO_FSWATCH_WINDOWS)
+  if (file_handle::overlapped_handle* overlapped = file.overlapped()) {
+    auto bound = boost::asio::bind_executor(boost::asio::get_associated_executor(handler, io_ex),
+                                            std::forward<Handler>(handler));
+    if constexpr (boost::asio::is_mutable_buffer_sequence<Buffers>::value) {
+      if (opcode == file_opcode::read)
+        return overlapped->async_read_some_at(offset, buffers, std::move(bound));
+    }
+    // All ones: FILE_WRITE_TO_END_OF_FILE, what append asks for.
+    overlapped->async_write_some_at(file.appends() ? ~std::uint64_t(0) : offset, buffers, std::move(bound));
+    return;
+  }
+#endif
+  start_file_op<true>(file.service(), file.shared(), io_ex, std::forward<Handler>(handler), [&](auto& op) {
+    op.opcode = opcode;
+    op.offset = offset;
+    const bool some = op.set_buffers(buffers) != 0;
+    op.eof_on_zero = some && opcode == file_opcode::read;
+  });
 }
 
 } // namespace asio_fswatch::detail

@@ -1,5 +1,6 @@
 // asio_fswatch, private: the state of a file I/O object (its service and its descriptor) and
-// the synchronous operations on it. Bodies in src/file/posix/file_handle.cpp.
+// the synchronous operations on it. Bodies in src/file/file_handle.cpp and, per platform,
+// src/file/posix/posix_file_handle.cpp and src/file/win/win_file_handle.cpp.
 #ifndef ASIO_FSWATCH_DETAIL_FILE_HANDLE_HPP
 #define ASIO_FSWATCH_DETAIL_FILE_HANDLE_HPP
 
@@ -7,10 +8,15 @@
 #include <asio_fswatch/detail/file_service.hpp>
 #include <asio_fswatch/file_base.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/execution_context.hpp>
 #include <boost/system/error_code.hpp>
+#if defined(ASIO_FSWATCH_WINDOWS)
+#include <boost/asio/windows/random_access_handle.hpp>
+#endif
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 namespace asio_fswatch::detail {
@@ -23,10 +29,20 @@ int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept;
 
 class file_handle {
 public:
-  explicit file_handle(boost::asio::execution_context& context);
+#if defined(ASIO_FSWATCH_WINDOWS)
+  using overlapped_handle = boost::asio::windows::random_access_handle;
+#endif
+  /// `ex`: an executor of the context whose file service runs the operations.
+  explicit file_handle(const boost::asio::any_io_executor& ex);
   file_handle(file_handle&& other) noexcept
       : service_(other.service_), fd_(std::exchange(other.fd_, nullptr)),
-        kind_(other.kind_) {}
+        kind_(other.kind_)
+#if defined(ASIO_FSWATCH_WINDOWS)
+        ,
+        executor_(other.executor_), overlapped_(std::exchange(other.overlapped_, std::nullopt))
+#endif
+  {
+  }
   file_handle& operator=(file_handle&& other) noexcept;
   ~file_handle();
 
@@ -34,7 +50,21 @@ public:
   shared_fd* shared() const noexcept { return fd_; }
 
   bool is_open() const noexcept { return fd_ != nullptr; }
-  native_file native_handle() const noexcept { return fd_ ? fd_->get() : invalid_native_file; }
+  native_file native_handle() const noexcept {
+#if defined(ASIO_FSWATCH_WINDOWS)
+    if (overlapped_)
+      return const_cast<overlapped_handle&>(*overlapped_).native_handle();
+#endif
+    return fd_ ? fd_->get() : invalid_native_file;
+  }
+#if defined(ASIO_FSWATCH_WINDOWS)
+  /// The iocp backend: the file's HANDLE, opened for overlapped I/O and on the context's
+  /// completion port, which reads and writes go through (the shared descriptor then holds a
+  /// duplicate of it for the calls that block, on the pool). Null otherwise.
+  overlapped_handle* overlapped() noexcept { return overlapped_ ? &*overlapped_ : nullptr; }
+  /// Every write goes to the end of the file (opened with file_base::append).
+  bool appends() const noexcept { return fd_ && fd_->append(); }
+#endif
   /// What the descriptor is: a regular file (or block device), or something the reactor can
   /// wait on (pipe, FIFO, socket, tty, character device).
   bool is_regular() const noexcept { return kind_ == kind::regular; }
@@ -60,6 +90,10 @@ private:
   file_service* service_;
   shared_fd* fd_ = nullptr;
   kind kind_ = kind::regular;
+#if defined(ASIO_FSWATCH_WINDOWS)
+  boost::asio::any_io_executor executor_;
+  std::optional<overlapped_handle> overlapped_;
+#endif
 };
 
 } // namespace asio_fswatch::detail

@@ -127,7 +127,7 @@ public:
 
 protected:
   explicit file_object(const executor_type& ex)
-      : executor_(ex), handle_(boost::asio::query(ex, boost::asio::execution::context)) {}
+      : executor_(ex), handle_(boost::asio::any_io_executor(ex)) {}
   template <typename OtherDerived, typename OtherExecutor>
   explicit file_object(file_object<OtherDerived, OtherExecutor>&& other) noexcept
       : executor_(other.executor_), handle_(std::move(other.handle_)) {}

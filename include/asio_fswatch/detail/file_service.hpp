@@ -64,7 +64,7 @@ public:
   file_backend_kind backend(const Executor& ex, boost::system::error_code& ec) {
     if (chosen_.load(std::memory_order_acquire)) {
       ec = choice_error_;
-      return main_ ? main_->kind() : file_backend_kind::automatic;
+      return kind_;
     }
     return choose(boost::asio::any_io_executor(ex), ec);
   }
@@ -99,6 +99,7 @@ private:
   std::unique_ptr<file_backend_base> pool_;
   std::unique_ptr<file_backend_base> ring_;
   file_backend_base* main_ = nullptr;
+  file_backend_kind kind_ = file_backend_kind::automatic; // what backend() says, once chosen
   std::atomic<std::uint64_t> next_id_{1};
 };
 

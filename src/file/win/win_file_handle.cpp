@@ -107,18 +107,46 @@ void file_handle::open(const char* path, file_base::flags flags, boost::system::
     ec = make_error_code(boost::system::errc::is_a_directory);
     return;
   }
+  // The iocp backend: the HANDLE is opened for overlapped I/O and goes on the context's
+  // completion port, where reads and writes complete; a duplicate serves the calls that block,
+  // on the pool. An error choosing the backend is the operations' to report: the file opens
+  // for the pool then.
+  boost::system::error_code choice;
+  const bool overlapped = service_->backend(executor_, choice) == file_backend_kind::iocp && !choice;
+  const DWORD attributes_and_flags = r.attributes | (overlapped ? FILE_FLAG_OVERLAPPED : 0);
   HANDLE h = ::CreateFileW(native.c_str(), r.access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                           nullptr, r.disposition, r.attributes, nullptr);
+                           nullptr, r.disposition, attributes_and_flags, nullptr);
   if (h == INVALID_HANDLE_VALUE) {
     ec = last_error();
     return;
   }
-  adopt(h, ec);
+  HANDLE for_pool = h;
+  if (overlapped) {
+    const HANDLE process = ::GetCurrentProcess();
+    if (!::DuplicateHandle(process, h, process, &for_pool, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+      ec = last_error();
+      ::CloseHandle(h);
+      return;
+    }
+  }
+  adopt(for_pool, ec);
   if (ec) {
+    if (for_pool != h)
+      ::CloseHandle(for_pool);
     ::CloseHandle(h);
     return;
   }
   fd_->set_append((flags & file_base::append) != 0);
+  if (overlapped) {
+    overlapped_.emplace(executor_);
+    overlapped_->assign(h, ec); // on the completion port
+    if (ec) {
+      overlapped_.reset();
+      ::CloseHandle(h);
+      boost::system::error_code ignored;
+      close(ignored);
+    }
+  }
 }
 
 std::uint64_t file_handle::size(boost::system::error_code& ec) const {
