@@ -163,8 +163,9 @@ public:
     connect(stderr_pipe_, child.stderr_fd);
   }
 
-  /// The child's pid, which is also its process group's id; -1 when there is no child.
-  pid_t id() const noexcept { return child_ ? child_->pid() : -1; }
+  /// The child's pid (pid_type, as Boost.Process v2's), which is also its process group's id; -1
+  /// when there is no child.
+  pid_type id() const noexcept { return child_ ? pid_type(child_->pid()) : pid_type(-1); }
 
   /// A child was started and has not been reaped yet (it may have ended without anybody
   /// waiting for it).
