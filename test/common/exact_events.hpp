@@ -25,6 +25,10 @@
 #include <string_view>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace asio_fswatch::test {
 
 // ---------------------------------------------------------------------------------------------
@@ -193,6 +197,19 @@ inline tree_snapshot without_subtrees(tree_snapshot snapshot, const std::vector<
 inline void must(bool ok, const std::string& what) {
   if (!ok)
     throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+/// A new empty file (O_EXCL: it must not exist), as the scenarios' writers make them.
+inline void must_create(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  must(fd >= 0, "create " + path);
+  ::close(fd);
+}
+
+inline void must_mkdir(const std::string& path) { must(::mkdir(path.c_str(), 0755) == 0, "mkdir " + path); }
+
+inline void must_chmod(const std::string& path, mode_t mode) {
+  must(::chmod(path.c_str(), mode) == 0, "chmod " + path);
 }
 
 inline void child_step(boost::asio::io_context& ioc, directory_monitor& monitor, const std::string& what,

@@ -681,22 +681,13 @@ void file_root_replaced_scenario(backend which) {
 /// unreadable before the monitor gets to them (with content it would have to scan), then a
 /// rescan (inotify: a forced queue overflow; poll: every scan), then the directory readable again.
 void unreadable_scenario(const std::string& root, backend which) {
-  auto create = [](const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    must(fd >= 0, "create " + path);
-    ::close(fd);
-  };
-  auto mkdir = [](const std::string& path) { must(::mkdir(path.c_str(), 0755) == 0, "mkdir " + path); };
-  auto chmod = [](const std::string& path, mode_t mode) {
-    must(::chmod(path.c_str(), mode) == 0, "chmod " + path);
-  };
   const bool poll = which == backend::poll;
   const std::string w = root + "/w", late = root + "/late", ok = root + "/ok";
   const std::string locked = ok + "/new/locked";
-  mkdir(w);
-  create(w + "/existing");
-  mkdir(w + "/inner");
-  mkdir(ok);
+  must_mkdir(w);
+  must_create(w + "/existing");
+  must_mkdir(w + "/inner");
+  must_mkdir(ok);
   const tree_snapshot start = snapshot_of(root);
   asio::io_context ioc;
   directory_monitor monitor(ioc, options_for(which));
@@ -708,8 +699,8 @@ void unreadable_scenario(const std::string& root, backend which) {
   // A watched directory made unreadable. inotify keeps its watch (permission is checked when a
   // watch is added), so this is a change of attributes; the poll backend rescans, cannot list
   // it, says so once, and (seeing nothing inside) reports its content removed.
-  chmod(w, 0);
-  create(ok + "/a1");
+  must_chmod(w, 0);
+  must_create(ok + "/a1");
   if (poll)
     child_step(ioc, monitor, "watched directory made unreadable",
                {attributes(w, dir), failed(w, permission_denied, dir), removed(w + "/existing", file),
@@ -722,16 +713,16 @@ void unreadable_scenario(const std::string& root, backend which) {
   // New directories, unreadable before the monitor reads their creation: `late` itself, and
   // `locked` inside a new readable directory. Each is reported, then named by one error; what
   // they hold is not reported; everything else is.
-  mkdir(late);
-  mkdir(late + "/sub");
-  create(late + "/f");
-  chmod(late, 0);
-  mkdir(ok + "/new");
-  mkdir(locked);
-  create(locked + "/x");
-  chmod(locked, 0);
-  create(ok + "/new/visible");
-  create(ok + "/a2");
+  must_mkdir(late);
+  must_mkdir(late + "/sub");
+  must_create(late + "/f");
+  must_chmod(late, 0);
+  must_mkdir(ok + "/new");
+  must_mkdir(locked);
+  must_create(locked + "/x");
+  must_chmod(locked, 0);
+  must_create(ok + "/new/visible");
+  must_create(ok + "/a2");
   std::vector<fs_event> expected{created(late, dir),
                                  failed(late, permission_denied, dir),
                                  created(ok + "/new", dir),
@@ -753,8 +744,8 @@ void unreadable_scenario(const std::string& root, backend which) {
          "the error for " + path + " comes before its `created`");
   }
 
-  create(ok + "/new/after");
-  create(root + "/after");
+  must_create(ok + "/new/after");
+  must_create(root + "/after");
   child_step(ioc, monitor, "the rest is still watched",
              {created(ok + "/new/after", file), created(root + "/after", file)}, poll ? order::any : order::exact, all);
 
@@ -765,7 +756,7 @@ void unreadable_scenario(const std::string& root, backend which) {
     // reported already: no second error.
     const std::size_t files = max_queued_events() + 256;
     for (std::size_t i = 0; i < files; ++i)
-      create(ok + "/bulk" + std::to_string(i));
+      must_create(ok + "/bulk" + std::to_string(i));
     collection c = collect(ioc, monitor, nullptr, 500ms, 120s);
     all.insert(all.end(), c.events.begin(), c.events.end());
     must(!c.timed_out && !c.stuck && c.errors.empty(), "the rescan's events did not go quiet");
@@ -790,8 +781,8 @@ void unreadable_scenario(const std::string& root, backend which) {
       throw std::runtime_error("rescan, events about the unreadable directories: " + problem);
     child_replay(start, all, snapshot_of(root), "after the rescan");
 
-    create(ok + "/new/after2");
-    create(root + "/after2");
+    must_create(ok + "/new/after2");
+    must_create(root + "/after2");
     child_step(ioc, monitor, "the rest is still watched after the rescan",
                {created(ok + "/new/after2", file), created(root + "/after2", file)}, order::exact, all);
   }
@@ -799,14 +790,14 @@ void unreadable_scenario(const std::string& root, backend which) {
   // Readable again. The poll backend sees the content again at its next scan; inotify tries a
   // directory named by an error again when its attributes change, so it watches and scans `w`
   // now: both report what it holds and what was made in it meanwhile.
-  chmod(w, 0755);
-  create(w + "/later");
-  create(root + "/marker");
+  must_chmod(w, 0755);
+  must_create(w + "/later");
+  must_create(root + "/marker");
   child_step(ioc, monitor, "readable again",
              {attributes(w, dir), created(w + "/existing", file), created(w + "/inner", dir),
               created(w + "/later", file), created(root + "/marker", file)},
              order::any, all);
-  create(w + "/after_readable");
+  must_create(w + "/after_readable");
   child_step(ioc, monitor, "watched again", {created(w + "/after_readable", file)}, order::exact, all);
   // The replay holds for everything but the content of the directories still named by an error.
   std::vector<std::string> out_of_sight{late, locked};

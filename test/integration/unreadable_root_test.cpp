@@ -46,16 +46,6 @@ constexpr entry_type dir = entry_type::directory;
 
 const sys::error_code permission_denied(EACCES, sys::system_category());
 
-void create_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  must(fd >= 0, "create " + path);
-  ::close(fd);
-}
-
-void change_mode(const std::string& path, mode_t mode) {
-  must(::chmod(path.c_str(), mode) == 0, "chmod " + path);
-}
-
 /// Everything until quiet, added to `all`; throws if the reading did not end well.
 std::vector<fs_event> until_quiet(asio::io_context& ioc, directory_monitor& monitor, const std::string& what,
                                   std::vector<fs_event>& all) {
@@ -70,9 +60,9 @@ std::vector<fs_event> until_quiet(asio::io_context& ioc, directory_monitor& moni
 void unreadable_root_scenario(const std::string& root, backend which) {
   const bool poll = which == backend::poll;
   const std::string sub = root + "/sub";
-  must(::mkdir(sub.c_str(), 0755) == 0, "mkdir " + sub);
-  create_file(root + "/kept");
-  create_file(sub + "/kept");
+  must_mkdir(sub);
+  must_create(root + "/kept");
+  must_create(sub + "/kept");
   const tree_snapshot start = snapshot_of(root);
   asio::io_context ioc;
   directory_monitor monitor(ioc, options_for(which));
@@ -81,14 +71,14 @@ void unreadable_root_scenario(const std::string& root, backend which) {
   must(!ec, "add: " + ec.message());
   std::vector<fs_event> all;
 
-  change_mode(root, 0300);
+  must_chmod(root, 0300);
   if (!poll)
     child_step(ioc, monitor, "root made unreadable", {attributes(root, dir)}, order::exact, all);
   // inotify: the kernel queue overflows (no read pending), and the rescan cannot watch the
   // root again. poll: the next scans cannot list it.
   const std::size_t files = poll ? 3 : max_queued_events() + 256;
   for (std::size_t i = 0; i < files; ++i)
-    create_file(sub + "/bulk" + std::to_string(i));
+    must_create(sub + "/bulk" + std::to_string(i));
   const std::vector<fs_event> closed = until_quiet(ioc, monitor, "while unreadable", all);
   std::size_t overflows = 0;
   std::vector<fs_event> errors;
@@ -110,17 +100,17 @@ void unreadable_root_scenario(const std::string& root, backend which) {
 
   // inotify keeps its watches meanwhile: a change in a subdirectory comes as before.
   if (!poll) {
-    create_file(sub + "/meanwhile");
+    must_create(sub + "/meanwhile");
     child_step(ioc, monitor, "a subdirectory is still watched", {created(sub + "/meanwhile", file)},
                order::exact, all);
   }
 
   // Readable again: the rescan is done (inotify: on the root's IN_ATTRIB; poll: at its next
   // scan), and what changed meanwhile is reported.
-  change_mode(root, 0755);
+  must_chmod(root, 0755);
   until_quiet(ioc, monitor, "readable again", all);
   child_replay(start, all, snapshot_of(root), "readable again");
-  create_file(root + "/after");
+  must_create(root + "/after");
   child_step(ioc, monitor, "the root is watched again", {created(root + "/after", file)}, order::exact, all);
   child_replay(start, all, snapshot_of(root), "at the end");
 }

@@ -42,18 +42,6 @@ constexpr entry_type dir = entry_type::directory;
 
 const sys::error_code permission_denied(EACCES, sys::system_category());
 
-void create_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  must(fd >= 0, "create " + path);
-  ::close(fd);
-}
-
-void make_directory(const std::string& path) { must(::mkdir(path.c_str(), 0755) == 0, "mkdir " + path); }
-
-void change_mode(const std::string& path, mode_t mode) {
-  must(::chmod(path.c_str(), mode) == 0, "chmod " + path);
-}
-
 void give_to_nobody(const std::string& path) {
   must(::lchown(path.c_str(), nobody_id, nobody_id) == 0, "chown " + path);
 }
@@ -64,8 +52,8 @@ void give_to_nobody(const std::string& path) {
 void unsearchable_parent_scenario(const std::string& root, backend which, mode_t closed_mode) {
   const bool poll = which == backend::poll;
   const std::string p = root + "/p", old = p + "/old", fresh = p + "/new";
-  make_directory(p);
-  create_file(old);
+  must_mkdir(p);
+  must_create(old);
   const tree_snapshot start = snapshot_of(root);
   asio::io_context ioc;
   directory_monitor monitor(ioc, options_for(which));
@@ -79,7 +67,7 @@ void unsearchable_parent_scenario(const std::string& root, backend which, mode_t
   // (one error names `old`, nothing else is said of it); with mode 000 it cannot list `p` (one
   // error names `p`, and what it held is reported removed, since nothing in it can be seen).
   const bool listable = closed_mode == 0644;
-  change_mode(p, closed_mode);
+  must_chmod(p, closed_mode);
   if (!poll)
     child_step(ioc, monitor, "parent closed", {attributes(p, dir)}, order::exact, all);
   else if (listable)
@@ -95,13 +83,13 @@ void unsearchable_parent_scenario(const std::string& root, backend which, mode_t
   // backend, with mode 644, reports it and says once that it cannot look into it; with mode
   // 000 it sees nothing of it yet.
   as_root_for_a_moment([&] {
-    make_directory(fresh);
-    create_file(fresh + "/file");
-    make_directory(fresh + "/sub");
+    must_mkdir(fresh);
+    must_create(fresh + "/file");
+    must_mkdir(fresh + "/sub");
     for (const std::string& path : {fresh, fresh + "/file", fresh + "/sub"})
       give_to_nobody(path);
   });
-  create_file(root + "/marker");
+  must_create(root + "/marker");
   const fs_event marker = created(root + "/marker", file);
   if (!poll)
     child_step(ioc, monitor, "directory made in the closed parent",
@@ -115,7 +103,7 @@ void unsearchable_parent_scenario(const std::string& root, backend which, mode_t
 
   // Open again: everything the parent holds is reported and watched. inotify retries, on the
   // parent's `attributes`, each directory an error named below it.
-  change_mode(p, 0755);
+  must_chmod(p, 0755);
   std::vector<fs_event> opened{attributes(p, dir), created(fresh + "/file", file), created(fresh + "/sub", dir)};
   // The poll backend lists `p` again at its next scan. With mode 000 it had seen nothing of it
   // meanwhile; with mode 644 it compares the new directory's status, out of reach until now,
@@ -129,12 +117,12 @@ void unsearchable_parent_scenario(const std::string& root, backend which, mode_t
   child_step(ioc, monitor, "parent open again", opened, order::any, all);
 
   // Watched now: later changes inside the new directory, and inside its subdirectory, come.
-  create_file(fresh + "/later");
-  make_directory(fresh + "/sub/deeper");
+  must_create(fresh + "/later");
+  must_mkdir(fresh + "/sub/deeper");
   child_step(ioc, monitor, "the new directory is watched",
              {created(fresh + "/later", file), created(fresh + "/sub/deeper", dir)},
              poll ? order::any : order::exact, all);
-  create_file(fresh + "/sub/deeper/last");
+  must_create(fresh + "/sub/deeper/last");
   child_step(ioc, monitor, "and what it holds", {created(fresh + "/sub/deeper/last", file)}, order::exact, all);
   child_replay(start, all, snapshot_of(root), "at the end");
 }
