@@ -68,11 +68,8 @@ void file_handle::close(boost::system::error_code& ec) {
 }
 
 native_file file_handle::release(boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_) {
-    ec = boost::asio::error::bad_descriptor;
+  if (!check_open(ec))
     return invalid_native_file;
-  }
 #if defined(ASIO_FSWATCH_WINDOWS)
   if (overlapped_) {
     // The caller gets the HANDLE it would have opened itself, taken off the completion port
@@ -98,11 +95,8 @@ native_file file_handle::release(boost::system::error_code& ec) {
 }
 
 void file_handle::cancel(boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_) {
-    ec = boost::asio::error::bad_descriptor;
+  if (!check_open(ec))
     return;
-  }
 #if defined(ASIO_FSWATCH_WINDOWS)
   if (overlapped_)
     overlapped_->cancel(ec);

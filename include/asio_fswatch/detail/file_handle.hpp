@@ -9,6 +9,7 @@
 #include <asio_fswatch/file_base.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/execution_context.hpp>
 #include <boost/system/error_code.hpp>
 #if defined(ASIO_FSWATCH_WINDOWS)
@@ -84,6 +85,15 @@ public:
                      boost::system::error_code& ec);
 
 private:
+  /// Clears `ec`; false, with bad_descriptor in `ec`, when the object holds no file.
+  bool check_open(boost::system::error_code& ec) const noexcept {
+    ec.clear();
+    if (fd_)
+      return true;
+    ec = boost::asio::error::bad_descriptor;
+    return false;
+  }
+
   enum class kind : std::uint8_t { regular, stream };
   void adopt(native_file fd, boost::system::error_code& ec);
 

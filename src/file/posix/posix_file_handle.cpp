@@ -98,11 +98,8 @@ void file_handle::open(const char* path, file_base::flags flags, boost::system::
 }
 
 std::uint64_t file_handle::size(boost::system::error_code& ec) const {
-  ec.clear();
-  if (!fd_) {
-    ec = boost::asio::error::bad_descriptor;
+  if (!check_open(ec))
     return 0;
-  }
   struct stat st {};
   if (::fstat(fd_->get(), &st) != 0) {
     ec = last_error();
@@ -112,36 +109,24 @@ std::uint64_t file_handle::size(boost::system::error_code& ec) const {
 }
 
 void file_handle::resize(std::uint64_t size, boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_)
-    ec = boost::asio::error::bad_descriptor;
-  else if (::ftruncate(fd_->get(), off_t(size)) != 0)
+  if (check_open(ec) && ::ftruncate(fd_->get(), off_t(size)) != 0)
     ec = last_error();
 }
 
 void file_handle::sync_all(boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_)
-    ec = boost::asio::error::bad_descriptor;
-  else if (::fsync(fd_->get()) != 0)
+  if (check_open(ec) && ::fsync(fd_->get()) != 0)
     ec = last_error();
 }
 
 void file_handle::sync_data(boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_)
-    ec = boost::asio::error::bad_descriptor;
-  else if (::fdatasync(fd_->get()) != 0)
+  if (check_open(ec) && ::fdatasync(fd_->get()) != 0)
     ec = last_error();
 }
 
 std::uint64_t file_handle::seek(std::int64_t offset, file_base::seek_basis whence,
                                 boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_) {
-    ec = boost::asio::error::bad_descriptor;
+  if (!check_open(ec))
     return 0;
-  }
   int how = whence == file_base::seek_set ? SEEK_SET : whence == file_base::seek_cur ? SEEK_CUR : SEEK_END;
   off_t r = ::lseek(fd_->get(), off_t(offset), how);
   if (r < 0) {

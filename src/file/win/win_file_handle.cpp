@@ -150,11 +150,8 @@ void file_handle::open(const char* path, file_base::flags flags, boost::system::
 }
 
 std::uint64_t file_handle::size(boost::system::error_code& ec) const {
-  ec.clear();
-  if (!fd_) {
-    ec = boost::asio::error::bad_descriptor;
+  if (!check_open(ec))
     return 0;
-  }
   LARGE_INTEGER n{};
   if (!::GetFileSizeEx(fd_->get(), &n)) {
     ec = last_error();
@@ -164,20 +161,14 @@ std::uint64_t file_handle::size(boost::system::error_code& ec) const {
 }
 
 void file_handle::resize(std::uint64_t size, boost::system::error_code& ec) {
-  ec.clear();
   FILE_END_OF_FILE_INFO info{};
   info.EndOfFile.QuadPart = LONGLONG(size);
-  if (!fd_)
-    ec = boost::asio::error::bad_descriptor;
-  else if (!::SetFileInformationByHandle(fd_->get(), FileEndOfFileInfo, &info, sizeof info))
+  if (check_open(ec) && !::SetFileInformationByHandle(fd_->get(), FileEndOfFileInfo, &info, sizeof info))
     ec = last_error();
 }
 
 void file_handle::sync_all(boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_)
-    ec = boost::asio::error::bad_descriptor;
-  else if (!::FlushFileBuffers(fd_->get()))
+  if (check_open(ec) && !::FlushFileBuffers(fd_->get()))
     ec = last_error();
 }
 
@@ -187,11 +178,8 @@ void file_handle::sync_data(boost::system::error_code& ec) {
 
 std::uint64_t file_handle::seek(std::int64_t offset, file_base::seek_basis whence,
                                 boost::system::error_code& ec) {
-  ec.clear();
-  if (!fd_) {
-    ec = boost::asio::error::bad_descriptor;
+  if (!check_open(ec))
     return 0;
-  }
   const DWORD how = whence == file_base::seek_set ? FILE_BEGIN : whence == file_base::seek_cur ? FILE_CURRENT : FILE_END;
   LARGE_INTEGER distance{};
   distance.QuadPart = offset;
