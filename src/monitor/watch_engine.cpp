@@ -1364,6 +1364,9 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   const std::string directory = root.tree[root.tree.root()].name;
   entry_tree fresh(directory, entry_type::directory, true);
   std::vector<std::pair<node_id, int>> old_watches;
+  const auto there_but_unreadable = [](const sys::error_code& ec) {
+    return !is_vanished(ec) && ec != errc::watch_limit_reached;
+  };
   // Still there, but unreadable now (its mode changed): the root stays, with the picture of its
   // last listing and, for inotify, its watches. The error is said once; a poll, or the root's
   // IN_ATTRIB and the identity check each second, try again, and what changed meanwhile is
@@ -1388,7 +1391,7 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
     });
     forget_watches(root, root.tree, root.tree.root(), false);
     sys::error_code ec = watch_directory(root, fresh, fresh.root(), directory, watch_kind::root);
-    if (ec && !is_vanished(ec) && ec != errc::watch_limit_reached)
+    if (ec && there_but_unreadable(ec))
       return keep_unreadable_root(ec);
     if (ec) {
       for (const auto& old : old_watches)
@@ -1406,7 +1409,7 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   root.touched_after_overflow.clear();
   forget_pending_looks(root);
   if (sys::error_code ec = scan(root, fresh, fresh.root(), directory, mode)) {
-    const bool unreadable = !is_vanished(ec) && ec != errc::watch_limit_reached;
+    const bool unreadable = there_but_unreadable(ec);
     if (mode_ == backend::inotify) {
       // The fresh root's watch is the old one unless another directory took the path.
       const int fresh_watch = fresh[fresh.root()].watch;

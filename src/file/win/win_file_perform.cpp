@@ -14,31 +14,33 @@ namespace {
 
 std::int64_t negative_last_error() noexcept { return -std::int64_t(::GetLastError()); }
 
-/// One ReadFile or WriteFile of `b` at `offset` (current_position: the file position).
-bool transfer_one(const file_op& op, const native_buffer& b, std::uint64_t offset, DWORD& done) {
+/// Where a transfer goes: at `offset`, at the file position (current_position), or, for an
+/// append, at the end of the file.
+enum class at_end : bool { no, yes };
+
+/// One ReadFile or WriteFile of `b`.
+bool transfer_one(const file_op& op, const native_buffer& b, std::uint64_t offset, at_end append, DWORD& done) {
+  // All ones in the OVERLAPPED is FILE_WRITE_TO_END_OF_FILE; no OVERLAPPED, the file position.
+  const std::uint64_t position = append == at_end::yes ? ~std::uint64_t(0) : offset;
   OVERLAPPED at{};
-  at.Offset = DWORD(offset & 0xFFFFFFFFu);
-  at.OffsetHigh = DWORD(offset >> 32);
-  OVERLAPPED* where = offset == current_position && !(op.opcode == file_opcode::write && op.handle &&
-                                                       op.handle->append())
-                          ? nullptr
-                          : &at; // all ones: FILE_WRITE_TO_END_OF_FILE for an append
+  at.Offset = DWORD(position & 0xFFFFFFFFu);
+  at.OffsetHigh = DWORD(position >> 32);
+  OVERLAPPED* where = append == at_end::no && offset == current_position ? nullptr : &at;
   const DWORD length = b.iov_len > 0x7FFFF000u ? 0x7FFFF000u : DWORD(b.iov_len);
   return op.opcode == file_opcode::read ? ::ReadFile(op.fd, b.iov_base, length, &done, where) != 0
                                         : ::WriteFile(op.fd, b.iov_base, length, &done, where) != 0;
 }
 
 std::int64_t transfer(const file_op& op) noexcept {
-  const bool append = op.opcode == file_opcode::write && op.handle && op.handle->append();
-  std::uint64_t offset = append ? current_position : op.offset;
+  const at_end append = op.opcode == file_opcode::write && op.handle && op.handle->append() ? at_end::yes : at_end::no;
   std::int64_t total = 0;
   for (unsigned i = 0; i < op.iov_count; ++i) {
     const native_buffer& b = op.iov[i];
     if (b.iov_len == 0)
       continue;
     DWORD done = 0;
-    if (!transfer_one(op, b, append || offset == current_position ? current_position : offset + std::uint64_t(total),
-                      done)) {
+    const std::uint64_t offset = op.offset == current_position ? current_position : op.offset + std::uint64_t(total);
+    if (!transfer_one(op, b, offset, append, done)) {
       const DWORD error = ::GetLastError();
       if (error == ERROR_HANDLE_EOF || error == ERROR_BROKEN_PIPE)
         break; // the end of the file (read at an offset), or of a pipe: what was read counts
