@@ -4,23 +4,20 @@
 
 #include <asio_fswatch/detail/async_file_op.hpp>
 #include <asio_fswatch/detail/file_object.hpp>
+#include <asio_fswatch/detail/stream_reactor.hpp>
 #include <asio_fswatch/file_base.hpp>
 #include <asio_fswatch/file_service.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/context.hpp>
-#include <boost/asio/posix/basic_stream_descriptor.hpp>
 #include <boost/asio/query.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 #include <boost/throw_exception.hpp>
 
-#include <fcntl.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -29,11 +26,19 @@ namespace asio_fswatch {
 
 /// A file read and written sequentially, from the file position, asynchronously.
 ///
-/// A regular file (or block device) goes through the context's file backend (io_uring or the
-/// thread pool; epoll cannot wait on regular files). Any other descriptor (pipe, FIFO, socket,
-/// tty, character device) is waited on by the reactor, like a posix::stream_descriptor; while the
-/// object owns it, the descriptor is in non-blocking mode, and its original mode is put back by
-/// close(), release() and the destructor.
+/// POSIX: a regular file (or block device) goes through the context's file backend (io_uring or
+/// the thread pool; epoll cannot wait on regular files). Any other descriptor (pipe, FIFO,
+/// socket, tty, character device) is waited on by the reactor, like a posix::stream_descriptor;
+/// while the object owns it, the descriptor is in non-blocking mode, and its original mode is put
+/// back by close(), release() and the destructor.
+///
+/// Windows: a file opened by the object (backend iocp, the default), and any HANDLE opened for
+/// overlapped I/O (a named pipe with FILE_FLAG_OVERLAPPED, say), is read and written on the
+/// io_context's completion port; the object keeps the file position, which overlapped I/O does
+/// not, and moves it by what each transfer moved. A HANDLE that cannot do overlapped I/O (an
+/// anonymous pipe, a console, a file opened without the flag) goes through the bounded thread
+/// pool; a read waiting there on a pipe or a console holds one of the pool's threads until data
+/// comes, and is interrupted (CancelSynchronousIo) when it is cancelled or the file closed.
 ///
 /// async_read_some and async_write_some make it an AsyncReadStream and AsyncWriteStream:
 /// boost::asio::async_read, async_write and async_read_until work on it. As with any stream, at
@@ -46,7 +51,7 @@ class basic_stream_file : public detail::file_object<basic_stream_file<Executor>
 
 public:
   using executor_type = Executor;
-  using native_handle_type = int;
+  using native_handle_type = detail::native_file; // a descriptor (POSIX) or a HANDLE (Windows)
   static constexpr const char* object_name = "asio_fswatch::stream_file";
 
   template <typename OtherExecutor>
@@ -92,17 +97,12 @@ public:
       : basic_stream_file(executor_type(context.get_executor()), fd) {}
 
   basic_stream_file(basic_stream_file&& other) noexcept
-      : base(std::move(other)), reactor_(std::move(other.reactor_)),
-        restore_blocking_(other.restore_blocking_) {
-    other.reactor_.reset();
-  }
+      : base(std::move(other)), reactor_(std::move(other.reactor_)) {}
   basic_stream_file& operator=(basic_stream_file&& other) noexcept {
     if (this != &other) {
-      detach_reactor();
+      reactor_.detach();
       base::operator=(std::move(other));
       reactor_ = std::move(other.reactor_);
-      other.reactor_.reset();
-      restore_blocking_ = other.restore_blocking_;
     }
     return *this;
   }
@@ -111,21 +111,17 @@ public:
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_stream_file(basic_stream_file<OtherExecutor>&& other) noexcept
-      : base(std::move(other)), restore_blocking_(other.restore_blocking_) {
-    if (other.reactor_) {
-      reactor_.emplace(std::move(*other.reactor_));
-      other.reactor_.reset();
-    }
-  }
+      : base(std::move(other)), reactor_(std::move(other.reactor_)) {}
 
   basic_stream_file(const basic_stream_file&) = delete;
   basic_stream_file& operator=(const basic_stream_file&) = delete;
 
   /// Closes the file; pending operations complete with operation_aborted.
-  ~basic_stream_file() { detach_reactor(); }
+  ~basic_stream_file() { reactor_.detach(); }
 
-  /// True when the descriptor is waited on by the reactor (not a regular file).
-  bool is_reactive() const noexcept { return reactor_.has_value(); }
+  /// True when the descriptor is waited on by the reactor (POSIX, not a regular file). Always
+  /// false on Windows, which has no reactor for files.
+  bool is_reactive() const noexcept { return reactor_.attached(); }
 
   using base::assign;
   using base::cancel;
@@ -137,40 +133,42 @@ public:
   void open(const char* path, file_base::flags open_flags, boost::system::error_code& ec) {
     this->handle_.open(path, open_flags, ec);
     if (!ec)
-      attach_reactor(ec);
+      reactor_.attach(this->executor_, this->handle_, ec);
   }
 
-  /// Takes ownership of an open descriptor: pipes, FIFOs, ttys, sockets and character devices
-  /// go to the reactor, regular files to the file backend.
+  /// Takes ownership of an open descriptor or HANDLE. POSIX: pipes, FIFOs, ttys, sockets and
+  /// character devices go to the reactor, regular files to the file backend. Windows: a HANDLE
+  /// opened for overlapped I/O goes on the completion port (an error if it is already on
+  /// another one), any other to the thread pool.
   void assign(native_handle_type fd, boost::system::error_code& ec) {
     this->handle_.assign(fd, ec);
     if (!ec)
-      attach_reactor(ec);
+      reactor_.attach(this->executor_, this->handle_, ec);
   }
 
   /// Cancels pending operations (operation_aborted), then closes the descriptor, in its
   /// original blocking mode.
   void close(boost::system::error_code& ec) {
-    detach_reactor();
+    reactor_.detach();
     this->handle_.close(ec);
   }
 
   /// Cancels pending operations and gives the descriptor up to the caller, in its original
   /// blocking mode.
   native_handle_type release(boost::system::error_code& ec) {
-    detach_reactor();
+    reactor_.detach();
     return this->handle_.release(ec);
   }
 
   void cancel(boost::system::error_code& ec) {
-    if (reactor_)
-      reactor_->cancel(ec);
+    if (reactor_.attached())
+      reactor_.cancel(ec);
     else
       this->handle_.cancel(ec);
   }
 
-  /// Moves the file position; returns the new one. Errors: ESPIPE on a pipe, socket or tty,
-  /// EINVAL for a position before the start, bad_descriptor.
+  /// Moves the file position; returns the new one. Errors: ESPIPE (errc::invalid_seek on
+  /// Windows) on a pipe, socket or tty, EINVAL for a position before the start, bad_descriptor.
   std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence) {
     boost::system::error_code ec;
     std::uint64_t position = seek(offset, whence, ec);
@@ -215,35 +213,6 @@ private:
   template <typename>
   friend class basic_stream_file;
 
-  // A non-regular descriptor is shared with a stream_descriptor that does not own it: the
-  // reactor waits on it, the file_handle closes it.
-  void attach_reactor(boost::system::error_code& ec) {
-    if (this->handle_.is_regular())
-      return;
-    int fd = this->handle_.native_handle();
-    int flags = ::fcntl(fd, F_GETFL);
-    restore_blocking_ = flags >= 0 && !(flags & O_NONBLOCK);
-    reactor_.emplace(this->executor_);
-    reactor_->assign(fd, ec);
-    if (ec) {
-      reactor_.reset();
-      boost::system::error_code ignored;
-      this->handle_.release(ignored); // the caller keeps the descriptor it gave
-    }
-  }
-
-  void detach_reactor() noexcept {
-    if (!reactor_)
-      return;
-    int fd = reactor_->release(); // cancels its operations
-    reactor_.reset();
-    if (restore_blocking_ && fd >= 0) {
-      int flags = ::fcntl(fd, F_GETFL);
-      if (flags >= 0)
-        ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-    }
-  }
-
   // Reads and writes at the file position, or through the reactor: the same steps but for
   // the direction.
   template <detail::file_opcode Opcode>
@@ -253,25 +222,21 @@ private:
     executor_type get_executor() const noexcept { return self->get_executor(); }
     template <typename Handler, typename Buffers>
     void operator()(Handler&& handler, const Buffers& buffers) const {
-      if (self->reactor_) {
-        if constexpr (Opcode == detail::file_opcode::read)
-          self->reactor_->async_read_some(buffers, std::forward<Handler>(handler));
-        else
-          self->reactor_->async_write_some(buffers, std::forward<Handler>(handler));
-        return;
+      if constexpr (detail::stream_reactor<Executor>::exists) {
+        if (self->reactor_.attached()) {
+          if constexpr (Opcode == detail::file_opcode::read)
+            self->reactor_.async_read_some(buffers, std::forward<Handler>(handler));
+          else
+            self->reactor_.async_write_some(buffers, std::forward<Handler>(handler));
+          return;
+        }
       }
-      detail::start_file_op<true>(self->handle_.service(), self->handle_.shared(), self->executor_,
-                                  std::forward<Handler>(handler), [&](auto& op) {
-                                    op.opcode = Opcode;
-                                    op.offset = detail::current_position;
-                                    const bool some = op.set_buffers(buffers) != 0;
-                                    op.eof_on_zero = some && Opcode == detail::file_opcode::read;
-                                  });
+      detail::start_stream_transfer(self->handle_, self->executor_, std::forward<Handler>(handler), Opcode,
+                                    buffers);
     }
   };
 
-  std::optional<boost::asio::posix::basic_stream_descriptor<Executor>> reactor_;
-  bool restore_blocking_ = false;
+  detail::stream_reactor<Executor> reactor_;
 };
 
 } // namespace asio_fswatch

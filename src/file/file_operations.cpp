@@ -2,8 +2,11 @@
 // file service's requests. Each request's completion comes back here, on the context's thread
 // (io_uring) or posted to the executor (thread pool); the job's own mutex orders them when the
 // executor runs on several threads.
+#include "file_native.hpp"
+
 #include <asio_fswatch/detail/file_op.hpp>
 #include <asio_fswatch/detail/file_service.hpp>
+#include <asio_fswatch/file_base.hpp>
 #include <asio_fswatch/file_operations.hpp>
 
 #include <boost/asio/append.hpp>
@@ -16,10 +19,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
+#if defined(ASIO_FSWATCH_POSIX)
 #include <sys/uio.h>
-#include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -39,7 +41,7 @@ constexpr std::uint64_t copy_range_request = std::uint64_t(64) << 20;
 constexpr std::size_t copy_buffer_size = std::size_t(1) << 20;
 constexpr std::size_t copy_buffers = 4;
 
-error_code system_error(int value) { return {value, boost::system::system_category()}; }
+error_code system_error(std::int64_t value) { return {int(value), boost::system::system_category()}; }
 
 /// Base of the composed operations: issues requests and gets their completions back.
 class file_job : public std::enable_shared_from_this<file_job> {
@@ -68,12 +70,14 @@ protected:
       if (handle)
         handle->release();
       if (opcode == file_opcode::open && result >= 0)
-        ::close(int(result));
+        close_opened(opened_file(result));
     }
     std::shared_ptr<file_job> job;
     int tag = 0;
-    ::iovec buffer{};
-    struct ::statx stat{};
+    native_buffer buffer{};
+    native_stat stat{};
+    /// A stat request: what it found.
+    file_stat described() const noexcept { return describe(stat); }
 
     static void on_complete(file_op* base, bool on_context_thread) {
       std::unique_ptr<step> self(static_cast<step*>(base));
@@ -126,11 +130,11 @@ protected:
 
   /// Takes the descriptor an open step returned; returns its slot.
   int keep_fd(step& opened) {
-    fds_.push_back(shared_fd::adopt(int(opened.result)));
+    fds_.push_back(shared_fd::adopt(opened_file(opened.result)));
     opened.result = cancelled_result; // the job owns it now: the step must not close it
     return int(fds_.size() - 1);
   }
-  int fd(int index) const { return fds_[std::size_t(index)]->get(); }
+  native_file fd(int index) const { return fds_[std::size_t(index)]->get(); }
 
   /// A request ended. Mutex not held.
   void finished(std::unique_ptr<step> s) {
@@ -143,7 +147,7 @@ protected:
     bool recovered = s->result < 0 && !error_ && !cancelled_ && recover(*s);
     if (s->result < 0 && !error_ && !recovered)
       error_ = s->result == cancelled_result ? error_code(boost::asio::error::operation_aborted)
-                                       : system_error(int(-s->result));
+                                       : system_error(-s->result);
     if (!error_ && cancelled_)
       error_ = boost::asio::error::operation_aborted;
     if (!error_ && !recovered)
@@ -206,7 +210,7 @@ protected:
   bool finished_ = false;
   bool cancelled_ = false;
   bool done_ = false;
-  std::string path_storage_[2]; // requests point at these
+  std::filesystem::path path_storage_[2]; // requests point at these
 };
 
 template <typename Signature>
@@ -244,7 +248,7 @@ public:
   read_file_job(boost::asio::any_io_executor ex, const std::filesystem::path& path,
                 boost::asio::any_completion_handler<read_file_signature> handler)
       : file_job(std::move(ex)), handler_(std::move(handler)) {
-    path_storage_[0] = path.string();
+    path_storage_[0] = path;
   }
 
   void start() {
@@ -253,7 +257,7 @@ public:
     std::lock_guard<std::mutex> lock(mutex_);
     auto s = make_step(open_step, file_opcode::open);
     s->path = path_storage_[0].c_str();
-    s->flags = O_RDONLY | O_CLOEXEC;
+    s->flags = file_base::read_only;
     issue(std::move(s));
   }
 
@@ -270,14 +274,15 @@ private:
       break;
     }
     case stat_step: {
-      if (S_ISDIR(s.stat.stx_mode)) {
-        error_ = system_error(EISDIR);
+      const file_stat file = s.described();
+      if (file.type == file_stat::kind::directory) {
+        error_ = portable_error(boost::system::errc::is_a_directory);
         return;
       }
-      seekable_ = S_ISREG(s.stat.stx_mode) || S_ISBLK(s.stat.stx_mode);
+      seekable_ = file.type == file_stat::kind::regular || file.type == file_stat::kind::block_device;
       // One byte more than the size says, so that a file read whole is seen to end with a read
       // of 0 bytes rather than a second, growing round.
-      data_.resize(std::size_t(std::max<std::uint64_t>(s.stat.stx_size + 1, 4096)));
+      data_.resize(std::size_t(std::max<std::uint64_t>(file.size + 1, 4096)));
       read_more();
       break;
     }
@@ -302,6 +307,7 @@ private:
     s->iov = &s->buffer;
     s->iov_count = 1;
     s->offset = seekable_ ? filled_ : current_position;
+    s->interruptible = !seekable_; // a FIFO or a pipe may wait for ever
     issue(std::move(s), fd_);
   }
 
@@ -332,8 +338,8 @@ public:
   copy_file_job(boost::asio::any_io_executor ex, const std::filesystem::path& from,
                 const std::filesystem::path& to, boost::asio::any_completion_handler<copy_file_signature> handler)
       : file_job(std::move(ex)), handler_(std::move(handler)) {
-    path_storage_[0] = from.string();
-    path_storage_[1] = to.string();
+    path_storage_[0] = from;
+    path_storage_[1] = to;
   }
 
   void start() {
@@ -342,7 +348,7 @@ public:
     std::lock_guard<std::mutex> lock(mutex_);
     auto s = make_step(open_source, file_opcode::open);
     s->path = path_storage_[0].c_str();
-    s->flags = O_RDONLY | O_CLOEXEC;
+    s->flags = file_base::read_only;
     issue(std::move(s));
   }
 
@@ -366,22 +372,20 @@ private:
       break;
     }
     case stat_source: {
-      if (S_ISDIR(s.stat.stx_mode)) {
-        error_ = system_error(EISDIR);
+      source_stat_ = s.described();
+      if (source_stat_.type == file_stat::kind::directory) {
+        error_ = portable_error(boost::system::errc::is_a_directory);
         return;
       }
-      if (!S_ISREG(s.stat.stx_mode)) {
-        error_ = system_error(EINVAL);
+      if (source_stat_.type != file_stat::kind::regular) {
+        error_ = portable_error(boost::system::errc::invalid_argument);
         return;
       }
-      mode_ = s.stat.stx_mode & 07777;
-      source_dev_ = {s.stat.stx_dev_major, s.stat.stx_dev_minor};
-      source_ino_ = s.stat.stx_ino;
-      // Not O_TRUNC yet: `to` may be `from` under another name, which must not be emptied.
+      // Not truncated yet: `to` may be `from` under another name, which must not be emptied.
       auto next = make_step(open_target, file_opcode::open);
       next->path = path_storage_[1].c_str();
-      next->flags = O_WRONLY | O_CREAT | O_CLOEXEC;
-      next->mode = mode_;
+      next->flags = file_base::write_only | file_base::create;
+      next->mode = source_stat_.permissions;
       issue(std::move(next));
       break;
     }
@@ -393,19 +397,19 @@ private:
       break;
     }
     case stat_target: {
-      if (s.stat.stx_dev_major == source_dev_.first && s.stat.stx_dev_minor == source_dev_.second &&
-          s.stat.stx_ino == source_ino_) {
-        error_ = system_error(EINVAL);
+      const file_stat target = s.described();
+      if (target.same_file(source_stat_)) {
+        error_ = portable_error(boost::system::errc::invalid_argument);
         return;
       }
-      if (S_ISDIR(s.stat.stx_mode)) {
-        error_ = system_error(EISDIR);
+      if (target.type == file_stat::kind::directory) {
+        error_ = portable_error(boost::system::errc::is_a_directory);
         return;
       }
-      if (s.stat.stx_size == 0) {
+      if (target.size == 0) {
         // Nothing to cut (the usual case: a new file). Truncating anyway costs dearly on ext4,
         // where a file truncated to 0 has its dirty pages written back at close().
-        issue_copy_range();
+        start_copying();
         break;
       }
       auto next = make_step(truncate_target, file_opcode::resize);
@@ -414,7 +418,7 @@ private:
       break;
     }
     case truncate_target:
-      issue_copy_range();
+      start_copying();
       break;
     case copy_range:
       if (s.result == 0) {
@@ -431,6 +435,14 @@ private:
     }
   }
 
+  /// In the kernel where it can (copy_file_range), else by reads and writes.
+  void start_copying() {
+    if constexpr (has_copy_range)
+      issue_copy_range();
+    else
+      start_blocks();
+  }
+
   void issue_copy_range() {
     auto s = make_step(copy_range, file_opcode::copy_range);
     s->offset = copied_;
@@ -445,7 +457,12 @@ private:
   /// file systems), EINVAL/EOPNOTSUPP (a file system without it), ENOSYS: fall back to reads and
   /// writes, from where it stopped.
   static bool copy_range_unsupported(std::int64_t result) noexcept {
+#if defined(ASIO_FSWATCH_POSIX)
     return result == -EXDEV || result == -EINVAL || result == -EOPNOTSUPP || result == -ENOSYS;
+#else
+    (void)result;
+    return false; // never issued
+#endif
   }
 
   void start_blocks() {
@@ -506,12 +523,10 @@ private:
   }
 
   void finish() {
-    // Creation applied the umask, and an existing target kept its own bits.
-    if (::fchmod(fd(target_), mode_t(mode_)) != 0) {
-      error_ = system_error(errno);
-      return;
-    }
-    finished_ = true;
+    // Creation applied the umask, and an existing target kept its own bits (or attributes).
+    error_ = copy_permissions(fd(target_), source_stat_);
+    if (!error_)
+      finished_ = true;
   }
 
   bool recover(const step& s) override {
@@ -530,9 +545,7 @@ private:
 
   handler_holder<copy_file_signature> handler_;
   int source_ = -1, target_ = -1;
-  unsigned mode_ = 0;
-  std::pair<std::uint32_t, std::uint32_t> source_dev_{};
-  std::uint64_t source_ino_ = 0;
+  file_stat source_stat_;
   std::uint64_t copied_ = 0;
   std::uint64_t read_offset_ = 0;
   bool source_done_ = false;

@@ -22,6 +22,17 @@ std::thread start_pool_thread(std::function<void()> run);
 /// The result of a request that no pool thread could run.
 std::int64_t no_thread_result() noexcept;
 
+/// The calling pool thread, as interrupt_blocking_call() names it: on Windows a handle to it,
+/// which forget_pool_thread() closes when the thread ends; on POSIX 0 (no request there can wait
+/// for ever: pipes and ttys go to the reactor, never to the pool).
+std::uintptr_t current_pool_thread() noexcept;
+void forget_pool_thread(std::uintptr_t thread) noexcept;
+
+/// Makes the synchronous I/O call that `thread` is blocked in return (Windows:
+/// CancelSynchronousIo, the call then fails with ERROR_OPERATION_ABORTED); nothing when it is in
+/// none, and nothing on POSIX.
+void interrupt_blocking_call(std::uintptr_t thread) noexcept;
+
 } // namespace asio_fswatch::detail
 
 #endif

@@ -1,12 +1,16 @@
 // The thread-pool file backend: a bounded set of threads doing the blocking system calls (the
 // platform's, in posix/ and win/: file_perform.hpp). The threads start on demand and take no
-// signal; a request that has not started can be cancelled, one that is running runs to its end.
+// signal. A request that has not started can be cancelled; one that is running runs to its end,
+// unless it is interruptible (a read of a pipe or a console on Windows, which may wait for ever):
+// its blocking call is then interrupted.
 #include "file_op_queue.hpp"
 #include "file_perform.hpp"
 
 #include <asio_fswatch/detail/file_service.hpp>
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -52,9 +56,11 @@ public:
       op->complete(op, false);
       return true;
     }
-    for (const file_op* op : running_)
-      if (op->id == id)
+    for (worker* w : running_)
+      if (w->op->id == id) {
+        interrupt(*w);
         return true;
+      }
     return false;
   }
 
@@ -63,6 +69,9 @@ public:
     {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.move_if(cancelled, [handle](const file_op* op) { return op->handle == handle; });
+      for (worker* w : running_)
+        if (w->op->handle == handle)
+          interrupt(*w);
     }
     while (file_op* op = cancelled.pop()) {
       op->result = cancelled_result;
@@ -78,6 +87,8 @@ public:
       stopped_ = true;
       dropped.splice(queue_);
       threads.swap(threads_);
+      for (worker* w : running_)
+        interrupt(*w); // else joining would wait for a pipe's writer
     }
     wake_.notify_all();
     while (file_op* op = dropped.pop())
@@ -88,30 +99,56 @@ public:
   }
 
 private:
+  /// A pool thread running a request.
+  struct worker {
+    explicit worker(std::uintptr_t self) noexcept : thread(self) {}
+    file_op* op = nullptr;
+    std::uintptr_t thread;               // as interrupt_blocking_call() names it
+    std::atomic<bool> in_perform{false}; // cleared (without the mutex) as soon as perform() returns
+  };
+
+  /// Stops `w`'s request when it may block for ever. The interruption is repeated until the call
+  /// has returned, because it may land just before the blocking call starts (perform() tests
+  /// stop_requested between its calls, so it does not start another one); bounded, so that a
+  /// call the system cannot interrupt delays the canceller by a few milliseconds at most. Mutex
+  /// held: `w` and its request stay alive.
+  static void interrupt(worker& w) noexcept {
+    if (!w.op->interruptible)
+      return;
+    w.op->stop_requested.store(true, std::memory_order_release);
+    for (int attempt = 0; attempt < 2000 && w.in_perform.load(std::memory_order_acquire); ++attempt) {
+      interrupt_blocking_call(w.thread);
+      std::this_thread::yield();
+    }
+  }
+
   void spawn() { threads_.push_back(start_pool_thread([this] { run(); })); }
 
   void run() {
+    worker me(current_pool_thread());
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       ++idle_;
       wake_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
       --idle_;
       if (stopped_)
-        return;
+        break;
       file_op* op = queue_.pop();
-      running_.push_back(op);
+      me.op = op;
+      me.in_perform.store(true, std::memory_order_relaxed);
+      running_.push_back(&me);
       lock.unlock();
 
       op->result = perform(*op);
+      me.in_perform.store(false, std::memory_order_release);
 
       lock.lock();
-      for (auto it = running_.begin(); it != running_.end(); ++it) {
-        if (*it == op) {
-          *it = running_.back();
+      for (worker*& w : running_)
+        if (w == &me) {
+          w = running_.back();
           running_.pop_back();
           break;
         }
-      }
       bool stopped = stopped_;
       lock.unlock();
       if (stopped)
@@ -120,12 +157,14 @@ private:
         op->complete(op, false);
       lock.lock();
     }
+    lock.unlock();
+    forget_pool_thread(me.thread);
   }
 
   std::mutex mutex_;
   std::condition_variable wake_;
   file_op_queue queue_;
-  std::vector<file_op*> running_;
+  std::vector<worker*> running_; // each on its thread's stack
   std::vector<std::thread> threads_;
   std::size_t max_threads_;
   std::size_t idle_ = 0;

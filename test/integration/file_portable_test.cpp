@@ -6,6 +6,7 @@
 #include <asio_fswatch/random_access_file.hpp>
 
 #include <common/child_support.hpp>
+#include <common/portable_files.hpp>
 #include <common/temp_dir.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -41,20 +42,12 @@ using boost::system::error_code;
 
 namespace {
 
+using asio_fswatch::test::contents;
+using asio_fswatch::test::on_each_backend;
+using asio_fswatch::test::put;
 using asio_fswatch::test::run_until;
-
-std::string contents(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void put(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
-struct transfer_result {
-  bool done = false;
-  error_code ec;
-  std::size_t bytes = 0;
-};
+using asio_fswatch::test::simple;
+using asio_fswatch::test::transfer_result;
 
 transfer_result write_at(asio::io_context& io, random_access_file& file, std::uint64_t offset, const std::string& data) {
   transfer_result r;
@@ -71,43 +64,6 @@ transfer_result read_at(asio::io_context& io, random_access_file& file, std::uin
   run_until(io, [&] { return r.done; }, "async_read_at");
   into.resize(r.bytes);
   return r;
-}
-
-template <typename Start>
-error_code simple(asio::io_context& io, Start start) {
-  bool done = false;
-  error_code result;
-  start([&](error_code ec) {
-    done = true;
-    result = ec;
-  });
-  run_until(io, [&] { return done; }, "a file operation");
-  return result;
-}
-
-/// Runs `body(io, dir, kind)` on each backend a case runs on: the platform's choice (io_uring
-/// or the pool on Linux, the completion port on Windows) and the pool. Each run has an
-/// io_context whose files use that backend, and a directory of its own under `base`.
-template <typename Body>
-void on_each_backend(const fs::path& base, Body body) {
-  for (asio_fswatch::file_backend_kind kind :
-       {asio_fswatch::file_backend_kind::automatic, asio_fswatch::file_backend_kind::threads}) {
-    BOOST_TEST_CONTEXT("backend " << asio_fswatch::to_string(kind)) {
-      asio::io_context io;
-      asio_fswatch::configure_file_service(io, {.backend = kind});
-      const fs::path dir = base / std::string(asio_fswatch::to_string(kind));
-      fs::create_directories(dir);
-      body(io, dir, kind);
-    }
-  }
-}
-
-void close_native(random_access_file::native_handle_type h) {
-#if defined(_WIN32)
-  ::CloseHandle(h);
-#else
-  ::close(h);
-#endif
 }
 
 } // namespace
@@ -322,7 +278,7 @@ BOOST_FIXTURE_TEST_CASE(release_moves_and_tokens, asio_fswatch::test::temp_dir) 
 #endif
     BOOST_TEST_REQUIRE(!ec, ec.message());
     BOOST_TEST(!b.is_open());
-    close_native(h);
+    asio_fswatch::test::close_native(h);
   });
 }
 

@@ -12,6 +12,7 @@
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/associator.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -268,9 +269,100 @@ void start_transfer_at(file_handle& file, const IoExecutor& io_ex, Handler&& han
     op.offset = offset;
     const bool some = op.set_buffers(buffers) != 0;
     op.eof_on_zero = some && opcode == file_opcode::read;
+    op.interruptible = !file.is_regular();
+  });
+}
+
+#if defined(ASIO_FSWATCH_WINDOWS)
+/// The handler of a stream transfer on the completion port. Before the user's handler runs, it
+/// moves the file position by what was transferred (a regular file: overlapped I/O keeps no
+/// position), and says eof for a read that found the pipe's other end closed
+/// (ERROR_BROKEN_PIPE, which Asio's handle passes through). The user's handler keeps its
+/// associated executor, allocator and cancellation slot (see the associator below).
+template <typename Handler>
+class stream_transfer_handler {
+public:
+  template <typename H>
+  stream_transfer_handler(H&& handler, shared_fd* file, bool keeps_position, bool is_read) noexcept
+      : handler_(std::forward<H>(handler)), file_(file), keeps_position_(keeps_position), is_read_(is_read) {
+    file_->acquire();
+  }
+  stream_transfer_handler(stream_transfer_handler&& other) noexcept
+      : handler_(std::move(other.handler_)), file_(std::exchange(other.file_, nullptr)),
+        keeps_position_(other.keeps_position_), is_read_(other.is_read_) {}
+  stream_transfer_handler(const stream_transfer_handler&) = delete;
+  stream_transfer_handler& operator=(const stream_transfer_handler&) = delete;
+  ~stream_transfer_handler() {
+    if (file_)
+      file_->release();
+  }
+
+  void operator()(boost::system::error_code ec, std::size_t bytes) {
+    shared_fd* file = std::exchange(file_, nullptr);
+    if (keeps_position_)
+      advance_stream_position(*file, !is_read_, bytes);
+    file->release();
+    constexpr int broken_pipe = 109; // ERROR_BROKEN_PIPE
+    if (is_read_ && ec.value() == broken_pipe && ec.category() == boost::system::system_category())
+      ec = boost::asio::error::eof;
+    std::move(handler_)(ec, bytes);
+  }
+
+  const Handler& handler() const noexcept { return handler_; }
+
+private:
+  Handler handler_;
+  shared_fd* file_;
+  bool keeps_position_;
+  bool is_read_;
+};
+#endif
+
+/// Starts a read or write of `buffers` at the file position of `file` (a stream_file that the
+/// reactor does not serve). Windows: a HANDLE on the completion port transfers there, at the
+/// position the object keeps for a regular file; any other goes to the thread pool, where a read
+/// of a pipe or a console can be interrupted. POSIX: a request to the file service.
+template <typename Handler, typename IoExecutor, typename Buffers>
+void start_stream_transfer(file_handle& file, const IoExecutor& io_ex, Handler&& handler, file_opcode opcode,
+                           const Buffers& buffers) {
+#if defined(ASIO_FSWATCH_WINDOWS)
+  if (file.overlapped()) {
+    const bool regular = file.is_regular();
+    const std::uint64_t at = regular ? file.shared()->position() : 0; // a pipe has no position
+    stream_transfer_handler<std::decay_t<Handler>> wrapped(std::forward<Handler>(handler), file.shared(), regular,
+                                                           opcode == file_opcode::read);
+    return start_transfer_at(file, io_ex, std::move(wrapped), opcode, at, buffers);
+  }
+#endif
+  start_file_op<true>(file.service(), file.shared(), io_ex, std::forward<Handler>(handler), [&](auto& op) {
+    op.opcode = opcode;
+    op.offset = current_position;
+    const bool some = op.set_buffers(buffers) != 0;
+    op.eof_on_zero = some && opcode == file_opcode::read;
+    op.interruptible = !file.is_regular();
   });
 }
 
 } // namespace asio_fswatch::detail
+
+#if defined(ASIO_FSWATCH_WINDOWS)
+namespace boost::asio {
+
+template <template <typename, typename> class Associator, typename Handler, typename DefaultCandidate>
+struct associator<Associator, asio_fswatch::detail::stream_transfer_handler<Handler>, DefaultCandidate>
+    : Associator<Handler, DefaultCandidate> {
+  static typename Associator<Handler, DefaultCandidate>::type
+  get(const asio_fswatch::detail::stream_transfer_handler<Handler>& h) noexcept {
+    return Associator<Handler, DefaultCandidate>::get(h.handler());
+  }
+  static auto get(const asio_fswatch::detail::stream_transfer_handler<Handler>& h,
+                  const DefaultCandidate& candidate) noexcept
+      -> decltype(Associator<Handler, DefaultCandidate>::get(h.handler(), candidate)) {
+    return Associator<Handler, DefaultCandidate>::get(h.handler(), candidate);
+  }
+};
+
+} // namespace boost::asio
+#endif
 
 #endif

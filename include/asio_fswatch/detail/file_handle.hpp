@@ -26,6 +26,10 @@ namespace asio_fswatch::detail {
 /// open(2) flags for file_base::flags, with O_CLOEXEC; EINVAL for a contradictory set (no
 /// access mode, or two of them, or `exclusive` without `create`).
 int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept;
+#else
+/// A stream transfer of `bytes` on the completion port ended: the position kept for the file
+/// moves past it (to the end of the file after an append).
+void advance_stream_position(shared_fd& file, bool wrote, std::uint64_t bytes) noexcept;
 #endif
 
 class file_handle {
@@ -59,9 +63,10 @@ public:
     return fd_ ? fd_->get() : invalid_native_file;
   }
 #if defined(ASIO_FSWATCH_WINDOWS)
-  /// The iocp backend: the file's HANDLE, opened for overlapped I/O and on the context's
-  /// completion port, which reads and writes go through (the shared descriptor then holds a
-  /// duplicate of it for the calls that block, on the pool). Null otherwise.
+  /// A HANDLE opened for overlapped I/O (by open() with the iocp backend, or given to
+  /// assign()), on the context's completion port, which reads and writes go through (the shared
+  /// descriptor then holds a duplicate of it for the calls that block, on the pool). Null for a
+  /// HANDLE opened for synchronous I/O, which the pool serves.
   overlapped_handle* overlapped() noexcept { return overlapped_ ? &*overlapped_ : nullptr; }
   /// Every write goes to the end of the file (opened with file_base::append).
   bool appends() const noexcept { return fd_ && fd_->append(); }

@@ -13,7 +13,6 @@
 #if defined(ASIO_FSWATCH_POSIX)
 struct iovec;
 #endif
-struct statx;
 
 namespace asio_fswatch::detail {
 
@@ -25,6 +24,13 @@ struct native_buffer {
   void* iov_base;
   std::size_t iov_len;
 };
+#endif
+
+/// A character of a native path (std::filesystem::path::value_type).
+#if defined(ASIO_FSWATCH_WINDOWS)
+using path_char = wchar_t;
+#else
+using path_char = char;
 #endif
 
 /// The result that says an operation was cancelled before it ran (or the kernel stopped it).
@@ -56,6 +62,12 @@ public:
   /// write then goes to the end of the file explicitly).
   bool append() const noexcept { return append_; }
   void set_append(bool on) noexcept { append_ = on; }
+  /// Windows, a file on the completion port read as a stream: the file position, which
+  /// overlapped I/O does not keep (reads and writes name their offset). Advanced by what each
+  /// transfer moved, when it completes.
+  std::uint64_t position() const noexcept { return position_.load(std::memory_order_relaxed); }
+  void set_position(std::uint64_t at) noexcept { position_.store(at, std::memory_order_relaxed); }
+  void advance(std::uint64_t bytes) noexcept { position_.fetch_add(bytes, std::memory_order_relaxed); }
 
 private:
   explicit shared_fd(native_file fd) noexcept : fd_(fd) {}
@@ -63,6 +75,7 @@ private:
   std::atomic<bool> detached_{false};
   std::atomic<bool> nowait_reads_{false};
   bool append_ = false; // set once, before any operation
+  std::atomic<std::uint64_t> position_{0};
   native_file fd_;
 };
 
@@ -73,8 +86,8 @@ enum class file_opcode : std::uint8_t {
   sync_data,  // fdatasync
   resize,     // ftruncate to `offset`
   allocate,   // fallocate(mode 0) `length` bytes at `offset`
-  open,       // openat(AT_FDCWD, path, flags, mode): result is the new descriptor
-  stat,       // statx of the descriptor into `stat_buffer`
+  open,       // open `path` with file_base::flags `flags` (and `mode`, POSIX): result is the new descriptor
+  stat,       // the platform's stat of the descriptor into `stat_buffer` (src/file/file_native.hpp)
   copy_range, // copy_file_range `length` bytes from (fd, offset) to (fd2, offset2)
 };
 
@@ -99,14 +112,14 @@ struct file_op {
   std::uint8_t iov_count = 0;
   native_file fd = invalid_native_file;
   native_file fd2 = invalid_native_file;
-  int flags = 0;     // open: O_ flags
-  unsigned mode = 0; // open: permission bits
+  int flags = 0;     // open: file_base::flags
+  unsigned mode = 0; // open: permission bits of a file it creates (POSIX)
   std::uint64_t offset = 0;
   std::uint64_t offset2 = 0;
   std::uint64_t length = 0;
   const native_buffer* iov = nullptr;
-  const char* path = nullptr;
-  struct ::statx* stat_buffer = nullptr;
+  const path_char* path = nullptr;
+  void* stat_buffer = nullptr; // a native_stat (src/file/file_native.hpp)
   shared_fd* handle = nullptr; // acquired while the operation is pending, or null
 
   /// >= 0: bytes transferred, or the new descriptor (open); < 0: -errno (cancelled_result: cancelled).
@@ -120,6 +133,12 @@ struct file_op {
   file_op* prev = nullptr;
   file_op* next = nullptr;
   bool cancel_requested = false; // io_uring: a cancel request for it went to the kernel
+  /// The pool: the request may block for as long as its peer wants (a read of a pipe or a
+  /// console on Windows), so cancelling it interrupts the blocking call that runs it.
+  bool interruptible = false;
+  /// Set when such a request is cancelled while it runs: the platform's perform() stops between
+  /// two blocking calls.
+  std::atomic<bool> stop_requested{false};
 };
 
 } // namespace asio_fswatch::detail

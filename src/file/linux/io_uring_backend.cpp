@@ -4,6 +4,7 @@
 // operations they start are submitted together at the end of it (one io_uring_enter).
 #include "../file_op_queue.hpp"
 
+#include <asio_fswatch/detail/file_handle.hpp>
 #include <asio_fswatch/detail/file_service.hpp>
 #include <asio_fswatch/error.hpp>
 
@@ -27,6 +28,13 @@
 
 namespace asio_fswatch::detail {
 namespace {
+
+/// open(2)'s flags for an open request's file_base::flags (the composed operations give only
+/// valid sets; an invalid one becomes -1, which openat refuses with EINVAL).
+int open_flags_of(int flags) noexcept {
+  boost::system::error_code ignored;
+  return open_flags(file_base::flags(flags), ignored);
+}
 
 constexpr std::uint8_t ftruncate_opcode = 55; // IORING_OP_FTRUNCATE, Linux 6.9; not in liburing 2.3
 // Per wake-up, at most this many rounds and this many handlers, before the reaper yields to the
@@ -274,7 +282,7 @@ private:
       io_uring_prep_fallocate(sqe, op->fd, 0, off_t(op->offset), off_t(op->length));
       break;
     case file_opcode::open:
-      io_uring_prep_openat(sqe, AT_FDCWD, op->path, op->flags, mode_t(op->mode));
+      io_uring_prep_openat(sqe, AT_FDCWD, op->path, open_flags_of(op->flags), mode_t(op->mode));
       // Straight to a kernel worker: io_uring's first, non-blocking try opens with O_NONBLOCK,
       // and a FIFO opened that way does not wait for its writer as open(2) does (whether that
       // try is made depends on the dentry cache, so the behaviour would even vary).
@@ -282,7 +290,7 @@ private:
       break;
     case file_opcode::stat:
       io_uring_prep_statx(sqe, op->fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS,
-                          op->stat_buffer);
+                          static_cast<struct ::statx*>(op->stat_buffer));
       break;
     case file_opcode::copy_range: io_uring_prep_nop(sqe); break; // routed to the pool, never here
     }

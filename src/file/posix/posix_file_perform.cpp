@@ -1,6 +1,7 @@
 // The thread pool's blocking calls on POSIX (file_perform.hpp).
 #include "../file_perform.hpp"
 
+#include <asio_fswatch/detail/file_handle.hpp>
 #include <asio_fswatch/detail/file_service.hpp>
 
 #include <fcntl.h>
@@ -38,9 +39,17 @@ std::int64_t perform(const file_op& op) noexcept {
     case file_opcode::sync_data: r = ::fdatasync(op.fd); break;
     case file_opcode::resize: r = ::ftruncate(op.fd, off_t(op.offset)); break;
     case file_opcode::allocate: r = ::fallocate(op.fd, 0, off_t(op.offset), off_t(op.length)); break;
-    case file_opcode::open: r = ::openat(AT_FDCWD, op.path, op.flags, mode_t(op.mode)); break;
+    case file_opcode::open: {
+      boost::system::error_code invalid;
+      const int flags = open_flags(file_base::flags(op.flags), invalid);
+      if (invalid)
+        return -std::int64_t(invalid.value());
+      r = ::openat(AT_FDCWD, op.path, flags, mode_t(op.mode));
+      break;
+    }
     case file_opcode::stat:
-      r = ::statx(op.fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, op.stat_buffer);
+      r = ::statx(op.fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS,
+                  static_cast<struct ::statx*>(op.stat_buffer));
       break;
     case file_opcode::copy_range: {
       loff_t in = loff_t(op.offset), out = loff_t(op.offset2);
@@ -112,5 +121,9 @@ std::thread start_pool_thread(std::function<void()> run) {
 }
 
 std::int64_t no_thread_result() noexcept { return -EAGAIN; }
+
+std::uintptr_t current_pool_thread() noexcept { return 0; }
+void forget_pool_thread(std::uintptr_t) noexcept {}
+void interrupt_blocking_call(std::uintptr_t) noexcept {}
 
 } // namespace asio_fswatch::detail

@@ -1,5 +1,8 @@
-// A file I/O object on Windows: opening and adopting a HANDLE, and the synchronous calls. The
-// HANDLE is opened for synchronous I/O: the thread pool runs the transfers (file_perform.hpp).
+// A file I/O object on Windows: opening and adopting a HANDLE, and the synchronous calls. A
+// HANDLE opened for overlapped I/O goes on the context's completion port; one opened for
+// synchronous I/O is served by the thread pool (file_perform.hpp).
+#include "win_create_file.hpp"
+
 #include <asio_fswatch/detail/file_handle.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
 
@@ -8,6 +11,7 @@
 #include <windows.h>
 
 #include <new>
+#include <utility>
 
 namespace asio_fswatch::detail {
 namespace {
@@ -19,6 +23,30 @@ boost::system::error_code last_error() noexcept {
 boost::system::error_code invalid_argument() noexcept {
   return {ERROR_INVALID_PARAMETER, boost::system::system_category()};
 }
+
+/// True when `h` was opened for overlapped I/O: its mode has neither FILE_SYNCHRONOUS_IO_ALERT
+/// nor FILE_SYNCHRONOUS_IO_NONALERT (NtQueryInformationFile, FileModeInformation: the one way to
+/// ask a HANDLE how it was opened).
+bool is_overlapped(HANDLE h) noexcept {
+  struct io_status {
+    void* status_or_pointer;
+    ULONG_PTR information;
+  };
+  using query_fn = LONG(WINAPI*)(HANDLE, io_status*, void*, ULONG, int);
+  static const auto query = reinterpret_cast<query_fn>(
+      reinterpret_cast<void*>(::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "NtQueryInformationFile")));
+  constexpr int file_mode_information = 16;
+  constexpr ULONG synchronous_io = 0x10 | 0x20;
+  io_status status{};
+  ULONG mode = 0;
+  if (!query || query(h, &status, &mode, sizeof mode, file_mode_information) < 0)
+    return false; // then it is taken as synchronous: the pool serves it
+  return (mode & synchronous_io) == 0;
+}
+
+} // namespace
+
+namespace {
 
 struct open_request {
   DWORD access = 0;
@@ -60,6 +88,25 @@ open_request request_for(file_base::flags flags, boost::system::error_code& ec) 
 
 } // namespace
 
+HANDLE create_file(const wchar_t* path, file_base::flags flags, DWORD extra_flags, boost::system::error_code& ec) noexcept {
+  const open_request r = request_for(flags, ec);
+  if (ec)
+    return INVALID_HANDLE_VALUE;
+  HANDLE h = ::CreateFileW(path, r.access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                           r.disposition, r.attributes | extra_flags, nullptr);
+  if (h == INVALID_HANDLE_VALUE)
+    ec = last_error();
+  return h;
+}
+
+void advance_stream_position(shared_fd& file, bool wrote, std::uint64_t bytes) noexcept {
+  LARGE_INTEGER size{};
+  if (wrote && file.append() && ::GetFileSizeEx(file.get(), &size))
+    file.set_position(std::uint64_t(size.QuadPart));
+  else
+    file.advance(bytes);
+}
+
 int shared_fd::release() noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1)
     return 0;
@@ -82,13 +129,36 @@ void file_handle::adopt(native_file fd, boost::system::error_code& ec) {
     ec = make_error_code(boost::system::errc::is_a_directory);
     return;
   }
+  // An overlapped HANDLE goes on the completion port; the shared descriptor, which the calls
+  // that block use on the pool, holds a duplicate of it. On an error the caller keeps `fd`.
+  const bool overlapped = is_overlapped(fd);
+  HANDLE for_pool = fd;
+  const HANDLE process = ::GetCurrentProcess();
+  if (overlapped && !::DuplicateHandle(process, fd, process, &for_pool, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+    ec = last_error();
+    return;
+  }
   try {
-    fd_ = shared_fd::adopt(fd);
+    fd_ = shared_fd::adopt(for_pool);
   } catch (const std::bad_alloc&) {
+    if (for_pool != fd)
+      ::CloseHandle(for_pool);
     ec = make_error_code(boost::system::errc::not_enough_memory);
     return;
   }
   kind_ = type == FILE_TYPE_DISK ? kind::regular : kind::stream;
+  if (!overlapped)
+    return;
+  try {
+    overlapped_.emplace(executor_);
+    overlapped_->assign(fd, ec); // on the completion port: fails when it is on another one
+  } catch (const std::bad_alloc&) {
+    ec = make_error_code(boost::system::errc::not_enough_memory);
+  }
+  if (ec) {
+    overlapped_.reset();
+    std::exchange(fd_, nullptr)->release(); // closes the duplicate
+  }
 }
 
 void file_handle::open(const char* path, file_base::flags flags, boost::system::error_code& ec) {
@@ -96,9 +166,12 @@ void file_handle::open(const char* path, file_base::flags flags, boost::system::
     ec = boost::asio::error::already_open;
     return;
   }
-  const open_request r = request_for(flags, ec);
-  if (ec)
+  boost::system::error_code invalid;
+  request_for(flags, invalid); // a contradictory set is refused before the file is looked at
+  if (invalid) {
+    ec = invalid;
     return;
+  }
   const std::filesystem::path native = path_from_text(path);
   // A directory cannot be opened without FILE_FLAG_BACKUP_SEMANTICS (ERROR_ACCESS_DENIED): say
   // what POSIX says.
@@ -107,46 +180,20 @@ void file_handle::open(const char* path, file_base::flags flags, boost::system::
     ec = make_error_code(boost::system::errc::is_a_directory);
     return;
   }
-  // The iocp backend: the HANDLE is opened for overlapped I/O and goes on the context's
-  // completion port, where reads and writes complete; a duplicate serves the calls that block,
-  // on the pool. An error choosing the backend is the operations' to report: the file opens
-  // for the pool then.
+  // The iocp backend: the HANDLE is opened for overlapped I/O, which puts it on the context's
+  // completion port (adopt()). An error choosing the backend is the operations' to report: the
+  // file opens for the pool then.
   boost::system::error_code choice;
   const bool overlapped = service_->backend(executor_, choice) == file_backend_kind::iocp && !choice;
-  const DWORD attributes_and_flags = r.attributes | (overlapped ? FILE_FLAG_OVERLAPPED : 0);
-  HANDLE h = ::CreateFileW(native.c_str(), r.access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                           nullptr, r.disposition, attributes_and_flags, nullptr);
-  if (h == INVALID_HANDLE_VALUE) {
-    ec = last_error();
+  HANDLE h = create_file(native.c_str(), flags, overlapped ? FILE_FLAG_OVERLAPPED : 0, ec);
+  if (ec)
     return;
-  }
-  HANDLE for_pool = h;
-  if (overlapped) {
-    const HANDLE process = ::GetCurrentProcess();
-    if (!::DuplicateHandle(process, h, process, &for_pool, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
-      ec = last_error();
-      ::CloseHandle(h);
-      return;
-    }
-  }
-  adopt(for_pool, ec);
+  adopt(h, ec);
   if (ec) {
-    if (for_pool != h)
-      ::CloseHandle(for_pool);
     ::CloseHandle(h);
     return;
   }
   fd_->set_append((flags & file_base::append) != 0);
-  if (overlapped) {
-    overlapped_.emplace(executor_);
-    overlapped_->assign(h, ec); // on the completion port
-    if (ec) {
-      overlapped_.reset();
-      ::CloseHandle(h);
-      boost::system::error_code ignored;
-      close(ignored);
-    }
-  }
 }
 
 std::uint64_t file_handle::size(boost::system::error_code& ec) const {
@@ -180,6 +227,26 @@ std::uint64_t file_handle::seek(std::int64_t offset, file_base::seek_basis whenc
                                 boost::system::error_code& ec) {
   if (!check_open(ec))
     return 0;
+  if (kind_ != kind::regular) {
+    ec = make_error_code(boost::system::errc::invalid_seek); // as ESPIPE: a pipe has no position
+    return 0;
+  }
+  if (overlapped_) {
+    // The position is the object's own: overlapped I/O names its offset.
+    std::int64_t base = 0;
+    if (whence == file_base::seek_cur)
+      base = std::int64_t(fd_->position());
+    else if (whence == file_base::seek_end)
+      base = std::int64_t(size(ec));
+    if (ec)
+      return 0;
+    if (offset < 0 && base + offset < 0) {
+      ec = make_error_code(boost::system::errc::invalid_argument);
+      return 0;
+    }
+    fd_->set_position(std::uint64_t(base + offset));
+    return fd_->position();
+  }
   const DWORD how = whence == file_base::seek_set ? FILE_BEGIN : whence == file_base::seek_cur ? FILE_CURRENT : FILE_END;
   LARGE_INTEGER distance{};
   distance.QuadPart = offset;

@@ -1,7 +1,9 @@
 // The thread pool's blocking calls on Windows (file_perform.hpp): synchronous ReadFile and
 // WriteFile at an offset given in an OVERLAPPED, one buffer after the other as readv and writev
 // fill them, and the calls behind resize, allocate and the flushes.
+#include "../file_native.hpp"
 #include "../file_perform.hpp"
+#include "win_create_file.hpp"
 
 #include <asio_fswatch/detail/file_service.hpp>
 
@@ -38,15 +40,17 @@ std::int64_t transfer(const file_op& op) noexcept {
     const native_buffer& b = op.iov[i];
     if (b.iov_len == 0)
       continue;
+    if (op.stop_requested.load(std::memory_order_acquire))
+      return total > 0 ? total : cancelled_result; // cancelled while it ran: no further call
     DWORD done = 0;
     const std::uint64_t offset = op.offset == current_position ? current_position : op.offset + std::uint64_t(total);
     if (!transfer_one(op, b, offset, append, done)) {
       const DWORD error = ::GetLastError();
-      if (error == ERROR_HANDLE_EOF || error == ERROR_BROKEN_PIPE)
+      if (op.opcode == file_opcode::read && (error == ERROR_HANDLE_EOF || error == ERROR_BROKEN_PIPE))
         break; // the end of the file (read at an offset), or of a pipe: what was read counts
       if (total > 0)
         break;
-      return -std::int64_t(error);
+      return -std::int64_t(error); // ERROR_OPERATION_ABORTED (interrupted): cancelled_result
     }
     total += done;
     if (done < b.iov_len)
@@ -74,6 +78,28 @@ std::int64_t allocate(HANDLE h, std::uint64_t offset, std::uint64_t length) noex
   return end <= std::uint64_t(size.QuadPart) ? 0 : set_end_of_file(h, end);
 }
 
+/// An open request: a HANDLE for synchronous I/O (the pool serves the requests that follow).
+/// FILE_FLAG_BACKUP_SEMANTICS lets a directory open as on POSIX, so that the stat that follows
+/// says what it is (EISDIR's twin) rather than the open failing with ERROR_ACCESS_DENIED.
+std::int64_t open_file(const file_op& op) noexcept {
+  boost::system::error_code ec;
+  HANDLE h = create_file(op.path, file_base::flags(op.flags), FILE_FLAG_BACKUP_SEMANTICS, ec);
+  if (ec)
+    return -std::int64_t(ec.value());
+  return std::int64_t(reinterpret_cast<std::intptr_t>(h));
+}
+
+std::int64_t stat_file(const file_op& op) noexcept {
+  auto* stat = static_cast<native_stat*>(op.stat_buffer);
+  stat->type = ::GetFileType(op.fd);
+  if (stat->type == FILE_TYPE_UNKNOWN && ::GetLastError() != NO_ERROR)
+    return negative_last_error();
+  stat->info = BY_HANDLE_FILE_INFORMATION{};
+  if (stat->type == FILE_TYPE_DISK && !::GetFileInformationByHandle(op.fd, &stat->info))
+    return negative_last_error();
+  return 0;
+}
+
 } // namespace
 
 std::int64_t perform(const file_op& op) noexcept {
@@ -84,9 +110,9 @@ std::int64_t perform(const file_op& op) noexcept {
   case file_opcode::sync_data: return ::FlushFileBuffers(op.fd) ? 0 : negative_last_error();
   case file_opcode::resize: return set_end_of_file(op.fd, op.offset);
   case file_opcode::allocate: return allocate(op.fd, op.offset, op.length);
-  case file_opcode::open:
-  case file_opcode::stat:
-  case file_opcode::copy_range: break; // the composed operations are not on Windows yet
+  case file_opcode::open: return open_file(op);
+  case file_opcode::stat: return stat_file(op);
+  case file_opcode::copy_range: break; // none on Windows (has_copy_range): copies read and write
   }
   return -std::int64_t(ERROR_NOT_SUPPORTED);
 }
@@ -96,5 +122,23 @@ bool read_if_cached(file_op&) noexcept { return false; } // no cached-read probe
 std::thread start_pool_thread(std::function<void()> run) { return std::thread(std::move(run)); }
 
 std::int64_t no_thread_result() noexcept { return -std::int64_t(ERROR_NO_SYSTEM_RESOURCES); }
+
+std::uintptr_t current_pool_thread() noexcept {
+  HANDLE self = nullptr;
+  const HANDLE process = ::GetCurrentProcess();
+  if (!::DuplicateHandle(process, ::GetCurrentThread(), process, &self, 0, FALSE, DUPLICATE_SAME_ACCESS))
+    return 0; // its requests then cannot be interrupted: they end when their peer acts
+  return reinterpret_cast<std::uintptr_t>(self);
+}
+
+void forget_pool_thread(std::uintptr_t thread) noexcept {
+  if (thread != 0)
+    ::CloseHandle(reinterpret_cast<HANDLE>(thread));
+}
+
+void interrupt_blocking_call(std::uintptr_t thread) noexcept {
+  if (thread != 0)
+    ::CancelSynchronousIo(reinterpret_cast<HANDLE>(thread)); // ERROR_NOT_FOUND: in no call yet
+}
 
 } // namespace asio_fswatch::detail

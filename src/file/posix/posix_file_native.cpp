@@ -1,0 +1,39 @@
+// What the composed file operations need from POSIX (file_native.hpp): statx's record read,
+// closing a descriptor an open request gave, and the permission bits a copy keeps.
+#include "../file_native.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace asio_fswatch::detail {
+
+file_stat describe(const native_stat& stat) noexcept {
+  file_stat d;
+  if (S_ISREG(stat.stx_mode))
+    d.type = file_stat::kind::regular;
+  else if (S_ISDIR(stat.stx_mode))
+    d.type = file_stat::kind::directory;
+  else if (S_ISBLK(stat.stx_mode))
+    d.type = file_stat::kind::block_device;
+  d.size = stat.stx_size;
+  d.device = (std::uint64_t(stat.stx_dev_major) << 32) | stat.stx_dev_minor;
+  d.inode = stat.stx_ino;
+  d.permissions = stat.stx_mode & 07777;
+  return d;
+}
+
+void close_opened(native_file file) noexcept { ::close(file); }
+
+boost::system::error_code copy_permissions(native_file file, const file_stat& from) noexcept {
+  if (::fchmod(file, mode_t(from.permissions)) != 0)
+    return {errno, boost::system::system_category()};
+  return {};
+}
+
+boost::system::error_code portable_error(boost::system::errc::errc_t e) noexcept {
+  return {int(e), boost::system::system_category()};
+}
+
+} // namespace asio_fswatch::detail
