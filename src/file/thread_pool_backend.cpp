@@ -113,8 +113,8 @@ private:
   /// call the system cannot interrupt delays the canceller by a few milliseconds at most. Mutex
   /// held: `w` and its request stay alive.
   static void interrupt(worker& w) noexcept {
-    if (!w.op->interruptible)
-      return;
+    if (!w.op->interruptible || w.thread == 0)
+      return; // 0: the platform cannot interrupt (POSIX, where nothing on the pool waits for ever)
     w.op->stop_requested.store(true, std::memory_order_release);
     for (int attempt = 0; attempt < 2000 && w.in_perform.load(std::memory_order_acquire); ++attempt) {
       interrupt_blocking_call(w.thread);
