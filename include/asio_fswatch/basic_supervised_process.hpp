@@ -1,5 +1,6 @@
-// asio_fswatch: basic_supervised_process, a command run as the leader of its own process group,
-// waited for without blocking, signalled and terminated as a group (or as a whole tree).
+// asio_fswatch: basic_supervised_process, a command run as the leader of its own process group
+// (Windows: in a Job Object of its own), waited for without blocking, signalled and terminated as
+// a group (or as a whole tree).
 #ifndef ASIO_FSWATCH_BASIC_SUPERVISED_PROCESS_HPP
 #define ASIO_FSWATCH_BASIC_SUPERVISED_PROCESS_HPP
 
@@ -19,10 +20,6 @@
 #include <boost/asio/execution_context.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
-
-#include <signal.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstddef>
@@ -52,6 +49,16 @@ namespace asio_fswatch {
 /// The pipes (stdin_pipe(), ...) belong to this object and live as long as it does: start()
 /// closes the previous child's (a pending operation on them completes with operation_aborted)
 /// and connects the same objects to the new child.
+///
+/// Windows: the command starts suspended, joins a new Job Object (kill on close), then runs, so
+/// that every process it starts is in the job too: the group above is the job. It also gets a
+/// console process group of its own. There are no signals: async_terminate asks first with
+/// CTRL_BREAK_EVENT (which reaches a child attached to this process's console; one without a
+/// console, or under Wine, does not get it), then ends the job with TerminateJobObject (every
+/// process in it exits with code 1); the destructor and start() end the job, and closing the
+/// job (kill on close) ends whatever was left. stop_descendants changes nothing there (the job
+/// is the whole tree), and make_child_subreaper() is POSIX only. The pipes are named pipes,
+/// overlapped on this side (on the context's completion port) and synchronous on the child's.
 ///
 /// Thread safety: distinct objects: safe. Shared object: unsafe.
 template <typename Executor = boost::asio::any_io_executor>
@@ -147,24 +154,26 @@ public:
     close_pipes();
     process_options child_options = options;
     std::string mark;
-    if (options.stop_descendants) {
-      mark = detail::new_tree_mark();
+    if (options.stop_descendants)
+      mark = detail::new_tree_mark(); // empty on Windows: the job is the whole tree
+    if (!mark.empty()) {
       std::size_t equals = mark.find('=');
       child_options.environment.emplace_back(mark.substr(0, equals), mark.substr(equals + 1));
     }
-    detail::spawned_child child =
-        detail::spawn_group_leader(boost::asio::any_io_executor(executor_), program, args, child_options, ec);
+    auto child = std::make_shared<detail::supervised_child>(boost::asio::any_io_executor(executor_),
+                                                            std::move(mark), options.watcher);
+    detail::spawned_pipes pipes = detail::spawn_group_leader(boost::asio::any_io_executor(executor_), program,
+                                                             args, child_options, child->tree, ec);
     if (ec)
-      return;
-    child_ = std::make_shared<detail::supervised_child>(boost::asio::any_io_executor(executor_), child.pid,
-                                                        std::move(mark), options.watcher);
-    connect(stdin_pipe_, child.stdin_fd);
-    connect(stdout_pipe_, child.stdout_fd);
-    connect(stderr_pipe_, child.stderr_fd);
+      return; // nothing started: `child` goes without ending anything
+    child_ = std::move(child);
+    connect(stdin_pipe_, pipes.stdin_end);
+    connect(stdout_pipe_, pipes.stdout_end);
+    connect(stderr_pipe_, pipes.stderr_end);
   }
 
-  /// The child's pid (pid_type, as Boost.Process v2's), which is also its process group's id; -1
-  /// when there is no child.
+  /// The child's pid (pid_type, as Boost.Process v2's), which is also its process group's id
+  /// (POSIX); -1 (POSIX) or 0xFFFFFFFF (Windows) when there is no child.
   pid_type id() const noexcept { return child_ ? pid_type(child_->pid()) : pid_type(-1); }
 
   /// A child was started and has not been reaped yet (it may have ended without anybody
@@ -184,9 +193,11 @@ public:
   boost::asio::basic_readable_pipe<Executor>& stdout_pipe() noexcept { return stdout_pipe_; }
   boost::asio::basic_readable_pipe<Executor>& stderr_pipe() noexcept { return stderr_pipe_; }
 
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
   /// Sends `sig` to the whole process group (with stop_descendants, also to the descendants
   /// that left it). Errors: errc::no_child when there is no child or it was reaped; the errors
   /// of kill(2) (EINVAL for a bad signal). A group that is gone already is not an error.
+  /// POSIX only.
   void signal(int sig) {
     boost::system::error_code ec;
     signal(sig, ec);
@@ -200,12 +211,14 @@ public:
     }
     child_->signal_all(sig, ec);
   }
+#endif
 
   /// Leaves the child running, unsupervised: the object forgets it and the destructor will not
   /// kill it. Pending operations complete with operation_aborted. The child becomes a zombie
   /// when it ends unless somebody reaps it. The pipes stay open.
   void detach() {
     if (child_) {
+      detail::let_tree_run(child_->tree);
       child_->watcher.cancel();
       child_->exit_event.cancel();
       child_->detached = true;
@@ -228,8 +241,9 @@ public:
         detail::supervised_wait_op<Executor>{executor_, child_}, token, executor_);
   }
 
-  /// Stops the whole process group: `first_signal` (SIGTERM by default) to the group, then, if
-  /// the child has not ended within `grace`, SIGKILL to the group. Processes the command left
+  /// Stops the whole process group: `first_signal` (SIGTERM by default; Windows: CTRL_BREAK_EVENT,
+  /// see the class comment) to the group, then, if the child has not ended within `grace`,
+  /// SIGKILL to the group (Windows: TerminateJobObject). Processes the command left
   /// in its group (a shell's background jobs) get the same treatment: once the child has ended
   /// the group is given the rest of `grace` to empty itself, then SIGKILL. With
   /// stop_descendants, the descendants that left the group are treated as its members.
@@ -246,27 +260,31 @@ public:
   template <typename WaitToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_terminate(clock_type::duration grace,
                        WaitToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return async_terminate(SIGTERM, grace, std::forward<WaitToken>(token));
+    return boost::asio::async_compose<WaitToken, void(boost::system::error_code, exit_status)>(
+        detail::supervised_terminate_op<Executor>{executor_, child_, detail::polite_stop, grace}, token, executor_);
   }
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
+  /// The same with another first signal (POSIX only).
   template <typename WaitToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_terminate(int first_signal, clock_type::duration grace,
                        WaitToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
     return boost::asio::async_compose<WaitToken, void(boost::system::error_code, exit_status)>(
         detail::supervised_terminate_op<Executor>{executor_, child_, first_signal, grace}, token, executor_);
   }
+#endif
 
 private:
   template <typename>
   friend class basic_supervised_process;
 
   template <typename Pipe>
-  static void connect(Pipe& pipe, int fd) noexcept {
-    if (fd < 0)
+  static void connect(Pipe& pipe, detail::native_file end) noexcept {
+    if (end == detail::invalid_native_file)
       return;
     boost::system::error_code ec;
-    pipe.assign(fd, ec);
+    pipe.assign(end, ec);
     if (ec)
-      ::close(fd);
+      detail::close_pipe_end(end);
   }
 
   void close_pipes() noexcept {

@@ -3,19 +3,64 @@
 //   child_helper crash      writes through a null pointer (SIGSEGV on POSIX, without a core
 //                           dump; exception 0xC0000005 on Windows)
 //   child_helper sleep      sleeps for 10 minutes: tests end it long before
+//   child_helper print T    writes T and a newline to stdout, exits with 0
+//   child_helper echo       copies stdin to stdout, line by line, until the end of stdin,
+//                           exits with 0
+//   child_helper grandchild starts `child_helper sleep`, writes its pid and a newline to
+//                           stdout, then sleeps for 10 minutes
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
 #include <windows.h>
 #else
 #include <sys/resource.h>
+#include <unistd.h>
 #endif
 
+namespace {
+
+/// Starts this program with "sleep"; its pid, or 0.
+unsigned long start_sleeper(const char* self) {
+#if defined(_WIN32)
+  (void)self;
+  wchar_t path[32768];
+  const DWORD n = ::GetModuleFileNameW(nullptr, path, DWORD(sizeof path / sizeof path[0]));
+  if (n == 0)
+    return 0;
+  std::wstring command = L"\"" + std::wstring(path, n) + L"\" sleep";
+  STARTUPINFOW startup{};
+  startup.cb = sizeof startup;
+  PROCESS_INFORMATION started{};
+  if (!::CreateProcessW(nullptr, command.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup, &started))
+    return 0;
+  ::CloseHandle(started.hThread);
+  ::CloseHandle(started.hProcess);
+  return started.dwProcessId;
+#else
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl(self, self, "sleep", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid > 0 ? static_cast<unsigned long>(pid) : 0;
+#endif
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
+#if defined(_WIN32)
+  // Bytes as they are: no "\r\n" for "\n" (the tests compare what comes through the pipes).
+  ::_setmode(::_fileno(stdin), _O_BINARY);
+  ::_setmode(::_fileno(stdout), _O_BINARY);
+#endif
   if (argc == 3 && std::strcmp(argv[1], "exit") == 0) {
     const unsigned long code = std::strtoul(argv[2], nullptr, 0);
 #if defined(_WIN32)
@@ -37,6 +82,25 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::minutes(10));
     return 0;
   }
-  std::fprintf(stderr, "usage: child_helper exit N | crash | sleep\n");
+  if (argc == 3 && std::strcmp(argv[1], "print") == 0) {
+    std::printf("%s\n", argv[2]);
+    return 0;
+  }
+  if (argc == 2 && std::strcmp(argv[1], "echo") == 0) {
+    int c;
+    while ((c = std::getchar()) != EOF) {
+      std::putchar(c);
+      if (c == '\n')
+        std::fflush(stdout); // a line is passed on at once, also into a pipe
+    }
+    return 0;
+  }
+  if (argc == 2 && std::strcmp(argv[1], "grandchild") == 0) {
+    std::printf("%lu\n", start_sleeper(argv[0]));
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::minutes(10));
+    return 0;
+  }
+  std::fprintf(stderr, "usage: child_helper exit N | crash | sleep | print T | echo | grandchild\n");
   return 2;
 }

@@ -8,6 +8,8 @@
 #define ASIO_FSWATCH_WINDOWS 1
 #else
 #define ASIO_FSWATCH_POSIX 1
+/// Feature macro for public headers: members that take a signal number exist.
+#define ASIO_FSWATCH_HAS_SIGNALS 1
 #endif
 
 #include <cstdint>

@@ -20,9 +20,6 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/system/error_code.hpp>
 
-#include <signal.h>
-#include <sys/types.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -41,20 +38,19 @@ struct supervised_child {
   using timer_type =
       boost::asio::basic_waitable_timer<clock_type, boost::asio::wait_traits<clock_type>, boost::asio::any_io_executor>;
 
-  supervised_child(const boost::asio::any_io_executor& ex, pid_t pid, std::string mark,
-                   const child_watcher_options& options)
+  /// Before start: spawn_group_leader() fills `tree`.
+  supervised_child(const boost::asio::any_io_executor& ex, std::string mark, const child_watcher_options& options)
       : watcher(ex, options), exit_event(ex, clock_type::time_point::max()) {
-    tree.leader = pid;
     tree.mark = std::move(mark);
   }
 
-  pid_t pid() const noexcept { return tree.leader; }
+  native_pid pid() const noexcept { return tree.leader; }
   bool ended() const noexcept { return status || error; }
 
   /// `sig` to the group and, for a whole tree, to every descendant outside it. EINVAL for a bad
   /// signal; a group that is gone already is not an error.
   void signal_all(int sig, boost::system::error_code& ec) noexcept {
-    signal_group(pid(), sig, ec);
+    signal_group(tree, sig, ec);
     if (!ec)
       signal_descendants(tree, sig);
   }
@@ -92,7 +88,7 @@ struct supervised_child {
       return;
     if (!ended()) {
       watcher.cancel();
-      kill_and_reap(pid());
+      kill_and_reap(tree);
       error = boost::asio::error::operation_aborted;
       exit_event.cancel();
     }
@@ -190,7 +186,7 @@ struct supervised_terminate_op {
       return finish(self, boost::asio::error::operation_aborted, exit_status());
     if (order[0] == 1) { // the grace period is over: kill the group, and wait for the child
       boost::system::error_code ignored;
-      st->signal_all(SIGKILL, ignored);
+      st->signal_all(forced_stop, ignored);
       killed = true;
       deadline = clock_type::now() + std::chrono::seconds(1);
       return async_wait_on_child(ex, st, std::move(self));
@@ -239,14 +235,14 @@ private:
     bool left = tree_alive(st->tree);
     if (left && !killed && clock_type::now() >= deadline) {
       boost::system::error_code ignored;
-      st->signal_all(SIGKILL, ignored);
+      st->signal_all(forced_stop, ignored);
       killed = true;
       deadline = clock_type::now() + std::chrono::seconds(1);
     }
     if (left && clock_type::now() < deadline) {
       if (killed) {
         boost::system::error_code ignored;
-        st->signal_all(SIGKILL, ignored); // what was forked since
+        st->signal_all(forced_stop, ignored); // what was forked since
       }
       timer->expires_at(std::min(deadline, clock_type::now() + std::chrono::milliseconds(5)));
       initiating = false;

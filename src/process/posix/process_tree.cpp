@@ -197,6 +197,8 @@ void kill_tree(process_tree& tree) noexcept {
   reap_tree_zombies(tree);
 }
 
+void let_tree_run(process_tree&) noexcept {} // the group runs on by itself once forgotten
+
 } // namespace asio_fswatch::detail
 
 namespace asio_fswatch {

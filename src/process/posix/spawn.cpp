@@ -151,11 +151,12 @@ bool plan_stream(stdio_mode mode, int target, stream_plan& plan, int& null_fd, b
 
 } // namespace
 
-spawned_child spawn_group_leader(const boost::asio::any_io_executor& ex, const std::string& program,
+spawned_pipes spawn_group_leader(const boost::asio::any_io_executor& ex, const std::string& program,
                                  const std::vector<std::string>& args, const process_options& options,
-                                 boost::system::error_code& ec) {
+                                 process_tree& tree, boost::system::error_code& ec) {
   ec.clear();
-  spawned_child result;
+  spawned_pipes result;
+  tree.leader = -1;
   // The PATH the child will have: the options' when they set one.
   const char* path = std::getenv("PATH");
   for (const auto& [name, value] : options.environment)
@@ -189,7 +190,7 @@ spawned_child spawn_group_leader(const boost::asio::any_io_executor& ex, const s
       }
     }
     if (!ec) {
-      result.pid = proc.id();
+      tree.leader = proc.id();
       // The watcher waits on it from now on; Boost.Process must forget it, or its destructor
       // would kill it.
       proc.detach();
@@ -198,30 +199,33 @@ spawned_child spawn_group_leader(const boost::asio::any_io_executor& ex, const s
   for (stream_plan* plan : {&in, &out, &err}) {
     if (plan->child_end >= 0)
       ::close(plan->child_end);
-    if (plan->parent_fd >= 0 && result.pid < 0)
+    if (plan->parent_fd >= 0 && tree.leader < 0)
       ::close(plan->parent_fd);
   }
   if (null_fd >= 0)
     ::close(null_fd);
-  if (result.pid >= 0) {
-    result.stdin_fd = in.parent_fd;
-    result.stdout_fd = out.parent_fd;
-    result.stderr_fd = err.parent_fd;
+  if (tree.leader >= 0) {
+    result.stdin_end = in.parent_fd;
+    result.stdout_end = out.parent_fd;
+    result.stderr_end = err.parent_fd;
   }
   return result;
 }
 
-void signal_group(pid_t pgid, int signal, boost::system::error_code& ec) noexcept {
+void signal_group(process_tree& tree, int signal, boost::system::error_code& ec) noexcept {
   ec.clear();
-  if (::kill(-pgid, signal) != 0 && errno != ESRCH)
+  if (::kill(-tree.leader, signal) != 0 && errno != ESRCH)
     ec.assign(errno, boost::system::system_category());
 }
 
-void kill_and_reap(pid_t pid) noexcept {
+void kill_and_reap(process_tree& tree) noexcept {
+  const pid_t pid = tree.leader;
   ::kill(-pid, SIGKILL);
   ::kill(pid, SIGKILL); // in case it left its group
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
 }
+
+void close_pipe_end(native_file end) noexcept { ::close(end); }
 
 } // namespace asio_fswatch::detail

@@ -1,0 +1,277 @@
+// Starting a supervised command on Windows through Boost.Process v2's launcher, with one
+// initializer of ours: the child starts suspended and in a new console process group, gets its
+// standard handles (and only those: PROC_THREAD_ATTRIBUTE_HANDLE_LIST, where the system has it)
+// and an environment built here, joins a new Job Object (kill on close), and only then runs, so
+// that everything it starts is in the job too.
+#include <asio_fswatch/detail/path_text.hpp>
+#include <asio_fswatch/detail/spawn.hpp>
+
+// Boost.Process v2 (Boost 1.81), header-only, on std::filesystem. Its headers use
+// boost::optional, boost::decay and boost::is_convertible without including them.
+#define BOOST_PROCESS_USE_STD_FS 1
+#include <boost/optional.hpp>
+#include <boost/type_traits/decay.hpp>
+#include <boost/type_traits/is_convertible.hpp>
+#include <boost/process/v2/process.hpp>
+
+#include <windows.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cwctype>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace asio_fswatch::detail {
+namespace {
+
+namespace bp2 = boost::process::v2;
+
+boost::system::error_code last_error() noexcept {
+  return {int(::GetLastError()), boost::system::system_category()};
+}
+
+std::wstring widen(const std::string& text) { return path_from_text(text.c_str()).native(); }
+
+bool same_name(const std::wstring& a, const std::wstring& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](wchar_t x, wchar_t y) {
+           return std::towupper(x) == std::towupper(y); // environment names ignore case
+         });
+}
+
+/// The child's environment block: this process's, with the options' variables set over it (a
+/// name given twice takes the last value).
+std::wstring environment_block(const std::vector<std::pair<std::string, std::string>>& overrides,
+                               std::wstring& path_value) {
+  std::vector<std::pair<std::wstring, std::wstring>> vars;
+  if (wchar_t* env = ::GetEnvironmentStringsW()) {
+    for (const wchar_t* e = env; *e; e += std::wcslen(e) + 1) {
+      std::wstring entry(e);
+      const std::size_t equals = entry.find(L'=', 1); // "=C:=C:\..." entries start with '='
+      if (equals != std::wstring::npos)
+        vars.emplace_back(entry.substr(0, equals), entry.substr(equals + 1));
+    }
+    ::FreeEnvironmentStringsW(env);
+  }
+  for (const auto& [name, value] : overrides) {
+    const std::wstring wide_name = widen(name);
+    vars.erase(std::remove_if(vars.begin(), vars.end(), [&](const auto& v) { return same_name(v.first, wide_name); }),
+               vars.end());
+    vars.emplace_back(wide_name, widen(value));
+  }
+  std::wstring block;
+  for (const auto& [name, value] : vars) {
+    if (same_name(name, L"PATH"))
+      path_value = value;
+    block += name + L'=' + value;
+    block += L'\0';
+  }
+  block += L'\0';
+  return block;
+}
+
+/// `program` itself when it names a directory part, else searched in `path` (the child's
+/// PATH), as given and with ".exe". Empty when there is none.
+std::filesystem::path find_program(const std::string& program, const std::wstring& path) {
+  const std::filesystem::path given = path_from_text(program.c_str());
+  if (given.has_parent_path())
+    return given;
+  std::wstring found(32768, L'\0');
+  const DWORD n = ::SearchPathW(path.empty() ? nullptr : path.c_str(), given.c_str(), L".exe",
+                                DWORD(found.size()), found.data(), nullptr);
+  if (n == 0 || n >= found.size())
+    return {};
+  found.resize(n);
+  return found;
+}
+
+/// One standard handle of the child, and this process's end of its pipe.
+struct stream_plan {
+  HANDLE child = nullptr;              // what the child gets (inheritable)
+  bool close_child = false;            // opened here: closed once the child has started
+  HANDLE parent = INVALID_HANDLE_VALUE; // this process's end of a pipe
+};
+
+std::atomic<unsigned> pipe_serial{0};
+
+bool plan_stream(stdio_mode mode, DWORD which, stream_plan& plan, boost::system::error_code& ec) {
+  SECURITY_ATTRIBUTES inheritable{sizeof inheritable, nullptr, TRUE};
+  const bool child_reads = which == STD_INPUT_HANDLE;
+  if (mode == stdio_mode::inherit) {
+    plan.child = ::GetStdHandle(which);
+    if (plan.child && plan.child != INVALID_HANDLE_VALUE)
+      ::SetHandleInformation(plan.child, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    return true;
+  }
+  if (mode == stdio_mode::null) {
+    plan.child = ::CreateFileW(L"NUL", child_reads ? GENERIC_READ : GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                               &inheritable, OPEN_EXISTING, 0, nullptr);
+    if (plan.child == INVALID_HANDLE_VALUE) {
+      ec = last_error();
+      return false;
+    }
+    plan.close_child = true;
+    return true;
+  }
+  // A named pipe: overlapped on this side (for the completion port), synchronous on the child's.
+  const std::wstring name = L"\\\\.\\pipe\\asio_fswatch-" + std::to_wstring(::GetCurrentProcessId()) + L"-" +
+                            std::to_wstring(pipe_serial.fetch_add(1));
+  plan.parent = ::CreateNamedPipeW(name.c_str(),
+                                   (child_reads ? PIPE_ACCESS_OUTBOUND : PIPE_ACCESS_INBOUND) | FILE_FLAG_OVERLAPPED |
+                                       FILE_FLAG_FIRST_PIPE_INSTANCE,
+                                   PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1,
+                                   65536, 65536, 0, nullptr);
+  if (plan.parent == INVALID_HANDLE_VALUE) {
+    ec = last_error();
+    return false;
+  }
+  plan.child = ::CreateFileW(name.c_str(), child_reads ? GENERIC_READ : GENERIC_WRITE, 0, &inheritable,
+                             OPEN_EXISTING, 0, nullptr);
+  if (plan.child == INVALID_HANDLE_VALUE) {
+    ec = last_error();
+    plan.child = nullptr;
+    return false;
+  }
+  plan.close_child = true;
+  return true;
+}
+
+/// The launcher's initializer (see the file comment).
+struct job_start {
+  HANDLE job;
+  std::vector<HANDLE> handles; // the child's standard handles, each once
+  HANDLE in, out, err;
+  wchar_t* environment;
+  const std::filesystem::path* directory;
+  LPPROC_THREAD_ATTRIBUTE_LIST attributes = nullptr;
+  boost::system::error_code failure; // of the job, after CreateProcessW
+
+  bp2::error_code on_setup(bp2::windows::default_launcher& launcher, const bp2::filesystem::path&, std::wstring&) {
+    launcher.creation_flags |= CREATE_SUSPENDED | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT;
+    launcher.environment = environment;
+    if (!directory->empty())
+      launcher.current_directory = *directory;
+    STARTUPINFOW& info = launcher.startup_info.StartupInfo;
+    info.dwFlags |= STARTF_USESTDHANDLES;
+    info.hStdInput = in;
+    info.hStdOutput = out;
+    info.hStdError = err;
+    launcher.inherit_handles = true;
+    // Only these handles are inherited, where the system can say so: another thread's pipe
+    // ends, inheritable for a moment, must not leak into this child (its reader would never see
+    // the end of the pipe).
+    SIZE_T size = 0;
+    ::InitializeProcThreadAttributeList(nullptr, 1, 0, &size);
+    attributes = static_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(::HeapAlloc(::GetProcessHeap(), 0, size));
+    if (attributes && ::InitializeProcThreadAttributeList(attributes, 1, 0, &size)) {
+      if (!handles.empty() && ::UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles.data(),
+                                                           handles.size() * sizeof(HANDLE), nullptr, nullptr))
+        launcher.startup_info.lpAttributeList = attributes;
+    }
+    return {};
+  }
+
+  void on_success(bp2::windows::default_launcher& launcher, const bp2::filesystem::path&, std::wstring&) {
+    const PROCESS_INFORMATION& started = launcher.process_information;
+    if (!::AssignProcessToJobObject(job, started.hProcess)) {
+      failure = last_error();
+      ::TerminateProcess(started.hProcess, 1); // it never ran
+      return;
+    }
+    if (::ResumeThread(started.hThread) == DWORD(-1)) {
+      failure = last_error();
+      ::TerminateJobObject(job, 1);
+    }
+  }
+
+  ~job_start() {
+    if (attributes) {
+      ::DeleteProcThreadAttributeList(attributes);
+      ::HeapFree(::GetProcessHeap(), 0, attributes);
+    }
+  }
+};
+
+HANDLE new_job(boost::system::error_code& ec) {
+  HANDLE job = ::CreateJobObjectW(nullptr, nullptr);
+  if (!job) {
+    ec = last_error();
+    return nullptr;
+  }
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+  limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+  if (!::SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits)) {
+    ec = last_error();
+    ::CloseHandle(job);
+    return nullptr;
+  }
+  return job;
+}
+
+} // namespace
+
+spawned_pipes spawn_group_leader(const boost::asio::any_io_executor& ex, const std::string& program,
+                                 const std::vector<std::string>& args, const process_options& options,
+                                 process_tree& tree, boost::system::error_code& ec) {
+  ec.clear();
+  spawned_pipes result;
+  std::wstring path_value;
+  std::wstring environment = environment_block(options.environment, path_value);
+  const std::filesystem::path executable = find_program(program, path_value);
+  if (executable.empty()) {
+    ec = make_error_code(boost::system::errc::no_such_file_or_directory);
+    return result;
+  }
+  stream_plan in{}, out{}, err{};
+  const bool planned = plan_stream(options.stdin_mode, STD_INPUT_HANDLE, in, ec) &&
+                       plan_stream(options.stdout_mode, STD_OUTPUT_HANDLE, out, ec) &&
+                       plan_stream(options.stderr_mode, STD_ERROR_HANDLE, err, ec);
+  HANDLE job = planned ? new_job(ec) : nullptr;
+  bool started = false;
+  if (job) {
+    job_start init{job, {}, in.child, out.child, err.child, environment.data(), &options.working_directory, nullptr, {}};
+    for (HANDLE h : {in.child, out.child, err.child})
+      if (h && h != INVALID_HANDLE_VALUE && std::find(init.handles.begin(), init.handles.end(), h) == init.handles.end())
+        init.handles.push_back(h);
+    bp2::windows::default_launcher launcher;
+    std::vector<std::wstring> wide_args;
+    for (const std::string& a : args)
+      wide_args.push_back(widen(a));
+    bp2::process proc = launcher(ex, ec, executable, wide_args, init);
+    if (!ec && init.failure)
+      ec = init.failure;
+    if (!ec) {
+      HANDLE self = ::GetCurrentProcess();
+      HANDLE process = nullptr;
+      if (::DuplicateHandle(self, proc.native_handle(), self, &process, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+        tree.leader = proc.id();
+        tree.process = process;
+        tree.job = job;
+        started = true;
+      } else {
+        ec = last_error();
+        ::TerminateJobObject(job, 1);
+      }
+    }
+    proc.detach(); // the tree owns the process now (or it was ended above); never terminated here
+    if (!started)
+      ::CloseHandle(job); // kill on close: nothing of it survives
+  }
+  for (stream_plan* plan : {&in, &out, &err}) {
+    if (plan->close_child && plan->child)
+      ::CloseHandle(plan->child);
+    if (plan->parent != INVALID_HANDLE_VALUE && !started)
+      ::CloseHandle(plan->parent);
+  }
+  if (started) {
+    result.stdin_end = in.parent;
+    result.stdout_end = out.parent;
+    result.stderr_end = err.parent;
+  }
+  return result;
+}
+
+void close_pipe_end(native_file end) noexcept { ::CloseHandle(end); }
+
+} // namespace asio_fswatch::detail
