@@ -156,6 +156,20 @@ BOOST_AUTO_TEST_CASE(pipes_carry_stdin_and_stdout) {
   BOOST_TEST(!r.ec, r.ec.message());
   BOOST_TEST(r.status.code() == 0);
 
+  // Arguments with blanks, quotes and backslashes arrive whole and unchanged (Windows: the
+  // command line is quoted here and parsed back by the child's runtime).
+  process_options out;
+  out.stdout_mode = stdio_mode::pipe;
+  const std::vector<std::string> awkward_ones{"he said \"hi\" \\ there\\", std::string(), "ends in two\\\\",
+                                               "\\\"", "tab\tinside", "plain"};
+  for (const std::string& awkward : awkward_ones) {
+    BOOST_TEST_CONTEXT("argument [" << awkward << "]") {
+      supervised_process printer(io, helper(), {"print", awkward}, out);
+      BOOST_TEST(read_line(io, printer) == awkward);
+      BOOST_TEST(wait_for(io, printer).status.code() == 0);
+    }
+  }
+
   process_options quiet;
   quiet.stdout_mode = stdio_mode::null;
   supervised_process q(io, helper(), {"print", "nowhere"}, quiet);

@@ -334,13 +334,7 @@ void start_stream_transfer(file_handle& file, const IoExecutor& io_ex, Handler&&
     return start_transfer_at(file, io_ex, std::move(wrapped), opcode, at, buffers);
   }
 #endif
-  start_file_op<true>(file.service(), file.shared(), io_ex, std::forward<Handler>(handler), [&](auto& op) {
-    op.opcode = opcode;
-    op.offset = current_position;
-    const bool some = op.set_buffers(buffers) != 0;
-    op.eof_on_zero = some && opcode == file_opcode::read;
-    op.interruptible = !file.is_regular();
-  });
+  start_transfer_at(file, io_ex, std::forward<Handler>(handler), opcode, current_position, buffers);
 }
 
 } // namespace asio_fswatch::detail

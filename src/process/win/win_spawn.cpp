@@ -137,6 +137,36 @@ bool plan_stream(stdio_mode mode, DWORD which, stream_plan& plan, boost::system:
   return true;
 }
 
+/// Appends `arg` to a command line the way the C runtime's parser (and CommandLineToArgvW)
+/// reads it back whole: quoted when it is empty or holds a blank or a quote, a quote escaped
+/// with a backslash, and the backslashes before a quote, or before the closing quote, doubled.
+/// (Boost.Process v2 1.81 does not double the backslashes before the closing quote: an argument
+/// ending in a backslash came out with a quote instead.)
+void append_argument(std::wstring& line, const std::wstring& arg) {
+  if (!line.empty())
+    line += L' ';
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
+    line += arg;
+    return;
+  }
+  line += L'"';
+  std::size_t backslashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+      continue;
+    }
+    if (c == L'"')
+      line.append(backslashes * 2 + 1, L'\\'); // each doubled, and one for the quote
+    else
+      line.append(backslashes, L'\\');
+    backslashes = 0;
+    line += c;
+  }
+  line.append(backslashes * 2, L'\\'); // before the closing quote
+  line += L'"';
+}
+
 /// The launcher's initializer (see the file comment).
 struct job_start {
   HANDLE job;
@@ -144,10 +174,13 @@ struct job_start {
   HANDLE in, out, err;
   wchar_t* environment;
   const std::filesystem::path* directory;
+  const std::wstring* command_line; // quoted here (append_argument), not by the launcher
   LPPROC_THREAD_ATTRIBUTE_LIST attributes = nullptr;
   boost::system::error_code failure; // of the job, after CreateProcessW
 
-  bp2::error_code on_setup(bp2::windows::default_launcher& launcher, const bp2::filesystem::path&, std::wstring&) {
+  bp2::error_code on_setup(bp2::windows::default_launcher& launcher, const bp2::filesystem::path&,
+                           std::wstring& line) {
+    line = *command_line;
     launcher.creation_flags |= CREATE_SUSPENDED | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT;
     launcher.environment = environment;
     if (!directory->empty())
@@ -230,15 +263,17 @@ spawned_pipes spawn_group_leader(const boost::asio::any_io_executor& ex, const s
   HANDLE job = planned ? new_job(ec) : nullptr;
   bool started = false;
   if (job) {
-    job_start init{job, {}, in.child, out.child, err.child, environment.data(), &options.working_directory, nullptr, {}};
+    std::wstring command_line;
+    append_argument(command_line, executable.native());
+    for (const std::string& a : args)
+      append_argument(command_line, widen(a));
+    job_start init{job, {}, in.child, out.child, err.child, environment.data(), &options.working_directory,
+                   &command_line, nullptr, {}};
     for (HANDLE h : {in.child, out.child, err.child})
       if (h && h != INVALID_HANDLE_VALUE && std::find(init.handles.begin(), init.handles.end(), h) == init.handles.end())
         init.handles.push_back(h);
     bp2::windows::default_launcher launcher;
-    std::vector<std::wstring> wide_args;
-    for (const std::string& a : args)
-      wide_args.push_back(widen(a));
-    bp2::process proc = launcher(ex, ec, executable, wide_args, init);
+    bp2::process proc = launcher(ex, ec, executable, std::vector<std::wstring>{}, init);
     if (!ec && init.failure)
       ec = init.failure;
     if (!ec) {
