@@ -4,6 +4,7 @@
 // executor runs on several threads.
 #include "file_native.hpp"
 
+#include <asio_fswatch/detail/completion.hpp>
 #include <asio_fswatch/detail/file_op.hpp>
 #include <asio_fswatch/detail/file_service.hpp>
 #include <asio_fswatch/file_base.hpp>
@@ -228,11 +229,13 @@ public:
     handler_.reset();
     boost::asio::dispatch(ex, boost::asio::append(std::move(handler), std::forward<Args>(args)...));
   }
+  /// Completes without running the handler inside the initiating call (detail::post_soon: the
+  /// handler's immediate executor where Boost has them, else posted).
   template <typename... Args>
   void post(const boost::asio::any_io_executor& ex, Args&&... args) {
     auto handler = std::move(*handler_);
     handler_.reset();
-    boost::asio::post(ex, boost::asio::append(std::move(handler), std::forward<Args>(args)...));
+    post_soon(ex, boost::asio::append(std::move(handler), std::forward<Args>(args)...));
   }
 
 private:
