@@ -41,12 +41,18 @@ void expect(bool ok, const std::string& what) {
     throw std::runtime_error("unexpected: " + what);
 }
 
+/// A path as the library's text takes it: UTF-8 (string() would use Windows's ANSI code page).
+std::string text_of(const fs::path& p) {
+  const auto utf8 = p.u8string();
+  return std::string(utf8.begin(), utf8.end());
+}
+
 asio::awaitable<void> steps(fs::path self, fs::path dir) {
   auto ex = co_await asio::this_coro::executor;
 
   // Files: write, copy, read back.
   const std::string text = "written on " + std::string(asio_fswatch::to_string(asio_fswatch::file_backend(ex))) + '\n';
-  asio_fswatch::random_access_file file(ex, (dir / "original.txt").string(),
+  asio_fswatch::random_access_file file(ex, text_of(dir / "original.txt"),
                                         asio_fswatch::file_base::write_only | asio_fswatch::file_base::create);
   co_await asio::async_write_at(file, 0, asio::buffer(text), asio::use_awaitable);
   file.close();
@@ -57,20 +63,20 @@ asio::awaitable<void> steps(fs::path self, fs::path dir) {
   std::cout << "files: " << text;
 
   // A child that exits with 7.
-  asio_fswatch::supervised_process child(ex, self.string(), {"exit", "7"});
+  asio_fswatch::supervised_process child(ex, text_of(self), {"exit", "7"});
   asio_fswatch::exit_status how = co_await child.async_wait(asio::use_awaitable);
   expect(how.exited() && how.code() == 7, "the child exits with 7, not " + how.to_string());
   std::cout << "supervised child: " << how.to_string() << '\n';
 
   // A child that does not stop by itself: terminated after 200 ms.
-  asio_fswatch::supervised_process sleeper(ex, self.string(), {"sleep"});
+  asio_fswatch::supervised_process sleeper(ex, text_of(self), {"sleep"});
   how = co_await sleeper.async_terminate(200ms, asio::use_awaitable);
   expect(how.has_value() && !sleeper.running(), "the sleeper is terminated");
   std::cout << "terminated child: " << how.to_string() << '\n';
 
   // A child given up by its supervisor, then waited for by pid. (On Windows a pid names a
   // process only while it runs or a handle holds it: this child lingers a little.)
-  asio_fswatch::supervised_process given_up(ex, self.string(), {"later", "3"});
+  asio_fswatch::supervised_process given_up(ex, text_of(self), {"later", "3"});
   const asio_fswatch::pid_type pid = given_up.id();
   given_up.detach();
   asio_fswatch::child_watcher watcher(ex);

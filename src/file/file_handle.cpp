@@ -58,6 +58,11 @@ void file_handle::close(boost::system::error_code& ec) {
     return;
 #if defined(ASIO_FSWATCH_WINDOWS)
   if (overlapped_) {
+    // Cancelled first: Asio's close is a CloseHandle, and the shared descriptor holds another
+    // HANDLE to the same file object, so closing this one alone would leave a pending read
+    // of a pipe waiting for its peer (and the shared descriptor waiting for that read).
+    boost::system::error_code ignored;
+    overlapped_->cancel(ignored);
     overlapped_->close(ec); // its pending reads and writes complete with operation_aborted
     overlapped_.reset();
   }

@@ -9,6 +9,8 @@
 #include <asio_fswatch/detail/file_service.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -58,7 +60,9 @@ public:
     }
     for (worker* w : running_)
       if (w->op->id == id) {
-        interrupt(*w);
+        const interruption pending = interrupt(*w);
+        lock.unlock();
+        pending.finish();
         return true;
       }
     return false;
@@ -66,13 +70,16 @@ public:
 
   void cancel_handle(const shared_fd* handle) noexcept override {
     file_op_queue cancelled;
+    std::vector<interruption> pending;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.move_if(cancelled, [handle](const file_op* op) { return op->handle == handle; });
       for (worker* w : running_)
         if (w->op->handle == handle)
-          interrupt(*w);
+          pending.push_back(interrupt(*w));
     }
+    for (const interruption& i : pending)
+      i.finish();
     while (file_op* op = cancelled.pop()) {
       op->result = cancelled_result;
       op->complete(op, false);
@@ -82,50 +89,90 @@ public:
   void shutdown() noexcept override {
     file_op_queue dropped;
     std::vector<std::thread> threads;
+    std::vector<std::unique_ptr<worker>> workers;
+    std::vector<interruption> pending;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopped_ = true;
       dropped.splice(queue_);
       threads.swap(threads_);
+      workers.swap(workers_);
       for (worker* w : running_)
-        interrupt(*w); // else joining would wait for a pipe's writer
+        pending.push_back(interrupt(*w)); // else joining would wait for a pipe's writer
     }
     wake_.notify_all();
+    for (const interruption& i : pending)
+      i.finish();
     while (file_op* op = dropped.pop())
       op->destroy(op);
     for (std::thread& t : threads)
       if (t.joinable())
         t.join();
+    for (const std::unique_ptr<worker>& w : workers)
+      forget_pool_thread(w->thread.load()); // after the join: nobody interrupts it any more
   }
 
 private:
-  /// A pool thread running a request.
+  /// A pool thread; the pool owns it (its address stays valid until shutdown() has joined it).
   struct worker {
-    explicit worker(std::uintptr_t self) noexcept : thread(self) {}
-    file_op* op = nullptr;
-    std::uintptr_t thread;               // as interrupt_blocking_call() names it
-    std::atomic<bool> in_perform{false}; // cleared (without the mutex) as soon as perform() returns
+    file_op* op = nullptr;                 // the request it runs (mutex)
+    std::atomic<std::uintptr_t> thread{0}; // as interrupt_blocking_call() names it; 0: cannot
+    std::atomic<std::uint64_t> serial{0};  // counts its requests
+    std::atomic<bool> in_perform{false};   // cleared (without the mutex) as soon as perform() returns
   };
 
-  /// Stops `w`'s request when it may block for ever. The interruption is repeated until the call
-  /// has returned, because it may land just before the blocking call starts (perform() tests
-  /// stop_requested between its calls, so it does not start another one); bounded, so that a
-  /// call the system cannot interrupt delays the canceller by a few milliseconds at most. Mutex
-  /// held: `w` and its request stay alive.
-  static void interrupt(worker& w) noexcept {
-    if (!w.op->interruptible || w.thread == 0)
-      return; // 0: the platform cannot interrupt (POSIX, where nothing on the pool waits for ever)
+  /// An interruption to carry out once the mutex is released: `w` while it still runs request
+  /// number `serial`.
+  struct interruption {
+    worker* w = nullptr;
+    std::uint64_t serial = 0;
+
+    /// Interrupts the blocking call again and again until it has returned, because the first
+    /// may land just before the call starts (perform() tests stop_requested between its calls,
+    /// so it starts no other); for at most a second, in case the system cannot interrupt it. A
+    /// worker that has moved on to another request meanwhile is left alone (an interruption
+    /// that still hits it is undone there: perform() retries a call aborted without a stop
+    /// request).
+    void finish() const noexcept {
+      if (!w)
+        return;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      for (int attempt = 0; w->serial.load(std::memory_order_acquire) == serial &&
+                            w->in_perform.load(std::memory_order_acquire) &&
+                            std::chrono::steady_clock::now() < deadline;
+           ++attempt) {
+        interrupt_blocking_call(w->thread.load(std::memory_order_relaxed));
+        if (attempt < 16)
+          std::this_thread::yield();
+        else
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+  };
+
+  /// Asks `w`'s request to stop when it may block for ever. Mutex held; the caller runs the
+  /// returned interruption after releasing it.
+  static interruption interrupt(worker& w) noexcept {
+    const std::uintptr_t thread = w.thread.load(std::memory_order_relaxed);
+    if (!w.op->interruptible || thread == 0)
+      return {}; // 0: the platform cannot interrupt (POSIX, where nothing on the pool waits for ever)
     w.op->stop_requested.store(true, std::memory_order_release);
-    for (int attempt = 0; attempt < 2000 && w.in_perform.load(std::memory_order_acquire); ++attempt) {
-      interrupt_blocking_call(w.thread);
-      std::this_thread::yield();
+    return {&w, w.serial.load(std::memory_order_relaxed)};
+  }
+
+  void spawn() {
+    workers_.push_back(std::make_unique<worker>());
+    worker* w = workers_.back().get();
+    try {
+      threads_.push_back(start_pool_thread([this, w] { run(*w); }));
+    } catch (...) {
+      workers_.pop_back();
+      throw;
     }
   }
 
-  void spawn() { threads_.push_back(start_pool_thread([this] { run(); })); }
-
-  void run() {
-    worker me(current_pool_thread());
+  void run(worker& me) {
+    me.thread.store(current_pool_thread(), std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       ++idle_;
@@ -135,6 +182,7 @@ private:
         break;
       file_op* op = queue_.pop();
       me.op = op;
+      me.serial.fetch_add(1, std::memory_order_relaxed);
       me.in_perform.store(true, std::memory_order_relaxed);
       running_.push_back(&me);
       lock.unlock();
@@ -157,14 +205,13 @@ private:
         op->complete(op, false);
       lock.lock();
     }
-    lock.unlock();
-    forget_pool_thread(me.thread);
   }
 
   std::mutex mutex_;
   std::condition_variable wake_;
   file_op_queue queue_;
-  std::vector<worker*> running_; // each on its thread's stack
+  std::vector<worker*> running_;
+  std::vector<std::unique_ptr<worker>> workers_; // one per thread, in the order of threads_
   std::vector<std::thread> threads_;
   std::size_t max_threads_;
   std::size_t idle_ = 0;

@@ -277,6 +277,27 @@ BOOST_AUTO_TEST_CASE(overlapped_named_pipe_on_the_completion_port) {
   std::string back(4, '?');
   BOOST_TEST(!read_some(io, a, back).ec);
   BOOST_TEST(back == "pong");
+
+  // close() with a read waiting: it completes, aborted (the object holds two HANDLEs to the
+  // pipe; closing one alone would not end the read).
+  {
+    HANDLE other_server = ::CreateNamedPipeW((name + L"2").c_str(), PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED,
+                                             PIPE_TYPE_BYTE | PIPE_WAIT, 1, 4096, 4096, 0, nullptr);
+    HANDLE other_client = ::CreateFileW((name + L"2").c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
+                                        OPEN_EXISTING, FILE_FLAG_OVERLAPPED, nullptr);
+    BOOST_TEST_REQUIRE((other_server != INVALID_HANDLE_VALUE && other_client != INVALID_HANDLE_VALUE));
+    stream_file quiet_peer(io, other_server);
+    stream_file reader(io, other_client);
+    transfer_result waiting;
+    std::string nothing(4, '?');
+    reader.async_read_some(asio::buffer(nothing), [&](error_code ec, std::size_t n) { waiting = {true, ec, n}; });
+    io.restart();
+    io.run_for(std::chrono::milliseconds(100));
+    BOOST_TEST_REQUIRE(!waiting.done);
+    reader.close();
+    run_until(io, [&] { return waiting.done; }, "the read of a closed pipe end");
+    BOOST_TEST((waiting.ec == asio::error::operation_aborted), waiting.ec.message());
+  }
   a.close();
   std::string last(4, '?');
   transfer_result end = read_some(io, b, last);

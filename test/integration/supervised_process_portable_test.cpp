@@ -26,6 +26,9 @@
 
 #if defined(_WIN32)
 #include <windows.h>
+
+#include <filesystem>
+#include <fstream>
 #else
 #include <signal.h>
 #include <sys/wait.h>
@@ -136,6 +139,24 @@ BOOST_AUTO_TEST_CASE(exit_codes_and_a_program_that_is_not_there) {
   wait_result r = wait_for(io, missing);
   BOOST_TEST((r.ec == asio_fswatch::errc::no_child), r.ec.message());
 }
+
+#if defined(_WIN32)
+// A batch file runs in cmd.exe, which reads its command line by other rules: an argument that
+// cmd would take as another command is refused before anything starts.
+BOOST_AUTO_TEST_CASE(a_batch_file_with_an_argument_cmd_would_run_is_refused) {
+  asio::io_context io;
+  const std::filesystem::path script = std::filesystem::temp_directory_path() / "asio_fswatch_refused.cmd";
+  std::ofstream(script) << "@echo %1\r\n";
+  supervised_process p(io);
+  for (const char* dangerous : {"a&calc", "\"&calc", "x|y", "%PATH%", "^"}) {
+    error_code ec;
+    p.start(script.string(), {dangerous}, {}, ec);
+    BOOST_TEST((ec == std::errc::invalid_argument), dangerous << ": " << ec.message());
+    BOOST_TEST(!p.running());
+  }
+  std::filesystem::remove(script);
+}
+#endif
 
 BOOST_AUTO_TEST_CASE(pipes_carry_stdin_and_stdout) {
   asio::io_context io;

@@ -275,21 +275,26 @@ void start_transfer_at(file_handle& file, const IoExecutor& io_ex, Handler&& han
 
 #if defined(ASIO_FSWATCH_WINDOWS)
 /// The handler of a stream transfer on the completion port. Before the user's handler runs, it
-/// moves the file position by what was transferred (a regular file: overlapped I/O keeps no
-/// position), and says eof for a read that found the pipe's other end closed
-/// (ERROR_BROKEN_PIPE, which Asio's handle passes through). The user's handler keeps its
-/// associated executor, allocator and cancellation slot (see the associator below).
+/// settles the file position the transfer reserved (a regular file: overlapped I/O keeps no
+/// position) by what was transferred, or puts it at the end after an append, and says eof for a
+/// read that found the pipe's other end closed (ERROR_BROKEN_PIPE, which Asio's handle passes
+/// through). The user's handler keeps its associated executor, allocator and cancellation slot
+/// (see the associator below).
 template <typename Handler>
 class stream_transfer_handler {
 public:
+  /// `reserved`: the bytes reserved at `at` (shared_fd::reserve); `appends`: a write at the end.
   template <typename H>
-  stream_transfer_handler(H&& handler, shared_fd* file, bool keeps_position, bool is_read) noexcept
-      : handler_(std::forward<H>(handler)), file_(file), keeps_position_(keeps_position), is_read_(is_read) {
+  stream_transfer_handler(H&& handler, shared_fd* file, bool keeps_position, bool is_read, bool appends,
+                          std::uint64_t at, std::uint64_t reserved) noexcept
+      : handler_(std::forward<H>(handler)), file_(file), at_(at), reserved_(reserved),
+        keeps_position_(keeps_position), is_read_(is_read), appends_(appends) {
     file_->acquire();
   }
   stream_transfer_handler(stream_transfer_handler&& other) noexcept
-      : handler_(std::move(other.handler_)), file_(std::exchange(other.file_, nullptr)),
-        keeps_position_(other.keeps_position_), is_read_(other.is_read_) {}
+      : handler_(std::move(other.handler_)), file_(std::exchange(other.file_, nullptr)), at_(other.at_),
+        reserved_(other.reserved_), keeps_position_(other.keeps_position_), is_read_(other.is_read_),
+        appends_(other.appends_) {}
   stream_transfer_handler(const stream_transfer_handler&) = delete;
   stream_transfer_handler& operator=(const stream_transfer_handler&) = delete;
   ~stream_transfer_handler() {
@@ -299,8 +304,10 @@ public:
 
   void operator()(boost::system::error_code ec, std::size_t bytes) {
     shared_fd* file = std::exchange(file_, nullptr);
-    if (keeps_position_)
-      advance_stream_position(*file, !is_read_, bytes);
+    if (keeps_position_ && appends_)
+      position_at_end(*file);
+    else if (keeps_position_)
+      file->settle(at_, reserved_, bytes);
     file->release();
     constexpr int broken_pipe = 109; // ERROR_BROKEN_PIPE
     if (is_read_ && ec.value() == broken_pipe && ec.category() == boost::system::system_category())
@@ -313,8 +320,11 @@ public:
 private:
   Handler handler_;
   shared_fd* file_;
+  std::uint64_t at_;
+  std::uint64_t reserved_;
   bool keeps_position_;
   bool is_read_;
+  bool appends_;
 };
 #endif
 
@@ -327,10 +337,13 @@ void start_stream_transfer(file_handle& file, const IoExecutor& io_ex, Handler&&
                            const Buffers& buffers) {
 #if defined(ASIO_FSWATCH_WINDOWS)
   if (file.overlapped()) {
-    const bool regular = file.is_regular();
-    const std::uint64_t at = regular ? file.shared()->position() : 0; // a pipe has no position
+    const bool regular = file.is_regular(); // a pipe has no position
+    const bool is_read = opcode == file_opcode::read;
+    const bool appends = !is_read && file.appends();
+    const std::uint64_t reserved = regular && !appends ? boost::asio::buffer_size(buffers) : 0;
+    const std::uint64_t at = regular && !appends ? file.shared()->reserve(reserved) : 0;
     stream_transfer_handler<std::decay_t<Handler>> wrapped(std::forward<Handler>(handler), file.shared(), regular,
-                                                           opcode == file_opcode::read);
+                                                           is_read, appends, at, reserved);
     return start_transfer_at(file, io_ex, std::move(wrapped), opcode, at, buffers);
   }
 #endif

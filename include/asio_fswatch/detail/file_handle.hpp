@@ -27,9 +27,8 @@ namespace asio_fswatch::detail {
 /// access mode, or two of them, or `exclusive` without `create`).
 int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept;
 #else
-/// A stream transfer of `bytes` on the completion port ended: the position kept for the file
-/// moves past it (to the end of the file after an append).
-void advance_stream_position(shared_fd& file, bool wrote, std::uint64_t bytes) noexcept;
+/// An append on the completion port ended: the position kept for the file goes to its end.
+void position_at_end(shared_fd& file) noexcept;
 #endif
 
 class file_handle {

@@ -67,7 +67,17 @@ public:
   /// transfer moved, when it completes.
   std::uint64_t position() const noexcept { return position_.load(std::memory_order_relaxed); }
   void set_position(std::uint64_t at) noexcept { position_.store(at, std::memory_order_relaxed); }
-  void advance(std::uint64_t bytes) noexcept { position_.fetch_add(bytes, std::memory_order_relaxed); }
+  /// A transfer of up to `bytes` starts: it takes [position, position + bytes), so that a read
+  /// and a write in flight together (a stream allows one of each) never share a range. Returns
+  /// where it starts.
+  std::uint64_t reserve(std::uint64_t bytes) noexcept { return position_.fetch_add(bytes, std::memory_order_relaxed); }
+  /// The transfer that reserved `reserved` bytes at `at` moved `used`: the position comes back
+  /// to its end, unless another transfer has reserved after it meanwhile (then a short transfer
+  /// leaves a gap, as two overlapping requests on one position cannot both be exact).
+  void settle(std::uint64_t at, std::uint64_t reserved, std::uint64_t used) noexcept {
+    std::uint64_t expected = at + reserved;
+    position_.compare_exchange_strong(expected, at + used, std::memory_order_relaxed);
+  }
 
 private:
   explicit shared_fd(native_file fd) noexcept : fd_(fd) {}

@@ -99,12 +99,10 @@ HANDLE create_file(const wchar_t* path, file_base::flags flags, DWORD extra_flag
   return h;
 }
 
-void advance_stream_position(shared_fd& file, bool wrote, std::uint64_t bytes) noexcept {
+void position_at_end(shared_fd& file) noexcept {
   LARGE_INTEGER size{};
-  if (wrote && file.append() && ::GetFileSizeEx(file.get(), &size))
+  if (::GetFileSizeEx(file.get(), &size))
     file.set_position(std::uint64_t(size.QuadPart));
-  else
-    file.advance(bytes);
 }
 
 int shared_fd::release() noexcept {

@@ -44,7 +44,12 @@ std::int64_t transfer(const file_op& op) noexcept {
       return total > 0 ? total : cancelled_result; // cancelled while it ran: no further call
     DWORD done = 0;
     const std::uint64_t offset = op.offset == current_position ? current_position : op.offset + std::uint64_t(total);
-    if (!transfer_one(op, b, offset, append, done)) {
+    bool ok = transfer_one(op, b, offset, append, done);
+    // Aborted with no stop asked for: an interruption meant for this thread's previous request
+    // came late (thread_pool_backend.cpp). The call is made again.
+    while (!ok && ::GetLastError() == ERROR_OPERATION_ABORTED && !op.stop_requested.load(std::memory_order_acquire))
+      ok = transfer_one(op, b, offset, append, done);
+    if (!ok) {
       const DWORD error = ::GetLastError();
       if (op.opcode == file_opcode::read && (error == ERROR_HANDLE_EOF || error == ERROR_BROKEN_PIPE))
         break; // the end of the file (read at an offset), or of a pipe: what was read counts

@@ -70,7 +70,8 @@ void let_tree_run(process_tree& tree) noexcept {
   if (!tree.job)
     return;
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{}; // no limit: closing the job ends nothing
-  ::SetInformationJobObject(tree.job, JobObjectExtendedLimitInformation, &limits, sizeof limits);
+  if (!::SetInformationJobObject(tree.job, JobObjectExtendedLimitInformation, &limits, sizeof limits))
+    tree.job = nullptr; // kill on close is still set: the HANDLE is left open, so the tree lives on
 }
 
 void signal_group(process_tree& tree, int signal, boost::system::error_code& ec) noexcept {

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cwctype>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,12 @@ struct stream_plan {
 
 std::atomic<unsigned> pipe_serial{0};
 
+/// Part of a pipe's name that another process cannot guess.
+std::wstring random_part() {
+  static const unsigned long long seed = std::random_device{}() * 0x100000000ull + std::random_device{}();
+  return std::to_wstring(seed);
+}
+
 bool plan_stream(stdio_mode mode, DWORD which, stream_plan& plan, boost::system::error_code& ec) {
   SECURITY_ATTRIBUTES inheritable{sizeof inheritable, nullptr, TRUE};
   const bool child_reads = which == STD_INPUT_HANDLE;
@@ -116,7 +123,7 @@ bool plan_stream(stdio_mode mode, DWORD which, stream_plan& plan, boost::system:
   }
   // A named pipe: overlapped on this side (for the completion port), synchronous on the child's.
   const std::wstring name = L"\\\\.\\pipe\\asio_fswatch-" + std::to_wstring(::GetCurrentProcessId()) + L"-" +
-                            std::to_wstring(pipe_serial.fetch_add(1));
+                            random_part() + L"-" + std::to_wstring(pipe_serial.fetch_add(1));
   plan.parent = ::CreateNamedPipeW(name.c_str(),
                                    (child_reads ? PIPE_ACCESS_OUTBOUND : PIPE_ACCESS_INBOUND) | FILE_FLAG_OVERLAPPED |
                                        FILE_FLAG_FIRST_PIPE_INSTANCE,
@@ -167,6 +174,21 @@ void append_argument(std::wstring& line, const std::wstring& arg) {
   line += L'"';
 }
 
+/// A batch file runs in cmd.exe, which parses the command line again by rules of its own: an
+/// argument holding one of its special characters could run another command (the "BatBadBut"
+/// class of bugs). Such arguments are refused for .bat and .cmd programs.
+bool safe_for_cmd(const std::filesystem::path& program, const std::vector<std::string>& args) {
+  std::wstring extension = program.extension().native();
+  for (wchar_t& c : extension)
+    c = wchar_t(std::towlower(c));
+  if (extension != L".bat" && extension != L".cmd")
+    return true;
+  for (const std::string& a : args)
+    if (a.find_first_of("\"&|<>^%!()\r\n") != std::string::npos)
+      return false;
+  return true;
+}
+
 /// The launcher's initializer (see the file comment).
 struct job_start {
   HANDLE job;
@@ -182,6 +204,8 @@ struct job_start {
                            std::wstring& line) {
     line = *command_line;
     launcher.creation_flags |= CREATE_SUSPENDED | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT;
+    if (!::GetConsoleWindow())
+      launcher.creation_flags |= CREATE_NO_WINDOW; // no console here: none flashes up for the child
     launcher.environment = environment;
     if (!directory->empty())
       launcher.current_directory = *directory;
@@ -190,7 +214,7 @@ struct job_start {
     info.hStdInput = in;
     info.hStdOutput = out;
     info.hStdError = err;
-    launcher.inherit_handles = true;
+    launcher.inherit_handles = !handles.empty();
     // Only these handles are inherited, where the system can say so: another thread's pipe
     // ends, inheritable for a moment, must not leak into this child (its reader would never see
     // the end of the pipe).
@@ -254,6 +278,10 @@ spawned_pipes spawn_group_leader(const boost::asio::any_io_executor& ex, const s
   const std::filesystem::path executable = find_program(program, path_value);
   if (executable.empty()) {
     ec = make_error_code(boost::system::errc::no_such_file_or_directory);
+    return result;
+  }
+  if (!safe_for_cmd(executable, args)) {
+    ec = make_error_code(boost::system::errc::invalid_argument);
     return result;
   }
   stream_plan in{}, out{}, err{};
