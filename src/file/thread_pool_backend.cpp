@@ -10,9 +10,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <memory>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -179,7 +179,7 @@ private:
       wake_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
       --idle_;
       if (stopped_)
-        break;
+        return;
       file_op* op = queue_.pop();
       me.op = op;
       me.serial.fetch_add(1, std::memory_order_relaxed);

@@ -30,10 +30,10 @@
 #include <filesystem>
 #include <fstream>
 #else
+#include <common/process_list.hpp>
+
 #include <signal.h>
 #include <sys/wait.h>
-
-#include <fstream>
 #endif
 
 namespace asio = boost::asio;
@@ -65,17 +65,6 @@ wait_result terminate(asio::io_context& io, supervised_process& p, std::chrono::
   return r;
 }
 
-#if !defined(_WIN32)
-/// Whether `pid` is a zombie (ended, not reaped yet), as /proc/<pid>/stat says.
-bool is_zombie(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const std::size_t close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
-}
-#endif
-
 /// Whether the process `pid` is still running.
 bool running(unsigned long pid) {
 #if defined(_WIN32)
@@ -87,7 +76,7 @@ bool running(unsigned long pid) {
   return alive;
 #else
   // A zombie counts as ended: it is the subreaper's or init's to reap.
-  return ::kill(pid_t(pid), 0) == 0 && !is_zombie(pid_t(pid));
+  return asio_fswatch::test::process_list::alive(pid_t(pid));
 #endif
 }
 

@@ -2,10 +2,11 @@
 // closing a descriptor an open request gave, and the permission bits a copy keeps.
 #include "../file_native.hpp"
 
+#include <asio_fswatch/detail/system_error.hpp>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 
 namespace asio_fswatch::detail {
 
@@ -28,7 +29,7 @@ void close_opened(native_file file) noexcept { ::close(file); }
 
 boost::system::error_code copy_permissions(native_file file, const file_stat& from) noexcept {
   if (::fchmod(file, mode_t(from.permissions)) != 0)
-    return {errno, boost::system::system_category()};
+    return last_system_error();
   return {};
 }
 

@@ -5,6 +5,7 @@
 
 #include <asio_fswatch/detail/file_handle.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
+#include <asio_fswatch/detail/system_error.hpp>
 
 #include <boost/asio/error.hpp>
 
@@ -15,10 +16,6 @@
 
 namespace asio_fswatch::detail {
 namespace {
-
-boost::system::error_code last_error() noexcept {
-  return {int(::GetLastError()), boost::system::system_category()};
-}
 
 boost::system::error_code invalid_argument() noexcept {
   return {ERROR_INVALID_PARAMETER, boost::system::system_category()};
@@ -44,9 +41,6 @@ bool is_overlapped(HANDLE h) noexcept {
   return (mode & synchronous_io) == 0;
 }
 
-} // namespace
-
-namespace {
 
 struct open_request {
   DWORD access = 0;
@@ -95,7 +89,7 @@ HANDLE create_file(const wchar_t* path, file_base::flags flags, DWORD extra_flag
   HANDLE h = ::CreateFileW(path, r.access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
                            r.disposition, r.attributes | extra_flags, nullptr);
   if (h == INVALID_HANDLE_VALUE)
-    ec = last_error();
+    ec = last_system_error();
   return h;
 }
 
@@ -119,7 +113,7 @@ void file_handle::adopt(native_file fd, boost::system::error_code& ec) {
   BY_HANDLE_FILE_INFORMATION info{};
   const DWORD type = ::GetFileType(fd);
   if (type == FILE_TYPE_UNKNOWN && ::GetLastError() != NO_ERROR) {
-    ec = last_error();
+    ec = last_system_error();
     return;
   }
   if (type == FILE_TYPE_DISK && ::GetFileInformationByHandle(fd, &info) &&
@@ -133,7 +127,7 @@ void file_handle::adopt(native_file fd, boost::system::error_code& ec) {
   HANDLE for_pool = fd;
   const HANDLE process = ::GetCurrentProcess();
   if (overlapped && !::DuplicateHandle(process, fd, process, &for_pool, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
-    ec = last_error();
+    ec = last_system_error();
     return;
   }
   try {
@@ -199,7 +193,7 @@ std::uint64_t file_handle::size(boost::system::error_code& ec) const {
     return 0;
   LARGE_INTEGER n{};
   if (!::GetFileSizeEx(fd_->get(), &n)) {
-    ec = last_error();
+    ec = last_system_error();
     return 0;
   }
   return std::uint64_t(n.QuadPart);
@@ -209,12 +203,12 @@ void file_handle::resize(std::uint64_t size, boost::system::error_code& ec) {
   FILE_END_OF_FILE_INFO info{};
   info.EndOfFile.QuadPart = LONGLONG(size);
   if (check_open(ec) && !::SetFileInformationByHandle(fd_->get(), FileEndOfFileInfo, &info, sizeof info))
-    ec = last_error();
+    ec = last_system_error();
 }
 
 void file_handle::sync_all(boost::system::error_code& ec) {
   if (check_open(ec) && !::FlushFileBuffers(fd_->get()))
-    ec = last_error();
+    ec = last_system_error();
 }
 
 void file_handle::sync_data(boost::system::error_code& ec) {
@@ -250,7 +244,7 @@ std::uint64_t file_handle::seek(std::int64_t offset, file_base::seek_basis whenc
   distance.QuadPart = offset;
   LARGE_INTEGER position{};
   if (!::SetFilePointerEx(fd_->get(), distance, &position, how)) {
-    ec = last_error();
+    ec = last_system_error();
     return 0;
   }
   return std::uint64_t(position.QuadPart);

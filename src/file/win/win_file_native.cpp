@@ -2,6 +2,8 @@
 // identity, closing a HANDLE an open request gave, and the attributes a copy keeps.
 #include "../file_native.hpp"
 
+#include <asio_fswatch/detail/system_error.hpp>
+
 namespace asio_fswatch::detail {
 
 file_stat describe(const native_stat& stat) noexcept {
@@ -24,7 +26,7 @@ boost::system::error_code copy_permissions(native_file file, const file_stat& fr
   FILE_BASIC_INFO info{}; // times left at 0: unchanged
   info.FileAttributes = (from.permissions & kept) != 0 ? (from.permissions & kept) : FILE_ATTRIBUTE_NORMAL;
   if (!::SetFileInformationByHandle(file, FileBasicInfo, &info, sizeof info))
-    return {int(::GetLastError()), boost::system::system_category()};
+    return last_system_error();
   return {};
 }
 

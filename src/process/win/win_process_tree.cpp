@@ -3,6 +3,7 @@
 // (kill on close) ends whatever is left.
 #include <asio_fswatch/detail/process_tree.hpp>
 #include <asio_fswatch/detail/spawn.hpp>
+#include <asio_fswatch/detail/system_error.hpp>
 #include <asio_fswatch/process_options.hpp>
 
 #include <windows.h>
@@ -78,7 +79,7 @@ void signal_group(process_tree& tree, int signal, boost::system::error_code& ec)
   ec.clear();
   if (signal == forced_stop) {
     if (tree.job && !::TerminateJobObject(tree.job, terminated_code))
-      ec = {int(::GetLastError()), boost::system::system_category()};
+      ec = last_system_error();
     return;
   }
   if (signal == polite_stop) {

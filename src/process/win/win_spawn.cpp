@@ -5,6 +5,7 @@
 // that everything it starts is in the job too.
 #include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/detail/spawn.hpp>
+#include <asio_fswatch/detail/system_error.hpp>
 
 // Boost.Process v2 (Boost 1.81), header-only, on std::filesystem. Its headers use
 // boost::optional, boost::decay and boost::is_convertible without including them.
@@ -28,10 +29,6 @@ namespace asio_fswatch::detail {
 namespace {
 
 namespace bp2 = boost::process::v2;
-
-boost::system::error_code last_error() noexcept {
-  return {int(::GetLastError()), boost::system::system_category()};
-}
 
 std::wstring widen(const std::string& text) { return path_from_text(text.c_str()).native(); }
 
@@ -115,7 +112,7 @@ bool plan_stream(stdio_mode mode, DWORD which, stream_plan& plan, boost::system:
     plan.child = ::CreateFileW(L"NUL", child_reads ? GENERIC_READ : GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
                                &inheritable, OPEN_EXISTING, 0, nullptr);
     if (plan.child == INVALID_HANDLE_VALUE) {
-      ec = last_error();
+      ec = last_system_error();
       return false;
     }
     plan.close_child = true;
@@ -130,13 +127,13 @@ bool plan_stream(stdio_mode mode, DWORD which, stream_plan& plan, boost::system:
                                    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1,
                                    65536, 65536, 0, nullptr);
   if (plan.parent == INVALID_HANDLE_VALUE) {
-    ec = last_error();
+    ec = last_system_error();
     return false;
   }
   plan.child = ::CreateFileW(name.c_str(), child_reads ? GENERIC_READ : GENERIC_WRITE, 0, &inheritable,
                              OPEN_EXISTING, 0, nullptr);
   if (plan.child == INVALID_HANDLE_VALUE) {
-    ec = last_error();
+    ec = last_system_error();
     plan.child = nullptr;
     return false;
   }
@@ -232,12 +229,12 @@ struct job_start {
   void on_success(bp2::windows::default_launcher& launcher, const bp2::filesystem::path&, std::wstring&) {
     const PROCESS_INFORMATION& started = launcher.process_information;
     if (!::AssignProcessToJobObject(job, started.hProcess)) {
-      failure = last_error();
+      failure = last_system_error();
       ::TerminateProcess(started.hProcess, 1); // it never ran
       return;
     }
     if (::ResumeThread(started.hThread) == DWORD(-1)) {
-      failure = last_error();
+      failure = last_system_error();
       ::TerminateJobObject(job, 1);
     }
   }
@@ -253,13 +250,13 @@ struct job_start {
 HANDLE new_job(boost::system::error_code& ec) {
   HANDLE job = ::CreateJobObjectW(nullptr, nullptr);
   if (!job) {
-    ec = last_error();
+    ec = last_system_error();
     return nullptr;
   }
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
   limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
   if (!::SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits)) {
-    ec = last_error();
+    ec = last_system_error();
     ::CloseHandle(job);
     return nullptr;
   }
@@ -313,7 +310,7 @@ spawned_pipes spawn_group_leader(const boost::asio::any_io_executor& ex, const s
         tree.job = job;
         started = true;
       } else {
-        ec = last_error();
+        ec = last_system_error();
         ::TerminateJobObject(job, 1);
       }
     }
