@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README command 2 (and CI): installs what is missing, then builds and runs the whole test suite
-# in each preset of ASIO_FSWATCH_TEST_PRESETS, in order (default: "default asan tsan windows": the
-# normal build, then AddressSanitizer + UBSan with leaks checked, then ThreadSanitizer, then the
+# in each preset of ASIO_FSWATCH_TEST_PRESETS, in order (default: "default asan tsan generic-posix
+# windows": the normal build, then AddressSanitizer + UBSan with leaks checked, then
+# ThreadSanitizer, then the generic POSIX configuration (Linux's own mechanisms off: the poll
+# monitor, the thread-pool files and the SIGCHLD children, as the BSDs and macOS get), then the
 # Windows build, cross-compiled with MinGW-w64 and run under Wine by scripts/test-windows.sh), and last runs
 # each libFuzzer target for ASIO_FSWATCH_FUZZ_SECONDS seconds (default 30; 0 skips the fuzzing).
 # Extra arguments go to every ctest run (e.g. -R child). Prints how long each step took.
@@ -16,7 +18,7 @@
 # listed and never fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-presets=${ASIO_FSWATCH_TEST_PRESETS:-default asan tsan windows}
+presets=${ASIO_FSWATCH_TEST_PRESETS:-default asan tsan generic-posix windows}
 fuzz_seconds=${ASIO_FSWATCH_FUZZ_SECONDS:-30}
 [[ $fuzz_seconds =~ ^[0-9]+$ ]] || { echo "test.sh: ASIO_FSWATCH_FUZZ_SECONDS must be a number of seconds, not '$fuzz_seconds'" >&2; exit 2; }
 

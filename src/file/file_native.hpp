@@ -5,6 +5,7 @@
 #ifndef ASIO_FSWATCH_SRC_FILE_NATIVE_HPP
 #define ASIO_FSWATCH_SRC_FILE_NATIVE_HPP
 
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/file_op.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -28,9 +29,13 @@ struct native_stat {
 /// Copying a range inside the kernel: Linux's copy_file_range; Windows has none for ordinary
 /// volumes, so a copy reads and writes.
 inline constexpr bool has_copy_range = false;
-#else
+#elif defined(ASIO_FSWATCH_LINUX)
 using native_stat = struct ::statx; // the io_uring backend fills it too
 inline constexpr bool has_copy_range = true;
+#else
+/// Generic POSIX: fstat's record, and copies by reads and writes.
+using native_stat = struct ::stat;
+inline constexpr bool has_copy_range = false;
 #endif
 
 /// What the composed operations need to know of a file.

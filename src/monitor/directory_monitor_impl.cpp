@@ -1,6 +1,7 @@
 // The OS edge and the per-context service of basic_directory_monitor: an inotify descriptor in a
 // posix::stream_descriptor (or a timer for polling), one read armed at a time while the user
 // waits, the engine turning bytes into events, and completions posted to the handler's executor.
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/monitor_impl.hpp>
 #include <asio_fswatch/detail/watch_engine.hpp>
 #include <asio_fswatch/error.hpp>
@@ -24,7 +25,7 @@
 #include <unordered_set>
 #include <unistd.h>
 
-#if defined(__linux__)
+#if defined(ASIO_FSWATCH_LINUX)
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #endif
@@ -126,7 +127,7 @@ public:
       }
     }
     if (mode_ == backend::automatic) {
-#if defined(__linux__)
+#if defined(ASIO_FSWATCH_LINUX)
       mode_ = backend::inotify;
 #else
       mode_ = backend::poll;
@@ -262,7 +263,7 @@ private:
     return out;
   }
 
-#if defined(__linux__)
+#if defined(ASIO_FSWATCH_LINUX)
   // inotify_init1 fails with EMFILE both when the user's inotify instances are used up and when
   // this process has no descriptor left; only the first is the sysctl the error message names.
   // Opening another descriptor of any kind tells them apart.
@@ -280,7 +281,7 @@ private:
       return choice_error_;
     int fd = -1;
     if (mode_ == backend::inotify) {
-#if defined(__linux__)
+#if defined(ASIO_FSWATCH_LINUX)
       fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
       if (fd < 0) {
         int error = errno;

@@ -18,12 +18,14 @@ expect_exit() { # expect_exit CODE COMMAND...: stdout in $work/out, stderr in $w
   [[ $got == "$want" ]] || { echo "exit $got, wanted $want: ${*:1:3}..." >&2; cat -v "$work/err" >&2; return 1; }
 }
 
-skip_case() { # skip_case ID REASON: a case that cannot run here; recorded for scripts/test.sh (see test/common/skip.hpp)
-  echo "skipped [$1]: $2"
+log_skip() { # log_skip KIND ID REASON: recorded for scripts/test.sh (see test/common/skip.hpp)
+  echo "skipped [$2]: $3"
   [[ -n ${ASIO_FSWATCH_SKIP_LOG:-} ]] &&
-    printf 'machine\t%s\t%s\t%s\n' "$1" "$(basename "$0" .sh)" "$2" >>"$ASIO_FSWATCH_SKIP_LOG"
+    printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(basename "$0" .sh)" "$3" >>"$ASIO_FSWATCH_SKIP_LOG"
   return 0
 }
+skip_case() { log_skip machine "$@"; }     # skip_case ID REASON: a case that cannot run here
+platform_skip() { log_skip platform "$@"; } # platform_skip ID REASON: what it is about is not in this build
 
 status=
 wait_exit() { # wait_exit PID: up to 30 s for PID to end (else SIGKILL and failure); its status goes to $status

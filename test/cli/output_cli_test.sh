@@ -227,8 +227,12 @@ if ((max_queued >= 1000 && max_queued <= 100000)); then
   check "bounded: exits" wait_exit "$pid"
   check "bounded: exit 0" test "$status" = 0
   check "bounded: every file reported" py check-json "$work/bounded.out" "$bounded" "$files" >"$work/bounded.result"
-  check "bounded: reading stopped while the reader was stalled (the kernel queue overflowed)" \
-    test "$(cat "$work/bounded.result")" = overflow
+  if [[ ${ASIO_FSWATCH_GENERIC_POSIX:-} == 1 ]]; then
+    platform_skip inotify "the generic POSIX build polls: it has no kernel queue to overflow"
+  else
+    check "bounded: reading stopped while the reader was stalled (the kernel queue overflowed)" \
+      test "$(cat "$work/bounded.result")" = overflow
+  fi
 else
   skip_case inotify_sysctl "the bounded-queue case needs fs.inotify.max_queued_events from 1000 to 100000, not $max_queued"
 fi

@@ -47,7 +47,12 @@ kill -INT $pid; wait $pid; status=$?; pid=
 check "SIGINT exits 0" test "$status" = 0
 check "created" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/a.txt"}' "$work/json"
 check "mkdir -p race" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/x/y/z/deep"}' "$work/json"
-check "renamed" grep -qF '{"kind":"renamed","type":"file","path":"'"$tree"'/keep/b.txt","old_path":"'"$tree"'/a.txt"}' "$work/json"
+if [[ ${ASIO_FSWATCH_GENERIC_POSIX:-} == 1 ]]; then # polling sees a rename as removed and created
+  check "renamed, polled" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/keep/b.txt"}' "$work/json"
+  check "renamed, polled: the old name removed" grep -qF '{"kind":"removed","type":"file","path":"'"$tree"'/a.txt"}' "$work/json"
+else
+  check "renamed" grep -qF '{"kind":"renamed","type":"file","path":"'"$tree"'/keep/b.txt","old_path":"'"$tree"'/a.txt"}' "$work/json"
+fi
 check "newline escaped" grep -qF '"path":"'"$tree"'/new\nline"' "$work/json"
 check "quote and backslash escaped" grep -qF '"path":"'"$tree"'/quote\"back\\slash"' "$work/json"
 check "excluded not reported" bash -c "! grep -q 'ignored.swp' '$work/json'"

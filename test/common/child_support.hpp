@@ -4,7 +4,10 @@
 #define ASIO_FSWATCH_TEST_COMMON_CHILD_SUPPORT_HPP
 
 #include <asio_fswatch/child_options.hpp>
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/exit_status.hpp>
+
+#include <common/linux_only.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
@@ -21,8 +24,10 @@ namespace asio_fswatch::test {
 inline auto child_backends() {
 #if defined(_WIN32)
   return boost::unit_test::data::make({child_backend::process_handle});
-#else
+#elif defined(ASIO_FSWATCH_LINUX)
   return boost::unit_test::data::make({child_backend::pidfd, child_backend::sigchld});
+#else
+  return boost::unit_test::data::make({child_backend::sigchld}); // generic POSIX: no pidfd
 #endif
 }
 

@@ -4,9 +4,11 @@
 #ifndef ASIO_FSWATCH_TEST_COMMON_FILE_SUPPORT_HPP
 #define ASIO_FSWATCH_TEST_COMMON_FILE_SUPPORT_HPP
 
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/file_service.hpp>
 
+#include <common/linux_only.hpp>
 #include <common/skip.hpp>
 
 #include <boost/asio/cancellation_type.hpp>
@@ -55,8 +57,23 @@ struct backend_param {
 inline std::ostream& operator<<(std::ostream& os, const backend_param& p) {
   return os << to_string(p.kind);
 }
+/// io_uring and the pool; the generic POSIX build has the pool only.
 inline std::vector<backend_param> both_backends() {
+#if defined(ASIO_FSWATCH_LINUX)
   return {{file_backend_kind::io_uring}, {file_backend_kind::threads}};
+#else
+  return {{file_backend_kind::threads}};
+#endif
+}
+
+/// Says that the io_uring `part` of a case is not tested: io_uring cannot be used on this machine
+/// (kind `machine`), or the build has none (the generic POSIX configuration: kind `platform`).
+inline void skip_io_uring(const char* part) {
+  if constexpr (has_linux_mechanisms)
+    skip("io_uring", std::string("io_uring cannot be used on this machine: the io_uring ") + part + " is not tested");
+  else
+    skip("io_uring", std::string("the generic POSIX build has no io_uring: the io_uring ") + part + " is not tested",
+         skip_kind::platform);
 }
 
 /// Configures `ioc`'s file service for `kind` (with `options` otherwise) and checks that the
@@ -69,7 +86,7 @@ inline std::vector<backend_param> both_backends() {
   boost::system::error_code ec;
   file_backend_kind got = file_backend(ioc, ec);
   if (kind == file_backend_kind::io_uring && ec == errc::io_uring_unavailable) {
-    skip("io_uring", "io_uring cannot be used on this machine: the io_uring variant is not tested");
+    skip_io_uring("variant");
     return false;
   }
   BOOST_TEST_REQUIRE(!ec, "file_backend: " << ec.message());

@@ -7,6 +7,7 @@
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
 
+#include <common/linux_only.hpp>
 #include <common/temp_dir.hpp>
 #include <common/tree_replay.hpp>
 
@@ -28,6 +29,14 @@
 namespace asio_fswatch::test {
 
 inline boost::system::error_code code(errc e) { return make_error_code(e); }
+
+/// The backends a case that runs on each of them runs on: inotify and poll on Linux, poll in
+/// the generic POSIX build.
+inline std::vector<backend> monitor_backends() {
+  if constexpr (has_linux_mechanisms)
+    return {backend::inotify, backend::poll};
+  return {backend::poll};
+}
 
 /// A temporary directory with an empty `root` to watch and an empty `outside` next to it (so that
 /// moves into and out of the tree are at hand), and an io_context. Each test makes its own

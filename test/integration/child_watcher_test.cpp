@@ -297,7 +297,7 @@ bool pidfd_available() {
 BOOST_AUTO_TEST_SUITE(child_watcher_mechanisms)
 
 
-BOOST_AUTO_TEST_CASE(the_choice_is_visible_and_can_be_forced) {
+BOOST_AUTO_TEST_CASE(the_choice_is_visible_and_can_be_forced, *asio_fswatch::test::linux_only("pidfd")) {
   asio::io_context io;
   BOOST_TEST(child_watcher(io, {child_backend::pidfd}).backend() == child_backend::pidfd);
   BOOST_TEST(child_watcher(io, {child_backend::sigchld}).backend() == child_backend::sigchld);
@@ -331,7 +331,8 @@ BOOST_AUTO_TEST_CASE(the_choice_is_visible_and_can_be_forced) {
 }
 
 BOOST_AUTO_TEST_CASE(automatic_falls_back_to_sigchld_when_pidfd_open_is_refused,
-                     *boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork)) {
+                     *asio_fswatch::test::linux_only("pidfd") *
+                         boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork)) {
   for (int error : {EPERM, ENOSYS}) {
     int status = asio_fswatch::test::in_child_refusing(SYS_pidfd_open, error, [] {
       asio::io_context io;

@@ -7,6 +7,7 @@
 #include <asio_fswatch/file_service.hpp>
 #include <asio_fswatch/random_access_file.hpp>
 
+#include <common/linux_only.hpp>
 #include <common/seccomp.hpp>
 #include <common/temp_dir.hpp>
 
@@ -29,7 +30,8 @@ int in_child_without_io_uring(int error, const std::function<bool()>& body) {
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(file_io_uring_forbidden,
-                        *boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork))
+                        *asio_fswatch::test::linux_only("io_uring") *
+                            boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork))
 
 BOOST_AUTO_TEST_CASE(automatic_falls_back_to_the_pool) {
   asio_fswatch::test::temp_dir dir;

@@ -1361,7 +1361,7 @@ BOOST_FIXTURE_TEST_CASE(environment_variable_chooses_the_backend, temp_dir) {
     sys::error_code ec;
     file_backend_kind kind = asio_fswatch::file_backend(ioc, ec);
     if (ec == asio_fswatch::errc::io_uring_unavailable)
-      asio_fswatch::test::skip("io_uring", "io_uring cannot be used on this machine: the io_uring part is not tested");
+      asio_fswatch::test::skip_io_uring("part");
     else
       BOOST_TEST(to_string(kind) == "io_uring", ec.message());
   }

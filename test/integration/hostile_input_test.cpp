@@ -809,13 +809,13 @@ void unreadable_scenario(const std::string& root, backend which) {
 BOOST_AUTO_TEST_SUITE(hostile_input)
 
 BOOST_AUTO_TEST_CASE(names_with_control_characters_quotes_and_backslashes) {
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) { hostile_names_scenario(which, special_names); }
   }
 }
 
 BOOST_AUTO_TEST_CASE(names_with_invalid_utf8) {
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) { hostile_names_scenario(which, invalid_utf8_names); }
   }
 }
@@ -828,7 +828,7 @@ BOOST_AUTO_TEST_CASE(names_of_255_bytes) {
     hostile += "\n\"\\\t\xff\x80\xed\xa0\x80 \xc3\xa9";
   hostile.resize(255); // ends inside a sequence: one more invalid byte
   const std::string long_dir(255, 'd'), long_file(255, 'f'), inner(255, 'i'), renamed_file(255, 'r');
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) {
       monitor_fixture f;
       const std::string root = f.root.native();
@@ -894,7 +894,7 @@ BOOST_AUTO_TEST_CASE(names_of_255_bytes) {
 BOOST_FIXTURE_TEST_CASE(root_with_a_256_byte_component_is_refused, monitor_fixture) {
   const std::string long_dir = root.native() + '/' + std::string(255, 'd');
   make_dir(long_dir);
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) {
       directory_monitor monitor(ioc, options_for(which));
       for (const std::string& path : {root.native() + '/' + std::string(256, 'z'),
@@ -922,7 +922,7 @@ BOOST_FIXTURE_TEST_CASE(root_with_a_256_byte_component_is_refused, monitor_fixtu
 }
 
 BOOST_AUTO_TEST_CASE(paths_beyond_path_max) {
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) { paths_beyond_path_max_scenario(which); }
   }
 }
@@ -931,7 +931,7 @@ BOOST_FIXTURE_TEST_CASE(symlink_loop_as_root_is_a_clear_error, monitor_fixture) 
   make_symlink("loop_b", (tmp / "loop_a").native());
   make_symlink("loop_a", (tmp / "loop_b").native());
   make_symlink("self", (tmp / "self").native());
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) {
       directory_monitor monitor(ioc, options_for(which));
       for (const fs::path& path : {tmp / "loop_a", tmp / "self", tmp / "loop_a/below"}) {
@@ -955,7 +955,7 @@ BOOST_FIXTURE_TEST_CASE(symlink_loop_as_root_is_a_clear_error, monitor_fixture) 
 }
 
 BOOST_AUTO_TEST_CASE(symlink_loops_inside_the_tree_are_reported_not_followed) {
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) { symlink_loops_scenario(which); }
   }
 }
@@ -966,7 +966,7 @@ BOOST_AUTO_TEST_CASE(directory_made_unreadable_while_watched,
     asio_fswatch::test::skip("root", "needs root to give the tree to nobody (65534) and run as nobody");
     return;
   }
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) {
       monitor_fixture f;
       BOOST_TEST_REQUIRE(::chown(f.root.c_str(), 65534, 65534) == 0, std::strerror(errno));
@@ -977,13 +977,13 @@ BOOST_AUTO_TEST_CASE(directory_made_unreadable_while_watched,
 }
 
 BOOST_AUTO_TEST_CASE(entries_replaced_by_another_type) {
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) { replaced_scenario(which); }
   }
 }
 
 BOOST_AUTO_TEST_CASE(file_root_replaced_by_a_directory) {
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) { file_root_replaced_scenario(which); }
   }
 }

@@ -3,6 +3,7 @@
 // that the library did.
 #include <asio_fswatch/detail/inotify_parser.hpp>
 
+#include <common/linux_only.hpp>
 #include <common/proc_limits.hpp>
 #include <common/skip.hpp>
 #include <common/temp_dir.hpp>
@@ -119,7 +120,7 @@ halves rename_while_re_adding(const fs::path& root, std::uint32_t extra_flags) {
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(inotify_assumptions)
+BOOST_AUTO_TEST_SUITE(inotify_assumptions, *asio_fswatch::test::linux_only("inotify"))
 
 // The monitor adds the watch of a directory it already watches to ask the kernel which
 // directory a path names (the id that comes back). Linux replaces a mark's mask by clearing it

@@ -75,7 +75,7 @@ bool has_error_event(const std::vector<fs_event>& events, const fs::path& path, 
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(monitor_faults)
+BOOST_AUTO_TEST_SUITE(monitor_faults, *asio_fswatch::test::linux_only("inotify"))
 
 BOOST_AUTO_TEST_CASE(watch_limit_after_n_watches,
                      *boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork)) {

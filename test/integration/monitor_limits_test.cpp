@@ -2,6 +2,7 @@
 // enters a user namespace of its own and lowers that namespace's limits
 // (/proc/sys/user/max_inotify_*), so the host's limits are never touched. Where user namespaces
 // are not available the scenarios are skipped with a message.
+#include "common/linux_only.hpp"
 #include "common/proc_limits.hpp"
 #include "common/sanitizers.hpp"
 #include "common/skip.hpp"
@@ -116,7 +117,7 @@ bool has(const std::vector<fs_event>& events, event_kind kind, const fs::path& p
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(monitor_limits)
+BOOST_AUTO_TEST_SUITE(monitor_limits, *asio_fswatch::test::linux_only("inotify"))
 
 BOOST_AUTO_TEST_CASE(watch_limit_at_add_leaves_nothing_watched) {
   asio_fswatch::test::temp_dir tmp("limits");

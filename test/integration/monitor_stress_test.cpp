@@ -130,7 +130,7 @@ collection collect_while_writing(asio::io_context& ioc, directory_monitor& monit
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(monitor_stress)
+BOOST_AUTO_TEST_SUITE(monitor_stress, *asio_fswatch::test::linux_only("inotify"))
 
 // Regression (was a bug, fixed in src/monitor/watch_engine.cpp): when `n3` is
 // moved out and its parent renamed (d % 50 == 13, then d % 10 == 3) within one read, the held

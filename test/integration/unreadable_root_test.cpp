@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(root_made_unreadable_while_a_rescan_is_due_stays_watched,
     asio_fswatch::test::skip("root", "needs root to give the tree to nobody (65534) and run as nobody");
     return;
   }
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     BOOST_TEST_CONTEXT("backend " << name_of(which)) {
       monitor_fixture f;
       BOOST_TEST_REQUIRE(::chown(f.root.c_str(), nobody_id, nobody_id) == 0, std::strerror(errno));

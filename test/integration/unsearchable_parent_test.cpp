@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(directory_created_under_an_unsearchable_parent_is_watched_w
     skip("root", "needs root to give the tree to nobody (65534) and run as nobody");
     return;
   }
-  for (backend which : {backend::inotify, backend::poll}) {
+  for (backend which : monitor_backends()) {
     for (mode_t closed_mode : {mode_t{0644}, mode_t{0}}) {
       BOOST_TEST_CONTEXT("backend " << name_of(which) << ", parent closed with mode "
                                      << (closed_mode == 0 ? "000" : "644")) {

@@ -11,10 +11,12 @@
 //
 // Writers are forked before the process has any other thread and use plain POSIX calls only;
 // an error a concurrent writer explains (ENOENT, EEXIST, ENOTEMPTY, ...) is counted, not fatal.
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
 
+#include <common/skip_log.hpp>
 #include <common/tree_replay.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -1591,6 +1593,15 @@ int main(int argc, char** argv) {
   if (!o)
     return 2;
   writers_exchange = o->exchanges;
+#if !defined(ASIO_FSWATCH_LINUX)
+  if (o->backend == asio_fswatch::backend::inotify) {
+    const char* reason = "inotify is Linux's, and this build has none of Linux's own mechanisms (the generic "
+                         "POSIX configuration)";
+    std::cout << "skipped [inotify]: " << reason << std::endl;
+    asio_fswatch::test::detail::log_skip(asio_fswatch::test::skip_kind::platform, "inotify", "random_replay", reason);
+    return 0;
+  }
+#endif
   try {
     return run(*o);
   } catch (const std::exception& e) {

@@ -10,6 +10,13 @@
 #define ASIO_FSWATCH_POSIX 1
 /// Feature macro for public headers: members that take a signal number exist.
 #define ASIO_FSWATCH_HAS_SIGNALS 1
+/// Linux's own mechanisms (inotify, pidfd, statx, copy_file_range, fallocate, preadv2), unless
+/// the build asks for the generic POSIX configuration (CMake option ASIO_FSWATCH_GENERIC_POSIX):
+/// the poll monitor, the thread-pool files and the SIGCHLD children, which is what the BSDs and
+/// macOS get. The library and its users see the same value: the option is a public definition.
+#if defined(__linux__) && !defined(ASIO_FSWATCH_GENERIC_POSIX)
+#define ASIO_FSWATCH_LINUX 1
+#endif
 #endif
 
 #include <cstdint>

@@ -1,5 +1,8 @@
 // The thread pool's blocking calls on POSIX (file_perform.hpp).
 #include "../file_perform.hpp"
+#include "../file_native.hpp"
+
+#include <asio_fswatch/detail/config.hpp>
 
 #include <asio_fswatch/detail/file_handle.hpp>
 #include <asio_fswatch/detail/file_service.hpp>
@@ -38,7 +41,17 @@ std::int64_t perform(const file_op& op) noexcept {
     case file_opcode::sync_all: r = ::fsync(op.fd); break;
     case file_opcode::sync_data: r = ::fdatasync(op.fd); break;
     case file_opcode::resize: r = ::ftruncate(op.fd, off_t(op.offset)); break;
-    case file_opcode::allocate: r = ::fallocate(op.fd, 0, off_t(op.offset), off_t(op.length)); break;
+    case file_opcode::allocate:
+#if defined(ASIO_FSWATCH_LINUX)
+      r = ::fallocate(op.fd, 0, off_t(op.offset), off_t(op.length));
+#else
+      // posix_fallocate reports its error as its result, not in errno.
+      if (const int e = ::posix_fallocate(op.fd, off_t(op.offset), off_t(op.length)); e != 0) {
+        errno = e;
+        r = -1;
+      }
+#endif
+      break;
     case file_opcode::open: {
       boost::system::error_code invalid;
       const int flags = open_flags(file_base::flags(op.flags), invalid);
@@ -48,12 +61,21 @@ std::int64_t perform(const file_op& op) noexcept {
       break;
     }
     case file_opcode::stat:
+#if defined(ASIO_FSWATCH_LINUX)
       r = ::statx(op.fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS,
-                  static_cast<struct ::statx*>(op.stat_buffer));
+                  static_cast<native_stat*>(op.stat_buffer));
+#else
+      r = ::fstat(op.fd, static_cast<native_stat*>(op.stat_buffer));
+#endif
       break;
     case file_opcode::copy_range: {
+#if defined(ASIO_FSWATCH_LINUX)
       loff_t in = loff_t(op.offset), out = loff_t(op.offset2);
       r = ::copy_file_range(op.fd, &in, op.fd2, &out, std::size_t(op.length), 0);
+#else
+      errno = ENOSYS; // never asked: has_copy_range is false (file_native.hpp)
+      r = -1;
+#endif
       break;
     }
     }
@@ -69,7 +91,7 @@ std::int64_t perform(const file_op& op) noexcept {
 
 // Declared in detail/file_service.hpp: the io_uring backend calls it too.
 bool read_if_cached(file_op& op) noexcept {
-#if !defined(RWF_NOWAIT)
+#if !defined(ASIO_FSWATCH_LINUX) || !defined(RWF_NOWAIT)
   (void)op;
   return false; // preadv2 and RWF_NOWAIT are Linux's
 #else

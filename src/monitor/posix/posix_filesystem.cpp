@@ -1,4 +1,5 @@
 // The real filesystem edge: readdir, lstat, inotify_add_watch.
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/filesystem.hpp>
 #include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/error.hpp>
@@ -11,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__linux__)
+#if defined(ASIO_FSWATCH_LINUX)
 #include <sys/inotify.h>
 #endif
 
@@ -44,7 +45,7 @@ void fill_status(const struct stat& st, entry_status& out) {
   out.mount_id = 0;
 }
 
-#if defined(__linux__) && defined(STATX_MNT_ID)
+#if defined(ASIO_FSWATCH_LINUX) && defined(STATX_MNT_ID)
 void fill_status(const struct ::statx& stx, entry_status& out) {
   out.mtime_ns = std::int64_t(stx.stx_mtime.tv_sec) * 1'000'000'000 + stx.stx_mtime.tv_nsec;
   out.ctime_ns = std::int64_t(stx.stx_ctime.tv_sec) * 1'000'000'000 + stx.stx_ctime.tv_nsec;
@@ -107,7 +108,7 @@ public:
 
   sys::error_code status(const std::string& path, bool follow, entry_type& type,
                          entry_status& status) override {
-#if defined(__linux__) && defined(STATX_MNT_ID)
+#if defined(ASIO_FSWATCH_LINUX) && defined(STATX_MNT_ID)
     // statx, for the mount id as well (Linux 5.8): one syscall, as lstat is.
     if (statx_works_) {
       struct ::statx stx;
@@ -136,7 +137,7 @@ public:
   }
 
   int mark_queue() override {
-#if defined(__linux__) && defined(IN_MASK_CREATE)
+#if defined(ASIO_FSWATCH_LINUX) && defined(IN_MASK_CREATE)
     // A directory no monitor watches (IN_MASK_CREATE refuses one that this instance does, and
     // kernels before 4.18 refuse the flag: no marker then).
     int marker = ::inotify_add_watch(inotify_fd_, "/proc/self", IN_ONLYDIR | IN_DELETE_SELF | IN_MASK_CREATE);
@@ -150,7 +151,7 @@ public:
   }
 
   void remove_watch(int watch) override {
-#if defined(__linux__)
+#if defined(ASIO_FSWATCH_LINUX)
     ::inotify_rm_watch(inotify_fd_, watch); // EINVAL when the kernel dropped it first: fine
 #else
     (void)watch;
@@ -192,7 +193,7 @@ private:
   }
 
   int add_watch_at(const char* path, bool dont_follow, sys::error_code& ec) {
-#if defined(__linux__)
+#if defined(ASIO_FSWATCH_LINUX)
     static_assert(inotify_watch_mask == (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
                                          IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK),
                   "the mask spelled out in inotify_parser.hpp is Linux's");

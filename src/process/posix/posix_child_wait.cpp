@@ -1,5 +1,6 @@
 // The system calls behind a child wait on POSIX: pidfd_open and waitid(P_PIDFD); and the choice
 // of mechanism.
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/posix_child_wait.hpp>
 #include <asio_fswatch/error.hpp>
 
@@ -19,7 +20,13 @@
 namespace asio_fswatch::detail {
 
 int open_pidfd(pid_type pid) noexcept {
+#if defined(ASIO_FSWATCH_LINUX)
   return int(::syscall(SYS_pidfd_open, pid, 0));
+#else
+  (void)pid;
+  errno = ENOSYS; // generic POSIX: no pidfd, so child_backend::automatic is sigchld
+  return -1;
+#endif
 }
 
 int duplicate_pidfd(int fd) noexcept {
@@ -42,6 +49,12 @@ child_backend_choice choose_child_backend(child_backend wanted) noexcept {
     choice.error = errc::backend_unavailable; // Windows only
     return choice;
   }
+#if !defined(ASIO_FSWATCH_LINUX)
+  if (wanted == child_backend::pidfd) {
+    choice.error = errc::backend_unavailable; // Linux only
+    return choice;
+  }
+#endif
   if (wanted != child_backend::automatic) {
     choice.backend = wanted;
     return choice;
