@@ -1,4 +1,5 @@
 // asio_fswatch: basic_directory_monitor, an I/O object that reports changes in directory trees.
+// The template bodies are in impl/basic_directory_monitor.hpp.
 #ifndef ASIO_FSWATCH_BASIC_DIRECTORY_MONITOR_HPP
 #define ASIO_FSWATCH_BASIC_DIRECTORY_MONITOR_HPP
 
@@ -43,8 +44,7 @@ public:
 
   /// Constructs a monitor whose operations complete through `ex`. Nothing is opened until the
   /// first add(), so the constructor does not fail on a system limit.
-  explicit basic_directory_monitor(const executor_type& ex, const monitor_options& options = {})
-      : executor_(ex), core_(boost::asio::any_io_executor(ex), options) {}
+  explicit basic_directory_monitor(const executor_type& ex, const monitor_options& options = {});
 
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
@@ -54,27 +54,17 @@ public:
 
   // The executor is copied, not moved: as with Asio's objects, a moved-from monitor keeps its
   // executor, and its operations complete with an error instead of crashing.
-  basic_directory_monitor(basic_directory_monitor&& other) noexcept
-      : executor_(other.executor_), core_(std::move(other.core_)) {}
-  basic_directory_monitor& operator=(basic_directory_monitor&& other) noexcept {
-    executor_ = other.executor_;
-    core_ = std::move(other.core_);
-    return *this;
-  }
+  basic_directory_monitor(basic_directory_monitor&& other) noexcept;
+  basic_directory_monitor& operator=(basic_directory_monitor&& other) noexcept;
 
   /// Converting move from a monitor with another executor type.
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
-  basic_directory_monitor(basic_directory_monitor<OtherExecutor>&& other) noexcept
-      : executor_(other.get_executor()), core_(std::move(other.core_)) {}
+  basic_directory_monitor(basic_directory_monitor<OtherExecutor>&& other) noexcept;
 
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
-  basic_directory_monitor& operator=(basic_directory_monitor<OtherExecutor>&& other) noexcept {
-    executor_ = other.get_executor();
-    core_ = std::move(other.core_);
-    return *this;
-  }
+  basic_directory_monitor& operator=(basic_directory_monitor<OtherExecutor>&& other) noexcept;
 
   basic_directory_monitor(const basic_directory_monitor&) = delete;
   basic_directory_monitor& operator=(const basic_directory_monitor&) = delete;
@@ -89,11 +79,9 @@ public:
   /// moved-from monitor, which is closed: every member may still be called (add() fails with
   /// errc::monitor_closed, reads complete with it). Every I/O object of the library names its
   /// mechanism with backend().
-  asio_fswatch::backend backend() const noexcept { return core_.active_backend(); }
+  asio_fswatch::backend backend() const noexcept;
   /// The former name of backend().
-  [[deprecated("use backend()")]] asio_fswatch::backend active_backend() const noexcept {
-    return core_.active_backend();
-  }
+  [[deprecated("use backend()")]] asio_fswatch::backend active_backend() const noexcept;
 
   /// Starts watching `path` (a directory, or a single file). Nothing is reported for what the
   /// tree already holds unless `options.initial_listing` is set. Errors: ENOENT, EACCES and
@@ -102,44 +90,30 @@ public:
   /// root stays watched; errc::already_watched when `path` is inside a root of this monitor;
   /// errc::invalid_pattern for a bad glob. A subdirectory that cannot be read is not an error of
   /// add(): it is reported as an event of kind `error` and the rest of the tree is watched.
-  void add(const std::filesystem::path& path, const watch_options& options = {}) {
-    boost::system::error_code ec;
-    add(path, options, ec);
-    throw_if(ec, "asio_fswatch::directory_monitor::add", path);
-  }
+  void add(const std::filesystem::path& path, const watch_options& options = {});
   void add(const std::filesystem::path& path, const watch_options& options,
-           boost::system::error_code& ec) {
-    core_.add(path, options, ec);
-  }
-  void add(const std::filesystem::path& path, boost::system::error_code& ec) {
-    core_.add(path, watch_options{}, ec);
-  }
+           boost::system::error_code& ec);
+  void add(const std::filesystem::path& path, boost::system::error_code& ec);
 
   /// Stops watching a root given to add() (as given, or any spelling of the same absolute path).
   /// Events already queued stay queued. Error: errc::not_watched.
-  void remove(const std::filesystem::path& path) {
-    boost::system::error_code ec;
-    remove(path, ec);
-    throw_if(ec, "asio_fswatch::directory_monitor::remove", path);
-  }
-  void remove(const std::filesystem::path& path, boost::system::error_code& ec) {
-    core_.remove(path, ec);
-  }
+  void remove(const std::filesystem::path& path);
+  void remove(const std::filesystem::path& path, boost::system::error_code& ec);
 
   /// The roots being watched, absolute and lexically normal.
-  std::vector<std::filesystem::path> roots() const { return core_.roots(); }
+  std::vector<std::filesystem::path> roots() const;
 
   /// Events read from the kernel and not yet delivered.
-  std::size_t queued_events() const { return core_.queued_events(); }
+  std::size_t queued_events() const;
 
   /// Completes a pending read with boost::asio::error::operation_aborted; the watches stay.
-  void cancel() { core_.cancel(); }
+  void cancel();
 
   /// Stops watching everything and releases the kernel objects; a pending read completes with
   /// operation_aborted, later ones with errc::monitor_closed.
-  void close() { core_.close(); }
+  void close();
 
-  bool is_open() const noexcept { return core_.is_open(); }
+  bool is_open() const noexcept;
 
   /// Waits for changes and completes with every queued event (at most
   /// monitor_options::max_batch), in the order they happened; the batch is never empty.
@@ -151,38 +125,27 @@ public:
   /// Per-operation cancellation: terminal, partial and total; cancelling loses no event (events
   /// already read stay queued for the next read).
   template <typename ReadToken = boost::asio::default_completion_token_t<executor_type>>
-  auto async_read_events(ReadToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<ReadToken, detail::read_events_signature>(
-        initiate_read_events{this}, token);
-  }
+  auto async_read_events(ReadToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// Waits for one event. Same queue, errors and cancellation as async_read_events.
   ///
   /// Completion signature: `void(boost::system::error_code, fs_event)`.
   template <typename NextToken = boost::asio::default_completion_token_t<executor_type>>
-  auto async_next(NextToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<NextToken, detail::next_event_signature>(
-        initiate_next{this}, token);
-  }
+  auto async_next(NextToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
 private:
   template <typename>
   friend class basic_directory_monitor;
 
   static void throw_if(const boost::system::error_code& ec, const char* what,
-                       const std::filesystem::path& path) {
-    if (ec)
-      throw std::filesystem::filesystem_error(what, path, std::error_code(ec));
-  }
+                       const std::filesystem::path& path);
 
   struct initiate_read_events {
     basic_directory_monitor* self;
     using executor_type = Executor;
     executor_type get_executor() const noexcept { return self->get_executor(); }
     template <typename Handler>
-    void operator()(Handler&& handler) const {
-      self->core_.async_read_events(detail::read_events_handler(std::forward<Handler>(handler)));
-    }
+    void operator()(Handler&& handler) const;
   };
 
   struct initiate_next {
@@ -190,9 +153,7 @@ private:
     using executor_type = Executor;
     executor_type get_executor() const noexcept { return self->get_executor(); }
     template <typename Handler>
-    void operator()(Handler&& handler) const {
-      self->core_.async_next(detail::next_event_handler(std::forward<Handler>(handler)));
-    }
+    void operator()(Handler&& handler) const;
   };
 
   Executor executor_;
@@ -200,5 +161,7 @@ private:
 };
 
 } // namespace asio_fswatch
+
+#include <asio_fswatch/impl/basic_directory_monitor.hpp>
 
 #endif

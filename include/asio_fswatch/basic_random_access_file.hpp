@@ -1,10 +1,10 @@
 // asio_fswatch: basic_random_access_file, positional asynchronous file I/O on io_uring or a
-// thread pool.
+// thread pool. The template bodies are in impl/basic_random_access_file.hpp.
 #ifndef ASIO_FSWATCH_BASIC_RANDOM_ACCESS_FILE_HPP
 #define ASIO_FSWATCH_BASIC_RANDOM_ACCESS_FILE_HPP
 
-#include <asio_fswatch/detail/async_file_op.hpp>
 #include <asio_fswatch/detail/file_object.hpp>
+#include <asio_fswatch/detail/file_op.hpp>
 #include <asio_fswatch/file_base.hpp>
 #include <asio_fswatch/file_service.hpp>
 
@@ -53,7 +53,7 @@ public:
   };
 
   /// A closed file whose operations complete through `ex`.
-  explicit basic_random_access_file(const executor_type& ex) : base(ex) {}
+  explicit basic_random_access_file(const executor_type& ex);
 
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
@@ -62,12 +62,8 @@ public:
       : basic_random_access_file(executor_type(context.get_executor())) {}
 
   /// Opens `path` (synchronously, as open(2) does). Throws boost::system::system_error.
-  basic_random_access_file(const executor_type& ex, const char* path, file_base::flags open_flags)
-      : basic_random_access_file(ex) {
-    this->open(path, open_flags);
-  }
-  basic_random_access_file(const executor_type& ex, const std::string& path, file_base::flags open_flags)
-      : basic_random_access_file(ex, path.c_str(), open_flags) {}
+  basic_random_access_file(const executor_type& ex, const char* path, file_base::flags open_flags);
+  basic_random_access_file(const executor_type& ex, const std::string& path, file_base::flags open_flags);
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -80,10 +76,7 @@ public:
       : basic_random_access_file(executor_type(context.get_executor()), path.c_str(), open_flags) {}
 
   /// Takes ownership of an open descriptor.
-  basic_random_access_file(const executor_type& ex, native_handle_type fd)
-      : basic_random_access_file(ex) {
-    this->assign(fd);
-  }
+  basic_random_access_file(const executor_type& ex, native_handle_type fd);
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -96,14 +89,10 @@ public:
   /// Converting move from a file with another executor type.
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
-  basic_random_access_file(basic_random_access_file<OtherExecutor>&& other) noexcept
-      : base(std::move(other)) {}
+  basic_random_access_file(basic_random_access_file<OtherExecutor>&& other) noexcept;
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
-  basic_random_access_file& operator=(basic_random_access_file<OtherExecutor>&& other) noexcept {
-    this->assign_from(std::move(other));
-    return *this;
-  }
+  basic_random_access_file& operator=(basic_random_access_file<OtherExecutor>&& other) noexcept;
 
   basic_random_access_file(const basic_random_access_file&) = delete;
   basic_random_access_file& operator=(const basic_random_access_file&) = delete;
@@ -123,10 +112,7 @@ public:
   template <typename MutableBufferSequence,
             typename ReadToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_read_some_at(std::uint64_t offset, const MutableBufferSequence& buffers,
-                          ReadToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
-        initiate_transfer_at{this}, token, detail::file_opcode::read, offset, buffers);
-  }
+                          ReadToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// Writes `buffers` at `offset`; may write less than given (use boost::asio::async_write_at for
   /// all of it). With `append`, Linux writes at the end of the file whatever the offset.
@@ -137,10 +123,7 @@ public:
   template <typename ConstBufferSequence,
             typename WriteToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_write_some_at(std::uint64_t offset, const ConstBufferSequence& buffers,
-                           WriteToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
-        initiate_transfer_at{this}, token, detail::file_opcode::write, offset, buffers);
-  }
+                           WriteToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// fsync: data and metadata reach stable storage.
   ///
@@ -149,18 +132,12 @@ public:
   /// operation_aborted. Per-operation cancellation: terminal, partial and total; a sync the
   /// kernel has started runs to its end.
   template <typename SyncToken = boost::asio::default_completion_token_t<executor_type>>
-  auto async_sync_all(SyncToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<SyncToken, void(boost::system::error_code)>(
-        initiate_simple{this}, token, detail::file_opcode::sync_all, std::uint64_t(0), std::uint64_t(0));
-  }
+  auto async_sync_all(SyncToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// fdatasync: the data, and the metadata needed to read it back, reach stable storage.
   /// Completion signature, errors and cancellation: as async_sync_all.
   template <typename SyncToken = boost::asio::default_completion_token_t<executor_type>>
-  auto async_sync_data(SyncToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<SyncToken, void(boost::system::error_code)>(
-        initiate_simple{this}, token, detail::file_opcode::sync_data, std::uint64_t(0), std::uint64_t(0));
-  }
+  auto async_sync_data(SyncToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// ftruncate: sets the file's size to `n` bytes (extending with zeros).
   /// Completion signature: `void(boost::system::error_code)`.
@@ -168,10 +145,7 @@ public:
   /// operation_aborted. Cancellation: as async_sync_all.
   template <typename ResizeToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_resize(std::uint64_t n,
-                    ResizeToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<ResizeToken, void(boost::system::error_code)>(
-        initiate_simple{this}, token, detail::file_opcode::resize, n, std::uint64_t(0));
-  }
+                    ResizeToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// fallocate (mode 0): reserves disk space for `length` bytes at `offset`, extending the file
   /// when the range ends past it.
@@ -180,10 +154,7 @@ public:
   /// EINVAL (length 0), bad_descriptor, operation_aborted. Cancellation: as async_sync_all.
   template <typename AllocateToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_allocate(std::uint64_t offset, std::uint64_t length,
-                      AllocateToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<AllocateToken, void(boost::system::error_code)>(
-        initiate_simple{this}, token, detail::file_opcode::allocate, offset, length);
-  }
+                      AllocateToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
 private:
   template <typename>
@@ -196,10 +167,7 @@ private:
     executor_type get_executor() const noexcept { return self->get_executor(); }
     template <typename Handler, typename Buffers>
     void operator()(Handler&& handler, detail::file_opcode opcode, std::uint64_t offset,
-                    const Buffers& buffers) const {
-      detail::start_transfer_at(self->handle_, self->executor_, std::forward<Handler>(handler), opcode, offset,
-                                buffers);
-    }
+                    const Buffers& buffers) const;
   };
 
   struct initiate_simple {
@@ -208,18 +176,12 @@ private:
     executor_type get_executor() const noexcept { return self->get_executor(); }
     template <typename Handler>
     void operator()(Handler&& handler, detail::file_opcode opcode, std::uint64_t offset,
-                    std::uint64_t length) const {
-      detail::start_file_op<false>(self->handle_.service(), self->handle_.shared(), self->executor_,
-                                   std::forward<Handler>(handler), [&](auto& op) {
-                                     op.opcode = opcode;
-                                     op.offset = offset;
-                                     op.length = length;
-                                   });
-    }
+                    std::uint64_t length) const;
   };
-
 };
 
 } // namespace asio_fswatch
+
+#include <asio_fswatch/impl/basic_random_access_file.hpp>
 
 #endif

@@ -1,9 +1,10 @@
 // asio_fswatch: basic_stream_file, sequential asynchronous I/O on a file or on any descriptor.
+// The template bodies are in impl/basic_stream_file.hpp.
 #ifndef ASIO_FSWATCH_BASIC_STREAM_FILE_HPP
 #define ASIO_FSWATCH_BASIC_STREAM_FILE_HPP
 
-#include <asio_fswatch/detail/async_file_op.hpp>
 #include <asio_fswatch/detail/file_object.hpp>
+#include <asio_fswatch/detail/file_op.hpp>
 #include <asio_fswatch/detail/stream_reactor.hpp>
 #include <asio_fswatch/file_base.hpp>
 #include <asio_fswatch/file_service.hpp>
@@ -60,7 +61,7 @@ public:
   };
 
   /// A closed file whose operations complete through `ex`.
-  explicit basic_stream_file(const executor_type& ex) : base(ex) {}
+  explicit basic_stream_file(const executor_type& ex);
 
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
@@ -69,12 +70,8 @@ public:
       : basic_stream_file(executor_type(context.get_executor())) {}
 
   /// Opens `path` (synchronously, as open(2) does; a FIFO's open waits for the other end).
-  basic_stream_file(const executor_type& ex, const char* path, file_base::flags open_flags)
-      : basic_stream_file(ex) {
-    base::open(path, open_flags);
-  }
-  basic_stream_file(const executor_type& ex, const std::string& path, file_base::flags open_flags)
-      : basic_stream_file(ex, path.c_str(), open_flags) {}
+  basic_stream_file(const executor_type& ex, const char* path, file_base::flags open_flags);
+  basic_stream_file(const executor_type& ex, const std::string& path, file_base::flags open_flags);
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -87,41 +84,30 @@ public:
       : basic_stream_file(executor_type(context.get_executor()), path.c_str(), open_flags) {}
 
   /// Takes ownership of an open descriptor of any kind.
-  basic_stream_file(const executor_type& ex, native_handle_type fd) : basic_stream_file(ex) {
-    base::assign(fd);
-  }
+  basic_stream_file(const executor_type& ex, native_handle_type fd);
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
   basic_stream_file(ExecutionContext& context, native_handle_type fd)
       : basic_stream_file(executor_type(context.get_executor()), fd) {}
 
-  basic_stream_file(basic_stream_file&& other) noexcept
-      : base(std::move(other)), reactor_(std::move(other.reactor_)) {}
-  basic_stream_file& operator=(basic_stream_file&& other) noexcept {
-    if (this != &other) {
-      reactor_.detach();
-      base::operator=(std::move(other));
-      reactor_ = std::move(other.reactor_);
-    }
-    return *this;
-  }
+  basic_stream_file(basic_stream_file&& other) noexcept;
+  basic_stream_file& operator=(basic_stream_file&& other) noexcept;
 
   /// Converting move from a file with another executor type.
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
-  basic_stream_file(basic_stream_file<OtherExecutor>&& other) noexcept
-      : base(std::move(other)), reactor_(std::move(other.reactor_)) {}
+  basic_stream_file(basic_stream_file<OtherExecutor>&& other) noexcept;
 
   basic_stream_file(const basic_stream_file&) = delete;
   basic_stream_file& operator=(const basic_stream_file&) = delete;
 
   /// Closes the file; pending operations complete with operation_aborted.
-  ~basic_stream_file() { reactor_.detach(); }
+  ~basic_stream_file();
 
   /// True when the descriptor is waited on by the reactor (POSIX, not a regular file). Always
   /// false on Windows, which has no reactor for files.
-  bool is_reactive() const noexcept { return reactor_.attached(); }
+  bool is_reactive() const noexcept;
 
   using base::assign;
   using base::cancel;
@@ -130,54 +116,28 @@ public:
   using base::release;
 
   /// Opens `path`; a descriptor that is not a regular file goes to the reactor.
-  void open(const char* path, file_base::flags open_flags, boost::system::error_code& ec) {
-    this->handle_.open(path, open_flags, ec);
-    if (!ec)
-      reactor_.attach(this->executor_, this->handle_, ec);
-  }
+  void open(const char* path, file_base::flags open_flags, boost::system::error_code& ec);
 
   /// Takes ownership of an open descriptor or HANDLE. POSIX: pipes, FIFOs, ttys, sockets and
   /// character devices go to the reactor, regular files to the file backend. Windows: a HANDLE
   /// opened for overlapped I/O goes on the completion port (an error if it is already on
   /// another one), any other to the thread pool.
-  void assign(native_handle_type fd, boost::system::error_code& ec) {
-    this->handle_.assign(fd, ec);
-    if (!ec)
-      reactor_.attach(this->executor_, this->handle_, ec);
-  }
+  void assign(native_handle_type fd, boost::system::error_code& ec);
 
   /// Cancels pending operations (operation_aborted), then closes the descriptor, in its
   /// original blocking mode.
-  void close(boost::system::error_code& ec) {
-    reactor_.detach();
-    this->handle_.close(ec);
-  }
+  void close(boost::system::error_code& ec);
 
   /// Cancels pending operations and gives the descriptor up to the caller, in its original
   /// blocking mode.
-  native_handle_type release(boost::system::error_code& ec) {
-    reactor_.detach();
-    return this->handle_.release(ec);
-  }
+  native_handle_type release(boost::system::error_code& ec);
 
-  void cancel(boost::system::error_code& ec) {
-    if (reactor_.attached())
-      reactor_.cancel(ec);
-    else
-      this->handle_.cancel(ec);
-  }
+  void cancel(boost::system::error_code& ec);
 
   /// Moves the file position; returns the new one. Errors: ESPIPE (errc::invalid_seek on
   /// Windows) on a pipe, socket or tty, EINVAL for a position before the start, bad_descriptor.
-  std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence) {
-    boost::system::error_code ec;
-    std::uint64_t position = seek(offset, whence, ec);
-    this->throw_if(ec, "seek");
-    return position;
-  }
-  std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence, boost::system::error_code& ec) {
-    return this->handle_.seek(offset, whence, ec);
-  }
+  std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence);
+  std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence, boost::system::error_code& ec);
 
   /// Reads into `buffers` from the file position, which advances; may read less than asked.
   /// At the end of the file (or when the write end of a pipe is closed) it completes with
@@ -190,10 +150,7 @@ public:
   template <typename MutableBufferSequence,
             typename ReadToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_read_some(const MutableBufferSequence& buffers,
-                       ReadToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
-        initiate_transfer<detail::file_opcode::read>{this}, token, buffers);
-  }
+                       ReadToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// Writes `buffers` at the file position (at the end with `append`); may write less than
   /// given (use boost::asio::async_write for all of it).
@@ -204,10 +161,7 @@ public:
   template <typename ConstBufferSequence,
             typename WriteToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_write_some(const ConstBufferSequence& buffers,
-                        WriteToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
-        initiate_transfer<detail::file_opcode::write>{this}, token, buffers);
-  }
+                        WriteToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
 private:
   template <typename>
@@ -221,24 +175,14 @@ private:
     using executor_type = Executor;
     executor_type get_executor() const noexcept { return self->get_executor(); }
     template <typename Handler, typename Buffers>
-    void operator()(Handler&& handler, const Buffers& buffers) const {
-      if constexpr (detail::stream_reactor<Executor>::exists) {
-        if (self->reactor_.attached()) {
-          if constexpr (Opcode == detail::file_opcode::read)
-            self->reactor_.async_read_some(buffers, std::forward<Handler>(handler));
-          else
-            self->reactor_.async_write_some(buffers, std::forward<Handler>(handler));
-          return;
-        }
-      }
-      detail::start_stream_transfer(self->handle_, self->executor_, std::forward<Handler>(handler), Opcode,
-                                    buffers);
-    }
+    void operator()(Handler&& handler, const Buffers& buffers) const;
   };
 
   detail::stream_reactor<Executor> reactor_;
 };
 
 } // namespace asio_fswatch
+
+#include <asio_fswatch/impl/basic_stream_file.hpp>
 
 #endif

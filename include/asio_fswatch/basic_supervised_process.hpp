@@ -1,6 +1,6 @@
 // asio_fswatch: basic_supervised_process, a command run as the leader of its own process group
 // (Windows: in a Job Object of its own), waited for without blocking, signalled and terminated as
-// a group (or as a whole tree).
+// a group (or as a whole tree). The template bodies are in impl/basic_supervised_process.hpp.
 #ifndef ASIO_FSWATCH_BASIC_SUPERVISED_PROCESS_HPP
 #define ASIO_FSWATCH_BASIC_SUPERVISED_PROCESS_HPP
 
@@ -15,11 +15,8 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/basic_readable_pipe.hpp>
 #include <boost/asio/basic_writable_pipe.hpp>
-#include <boost/asio/compose.hpp>
-#include <boost/asio/error.hpp>
 #include <boost/asio/execution_context.hpp>
 #include <boost/system/error_code.hpp>
-#include <boost/system/system_error.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -73,8 +70,7 @@ public:
   };
 
   /// An object with no child yet: start() starts one.
-  explicit basic_supervised_process(const executor_type& ex)
-      : executor_(ex), stdin_pipe_(ex), stdout_pipe_(ex), stderr_pipe_(ex) {}
+  explicit basic_supervised_process(const executor_type& ex);
 
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
@@ -84,10 +80,7 @@ public:
 
   /// Starts `program` with `args` (see start()); throws boost::system::system_error on failure.
   basic_supervised_process(const executor_type& ex, const std::string& program, const std::vector<std::string>& args,
-                           const process_options& options = {})
-      : basic_supervised_process(ex) {
-    start(program, args, options);
-  }
+                           const process_options& options = {});
 
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
@@ -98,36 +91,24 @@ public:
 
   /// Takes over the child, its pending operations and the pipes. The moved-from object is as if
   /// newly constructed with the same executor: no child, closed pipes, every member usable.
-  basic_supervised_process(basic_supervised_process&& other) noexcept
-      : executor_(other.executor_), stdin_pipe_(std::move(other.stdin_pipe_)),
-        stdout_pipe_(std::move(other.stdout_pipe_)), stderr_pipe_(std::move(other.stderr_pipe_)),
-        child_(std::move(other.child_)) {}
+  basic_supervised_process(basic_supervised_process&& other) noexcept;
 
   /// The same from an object whose executor type converts to this one's (what
   /// `boost::asio::as_default_on(std::move(process))` needs).
   template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
-  basic_supervised_process(basic_supervised_process<OtherExecutor>&& other)
-      : executor_(other.executor_), stdin_pipe_(std::move(other.stdin_pipe_)),
-        stdout_pipe_(std::move(other.stdout_pipe_)), stderr_pipe_(std::move(other.stderr_pipe_)),
-        child_(std::move(other.child_)) {}
+  basic_supervised_process(basic_supervised_process<OtherExecutor>&& other);
 
   /// Ends this object's own child first, as the destructor does.
-  basic_supervised_process& operator=(basic_supervised_process&& other) noexcept {
-    if (this != &other)
-      take(other);
-    return *this;
-  }
+  basic_supervised_process& operator=(basic_supervised_process&& other) noexcept;
   template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
-  basic_supervised_process& operator=(basic_supervised_process<OtherExecutor>&& other) {
-    take(other);
-    return *this;
-  }
+  basic_supervised_process& operator=(basic_supervised_process<OtherExecutor>&& other);
+
   basic_supervised_process(const basic_supervised_process&) = delete;
   basic_supervised_process& operator=(const basic_supervised_process&) = delete;
 
   /// Kills the group and reaps the child if it still runs, and kills what an ended child left
   /// (see the class comment).
-  ~basic_supervised_process() { end_child(); }
+  ~basic_supervised_process();
 
   executor_type get_executor() noexcept { return executor_; }
 
@@ -138,53 +119,23 @@ public:
   /// previous child left (its group; with stop_descendants, its descendants) is killed with
   /// SIGKILL, and its pipes are closed. Errors: already_started when a child runs; ENOENT when
   /// the program is not found; the errors of fork, chdir and exec.
-  void start(const std::string& program, const std::vector<std::string>& args, const process_options& options = {}) {
-    boost::system::error_code ec;
-    start(program, args, options, ec);
-    if (ec)
-      throw boost::system::system_error(ec, "start " + program);
-  }
+  void start(const std::string& program, const std::vector<std::string>& args, const process_options& options = {});
   void start(const std::string& program, const std::vector<std::string>& args, const process_options& options,
-             boost::system::error_code& ec) {
-    if (running()) {
-      ec = boost::asio::error::already_started;
-      return;
-    }
-    end_child();
-    close_pipes();
-    process_options child_options = options;
-    std::string mark;
-    if (options.stop_descendants)
-      mark = detail::new_tree_mark(); // empty on Windows: the job is the whole tree
-    if (!mark.empty()) {
-      std::size_t equals = mark.find('=');
-      child_options.environment.emplace_back(mark.substr(0, equals), mark.substr(equals + 1));
-    }
-    auto child = std::make_shared<detail::supervised_child>(boost::asio::any_io_executor(executor_),
-                                                            std::move(mark), options.watcher);
-    detail::spawned_pipes pipes = detail::spawn_group_leader(boost::asio::any_io_executor(executor_), program,
-                                                             args, child_options, child->tree, ec);
-    if (ec)
-      return; // nothing started: `child` goes without ending anything
-    child_ = std::move(child);
-    connect(stdin_pipe_, pipes.stdin_end);
-    connect(stdout_pipe_, pipes.stdout_end);
-    connect(stderr_pipe_, pipes.stderr_end);
-  }
+             boost::system::error_code& ec);
 
   /// The child's pid (pid_type, as Boost.Process v2's), which is also its process group's id
   /// (POSIX); -1 (POSIX) or 0xFFFFFFFF (Windows) when there is no child.
-  pid_type id() const noexcept { return child_ ? pid_type(child_->pid()) : pid_type(-1); }
+  pid_type id() const noexcept;
 
   /// A child was started and has not been reaped yet (it may have ended without anybody
   /// waiting for it).
-  bool running() const noexcept { return child_ && !child_->ended(); }
+  bool running() const noexcept;
 
   /// How the last child ended, once reaped.
-  std::optional<exit_status> status() const noexcept { return child_ ? child_->status : std::nullopt; }
+  std::optional<exit_status> status() const noexcept;
 
   /// The mechanism that waits for the child (see child_backend).
-  child_backend backend() const noexcept { return child_ ? child_->watcher.backend() : child_backend::automatic; }
+  child_backend backend() const noexcept;
 
   /// The other ends of the pipes the current child was started with (stdio_mode::pipe); closed
   /// otherwise. They belong to this object (see the class comment): a reference stays valid as
@@ -198,33 +149,14 @@ public:
   /// that left it). Errors: errc::no_child when there is no child or it was reaped; the errors
   /// of kill(2) (EINVAL for a bad signal). A group that is gone already is not an error.
   /// POSIX only.
-  void signal(int sig) {
-    boost::system::error_code ec;
-    signal(sig, ec);
-    if (ec)
-      throw boost::system::system_error(ec, "signal");
-  }
-  void signal(int sig, boost::system::error_code& ec) noexcept {
-    if (!running()) {
-      ec = errc::no_child;
-      return;
-    }
-    child_->signal_all(sig, ec);
-  }
+  void signal(int sig);
+  void signal(int sig, boost::system::error_code& ec) noexcept;
 #endif
 
   /// Leaves the child running, unsupervised: the object forgets it and the destructor will not
   /// kill it. Pending operations complete with operation_aborted. The child becomes a zombie
   /// when it ends unless somebody reaps it. The pipes stay open.
-  void detach() {
-    if (child_) {
-      detail::let_tree_run(child_->tree);
-      child_->watcher.cancel();
-      child_->exit_event.cancel();
-      child_->detached = true;
-      child_.reset();
-    }
-  }
+  void detach();
 
   /// Waits for the child to end and completes with how it ended. Any number of waits may be
   /// pending; all get the status. A child that was reaped already completes at once (posted).
@@ -236,10 +168,7 @@ public:
   /// Per-operation cancellation: terminal, partial and total: the wait ends and the child keeps
   /// running.
   template <typename WaitToken = boost::asio::default_completion_token_t<executor_type>>
-  auto async_wait(WaitToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_compose<WaitToken, void(boost::system::error_code, exit_status)>(
-        detail::supervised_wait_op<Executor>{executor_, child_}, token, executor_);
-  }
+  auto async_wait(WaitToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// Stops the whole process group: `first_signal` (SIGTERM by default; Windows: CTRL_BREAK_EVENT,
   /// see the class comment) to the group, then, if the child has not ended within `grace`,
@@ -259,18 +188,12 @@ public:
   /// far stay sent, no more are sent.
   template <typename WaitToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_terminate(clock_type::duration grace,
-                       WaitToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_compose<WaitToken, void(boost::system::error_code, exit_status)>(
-        detail::supervised_terminate_op<Executor>{executor_, child_, detail::polite_stop, grace}, token, executor_);
-  }
+                       WaitToken&& token = boost::asio::default_completion_token_t<executor_type>());
 #if defined(ASIO_FSWATCH_HAS_SIGNALS)
   /// The same with another first signal (POSIX only).
   template <typename WaitToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_terminate(int first_signal, clock_type::duration grace,
-                       WaitToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
-    return boost::asio::async_compose<WaitToken, void(boost::system::error_code, exit_status)>(
-        detail::supervised_terminate_op<Executor>{executor_, child_, first_signal, grace}, token, executor_);
-  }
+                       WaitToken&& token = boost::asio::default_completion_token_t<executor_type>());
 #endif
 
 private:
@@ -278,37 +201,14 @@ private:
   friend class basic_supervised_process;
 
   template <typename Pipe>
-  static void connect(Pipe& pipe, detail::native_file end) noexcept {
-    if (end == detail::invalid_native_file)
-      return;
-    boost::system::error_code ec;
-    pipe.assign(end, ec);
-    if (ec)
-      detail::close_pipe_end(end);
-  }
+  static void connect(Pipe& pipe, detail::native_file end) noexcept;
 
-  void close_pipes() noexcept {
-    boost::system::error_code ignored;
-    stdin_pipe_.close(ignored);
-    stdout_pipe_.close(ignored);
-    stderr_pipe_.close(ignored);
-  }
+  void close_pipes() noexcept;
 
-  void end_child() noexcept {
-    if (child_)
-      child_->end();
-    child_.reset();
-  }
+  void end_child() noexcept;
 
   template <typename Other>
-  void take(Other& other) {
-    end_child();
-    executor_ = other.executor_;
-    stdin_pipe_ = std::move(other.stdin_pipe_);
-    stdout_pipe_ = std::move(other.stdout_pipe_);
-    stderr_pipe_ = std::move(other.stderr_pipe_);
-    child_ = std::move(other.child_);
-  }
+  void take(Other& other);
 
   Executor executor_;
   boost::asio::basic_writable_pipe<Executor> stdin_pipe_;
@@ -318,5 +218,7 @@ private:
 };
 
 } // namespace asio_fswatch
+
+#include <asio_fswatch/impl/basic_supervised_process.hpp>
 
 #endif
