@@ -4,7 +4,9 @@
 // programs draw.
 //
 // Plain C++ and POSIX only: no asio_fswatch and no Boost.Asio header, so that file_bench_asio,
-// built with BOOST_ASIO_HAS_IO_URING and without asio_fswatch, can include it too.
+// built with BOOST_ASIO_HAS_IO_URING and without asio_fswatch, can include it too. On Windows
+// (child_bench_win, file_bench_win) the platform-neutral part only: statistics, formatting, the
+// heading and the tables, the offsets.
 #pragma once
 
 #include <boost/version.hpp>
@@ -25,6 +27,9 @@
 #include <thread>
 #include <vector>
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +37,7 @@
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#endif
 
 namespace bench {
 
@@ -58,6 +64,7 @@ inline std::string read_first_line(const std::string& path) {
   return line;
 }
 
+#if !defined(_WIN32)
 /// The number on the first line of `path` (a /proc/sys setting); -1 when it cannot be read.
 inline long read_long(const std::string& path) {
   std::string line = read_first_line(path);
@@ -74,6 +81,7 @@ inline bool write_long(const std::string& path, long value) {
   ::close(fd);
   return ok;
 }
+#endif
 
 inline std::string with_thousands(std::uint64_t n) {
   std::string digits = std::to_string(n);
@@ -115,7 +123,11 @@ inline double percentile(const std::vector<double>& sorted, double p) {
 // Machine information
 
 inline std::string cpu_model() {
+#if defined(_WIN32)
+  std::ifstream in("Z:\\proc\\cpuinfo");
+#else
   std::ifstream in("/proc/cpuinfo");
+#endif
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("model name", 0) == 0) {
@@ -127,6 +139,7 @@ inline std::string cpu_model() {
   return "unknown";
 }
 
+#if !defined(_WIN32)
 inline std::string file_system_type(const std::string& path) {
   struct statfs st;
   if (::statfs(path.c_str(), &st) != 0)
@@ -182,17 +195,28 @@ inline void start_signal_thread(const char* program, std::atomic<pid_t>& running
     std::_Exit(128 + signal_number);
   }).detach();
 }
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // The printed header and tables
 
 /// The title, then the processors and the kernel.
 inline void print_heading(const char* program, bool quick) {
+  std::printf("## asio_fswatch %s%s\n\n", program, quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
+#if defined(_WIN32)
+  // Under Wine, /proc/cpuinfo of the Linux host is readable through its Z: drive; ntdll says
+  // which Wine it is.
+  using wine_version_function = const char* (*)();
+  const auto wine_version = reinterpret_cast<wine_version_function>(
+      reinterpret_cast<void*>(::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version")));
+  std::printf("- nproc: %u (%s)\n", std::thread::hardware_concurrency(), cpu_model().c_str());
+  std::printf("- system: Windows x64%s%s\n", wine_version ? ", under Wine " : "", wine_version ? wine_version() : "");
+#else
   struct utsname u;
   ::uname(&u);
-  std::printf("## asio_fswatch %s%s\n\n", program, quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
   std::printf("- nproc: %ld (%s)\n", ::sysconf(_SC_NPROCESSORS_ONLN), cpu_model().c_str());
   std::printf("- kernel: %s %s %s\n", u.sysname, u.release, u.machine);
+#endif
 }
 
 /// The build line: configuration, compiler, Boost, and a warning when not optimised.
@@ -236,10 +260,12 @@ inline void print_missed_count(int missed, bool quick) {
               quick ? " (--quick: sizes too small for the figures to mean anything.)" : "");
 }
 
-/// The end of a report: the missed count, then every failure as an ERROR line. Returns the
-/// program's exit status: 1 when something failed (never because of a figure).
+/// The end of a report: the missed count (none for a report without targets: `missed` < 0), then
+/// every failure as an ERROR line. Returns the program's exit status: 1 when something failed
+/// (never because of a figure).
 inline int finish_report(int missed, bool quick, const std::vector<std::string>& failures) {
-  print_missed_count(missed, quick);
+  if (missed >= 0)
+    print_missed_count(missed, quick);
   for (const std::string& failure : failures)
     std::printf("\nERROR: %s\n", failure.c_str());
   std::fflush(stdout);
