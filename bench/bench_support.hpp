@@ -1,6 +1,6 @@
 // bench_support.hpp: what the benchmark programs (monitor_bench, file_bench, file_bench_asio,
-// child_bench) share: number formatting, medians and percentiles, machine information, the
-// signal thread, the pieces of the printed header and tables, and the read offsets both file
+// child_bench) share: number formatting, medians and percentiles, numeric options, machine
+// information, the signal thread, the pieces of the printed header and tables, and the read offsets both file
 // programs draw.
 //
 // Plain C++ and POSIX only: no asio_fswatch and no Boost.Asio header, so that file_bench_asio,
@@ -23,6 +23,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -117,6 +118,37 @@ inline double percentile(const std::vector<double>& sorted, double p) {
     return 0;
   auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size()) / 100.0));
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command lines
+
+/// A numeric option of a benchmark: its name and where its value goes.
+struct number_option {
+  std::string_view name;
+  std::size_t* value;
+};
+
+/// Reads `--quick`, `--help` (prints `usage` and exits 0) and options that each take a positive
+/// number. False, with a message on stderr, on anything else.
+inline bool parse_options(int argc, char** argv, const std::vector<number_option>& numbers, bool& quick,
+                          void (*usage)(std::FILE*)) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto number = std::find_if(numbers.begin(), numbers.end(), [&](const number_option& n) { return n.name == arg; });
+    char* end = nullptr;
+    if (arg == "--quick") {
+      quick = true;
+    } else if (arg == "--help" || arg == "-h") {
+      usage(stdout);
+      std::exit(0);
+    } else if (number == numbers.end() || i + 1 == argc ||
+               (*number->value = std::strtoull(argv[++i], &end, 10)) == 0 || *end != '\0') {
+      std::fprintf(stderr, "unknown argument, or not a positive number: '%s'\n", argv[i]);
+      return false;
+    }
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

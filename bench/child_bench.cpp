@@ -7,6 +7,7 @@
 #include <asio_fswatch/child_watcher.hpp>
 
 #include "bench_support.hpp"
+#include "child_run_outcome.hpp"
 
 // Boost.Process v2 as users use it, header-only, on std::filesystem. Its 1.81 headers use
 // boost::optional, boost::decay and boost::is_convertible without including them.
@@ -95,23 +96,11 @@ void usage(std::FILE* out) {
 std::optional<command_line> parse_command_line(int argc, char** argv) {
   command_line cmd;
   std::size_t repeat = 3, children = 0, in_flight = cmd.in_flight, samples = 0; // 0: as --quick says
-  const std::pair<std::string_view, std::size_t*> numbers[] = {
-      {"--repeat", &repeat}, {"--children", &children}, {"--in-flight", &in_flight}, {"--samples", &samples}};
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto number = std::find_if(std::begin(numbers), std::end(numbers), [&](auto& n) { return n.first == arg; });
-    char* end = nullptr;
-    if (arg == "--quick") {
-      cmd.quick = true;
-    } else if (arg == "--help" || arg == "-h") {
-      usage(stdout);
-      std::exit(0);
-    } else if (number == std::end(numbers) || i + 1 == argc ||
-               (*number->second = std::strtoull(argv[++i], &end, 10)) == 0 || *end != '\0') {
-      std::fprintf(stderr, "unknown argument, or not a positive number: '%s'\n", argv[i]);
-      return std::nullopt;
-    }
-  }
+  if (!bench::parse_options(argc, argv,
+                            {{"--repeat", &repeat}, {"--children", &children}, {"--in-flight", &in_flight},
+                             {"--samples", &samples}},
+                            cmd.quick, usage))
+    return std::nullopt;
   cmd.repeat = int(std::min<std::size_t>(repeat, 1000));
   cmd.children = children ? children : cmd.quick ? 128 : 2000;
   cmd.in_flight = in_flight;
@@ -160,26 +149,7 @@ double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-/// What a run did: how many children it started and saw end, and the first thing that went wrong.
-struct run_outcome {
-  std::size_t started = 0, done = 0, failed = 0;
-  std::string first_failure;
-  double seconds = 0;
-
-  void record(const error_code& ec, const exit_status& status) {
-    ++done;
-    if (!ec && status.success())
-      return;
-    if (failed++ == 0)
-      first_failure = ec ? "a wait failed: " + ec.message() : "a child " + status.to_string();
-  }
-  /// Boost.Process v2's exit code (an exit code, or the signal that killed the child).
-  void record(const error_code& ec, int code) { record(ec, exit_status::exited_with(code)); }
-  void fail(const std::string& what) {
-    if (failed++ == 0)
-      first_failure = what;
-  }
-};
+using run_outcome = bench::child_run_outcome;
 
 exit_status from_wait_status(int status) {
   return WIFEXITED(status) ? exit_status::exited_with(WEXITSTATUS(status))

@@ -10,6 +10,7 @@
 #include <asio_fswatch/child_watcher.hpp>
 
 #include "bench_support.hpp"
+#include "child_run_outcome.hpp"
 
 // Boost.Process v2 as users use it, header-only, on std::filesystem. Its 1.81 headers use
 // boost::optional, boost::decay and boost::is_convertible without including them.
@@ -76,22 +77,9 @@ void usage(std::FILE* out) {
 std::optional<command_line> parse_command_line(int argc, char** argv) {
   command_line cmd;
   std::size_t repeat = 3, children = 0, in_flight = cmd.in_flight;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    std::size_t* number = arg == "--repeat" ? &repeat : arg == "--children" ? &children
-                        : arg == "--in-flight"               ? &in_flight
-                                                             : nullptr;
-    char* end = nullptr;
-    if (arg == "--quick") {
-      cmd.quick = true;
-    } else if (arg == "--help" || arg == "-h") {
-      usage(stdout);
-      std::exit(0);
-    } else if (!number || i + 1 == argc || (*number = std::strtoull(argv[++i], &end, 10)) == 0 || *end != '\0') {
-      std::fprintf(stderr, "unknown argument, or not a positive number: '%s'\n", argv[i]);
-      return std::nullopt;
-    }
-  }
+  if (!bench::parse_options(argc, argv, {{"--repeat", &repeat}, {"--children", &children}, {"--in-flight", &in_flight}},
+                            cmd.quick, usage))
+    return std::nullopt;
   if (in_flight > MAXIMUM_WAIT_OBJECTS) {
     std::fprintf(stderr, "--in-flight: at most %d\n", MAXIMUM_WAIT_OBJECTS);
     return std::nullopt;
@@ -150,21 +138,7 @@ private:
   std::thread thread_;
 };
 
-/// What a run did: how many children it started and saw end, and the first thing that went wrong.
-struct run_outcome {
-  std::size_t started = 0, done = 0, failed = 0;
-  std::string first_failure;
-  double seconds = 0;
-
-  void record(const error_code& ec, const exit_status& status) {
-    ++done;
-    if (!ec && status.success())
-      return;
-    if (failed++ == 0)
-      first_failure = ec ? "a wait failed: " + ec.message() : "a child " + status.to_string();
-  }
-  void record(const error_code& ec, int code) { record(ec, exit_status::exited_with(code)); } // Boost.Process v2
-};
+using run_outcome = bench::child_run_outcome;
 
 std::wstring self_path() {
   std::wstring path(32768, L'\0');
@@ -319,12 +293,11 @@ int run(const command_line& cmd) {
       try {
         out = run_contender(who, self, cmd);
       } catch (const std::exception& e) {
-        out.failed = 1;
-        out.first_failure = std::string("the run stopped: ") + e.what();
+        out.fail(std::string("the run stopped: ") + e.what());
       }
       dog.disarm();
-      if (const DWORD after = handles(); after > handles_before && out.failed++ == 0)
-        out.first_failure = std::to_string(after - handles_before) + " HANDLE(s) left open by the run";
+      if (const DWORD after = handles(); after > handles_before)
+        out.fail(std::to_string(after - handles_before) + " HANDLE(s) left open by the run");
       std::fprintf(stderr, "  %-80s %.3f s\n", contender_names[who], out.seconds);
       if (accept(contender_names[who], out) && out.done == cmd.children)
         seconds[who].push_back(out.seconds);

@@ -76,23 +76,10 @@ void usage(std::FILE* out) {
 std::optional<command_line> parse_command_line(int argc, char** argv) {
   command_line cmd;
   std::size_t repeat = 3, file_mib = 0, reads = 0, depth = 0; // 0: as --quick says
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    std::size_t* number = arg == "--repeat" ? &repeat : arg == "--file-mib" ? &file_mib
-                        : arg == "--reads"                 ? &reads
-                        : arg == "--depth"                 ? &depth
-                                                           : nullptr;
-    char* end = nullptr;
-    if (arg == "--quick") {
-      cmd.quick = true;
-    } else if (arg == "--help" || arg == "-h") {
-      usage(stdout);
-      std::exit(0);
-    } else if (!number || i + 1 == argc || (*number = std::strtoull(argv[++i], &end, 10)) == 0 || *end != '\0') {
-      std::fprintf(stderr, "unknown argument, or not a positive number: '%s'\n", argv[i]);
-      return std::nullopt;
-    }
-  }
+  if (!bench::parse_options(argc, argv,
+                            {{"--repeat", &repeat}, {"--file-mib", &file_mib}, {"--reads", &reads}, {"--depth", &depth}},
+                            cmd.quick, usage))
+    return std::nullopt;
   cmd.repeat = cmd.quick ? 1 : int(std::min<std::size_t>(repeat, 1000));
   cmd.file_mib = file_mib ? file_mib : cmd.quick ? 4 : 64;
   cmd.reads = reads ? reads : cmd.quick ? 256 : 20000;
