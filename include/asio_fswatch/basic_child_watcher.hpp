@@ -111,7 +111,8 @@ public:
   /// Waits on a process handle the caller opened and keeps: a pidfd on Linux (always the pidfd
   /// mechanism, whatever backend() says), a process HANDLE on Windows. It is duplicated; closing
   /// it afterwards is the caller's business. As the pid overload otherwise; EBADF (Linux) or
-  /// ERROR_INVALID_HANDLE (Windows) for a handle that is not open.
+  /// ERROR_INVALID_HANDLE (Windows) for a handle that is not open. Other POSIX systems (the
+  /// generic POSIX configuration) have no process handles: errc::backend_unavailable.
   template <typename WaitToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_wait(process_handle_ref handle,
                   WaitToken&& token = boost::asio::default_completion_token_t<executor_type>());

@@ -148,9 +148,10 @@ public:
                     ResizeToken&& token = boost::asio::default_completion_token_t<executor_type>());
 
   /// fallocate (mode 0): reserves disk space for `length` bytes at `offset`, extending the file
-  /// when the range ends past it.
+  /// when the range ends past it. Other POSIX systems (the generic POSIX configuration):
+  /// posix_fallocate, which the C library may emulate by writing; Windows: see doc/guide.md.
   /// Completion signature: `void(boost::system::error_code)`.
-  /// Errors: EOPNOTSUPP on a file system without fallocate, ENOSPC, EBADF (opened read-only),
+  /// Errors: EOPNOTSUPP on a file system without fallocate (Linux), ENOSPC, EBADF (opened read-only),
   /// EINVAL (length 0), bad_descriptor, operation_aborted. Cancellation: as async_sync_all.
   template <typename AllocateToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_allocate(std::uint64_t offset, std::uint64_t length,

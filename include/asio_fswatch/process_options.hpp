@@ -58,7 +58,8 @@ struct process_options {
 /// that nothing a supervised command started can outlive this process unnoticed. The setting
 /// is per process, for its whole life, and is not inherited by children; the process must then
 /// reap the orphans it gets (supervised_process does so for the trees it looks after, see
-/// process_options::stop_descendants). Errors: those of prctl (EINVAL before Linux 3.4).
+/// process_options::stop_descendants). Errors: those of prctl (EINVAL before Linux 3.4);
+/// operation_not_supported where Linux's prctl is not (the generic POSIX configuration).
 void make_child_subreaper(boost::system::error_code& ec) noexcept;
 
 } // namespace asio_fswatch

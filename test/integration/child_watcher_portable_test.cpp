@@ -145,11 +145,13 @@ BOOST_DATA_TEST_CASE(by_pid_and_by_handle, backends, backend) {
   wait_result r_pid, r_handle;
   watcher.async_wait(asio_fswatch::pid_type(by_pid.id()), r_pid.handler());
 #if defined(ASIO_FSWATCH_POSIX) && !defined(ASIO_FSWATCH_LINUX)
-  // Process handles are pidfds, which are Linux's.
-  asio_fswatch::test::skip("pidfd", "the generic POSIX build has no process handles: the wait by handle is not tested",
-                           asio_fswatch::test::skip_kind::platform);
-  run_until(io, [&] { return r_pid.done; }, "wait by pid");
-  by_handle.wait();
+  // Process handles are pidfds, which only Linux has: a wait on one is refused, and the child
+  // is left alone.
+  watcher.async_wait(asio_fswatch::process_handle_ref{0}, r_handle.handler());
+  BOOST_TEST(!r_handle.done, "completed inside the initiating call");
+  run_until(io, [&] { return r_pid.done && r_handle.done; }, "wait by pid, and a refused wait by handle");
+  BOOST_TEST((r_handle.ec == asio_fswatch::errc::backend_unavailable), r_handle.ec.message());
+  BOOST_TEST(by_handle.wait() == 22);
 #else
   const asio_fswatch::process_handle_ref handle{process_handle_of(by_handle)};
   watcher.async_wait(handle, r_handle.handler());

@@ -430,6 +430,7 @@ BOOST_AUTO_TEST_CASE(sigchld_on_two_contexts) {
   BOOST_TEST(rb.status.code() == 22);
 }
 
+BOOST_TEST_DECORATOR(*asio_fswatch::test::linux_only("pidfd"))
 BOOST_DATA_TEST_CASE(wait_on_a_pidfd_the_caller_keeps, backends, backend) {
   asio::io_context io;
   child_watcher watcher(io, {backend});

@@ -68,4 +68,26 @@ BOOST_AUTO_TEST_CASE(a_bad_value_is_a_clear_error_from_every_add) {
   BOOST_TEST(monitor.roots().empty());
 }
 
+// The platform's best: inotify on Linux; polling elsewhere, which refuses inotify by name.
+BOOST_AUTO_TEST_CASE(automatic_is_the_platforms_best_and_a_missing_one_is_refused) {
+  monitor_fixture f;
+  directory_monitor monitor(f.ioc);
+  boost::system::error_code ec;
+  monitor.add(f.root, ec);
+  BOOST_TEST(!ec, ec.message());
+  if constexpr (asio_fswatch::test::has_linux_mechanisms) {
+    BOOST_TEST((monitor.backend() == backend::inotify));
+  } else {
+    BOOST_TEST((monitor.backend() == backend::poll));
+    directory_monitor forced(f.ioc, monitor_options{.backend = backend::inotify});
+    forced.add(f.root, ec);
+    BOOST_TEST((ec == errc::backend_unavailable), ec.message());
+    BOOST_TEST(forced.roots().empty());
+    scoped_env env(variable, "inotify");
+    directory_monitor by_variable(f.ioc);
+    by_variable.add(f.root, ec);
+    BOOST_TEST((ec == errc::backend_unavailable), ec.message());
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -237,7 +237,8 @@ BOOST_DATA_TEST_CASE(stop_descendants_reaches_daemons_that_left_the_group, asio_
 }
 
 BOOST_AUTO_TEST_CASE(a_subreaper_reaps_the_orphans_of_the_tree_and_nothing_else,
-                     *boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork)) {
+                     *asio_fswatch::test::linux_only("subreaper") *
+                         boost::unit_test::precondition(asio_fswatch::test::scenario_may_run_in_a_fork)) {
   int report[2];
   BOOST_TEST_REQUIRE(::pipe(report) == 0);
   pid_t child = ::fork();

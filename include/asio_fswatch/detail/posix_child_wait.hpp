@@ -4,9 +4,11 @@
 #define ASIO_FSWATCH_DETAIL_POSIX_CHILD_WAIT_HPP
 
 #include <asio_fswatch/detail/child_wait_common.hpp>
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/completion.hpp>
 #include <asio_fswatch/detail/sigchld_service.hpp>
 #include <asio_fswatch/detail/system_error.hpp>
+#include <asio_fswatch/error.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
@@ -116,6 +118,10 @@ public:
       return complete_soon(ex_, self, choice_.error, exit_status());
     int fd = -1;
     if (target_.by_handle) {
+#if !defined(ASIO_FSWATCH_LINUX)
+      // A process handle is a pidfd, which only Linux has.
+      return complete_soon(ex_, self, boost::system::error_code(errc::backend_unavailable), exit_status());
+#endif
       fd = duplicate_pidfd(target_.handle);
     } else if (target_.pid <= 0) {
       errno = EINVAL;

@@ -13,8 +13,8 @@
 
 #include <cerrno>
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
+#if defined(ASIO_FSWATCH_LINUX) && !defined(P_PIDFD)
+#define P_PIDFD 3 // Linux's value; glibc before 2.36 does not name it
 #endif
 
 namespace asio_fswatch::detail {
@@ -75,11 +75,17 @@ namespace {
 
 int wait_on(int pidfd, siginfo_t& info) noexcept {
   info = siginfo_t{};
+#if !defined(ASIO_FSWATCH_LINUX)
+  (void)pidfd;
+  errno = ENOSYS; // no pidfds: never asked (posix_child_wait_op refuses handles)
+  return -1;
+#else
   int r;
   do
     r = ::waitid(idtype_t(P_PIDFD), id_t(pidfd), &info, WEXITED | WNOHANG);
   while (r < 0 && errno == EINTR);
   return r;
+#endif
 }
 
 } // namespace

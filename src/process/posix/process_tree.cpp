@@ -1,12 +1,15 @@
 // The processes a supervised child leaves behind, as /proc shows them: one pass over /proc per
 // look, each process's stat (and, for a tree with a mark, its environment) read once.
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/process_tree.hpp>
 #include <asio_fswatch/process_options.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#if defined(ASIO_FSWATCH_LINUX)
 #include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -205,8 +208,12 @@ namespace asio_fswatch {
 
 void make_child_subreaper(boost::system::error_code& ec) noexcept {
   ec.clear();
+#if defined(ASIO_FSWATCH_LINUX)
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
     ec.assign(errno, boost::system::system_category());
+#else
+  ec = boost::system::errc::make_error_code(boost::system::errc::operation_not_supported);
+#endif
 }
 
 } // namespace asio_fswatch
