@@ -184,9 +184,12 @@ run_outcome run_floor(const std::wstring& self, std::size_t total, std::size_t d
       throw std::runtime_error("WaitForMultipleObjects failed: error " + std::to_string(::GetLastError()));
     const std::size_t i = r - WAIT_OBJECT_0;
     DWORD code = 0;
-    ::GetExitCodeProcess(running[i], &code);
+    const bool got = ::GetExitCodeProcess(running[i], &code);
     ::CloseHandle(running[i]);
-    out.record({}, exit_status::exited_with(int(code)));
+    if (got)
+      out.record({}, exit_status::exited_with(int(code)));
+    else
+      out.record(error_code(int(::GetLastError()), boost::system::system_category()), exit_status());
     if (out.started < total) {
       running[i] = spawn_child(self);
       ++out.started;
@@ -274,8 +277,14 @@ int run(const command_line& cmd) {
     std::fprintf(stderr, "  %s: %s\n", name, problem.c_str());
     return false;
   };
+  // Every contender once, not counted: the program in the cache, and what a first use sets up
+  // for good (the system thread pool behind windows::object_handle, with its HANDLEs) set up
+  // before the HANDLE count is taken.
   dog.arm("warm-up", limit);
-  accept("warm-up", run_floor(self, 2 * cmd.in_flight, cmd.in_flight));
+  command_line warm_up = cmd;
+  warm_up.children = 2 * cmd.in_flight;
+  for (int k = 0; k < contender_count; ++k)
+    accept("warm-up", run_contender(contender(k), self, warm_up));
   // What every run must leave behind: no HANDLE more than before it (a leaked process HANDLE
   // also keeps its process's object alive).
   auto handles = [] {
@@ -325,7 +334,7 @@ int run(const command_line& cmd) {
   for (int c = 0; c < contender_count; ++c) {
     const std::optional<double> s = median_of(contender(c));
     std::printf("| %s | %s | %s | %s |\n", contender_names[c], s ? (format(*s, 3) + " s").c_str() : "n/a",
-                s ? format_number(double(cmd.children) / *s, 0).c_str() : "n/a",
+                s && *s > 0 ? format_number(double(cmd.children) / *s, 0).c_str() : "n/a",
                 s && floor && *floor > 0 ? (format(*s / *floor, 2) + "x").c_str() : "—");
   }
   return bench::finish_report(-1, cmd.quick, failures); // no targets under Wine

@@ -143,6 +143,10 @@ run_outcome run_floor(const fs::path& path, const std::vector<std::uint64_t>& of
                                     FILE_ATTRIBUTE_NORMAL, nullptr);
   if (file == INVALID_HANDLE_VALUE)
     throw std::runtime_error("CreateFileW failed: error " + std::to_string(::GetLastError()));
+  struct closer {
+    HANDLE h;
+    ~closer() { ::CloseHandle(h); }
+  } close_at_end{file};
   std::atomic<std::size_t> next{0};
   std::vector<run_outcome> per_thread(depth);
   const auto start = clock_type::now();
@@ -155,6 +159,7 @@ run_outcome run_floor(const fs::path& path, const std::vector<std::uint64_t>& of
         at.Offset = DWORD(offsets[i]);
         at.OffsetHigh = DWORD(offsets[i] >> 32);
         DWORD n = 0;
+        block.fill(0xFF); // no block's index: a read that leaves the buffer alone is seen
         const bool ok = ::ReadFile(file, block.data(), DWORD(block.size()), &n, &at);
         per_thread[t].check(ok ? error_code() : error_code(int(::GetLastError()), boost::system::system_category()),
                             n, block.data(), offsets[i]);
@@ -164,11 +169,11 @@ run_outcome run_floor(const fs::path& path, const std::vector<std::uint64_t>& of
     thread.join();
   run_outcome out;
   out.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-  ::CloseHandle(file);
   for (const run_outcome& r : per_thread) {
     out.done += r.done;
-    if (r.failed && out.failed++ == 0)
+    if (r.failed && out.failed == 0)
       out.first_failure = r.first_failure;
+    out.failed += r.failed;
   }
   return out;
 }
@@ -190,6 +195,7 @@ run_outcome run_chains(asio::io_context& io, File& file, const std::vector<std::
       if (next == offsets.size())
         return;
       const std::uint64_t offset = offsets[next++];
+      block.fill(0xFF); // no block's index: a read that leaves the buffer alone is seen
       file.async_read_some_at(offset, asio::buffer(block), [this, offset](const error_code& ec, std::size_t n) {
         out.check(ec, n, block.data(), offset);
         start();
@@ -283,7 +289,7 @@ void print_table(const char* const* names, const std::vector<std::vector<double>
   for (std::size_t c = 0; c < seconds.size(); ++c) {
     const std::optional<double> s = median_of(seconds[c], repeat);
     std::printf("| %s | %s | %s | %s |\n", names[c], s ? (format(*s, 3) + " s").c_str() : "n/a",
-                s ? format_number(work / *s).c_str() : "n/a",
+                s && *s > 0 ? format_number(work / *s).c_str() : "n/a",
                 s && floor && *floor > 0 ? (format(*s / *floor, 2) + "x").c_str() : "—");
   }
 }
