@@ -112,6 +112,14 @@ inline std::string format_number(double v, int decimals = -1) {
   return format(v, decimals);
 }
 
+/// The median of a figure measured once per repetition; none (n/a in a table, rather than a
+/// flattering median) when a run gave no figure.
+inline std::optional<double> median_of(const std::vector<double>& values, int repeat) {
+  if (values.empty() || int(values.size()) != repeat)
+    return std::nullopt;
+  return median(values);
+}
+
 /// Nearest-rank percentile `p` (0 to 100) of values sorted in ascending order; 0 when empty.
 inline double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty())
@@ -282,6 +290,21 @@ inline void print_target_row(std::FILE* out, const std::string& scenario, const 
                              std::optional<double> ratio, const std::string& target) {
   std::fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", scenario.c_str(), metric.c_str(), floor_cell.c_str(),
                ours_cell.c_str(), ratio ? (format(*ratio, 2) + "x").c_str() : "—", target.c_str());
+}
+
+/// A table without targets (the Windows benchmarks): each contender's median wall time, the rate
+/// `work` / time with `rate_decimals` (as format_number), and its ratio to the first row's, the
+/// floor's.
+inline void print_floor_ratio_table(const char* const* names, const std::vector<std::vector<double>>& seconds,
+                                    int repeat, const char* rate_title, double work, int rate_decimals = -1) {
+  std::printf("| contender | wall time | %s | ratio to the floor |\n|---|---:|---:|---:|\n", rate_title);
+  const std::optional<double> floor = median_of(seconds[0], repeat);
+  for (std::size_t c = 0; c < seconds.size(); ++c) {
+    const std::optional<double> s = median_of(seconds[c], repeat);
+    std::printf("| %s | %s | %s | %s |\n", names[c], s ? (format(*s, 3) + " s").c_str() : "n/a",
+                s && *s > 0 ? format_number(work / *s, rate_decimals).c_str() : "n/a",
+                s && floor && *floor > 0 ? (format(*s / *floor, 2) + "x").c_str() : "—");
+  }
 }
 
 /// What follows a target's text in its cell.

@@ -62,6 +62,7 @@ using asio_fswatch::exit_status;
 using bench::format;
 using bench::format_number;
 using bench::median;
+using bench::median_of;
 using bench::read_first_line;
 using bench::throw_errno;
 using bench::with_thousands;
@@ -475,12 +476,6 @@ bool accept(results& all, const char* name, const run_outcome& out, std::size_t 
   all.failures.push_back(std::string(name) + ": " + problem);
   std::fprintf(stderr, "  %s: %s\n", name, problem.c_str());
   return false;
-}
-
-std::optional<double> median_of(const std::vector<double>& values, int repeat) {
-  if (values.empty() || int(values.size()) != repeat)
-    return std::nullopt; // a run without a figure: n/a rather than a flattering median
-  return median(values);
 }
 
 std::string unavailable_note(const results& all, bool needs_pidfd) {

@@ -26,7 +26,6 @@
 #include <windows.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -50,9 +49,6 @@ namespace asio = boost::asio;
 namespace bp2 = boost::process::v2;
 using asio_fswatch::child_watcher;
 using asio_fswatch::exit_status;
-using bench::format;
-using bench::format_number;
-using bench::median;
 using bench::with_thousands;
 using clock_type = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
@@ -261,7 +257,7 @@ run_outcome run_contender(contender who, const std::wstring& self, const command
 
 int run(const command_line& cmd) {
   const std::wstring self = self_path();
-  std::array<std::vector<double>, contender_count> seconds;
+  std::vector<std::vector<double>> seconds(contender_count);
   std::vector<std::string> failures;
   watchdog dog;
   const std::chrono::seconds limit(cmd.quick ? 120 : 600);
@@ -324,19 +320,7 @@ int run(const command_line& cmd) {
   const std::string runs = cmd.repeat > 1 ? " (median of " + std::to_string(cmd.repeat) + " runs)" : "";
   std::printf("\n### Start and wait for %s children, %zu in flight%s\n\n", with_thousands(cmd.children).c_str(),
               cmd.in_flight, runs.c_str());
-  std::printf("| contender | wall time | children/s | ratio to the floor |\n|---|---:|---:|---:|\n");
-  auto median_of = [&](contender who) -> std::optional<double> {
-    if (int(seconds[who].size()) != cmd.repeat)
-      return std::nullopt; // a run without a figure: n/a rather than a flattering median
-    return median(seconds[who]);
-  };
-  const std::optional<double> floor = median_of(floor_loop);
-  for (int c = 0; c < contender_count; ++c) {
-    const std::optional<double> s = median_of(contender(c));
-    std::printf("| %s | %s | %s | %s |\n", contender_names[c], s ? (format(*s, 3) + " s").c_str() : "n/a",
-                s && *s > 0 ? format_number(double(cmd.children) / *s, 0).c_str() : "n/a",
-                s && floor && *floor > 0 ? (format(*s / *floor, 2) + "x").c_str() : "—");
-  }
+  bench::print_floor_ratio_table(contender_names, seconds, cmd.repeat, "children/s", double(cmd.children), 0);
   return bench::finish_report(-1, cmd.quick, failures); // no targets under Wine
 }
 

@@ -67,6 +67,7 @@ using bench::format;
 using bench::format_number;
 using bench::make_offsets;
 using bench::median;
+using bench::median_of;
 using bench::read_first_line;
 using bench::stored_index;
 using bench::throw_errno;
@@ -718,12 +719,6 @@ void record_read(results& all, contender who, int depth_index, const std::option
     return; // no figure from a run that did not do its work
   }
   all.us_per_read[who][std::size_t(depth_index)].push_back(us);
-}
-
-std::optional<double> median_of(const std::vector<double>& values, int repeat) {
-  if (values.empty() || int(values.size()) != repeat)
-    return std::nullopt; // a run without a figure: n/a rather than a flattering median
-  return median(values);
 }
 
 std::string read_cell(std::optional<double> us) {

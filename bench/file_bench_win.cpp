@@ -49,9 +49,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using asio_fswatch::file_backend_kind;
 using bench::block_size;
-using bench::format;
-using bench::format_number;
-using bench::median;
 using bench::with_thousands;
 using clock_type = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
@@ -275,25 +272,6 @@ run_outcome run_copy(copy_contender who, const fs::path& from, const fs::path& t
   return out;
 }
 
-std::optional<double> median_of(const std::vector<double>& values, int repeat) {
-  if (values.empty() || int(values.size()) != repeat)
-    return std::nullopt; // a run without a figure: n/a rather than a flattering median
-  return median(values);
-}
-
-/// One table: each contender's median, a rate from it, and its ratio to the first row's (the floor).
-void print_table(const char* const* names, const std::vector<std::vector<double>>& seconds, int repeat,
-                 const char* rate_title, double work) {
-  std::printf("| contender | wall time | %s | ratio to the floor |\n|---|---:|---:|---:|\n", rate_title);
-  const std::optional<double> floor = median_of(seconds[0], repeat);
-  for (std::size_t c = 0; c < seconds.size(); ++c) {
-    const std::optional<double> s = median_of(seconds[c], repeat);
-    std::printf("| %s | %s | %s | %s |\n", names[c], s ? (format(*s, 3) + " s").c_str() : "n/a",
-                s && *s > 0 ? format_number(work / *s).c_str() : "n/a",
-                s && floor && *floor > 0 ? (format(*s / *floor, 2) + "x").c_str() : "—");
-  }
-}
-
 int run(const command_line& cmd) {
   const fs::path dir = fs::temp_directory_path() / ("asio_fswatch-file_bench-" + std::to_string(std::random_device{}()));
   fs::create_directories(dir);
@@ -351,9 +329,9 @@ int run(const command_line& cmd) {
   const std::string runs = cmd.repeat > 1 ? " (median of " + std::to_string(cmd.repeat) + " runs)" : "";
   std::printf("\n### Random 4 KiB reads, %s per run, depth %zu%s\n\n", with_thousands(cmd.reads).c_str(), cmd.depth,
               runs.c_str());
-  print_table(read_names, read_seconds, cmd.repeat, "reads/s", double(cmd.reads));
+  bench::print_floor_ratio_table(read_names, read_seconds, cmd.repeat, "reads/s", double(cmd.reads));
   std::printf("\n### Copy of a %s MiB file%s\n\n", with_thousands(cmd.file_mib).c_str(), runs.c_str());
-  print_table(copy_names, copy_seconds, cmd.repeat, "MiB/s", double(cmd.file_mib));
+  bench::print_floor_ratio_table(copy_names, copy_seconds, cmd.repeat, "MiB/s", double(cmd.file_mib));
   return bench::finish_report(-1, cmd.quick, failures); // no targets under Wine
 }
 

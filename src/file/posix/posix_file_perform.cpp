@@ -1,8 +1,6 @@
 // The thread pool's blocking calls on POSIX (file_perform.hpp).
 #include "../file_perform.hpp"
-#include "../file_native.hpp"
-
-#include <asio_fswatch/detail/config.hpp>
+#include "../file_native.hpp" // with detail/config.hpp
 
 #include <asio_fswatch/detail/file_handle.hpp>
 #include <asio_fswatch/detail/file_service.hpp>
