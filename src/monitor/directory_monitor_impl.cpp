@@ -302,7 +302,8 @@ private:
       descriptor_.emplace(executor_, fd);
       descriptor_->non_blocking(true);
     }
-    engine_ = std::make_unique<watch_engine>(*filesystem_, mode_, options_);
+    engine_ = std::make_unique<watch_engine>(
+        *filesystem_, mode_ == backend::poll ? watch_policy::polling : watch_policy::per_directory, options_);
     last_poll_ = std::chrono::steady_clock::now();
     return {};
   }

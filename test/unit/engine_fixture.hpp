@@ -9,6 +9,7 @@
 #include "common/tree_replay.hpp"
 
 #include <asio_fswatch/detail/inotify_parser.hpp>
+#include <asio_fswatch/detail/rdcw_parser.hpp>
 #include <asio_fswatch/detail/watch_engine.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/fs_event.hpp>
@@ -40,6 +41,7 @@ using asio_fswatch::event_kind;
 using asio_fswatch::fs_event;
 using asio_fswatch::monitor_options;
 using asio_fswatch::watch_options;
+using asio_fswatch::detail::watch_policy;
 using asio_fswatch::test::fake_filesystem;
 using asio_fswatch::test::make_event;
 using std::chrono::milliseconds;
@@ -183,8 +185,8 @@ struct engine_fixture {
     now.wall_ns = fake.time();
   }
 
-  detail::watch_engine& start(backend mode = backend::inotify) {
-    engine = std::make_unique<detail::watch_engine>(fake, mode, options);
+  detail::watch_engine& start(watch_policy policy = watch_policy::per_directory) {
+    engine = std::make_unique<detail::watch_engine>(fake, policy, options);
     return *engine;
   }
 
@@ -200,7 +202,24 @@ struct engine_fixture {
   }
 
   void feed(std::string_view bytes) { engine->on_inotify_bytes(bytes, now); }
-  void feed() { engine->on_inotify_bytes(fake.take_records(), now); }
+  /// What the changes so far queued, to the engine: inotify's records, or each recursive
+  /// watch's completed read, decoded as the Windows monitor decodes it.
+  void feed() {
+    if (engine->policy() != watch_policy::recursive_root) {
+      engine->on_inotify_bytes(fake.take_records(), now);
+      return;
+    }
+    fake.take_records(); // inotify's: no watch of that kind here
+    for (auto& [watch, bytes] : fake.take_changes()) {
+      std::vector<detail::change_record> changes;
+      const detail::rdcw_parse_result parsed =
+          detail::parse_rdcw_records(bytes, detail::rdcw_format::basic, changes);
+      BOOST_TEST_REQUIRE(!parsed.malformed, "the fake's records of watch " << watch << " are malformed");
+      engine->on_changes(watch, changes, now);
+    }
+    for (int watch : fake.take_ended_watches())
+      engine->on_watch_error(watch, now);
+  }
 
   /// Runs `change` once, as another process would, right after the engine's watch on `path` is
   /// in place and before the engine lists it: the race of a new directory's scan.

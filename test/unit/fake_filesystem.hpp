@@ -10,11 +10,17 @@
 // never reused, IN_IGNORED queued when a watch goes (inotify_rm_watch or the directory's death).
 // Failures can be injected: add_watch for a path, a watch limit (errc::watch_limit_reached), list
 // and status for a path.
+//
+// It also plays ReadDirectoryChangesW: a watch of kind `tree` or `single_directory` is a
+// recursive watch of one directory (fake_change_watches.hpp), which records each change below it
+// as Windows lays FILE_NOTIFY_INFORMATION out (rdcw_parser.hpp's encoder); take_changes() hands
+// them out per watch, one buffer each, as completed reads.
 #ifndef ASIO_FSWATCH_TEST_UNIT_FAKE_FILESYSTEM_HPP
 #define ASIO_FSWATCH_TEST_UNIT_FAKE_FILESYSTEM_HPP
 
 #include <asio_fswatch/detail/filesystem.hpp>
 #include <asio_fswatch/detail/inotify_parser.hpp>
+#include "unit/fake_change_watches.hpp"
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/fs_event.hpp>
 
@@ -129,6 +135,7 @@ public:
     std::int64_t t = stamp();
     e.status.mtime_ns = e.status.ctime_ns = t;
     record_in_parent(path, detail::inotify_flag::modify, 0);
+    changes_.record(detail::rdcw_action::modified, path, directory_path());
   }
 
   void symlink(const std::string& path, const std::string& target) {
@@ -155,6 +162,8 @@ public:
     } else {
       record_in_parent(path, detail::inotify_flag::delete_entry, 0);
     }
+    changes_.record(detail::rdcw_action::removed, path, directory_path());
+    changes_.directory_gone(e.status.inode);
     entries_.erase(path);
     touch_directory(parent_of(path));
   }
@@ -183,6 +192,7 @@ public:
         throw std::logic_error("fake_filesystem: rename over a non-empty directory " + to);
       if (target_is_directory)
         replaced_inode = target.status.inode;
+      changes_.record(detail::rdcw_action::removed, to, directory_path());
       entries_.erase(to);
     }
     std::uint32_t cookie = next_cookie_++;
@@ -201,6 +211,9 @@ public:
       entries_.emplace(path, std::move(e));
     mutable_at(to).status.ctime_ns = stamp();
     record_in_parent(to, detail::inotify_flag::moved_to | dir_bit, cookie);
+    changes_.record_move(from, to, directory_path());
+    if (replaced_inode)
+      changes_.directory_gone(*replaced_inode);
     if (std::optional<int> watch = watch_of_inode(moved_inode))
       append(*watch, detail::inotify_flag::move_self, 0, {});
     if (replaced_inode)
@@ -214,6 +227,8 @@ public:
   /// cookie and followed by IN_MOVE_SELF when the moved entry is a watched directory.
   void exchange(const std::string& a, const std::string& b) {
     note("exchange " + a + " <-> " + b);
+    if (changes_.any())
+      throw std::logic_error("fake_filesystem: Windows has no exchange of two entries");
     if (a == b || a == "/" || b == "/" || is_within(a, b) || is_within(b, a))
       throw std::logic_error("fake_filesystem: exchange of " + a + " and " + b);
     std::vector<std::pair<std::string, entry>> swapped;
@@ -272,7 +287,9 @@ public:
   void silently(F&& change) {
     std::string saved = std::move(records_);
     records_.clear();
+    changes_.silent = true;
     std::forward<F>(change)();
+    changes_.silent = false;
     records_ = std::move(saved);
   }
 
@@ -282,8 +299,27 @@ public:
   /// The records queued since the last call, oldest first.
   std::string take_records() { return std::exchange(records_, {}); }
   const std::string& pending_records() const { return records_; }
-  /// Queues IN_Q_OVERFLOW (watch -1), as the kernel does when its queue is full.
-  void queue_overflow() { append(-1, detail::inotify_flag::queue_overflow, 0, {}); }
+  /// Queues IN_Q_OVERFLOW (watch -1), as the kernel does when its queue is full; a recursive
+  /// watch's next read completes with no bytes instead, what it had is lost.
+  void queue_overflow() {
+    append(-1, detail::inotify_flag::queue_overflow, 0, {});
+    changes_.overflow();
+  }
+
+  /// Recursive watches: the buffer of each that has news (empty: it overflowed), by watch, and
+  /// the watches that ended since the last call (their directory deleted).
+  std::vector<std::pair<int, std::string>> take_changes() { return changes_.take(); }
+  std::vector<int> take_ended_watches() { return changes_.take_ended(); }
+  /// The recursive watch of the directory now at `path`, if any.
+  std::optional<int> recursive_watch_of(const std::string& path) const {
+    auto it = entries_.find(path);
+    if (it == entries_.end())
+      return std::nullopt;
+    return changes_.recursive_watch_of(it->second.status.inode);
+  }
+  /// Cross-directory moves inside a recursive watch: a renamed pair (Wine), or removed and
+  /// added (what Windows is said to report); the engine must replay both to the same tree.
+  void set_moves_as_pairs(bool pairs) { changes_.moves_as_pairs = pairs; }
   /// Queues any record (for tests of odd kernel behaviour).
   void queue_record(int watch, std::uint32_t mask, std::uint32_t cookie, std::string_view name) {
     append(watch, mask, cookie, name);
@@ -307,7 +343,7 @@ public:
         out.emplace(*watch, path);
     return out;
   }
-  std::size_t active_watch_count() const { return watch_by_inode_.size(); }
+  std::size_t active_watch_count() const { return watch_by_inode_.size() + changes_.size(); }
   /// Every remove_watch call, in order (ids that were no longer live included).
   const std::vector<int>& removed_watches() const { return removed_watches_; }
   /// Every successful add_watch: path and id, in order.
@@ -422,12 +458,17 @@ public:
     }
     std::string resolved;
     // IN_DONT_FOLLOW for subtrees: a symlink is not followed, and IN_ONLYDIR then refuses it.
-    if ((ec = resolve(directory, kind == detail::watch_kind::root, resolved)))
+    if ((ec = resolve(directory, kind != detail::watch_kind::subtree, resolved)))
       return -1;
     const entry& e = entries_.at(resolved);
     if (e.type != entry_type::directory) {
       ec = make_errc(boost::system::errc::not_a_directory);
       return -1;
+    }
+    if (kind == detail::watch_kind::tree || kind == detail::watch_kind::single_directory) {
+      const int watch = changes_.add(e.status.inode, kind == detail::watch_kind::tree, next_watch_);
+      note("recursive watch " + directory + " = " + std::to_string(watch));
+      return watch;
     }
     return watch_inode(e.status.inode, directory, ec);
   }
@@ -444,6 +485,8 @@ public:
 
   void remove_watch(int watch) override {
     removed_watches_.push_back(watch);
+    if (changes_.remove(watch))
+      return;
     auto it = inode_by_watch_.find(watch);
     if (it == inode_by_watch_.end())
       return; // EINVAL: gone already
@@ -674,6 +717,7 @@ private:
     touch_directory(parent_of(path));
     record_in_parent(path, detail::inotify_flag::create |
                                (type == entry_type::directory ? detail::inotify_flag::is_dir : 0), 0);
+    changes_.record(detail::rdcw_action::added, path, directory_path());
   }
 
   // A directory's times change with its content (no record: that is not an IN_ATTRIB).
@@ -684,6 +728,8 @@ private:
   }
 
   void attrib_records(const std::string& path) {
+    if (path != "/")
+      changes_.record(detail::rdcw_action::modified, path, directory_path());
     const entry& e = at(path);
     std::uint32_t dir_bit = e.type == entry_type::directory ? detail::inotify_flag::is_dir : 0;
     if (path != "/")
@@ -723,7 +769,13 @@ private:
     detail::append_inotify_record(records_, watch, mask, cookie, name);
   }
 
+  /// Where directory `inode` is now, for the recursive watches.
+  std::function<std::string(std::uint64_t)> directory_path() const {
+    return [this](std::uint64_t inode) { return path_of_directory(inode, {}); };
+  }
+
   std::map<std::string, entry> entries_;
+  fake_change_watches changes_;
   std::map<std::uint64_t, int> watch_by_inode_;
   std::map<int, std::uint64_t> inode_by_watch_;
   std::vector<int> removed_watches_;

@@ -18,6 +18,14 @@ namespace asio_fswatch::detail {
 /// `directory` + '/' + `name`, without doubling the '/' of the root directory "/".
 std::string join_path(std::string_view directory, std::string_view name);
 
+/// The same type of entry, where `unknown` (a type that could not be read in time) stands for
+/// any non-directory: a symlink replaced by a file under the same name is another entry.
+constexpr bool same_entry_kind(entry_type a, entry_type b) noexcept {
+  if (a == entry_type::unknown || b == entry_type::unknown)
+    return (a == entry_type::directory) == (b == entry_type::directory);
+  return a == b;
+}
+
 using node_id = std::uint32_t;
 inline constexpr node_id no_node = 0xffffffffu;
 

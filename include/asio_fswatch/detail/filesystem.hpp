@@ -35,10 +35,15 @@ struct listed_entry {
   std::uint64_t inode = 0;
 };
 
-/// Flags of watch requests (inotify semantics; other backends ignore what they cannot do).
+/// What a watch request asks for. inotify watches one directory per watch: `root` and `subtree`.
+/// A recursive interface (ReadDirectoryChangesW) watches a root's directory and, with `tree`,
+/// everything below it; its records are decoded into change records (change_record.hpp).
 enum class watch_kind : std::uint8_t {
-  root,     ///< a root directory: the user's path, symlinks followed
-  subtree,  ///< a directory found inside a root: symlinks not followed
+  root,             ///< inotify: a root directory, the user's path, symlinks followed
+  subtree,          ///< inotify: a directory found inside a root: symlinks not followed
+  tree,             ///< recursive: a root directory and everything below it, symlinks followed
+  single_directory, ///< recursive interface, one directory: a file root's, or a root watched
+                    ///< without its subdirectories
 };
 
 class filesystem {

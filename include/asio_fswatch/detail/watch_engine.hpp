@@ -1,11 +1,15 @@
-// asio_fswatch, private: the directory monitor's state machine (sans-io). It turns inotify
-// records (or, for the poll backend, successive scans) into fs_events, keeping its own picture of
-// every watched tree. All kernel access goes through a `filesystem`, so unit tests drive it with
-// an in-memory fake and hand-made records.
+// asio_fswatch, private: the directory monitor's state machine (sans-io). It turns what the
+// kernel says (inotify records; the change records of a recursive watch such as
+// ReadDirectoryChangesW; for the poll backend, successive scans) into fs_events, keeping its own
+// picture of every watched tree. All kernel access goes through a `filesystem`, so unit tests
+// drive it with an in-memory fake and the records it makes. The engine's jobs are split over
+// src/monitor/watch_engine*.cpp, one file each; see the first lines of watch_engine.cpp.
 #ifndef ASIO_FSWATCH_DETAIL_WATCH_ENGINE_HPP
 #define ASIO_FSWATCH_DETAIL_WATCH_ENGINE_HPP
 
+#include <asio_fswatch/detail/change_record.hpp>
 #include <asio_fswatch/detail/entry_tree.hpp>
+#include <asio_fswatch/detail/event_queue.hpp>
 #include <asio_fswatch/detail/filesystem.hpp>
 #include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/detail/inotify_parser.hpp>
@@ -52,15 +56,22 @@ struct engine_counters {
   std::uint64_t watches = 0;                ///< directories watched now
 };
 
+/// How the engine learns of changes, and so which entry point the monitor feeds.
+enum class watch_policy : std::uint8_t {
+  per_directory,  ///< inotify: a watch on every directory; on_inotify_bytes
+  recursive_root, ///< one watch per root that sees the whole tree (ReadDirectoryChangesW);
+                  ///< on_changes, with the records of its decoder (rdcw_parser.hpp)
+  polling,        ///< no watch: poll compares successive scans
+};
+
 class watch_engine {
 public:
-  /// `mode` is backend::inotify or backend::poll.
-  watch_engine(filesystem& fs, backend mode, const monitor_options& options);
+  watch_engine(filesystem& fs, watch_policy policy, const monitor_options& options);
   ~watch_engine();
   watch_engine(const watch_engine&) = delete;
   watch_engine& operator=(const watch_engine&) = delete;
 
-  backend mode() const noexcept { return mode_; }
+  watch_policy policy() const noexcept { return policy_; }
 
   /// Adds a root (absolute, lexically normal path). Scans it and, for inotify, watches every
   /// directory; on error nothing of the root stays.
@@ -72,6 +83,11 @@ public:
 
   /// inotify: the bytes of one read. A truncated record at the end is kept for the next call.
   void on_inotify_bytes(std::string_view bytes, const time_sample& now);
+  /// recursive_root: the changes one read of `watch` (a root's) brought, in their order.
+  void on_changes(int watch, const std::vector<change_record>& changes, const time_sample& now);
+  /// recursive_root: the watch `watch` ended with an error (its directory deleted, its share
+  /// gone): the root is looked at again, and ends unless its path names a directory to follow.
+  void on_watch_error(int watch, const time_sample& now);
   /// Resolves moves held longer than monitor_options::rename_hold.
   void on_timer(const time_sample& now);
   /// When on_timer should be called next, if anything is held.
@@ -85,12 +101,12 @@ public:
 
   /// Events ready for the user, oldest first. An event of kind `error` whose error is
   /// errc::root_removed marks the end of a root: the monitor turns it into an operation error.
-  bool has_output() const noexcept { return !output_.empty(); }
-  std::size_t output_size() const noexcept { return output_.size(); }
-  const fs_event& front() const { return output_.front(); }
-  fs_event pop();
+  bool has_output() const noexcept { return !queue_.empty(); }
+  std::size_t output_size() const noexcept { return queue_.size(); }
+  const fs_event& front() const { return queue_.front(); }
+  fs_event pop() { return queue_.pop(); }
 
-  const engine_counters& counters() const noexcept { return counters_; }
+  engine_counters counters() const noexcept;
   /// Entries known in all trees (roots included), and the bytes they take.
   std::size_t entries() const noexcept;
   std::size_t memory_bytes() const noexcept;
@@ -140,6 +156,9 @@ private:
     // every record of what happened before that look has been handled since (see
     // pending_looks_): no record is still to come that would move them in the picture.
     std::unordered_map<node_id, std::string> looks_overdue;
+    // recursive_root: the wall time of the last read that lost nothing, which an overflow's
+    // rescan looks back to (each root's watch overflows on its own).
+    std::int64_t consistent_since_ns = 0;
 
     bool recursive() const noexcept { return options.recursive && !file_root; }
 
@@ -212,6 +231,9 @@ private:
 
   // Roots.
   root_state* find_root(const std::string& path) const;
+  /// The watch a root's directory takes: inotify's, or a recursive one, for the whole tree
+  /// unless the root is a file or not recursive.
+  watch_kind root_watch_kind(const root_state& root) const noexcept;
   boost::system::error_code check_overlap(const std::string& path) const;
   void drop_root(root_state& root, bool remove_watches);
   void root_gone(root_state& root);
@@ -284,6 +306,9 @@ private:
   /// Whether `name` in `dir` names nothing now (a look at the file system).
   bool name_is_gone(root_state& root, node_id dir, std::string_view name);
   void entry_appeared(root_state& root, node_id dir, std::string_view name, bool is_directory);
+  /// entry_appeared once the type is known: `status_error` is the look's, if it failed.
+  void entry_appeared_as(root_state& root, node_id dir, std::string_view name, entry_type type,
+                         boost::system::error_code status_error);
   void entry_removed(root_state& root, node_id node);
   void park_move(root_state& root, node_id node, std::uint32_t cookie, bool directory_in_record);
   bool finish_move(root_state& root, node_id dir, std::string_view name, std::uint32_t cookie);
@@ -314,6 +339,24 @@ private:
   void handle_record_sequence(bool more_may_follow);
   /// Handles records_ from next_record_ on (see handle_records).
   void handle_remaining_records();
+
+  // Change records of a recursive watch (watch_engine_changes.cpp).
+  /// The roots whose watch is `watch`.
+  std::vector<root_state*> roots_of_watch(int watch) const;
+  void apply_change(root_state& root, const change_record& change);
+  /// The directory node that holds the last part of `relative`, with that part in `name`; or
+  /// no_node when the picture has no directory there. A directory on the way that the picture
+  /// lacks but the disk has (its record lost, or not read yet) is brought in as it appears,
+  /// with what it holds: the change itself is then part of what that reports.
+  node_id change_parent(root_state& root, std::string_view relative, std::string_view& name);
+  /// An entry appeared at dir/name (`type` when the record said it). `replaces`: moved there,
+  /// over whatever the name held; otherwise an entry the picture has there already is one a
+  /// scan met first.
+  void change_created(root_state& root, node_id dir, std::string_view name, entry_type type,
+                      bool replaces);
+  void change_renamed(root_state& root, const change_record& change);
+  /// One root's watch lost changes: reported, and the root rescanned and compared.
+  void overflow_of(root_state& root);
 
   // Exchanges, renameat2(RENAME_EXCHANGE) (watch_engine_exchange.cpp): the kernel reports one
   // as two moves in a row, the second the reverse of the first with another cookie.
@@ -447,10 +490,9 @@ private:
   void emit(root_state& root, event_kind kind, std::string path, entry_type type,
             std::string old_path = {}, entry_type old_type = entry_type::unknown);
   void emit_raw(fs_event event);
-  void forget_changes();
 
   filesystem& fs_;
-  backend mode_;
+  watch_policy policy_;
   monitor_options options_;
   std::vector<std::unique_ptr<root_state>> roots_;
   std::unordered_multimap<int, watch_ref> watches_;
@@ -505,12 +547,7 @@ private:
   std::vector<std::pair<int, std::unordered_set<int>>> new_watches_;
   bool note_new_watches_ = true; // not during the startup scan (add_root)
   int foreign_watch_removed_ = -1; // the last watch watch_at added for another directory
-  std::deque<fs_event> output_;
-  // Coalescing: path -> emission number of the last queued `modified`/`attributes` for it,
-  // valid until a structural event or until the queue empties.
-  std::unordered_map<std::string, std::uint64_t> last_change_;
-  std::uint64_t emitted_ = 0;
-  std::uint64_t popped_ = 0;
+  event_queue queue_;
   std::int64_t last_consistent_wall_ns_ = 0;
   time_sample now_; // the time given to the entry point being run; what every step below reads
   // Retrying directories the watch limit kept unwatched: when (if any), how long the next wait

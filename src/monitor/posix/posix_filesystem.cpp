@@ -133,6 +133,10 @@ public:
   }
 
   int add_watch(const std::string& directory, watch_kind kind, sys::error_code& ec) override {
+    if (kind == watch_kind::tree || kind == watch_kind::single_directory) {
+      ec = sys::errc::make_error_code(sys::errc::operation_not_supported); // inotify's are per directory
+      return -1;
+    }
     return add_watch_at(directory.c_str(), kind == watch_kind::subtree, ec);
   }
 

@@ -1,0 +1,31 @@
+// asio_fswatch, private: the events that turn one picture of a tree into another (sans-io).
+// The poll backend compares successive scans with it; after an overflow, on any backend, the
+// picture the records built is compared with a fresh scan.
+#ifndef ASIO_FSWATCH_DETAIL_SNAPSHOT_DIFF_HPP
+#define ASIO_FSWATCH_DETAIL_SNAPSHOT_DIFF_HPP
+
+#include <asio_fswatch/detail/entry_tree.hpp>
+#include <asio_fswatch/fs_event.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace asio_fswatch::detail {
+
+using diff_sink = std::function<void(event_kind kind, std::string path, entry_type type)>;
+
+/// Reports, through `report`, what replays `before` into `after` (two pictures of one root):
+/// every removal first, deepest first (so that each names an entry that exists when it is
+/// replayed), then every creation, parents first, then the changes. An entry whose type differs
+/// is removed and created. Changes: with `changed_since_ns` >= 0, each non-directory of `after`
+/// whose mtime or ctime is not older is `modified` (the records were lost: times are all there
+/// is); with -1, the statuses of both pictures are compared (the poll backend), content first
+/// (mtime, size, identity), then attributes. Children of `before` whose name starts with '/'
+/// are not entries (the inotify engine's limbo) and are skipped.
+void diff_snapshots(const entry_tree& before, const entry_tree& after, std::int64_t changed_since_ns,
+                    const diff_sink& report);
+
+} // namespace asio_fswatch::detail
+
+#endif

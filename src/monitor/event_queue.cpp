@@ -1,0 +1,88 @@
+#include <asio_fswatch/detail/event_queue.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
+
+#include <utility>
+
+namespace asio_fswatch::detail {
+namespace {
+
+bool is_structural(event_kind kind) {
+  return kind == event_kind::created || kind == event_kind::removed || kind == event_kind::renamed ||
+         kind == event_kind::exchanged;
+}
+
+} // namespace
+
+bool include_wants(const glob_set& include, event_kind kind, std::string_view relative_path,
+                   entry_type type, std::string_view relative_old_path, entry_type old_type) {
+  if (include.empty())
+    return true;
+  const bool is_directory = type == entry_type::directory;
+  const bool moves = kind == event_kind::renamed || kind == event_kind::exchanged;
+  const bool moves_a_directory =
+      is_directory || (kind == event_kind::exchanged && old_type == entry_type::directory);
+  return (moves_a_directory && (moves || kind == event_kind::removed)) ||
+         include.matches(relative_path, is_directory) ||
+         (kind == event_kind::renamed && include.matches(relative_old_path, is_directory)) ||
+         (kind == event_kind::exchanged &&
+          include.matches(relative_old_path, old_type == entry_type::directory));
+}
+
+void event_queue::push_change(event_kind kind, std::string path, entry_type type,
+                              std::string old_path, entry_type old_type) {
+  if (kind == event_kind::modified || kind == event_kind::attributes) {
+    auto it = last_change_.find(path);
+    if (it != last_change_.end() && it->second >= popped_ && it->second - popped_ < events_.size() &&
+        events_[it->second - popped_].kind == kind) {
+      ++coalesced_;
+      return;
+    }
+    last_change_[path] = pushed_;
+  } else if (is_structural(kind)) {
+    forget_changes();
+  }
+  fs_event event;
+  event.kind = kind;
+  event.path = path_from_text(std::move(path));
+  event.old_path = path_from_text(std::move(old_path));
+  event.type = type;
+  event.old_type = old_type;
+  events_.push_back(std::move(event));
+  ++pushed_;
+}
+
+void event_queue::push(fs_event event) {
+  if (event.kind == event_kind::overflow || event.kind == event_kind::error)
+    forget_changes();
+  events_.push_back(std::move(event));
+  ++pushed_;
+}
+
+fs_event event_queue::pop() {
+  fs_event event = std::move(events_.front());
+  events_.pop_front();
+  ++popped_;
+  if (events_.empty())
+    forget_changes();
+  return event;
+}
+
+void event_queue::truncate(std::size_t size) {
+  while (events_.size() > size) {
+    events_.pop_back();
+    --pushed_;
+  }
+  forget_changes(); // the taken-back events may be what it points at
+}
+
+void event_queue::forget_changes() {
+  if (last_change_.empty())
+    return;
+  // clear() touches every bucket, and a burst leaves many: start small again instead.
+  if (last_change_.bucket_count() > 64)
+    last_change_ = {};
+  else
+    last_change_.clear();
+}
+
+} // namespace asio_fswatch::detail
