@@ -1,3 +1,4 @@
+#include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/monitor_options.hpp>
 
@@ -51,13 +52,44 @@ const boost::system::error_category& category() noexcept {
   return instance;
 }
 
+namespace {
+
+// The name of `native` on this platform, and those of the others.
+#if defined(_WIN32)
+constexpr std::string_view native_name = "rdcw";
+#elif defined(ASIO_FSWATCH_LINUX)
+constexpr std::string_view native_name = "inotify";
+#else
+constexpr std::string_view native_name = "native";
+#endif
+constexpr std::string_view other_platforms_names[] = {"inotify", "rdcw"};
+
+} // namespace
+
 std::string_view to_string(backend b) noexcept {
   switch (b) {
   case backend::automatic: return "automatic";
-  case backend::inotify: return "inotify";
+  case backend::native: return native_name;
   case backend::poll: return "poll";
   }
   return "unknown";
+}
+
+backend backend_from_name(std::string_view name, boost::system::error_code& ec) noexcept {
+  ec.clear();
+  if (name == "automatic")
+    return backend::automatic;
+  if (name == "poll")
+    return backend::poll;
+  if (name == "native" || name == native_name)
+    return backend::native;
+  for (std::string_view other : other_platforms_names)
+    if (name == other) {
+      ec = errc::backend_unavailable;
+      return backend::native;
+    }
+  ec = errc::invalid_monitor_backend;
+  return backend::automatic;
 }
 
 } // namespace asio_fswatch

@@ -2,6 +2,8 @@
 #ifndef ASIO_FSWATCH_MONITOR_OPTIONS_HPP
 #define ASIO_FSWATCH_MONITOR_OPTIONS_HPP
 
+#include <boost/system/error_code.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -13,12 +15,23 @@ namespace asio_fswatch {
 
 /// How a directory monitor learns about changes.
 enum class backend : std::uint8_t {
-  automatic, ///< inotify on Linux, polling anywhere else
-  inotify,   ///< Linux inotify (fails with errc::backend_unavailable elsewhere)
+  automatic, ///< the platform's own interface where there is one, polling anywhere else
+  native,    ///< the platform's own interface: inotify on Linux, ReadDirectoryChangesW on
+             ///< Windows (errc::backend_unavailable where there is none)
   poll,      ///< snapshot and diff on a timer: network file systems, FUSE, portability
+  inotify = native, ///< the name of `native` on Linux
+  rdcw = native,    ///< the name of `native` on Windows (ReadDirectoryChangesW)
 };
 
+/// "inotify" or "rdcw" for `native` (as the platform has it; "native" where it has none),
+/// "poll", "automatic".
 std::string_view to_string(backend b) noexcept;
+
+/// The backend a name given by a user (an option, an environment variable) names on this
+/// platform: "automatic", "native", "poll", and the platform's own name of `native` ("inotify"
+/// on Linux, "rdcw" on Windows). Another platform's name sets `ec` to
+/// errc::backend_unavailable, an unknown one to errc::invalid_monitor_backend.
+backend backend_from_name(std::string_view name, boost::system::error_code& ec) noexcept;
 
 /// Options of a whole monitor, given to its constructor.
 struct monitor_options {
@@ -33,6 +46,11 @@ struct monitor_options {
   std::chrono::milliseconds rename_hold{10};
   /// Largest batch that one async_read_events completes with.
   std::size_t max_batch = 16384;
+  /// Windows: the bytes of each root's ReadDirectoryChangesW buffer, and so of the system's
+  /// buffer that holds what changes between two reads; what does not fit is an `overflow` (the
+  /// root is rescanned). Rounded up to whole DWORDs, at least 1 KiB; a network share takes at
+  /// most 64 KiB, and a larger buffer drops to that on the first read there.
+  std::size_t change_buffer = 64 * 1024;
 };
 
 /// Options of one watched root, given to add().

@@ -1,7 +1,11 @@
-// The OS edge and the per-context service of basic_directory_monitor: an inotify descriptor in a
-// posix::stream_descriptor (or a timer for polling), one read armed at a time while the user
-// waits, the engine turning bytes into events, and completions posted to the handler's executor.
+// The core and the per-context service of basic_directory_monitor, the same on every platform:
+// the OS edge (monitor_edge.hpp: inotify, ReadDirectoryChangesW) armed only while the user
+// waits, a timer for holds, identity checks and polls, the engine turning what the kernel says
+// into events, and completions posted to the handler's executor.
+#include "monitor_edge.hpp"
+
 #include <asio_fswatch/detail/config.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/detail/monitor_impl.hpp>
 #include <asio_fswatch/detail/watch_engine.hpp>
 #include <asio_fswatch/error.hpp>
@@ -13,22 +17,13 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <array>
-#include <cerrno>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
-#include <unistd.h>
-
-#if defined(ASIO_FSWATCH_LINUX)
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
-#endif
 
 namespace asio_fswatch::detail {
 namespace {
@@ -37,13 +32,8 @@ namespace asio = boost::asio;
 namespace sys = boost::system;
 using lock_guard = std::lock_guard<std::mutex>;
 
-// Bytes read from the inotify descriptor at once; a read drains the queue further with
-// non-blocking reads, up to this many per wake-up, so one busy tree cannot starve the loop.
-constexpr std::size_t read_buffer_size = 256 * 1024;
+// Reads of the kernel's queue per wake-up, so that one busy tree cannot starve the loop.
 constexpr int max_reads_per_wakeup = 16;
-// A read that left at least this much room took everything queued (a record is at most a
-// 16-byte header and a 256-byte name field): no need to ask again.
-constexpr std::size_t largest_record = 16 + 256;
 
 } // namespace
 
@@ -111,24 +101,21 @@ class monitor_impl : public std::enable_shared_from_this<monitor_impl> {
 public:
   monitor_impl(const asio::any_io_executor& ex, const monitor_options& options)
       : executor_(ex), candidate_executor_(as_completion_executor(ex)), options_(options), timer_(ex),
-        service_(&asio::use_service<monitor_service>(asio::query(ex, asio::execution::context))) {
+        service_(&asio::use_service<monitor_service>(asio::query(ex, asio::execution::context))),
+        edge_(ex, options) {
     mode_ = options.backend;
     if (mode_ == backend::automatic) {
       // As for the files and the children: the environment names a mechanism for the monitors
       // that leave the choice open (a test run forcing polling, for instance).
       if (const char* env = std::getenv("ASIO_FSWATCH_MONITOR_BACKEND"); env && *env) {
-        const std::string_view value(env);
-        if (value == "inotify")
-          mode_ = backend::inotify;
-        else if (value == "poll")
-          mode_ = backend::poll;
-        else
-          choice_error_ = errc::invalid_monitor_backend;
+        mode_ = backend_from_name(env, choice_error_);
+        if (choice_error_ == errc::invalid_monitor_backend)
+          mode_ = backend::automatic;
       }
     }
     if (mode_ == backend::automatic) {
-#if defined(ASIO_FSWATCH_LINUX)
-      mode_ = backend::inotify;
+#if defined(ASIO_FSWATCH_LINUX) || defined(_WIN32)
+      mode_ = backend::native;
 #else
       mode_ = backend::poll;
 #endif
@@ -178,7 +165,7 @@ public:
     std::vector<std::filesystem::path> out;
     if (engine_)
       for (std::string& p : engine_->root_paths())
-        out.emplace_back(std::move(p));
+        out.push_back(path_from_text(std::move(p)));
     return out;
   }
 
@@ -256,65 +243,41 @@ private:
       ec = sys::error_code(std_ec.value(), sys::system_category());
       return {};
     }
+#if defined(_WIN32)
+    // The engine's text: WTF-8 with '/' between parts, without the long-path prefix (the edge
+    // adds it to every path it hands the system).
+    std::wstring native = absolute.lexically_normal().native();
+    if (native.rfind(L"\\\\?\\UNC\\", 0) == 0)
+      native = L"\\\\" + native.substr(8);
+    else if (native.rfind(L"\\\\?\\", 0) == 0)
+      native = native.substr(4);
+    std::string out = generic_path_text(std::filesystem::path(native));
+    // A drive's root keeps its '/': "C:" alone names that drive's current directory.
+    const std::size_t keep = out.size() == 3 && out[1] == ':' ? 3 : 1;
+#else
     std::string out = absolute.lexically_normal().native();
-    while (out.size() > 1 && out.back() == '/')
+    const std::size_t keep = 1;
+#endif
+    while (out.size() > keep && out.back() == '/')
       out.pop_back();
     ec.clear();
     return out;
   }
 
-#if defined(ASIO_FSWATCH_LINUX)
-  // inotify_init1 fails with EMFILE both when the user's inotify instances are used up and when
-  // this process has no descriptor left; only the first is the sysctl the error message names.
-  // Opening another descriptor of any kind tells them apart.
-  static bool descriptor_table_full() noexcept {
-    int probe = ::eventfd(0, EFD_CLOEXEC);
-    if (probe < 0)
-      return errno == EMFILE;
-    ::close(probe);
-    return false;
-  }
-#endif
-
   sys::error_code open_backend() {
     if (choice_error_)
       return choice_error_;
-    int fd = -1;
-    if (mode_ == backend::inotify) {
-#if defined(ASIO_FSWATCH_LINUX)
-      fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-      if (fd < 0) {
-        int error = errno;
-        if (error == EMFILE && !descriptor_table_full())
-          return errc::instance_limit_reached;
-        if (error == ENOSYS && options_.backend == backend::automatic) {
-          mode_ = backend::poll; // no inotify in this kernel: the portable fallback
-        } else {
-          return {error, sys::system_category()};
-        }
-      }
-#else
-      return errc::backend_unavailable;
-#endif
-    }
-    filesystem_ = make_posix_filesystem(fd);
-    if (fd >= 0) {
-      descriptor_.emplace(executor_, fd);
-      descriptor_->non_blocking(true);
-    }
-    engine_ = std::make_unique<watch_engine>(
-        *filesystem_, mode_ == backend::poll ? watch_policy::polling : watch_policy::per_directory, options_);
+    const bool automatic = options_.backend == backend::automatic;
+    if (sys::error_code ec = edge_.open(mode_, automatic))
+      return ec;
+    engine_ = std::make_unique<watch_engine>(edge_.files(), edge_.policy(), options_);
     last_poll_ = std::chrono::steady_clock::now();
     return {};
   }
 
   void release_kernel_objects() {
     engine_.reset();
-    filesystem_.reset();
-    if (descriptor_) {
-      sys::error_code ignored;
-      descriptor_->close(ignored); // cancels the read; the kernel drops every watch
-    }
+    edge_.close();
     timer_.cancel();
   }
 
@@ -371,7 +334,7 @@ private:
     // is queued first; what remains due after that has really gone unanswered.
     sys::error_code ignored; // the readiness wait reports a failing read
     if (auto due = engine_->next_deadline();
-        due && *due <= now.steady && !read_queued_records(max_reads_per_wakeup, ignored))
+        due && *due <= now.steady && !edge_.take_queued(*engine_, max_reads_per_wakeup, ignored))
       return; // more is queued than one wake-up reads: the next wake-up takes the rest first
     engine_->on_timer(now);
     if (mode_ == backend::poll && now.steady >= last_poll_ + options_.poll_interval) {
@@ -451,15 +414,8 @@ private:
   void arm() {
     if (!engine_)
       return;
-    if (descriptor_ && descriptor_->is_open() && !waiting_ && engine_->has_roots()) {
-      // A readiness wait, not a read: every read of the queue happens here, under the lock, so
-      // that a due hold can take what is queued first (run_due_work) without another read
-      // holding older records. Arming it re-checks readiness, so records already queued wake
-      // it at once.
-      waiting_ = true;
-      descriptor_->async_wait(asio::posix::descriptor_base::wait_read,
-                              [self = shared_from_this()](sys::error_code ec) { self->on_readable(ec); });
-    }
+    if (engine_->has_roots())
+      edge_.arm([self = shared_from_this()](edge_work work) { self->on_edge_completion(work); });
     std::optional<std::chrono::steady_clock::time_point> deadline = engine_->next_deadline();
     if (auto check = engine_->next_identity_check(); check && (!deadline || *check < *deadline))
       deadline = check;
@@ -479,50 +435,23 @@ private:
   /// No user operation is pending: stop the kernel wait and the timer, so that the context's
   /// run() can return. No record is lost: records are only read under the lock.
   void disarm() {
-    if (waiting_ && descriptor_ && descriptor_->is_open())
-      descriptor_->cancel();
+    edge_.disarm();
     if (timer_armed_)
       timer_.cancel();
   }
 
-  void on_readable(sys::error_code ec) {
+  /// What an I/O completion of the edge brought (edge_sink).
+  void on_edge_completion(const edge_work& work) {
     as_io_completion([&] {
-      waiting_ = false;
-      if (ec == asio::error::operation_aborted || !engine_) {
-        progress(); // re-arms if a new operation started meanwhile
+      if (!engine_)
         return;
-      }
-      if (!ec)
-        read_queued_records(max_reads_per_wakeup, ec);
-      if (ec) {
+      if (sys::error_code ec = work(*engine_)) {
         if (pending_ != pending_kind::none)
           complete(ec, {});
         return;
       }
-      progress();
+      progress(); // re-arms if an operation is still (or newly) pending
     });
-  }
-
-  /// Under the lock: reads what the kernel has queued, without waiting, in at most `reads`
-  /// reads, so that one busy tree cannot starve the loop. Whether that took everything (a read
-  /// that left room for the largest record did); `ec` is set if reading failed.
-  bool read_queued_records(int reads, sys::error_code& ec) {
-    for (int i = 0; i < reads; ++i) {
-      if (!engine_ || !descriptor_ || !descriptor_->is_open())
-        return true;
-      ssize_t n = ::read(descriptor_->native_handle(), buffer_.data(), buffer_.size());
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-        ec.assign(errno, sys::system_category());
-      if (n <= 0)
-        return true;
-      engine_->on_inotify_bytes(std::string_view(buffer_.data(), static_cast<std::size_t>(n)),
-                                time_sample::now());
-      if (static_cast<std::size_t>(n) + largest_record <= buffer_.size())
-        return true;
-    }
-    return false;
   }
 
   void on_timer(sys::error_code) {
@@ -542,14 +471,11 @@ private:
   // in a new shared, reference-counted target each time (an allocation on the event path).
   asio::any_completion_executor candidate_executor_;
   monitor_options options_;
-  backend mode_ = backend::inotify;
+  backend mode_ = backend::native;
   asio::steady_timer timer_;
   monitor_service* service_;
-  std::unique_ptr<filesystem> filesystem_;
-  std::unique_ptr<watch_engine> engine_;
-  std::optional<asio::posix::stream_descriptor> descriptor_;
-  std::array<char, read_buffer_size> buffer_{};
-  bool waiting_ = false; // for the inotify descriptor to be readable
+  monitor_edge edge_;
+  std::unique_ptr<watch_engine> engine_; // after edge_: destroyed before the filesystem it uses
   bool timer_armed_ = false;
   bool closed_ = false;
   std::chrono::steady_clock::time_point timer_deadline_{};

@@ -40,7 +40,7 @@ void diff_snapshots(const entry_tree& before, const entry_tree& after, std::int6
         if (changed_since_ns < 0 && before.keeps_status()) {
           const entry_status& x = before.status(b);
           const entry_status& y = after.status(a);
-          if (x.mode != y.mode || x.uid != y.uid || x.gid != y.gid)
+          if (x.mode != y.mode || x.uid != y.uid || x.gid != y.gid || x.attributes != y.attributes)
             changed.push_back({event_kind::attributes, after.path(a), entry_type::directory});
         }
         continue;
@@ -54,7 +54,7 @@ void diff_snapshots(const entry_tree& before, const entry_tree& after, std::int6
         if (x.mtime_ns != y.mtime_ns || x.size != y.size || x.inode != y.inode)
           changed.push_back({event_kind::modified, after.path(a), after[a].type});
         else if (x.mode != y.mode || x.uid != y.uid || x.gid != y.gid || x.links != y.links ||
-                 x.ctime_ns != y.ctime_ns)
+                 x.ctime_ns != y.ctime_ns || x.attributes != y.attributes)
           changed.push_back({event_kind::attributes, after.path(a), after[a].type});
       }
     }

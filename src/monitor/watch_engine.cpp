@@ -110,7 +110,9 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
   std::string directory = path;
   if (type != entry_type::directory) {
     std::size_t slash = path.find_last_of('/');
-    directory = slash == 0 ? std::string("/") : path.substr(0, slash);
+    // The parent keeps its '/' when it is a file system's root: "/", or a drive's, "C:/".
+    const bool parent_is_a_root = slash == 0 || (slash == 2 && path[1] == ':');
+    directory = path.substr(0, parent_is_a_root ? slash + 1 : slash);
     root->only_name = path.substr(slash + 1);
     root->file_root = true;
     if ((ec = fs_.status(directory, true, type, status)))

@@ -32,7 +32,7 @@ const char* const watch_help =
     "                      is never watched. Repeatable. e.g. --exclude '**/.git/**'\n"
     "  --include GLOB      report only matching paths. Repeatable. e.g. --include '*.cpp'\n"
     "  --initial           report every entry already there as created, first\n"
-    "  --backend B         auto (default), inotify or poll\n"
+    "  --backend B         auto (default), native (inotify on Linux, rdcw on Windows) or poll\n"
     "  --poll-interval MS  time between scans of the poll backend (default 500)\n"
     "  -h, --help          this text\n"
     "\n"
@@ -78,16 +78,16 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
       (arg == "--exclude" ? out.options.exclude : out.options.include).push_back(*glob);
     } else if (arg == "--backend") {
       const std::string* name = value();
+      const std::string native(to_string(backend::native));
+      const std::string choices = "auto, native (" + native + ") or poll";
       if (!name)
-        return usage_error("--backend needs one of auto, inotify, poll", "watch");
-      if (*name == "auto")
-        out.monitor.backend = backend::automatic;
-      else if (*name == "inotify")
-        out.monitor.backend = backend::inotify;
-      else if (*name == "poll")
-        out.monitor.backend = backend::poll;
-      else
-        return usage_error("unknown backend '" + *name + "' (auto, inotify or poll)", "watch");
+        return usage_error("--backend needs one of " + choices, "watch");
+      boost::system::error_code bad_name;
+      out.monitor.backend = backend_from_name(*name == "auto" ? "automatic" : *name, bad_name);
+      if (bad_name == errc::backend_unavailable)
+        return usage_error("backend '" + *name + "' is not this platform's (" + choices + ")", "watch");
+      if (bad_name)
+        return usage_error("unknown backend '" + *name + "' (" + choices + ")", "watch");
     } else if (arg == "--poll-interval") {
       const std::string* text = value();
       unsigned long ms = 0;

@@ -25,8 +25,12 @@ struct entry_status {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   std::uint32_t links = 0;
-  /// The mount the entry was reached through (statx's STATX_MNT_ID); 0 when unknown.
+  /// The mount the entry was reached through (statx's STATX_MNT_ID); on Windows, the volume's
+  /// serial number. 0 when unknown.
   std::uint64_t mount_id = 0;
+  /// Windows: the entry's FILE_ATTRIBUTE_* bits (read-only, hidden, ...); 0 on POSIX, where
+  /// `mode` says it all.
+  std::uint32_t attributes = 0;
 };
 
 struct listed_entry {
