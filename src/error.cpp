@@ -2,6 +2,7 @@
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/monitor_options.hpp>
 
+#include <ostream>
 #include <string>
 
 namespace asio_fswatch {
@@ -74,6 +75,8 @@ std::string_view to_string(backend b) noexcept {
   }
   return "unknown";
 }
+
+std::ostream& operator<<(std::ostream& out, backend b) { return out << to_string(b); }
 
 backend backend_from_name(std::string_view name, boost::system::error_code& ec) noexcept {
   ec.clear();

@@ -5,6 +5,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <iosfwd>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,6 +27,8 @@ enum class backend : std::uint8_t {
 /// "inotify" or "rdcw" for `native` (as the platform has it; "native" where it has none),
 /// "poll", "automatic".
 std::string_view to_string(backend b) noexcept;
+/// Writes to_string(b).
+std::ostream& operator<<(std::ostream& out, backend b);
 
 /// The backend a name given by a user (an option, an environment variable) names on this
 /// platform: "automatic", "native", "poll", and the platform's own name of `native` ("inotify"

@@ -268,7 +268,11 @@ private:
     if (choice_error_)
       return choice_error_;
     const bool automatic = options_.backend == backend::automatic;
-    if (sys::error_code ec = edge_.open(mode_, automatic))
+    edge_sink sink = [weak = weak_from_this()](edge_work work) {
+      if (auto self = weak.lock())
+        self->on_edge_completion(work);
+    };
+    if (sys::error_code ec = edge_.open(mode_, automatic, std::move(sink)))
       return ec;
     engine_ = std::make_unique<watch_engine>(edge_.files(), edge_.policy(), options_);
     last_poll_ = std::chrono::steady_clock::now();
@@ -415,7 +419,7 @@ private:
     if (!engine_)
       return;
     if (engine_->has_roots())
-      edge_.arm([self = shared_from_this()](edge_work work) { self->on_edge_completion(work); });
+      edge_.arm();
     std::optional<std::chrono::steady_clock::time_point> deadline = engine_->next_deadline();
     if (auto check = engine_->next_identity_check(); check && (!deadline || *check < *deadline))
       deadline = check;

@@ -2,12 +2,14 @@
 // chosen at compile time, each the one place where the monitor touches the kernel. monitor_impl
 // (directory_monitor_impl.cpp) holds one and calls, under its lock:
 //
-//   sys::error_code open(backend& mode, bool automatic)   the kernel side for `mode` (native or
-//       poll); `mode` becomes poll where the kernel lacks the native one and the user left the
-//       choice open (`automatic`)
+//   sys::error_code open(backend& mode, bool automatic, edge_sink sink)
+//       the kernel side for `mode` (native or poll); `mode` becomes poll where the kernel lacks
+//       the native one and the user left the choice open (`automatic`). The edge's I/O
+//       completions call `sink` with what to run under the monitor's lock (feed the engine); it
+//       holds the monitor weakly: a completion after the monitor's end does nothing.
 //   filesystem& files(); watch_policy policy() const      what the engine is given
-//   void arm(const edge_sink& sink)                        make the kernel wake the monitor when it
-//       has news: an I/O completion calls `sink` with what to run under the lock (feed the engine)
+//   void arm()                                             make the kernel wake the monitor when it
+//       has news
 //   void disarm()                                          no user operation waits: stop waiting, so
 //       that the context's run() may return; nothing is lost (the kernel keeps queueing)
 //   bool take_queued(watch_engine&, int reads, sys::error_code&)

@@ -112,7 +112,7 @@ inline void walk(const std::filesystem::path& directory, tree_snapshot& out) {
     if (status_ec)
       continue; // vanished between readdir and lstat
     entry_type type = type_of(status);
-    out[asio_fswatch::detail::path_text(it->path())] = type;
+    out[asio_fswatch::detail::generic_path_text(it->path())] = type;
     if (type == entry_type::directory)
       walk(it->path(), out);
   }
@@ -132,7 +132,7 @@ inline tree_snapshot snapshot_of(const std::filesystem::path& root) {
   if (ec || !fs::exists(status))
     return out;
   entry_type type = replay_detail::type_of(status);
-  out[asio_fswatch::detail::path_text(root)] = type;
+  out[asio_fswatch::detail::generic_path_text(root)] = type;
   if (type == entry_type::directory)
     replay_detail::walk(root, out);
   return out;
@@ -169,7 +169,7 @@ inline void replay(tree_snapshot& snapshot, const std::vector<fs_event>& events,
       problem("path is not absolute and lexically normal");
       continue;
     }
-    const std::string path = asio_fswatch::detail::path_text(event.path);
+    const std::string path = asio_fswatch::detail::generic_path_text(event.path);
     switch (event.kind) {
     case event_kind::created: {
       if (snapshot.find(parent_of(path)) == snapshot.end())
@@ -202,7 +202,7 @@ inline void replay(tree_snapshot& snapshot, const std::vector<fs_event>& events,
         problem("old_path is not absolute and lexically normal");
         break;
       }
-      const std::string old_path = asio_fswatch::detail::path_text(event.old_path);
+      const std::string old_path = asio_fswatch::detail::generic_path_text(event.old_path);
       auto from = snapshot.find(old_path);
       if (from == snapshot.end()) {
         problem("renamed from a path that does not exist");
@@ -237,7 +237,7 @@ inline void replay(tree_snapshot& snapshot, const std::vector<fs_event>& events,
         problem("old_path is not absolute and lexically normal");
         break;
       }
-      const std::string old_path = asio_fswatch::detail::path_text(event.old_path);
+      const std::string old_path = asio_fswatch::detail::generic_path_text(event.old_path);
       auto to_path = snapshot.find(old_path); // the entry that goes to `path`
       auto to_old_path = snapshot.find(path);
       if (to_path == snapshot.end() || to_old_path == snapshot.end()) {

@@ -38,7 +38,8 @@ bool descriptor_table_full() noexcept {
 
 } // namespace
 
-sys::error_code inotify_edge::open(backend& mode, bool automatic) {
+sys::error_code inotify_edge::open(backend& mode, bool automatic, edge_sink sink) {
+  sink_ = std::move(sink);
   int fd = -1;
   if (mode == backend::native) {
 #if defined(ASIO_FSWATCH_LINUX)
@@ -65,7 +66,7 @@ sys::error_code inotify_edge::open(backend& mode, bool automatic) {
   return {};
 }
 
-void inotify_edge::arm(const edge_sink& sink) {
+void inotify_edge::arm() {
   if (!descriptor_ || !descriptor_->is_open() || waiting_)
     return;
   // A readiness wait, not a read: every read of the queue happens in take_queued, under the
@@ -73,8 +74,8 @@ void inotify_edge::arm(const edge_sink& sink) {
   // holding older records. Arming it re-checks readiness, so records already queued wake it at
   // once.
   waiting_ = true;
-  descriptor_->async_wait(asio::posix::descriptor_base::wait_read, [this, sink](sys::error_code ec) {
-    // The sink holds the monitor, which holds this edge, until the work has run.
+  descriptor_->async_wait(asio::posix::descriptor_base::wait_read, [this, sink = sink_](sys::error_code ec) {
+    // The work runs only while the monitor, which holds this edge, is there.
     sink([this, ec](watch_engine& engine) -> sys::error_code {
       waiting_ = false;
       if (ec == asio::error::operation_aborted)

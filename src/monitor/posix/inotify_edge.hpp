@@ -23,12 +23,12 @@ class inotify_edge {
 public:
   inotify_edge(const boost::asio::any_io_executor& executor, const monitor_options&) : executor_(executor) {}
 
-  boost::system::error_code open(backend& mode, bool automatic);
+  boost::system::error_code open(backend& mode, bool automatic, edge_sink sink);
   filesystem& files() noexcept { return *filesystem_; }
   watch_policy policy() const noexcept {
     return descriptor_ ? watch_policy::per_directory : watch_policy::polling;
   }
-  void arm(const edge_sink& sink);
+  void arm();
   void disarm();
   bool take_queued(watch_engine& engine, int reads, boost::system::error_code& ec);
   void close();
@@ -40,6 +40,7 @@ private:
   static constexpr std::size_t read_buffer_size = 256 * 1024;
 
   boost::asio::any_io_executor executor_;
+  edge_sink sink_;
   std::unique_ptr<filesystem> filesystem_;
   std::optional<boost::asio::posix::stream_descriptor> descriptor_;
   std::array<char, read_buffer_size> buffer_{};

@@ -65,7 +65,8 @@ rdcw_edge::rdcw_edge(const asio::any_io_executor& executor, const monitor_option
 
 rdcw_edge::~rdcw_edge() { close(); }
 
-sys::error_code rdcw_edge::open(backend& mode, bool) {
+sys::error_code rdcw_edge::open(backend& mode, bool, edge_sink sink) {
+  sink_ = std::move(sink);
   policy_ = mode == backend::poll ? watch_policy::polling : watch_policy::recursive_root;
   format_ = read_changes_ex ? rdcw_format::extended : rdcw_format::basic;
   filesystem_ = make_win_filesystem(this);
@@ -82,7 +83,7 @@ int rdcw_edge::open_watch(const std::string& directory, bool recursive, sys::err
     ec = last_error();
     return -1;
   }
-  auto w = std::shared_ptr<watch>(new watch{next_id_, recursive, directory_handle(executor_), {}});
+  auto w = std::make_shared<watch>(next_id_, directory, recursive, executor_);
   w->handle.assign(handle, ec); // on the completion port
   if (ec) {
     ::CloseHandle(handle);
@@ -91,7 +92,13 @@ int rdcw_edge::open_watch(const std::string& directory, bool recursive, sys::err
   w->buffer.resize(buffer_bytes_ / 4);
   watches_.emplace(next_id_, w);
   ec.clear();
-  return next_id_++; // its first read starts when the monitor arms the edge
+  // The system records changes for a handle from its first read on: one starts now, so that
+  // nothing made after add() returns is lost. Unless a user operation waits, it is cancelled at
+  // once; the system goes on recording for the next read.
+  start_read(w);
+  if (!armed_ && w->reading)
+    ::CancelIoEx(handle, nullptr);
+  return next_id_++;
 }
 
 void rdcw_edge::close_watch(int id) {
@@ -110,13 +117,27 @@ void rdcw_edge::close_watch(int id) {
   watches_.erase(it);
 }
 
-void rdcw_edge::arm(const edge_sink& sink) {
+bool rdcw_edge::delete_pending(const std::string& directory) const {
+  for (const auto& [id, w] : watches_) {
+    if (w->directory != directory || w->closed)
+      continue;
+    FILE_STANDARD_INFO standard;
+    if (::GetFileInformationByHandleEx(w->handle.native_handle(), FileStandardInfo, &standard, sizeof standard) &&
+        standard.DeletePending)
+      return true;
+  }
+  return false;
+}
+
+void rdcw_edge::arm() {
+  armed_ = true;
   for (auto& [id, w] : watches_)
     if (!w->reading && !w->closed && !w->failed)
-      start_read(w, sink);
+      start_read(w);
 }
 
 void rdcw_edge::disarm() {
+  armed_ = false;
   // What changes meanwhile the system keeps in the handle's buffer for the next read; a
   // cancelled read had read nothing (a read with records completes, it is not cancelled).
   for (auto& [id, w] : watches_)
@@ -129,11 +150,11 @@ void rdcw_edge::close() {
     close_watch(watches_.begin()->first);
 }
 
-void rdcw_edge::start_read(const std::shared_ptr<watch>& w, const edge_sink& sink) {
+void rdcw_edge::start_read(const std::shared_ptr<watch>& w) {
   w->reading = true;
-  // The handler holds the watch (its buffer) and, through the sink, the monitor that holds
-  // this edge, until it has run.
-  asio::windows::overlapped_ptr read(executor_, [this, w, sink](sys::error_code ec, std::size_t bytes) {
+  // The handler holds the watch (its buffer) until it has run; the work it hands the sink runs
+  // only while the monitor, which holds this edge, is there.
+  asio::windows::overlapped_ptr read(executor_, [this, w, sink = sink_](sys::error_code ec, std::size_t bytes) {
     sink([this, w, ec, bytes](watch_engine& engine) -> sys::error_code {
       completed(engine, *w, ec, bytes);
       return {};

@@ -33,10 +33,10 @@ public:
   rdcw_edge(const rdcw_edge&) = delete;
   rdcw_edge& operator=(const rdcw_edge&) = delete;
 
-  boost::system::error_code open(backend& mode, bool automatic);
+  boost::system::error_code open(backend& mode, bool automatic, edge_sink sink);
   filesystem& files() noexcept { return *filesystem_; }
   watch_policy policy() const noexcept { return policy_; }
-  void arm(const edge_sink& sink);
+  void arm();
   void disarm();
   /// Nothing to take: a read's completion brings everything it read.
   bool take_queued(watch_engine&, int, boost::system::error_code&) { return true; }
@@ -46,6 +46,10 @@ public:
   /// and everything below it when `recursive`; its id, or -1 with `ec`.
   int open_watch(const std::string& directory, bool recursive, boost::system::error_code& ec);
   void close_watch(int id);
+  /// Whether the directory at `directory`, watched here, is deleted and only waits for the
+  /// watch's handle to close (Windows deletes an open directory when its last handle goes; until
+  /// then, opening it fails with ERROR_ACCESS_DENIED).
+  bool delete_pending(const std::string& directory) const;
 
 private:
   // Asio's overlapped handle, whose destructor is protected: a HANDLE on the completion port.
@@ -56,9 +60,10 @@ private:
   };
 
   struct watch {
-    watch(int watch_id, bool recursive_watch, directory_handle&& h, std::vector<std::uint32_t> b)
-        : id(watch_id), recursive(recursive_watch), handle(std::move(h)), buffer(std::move(b)) {}
+    watch(int watch_id, const std::string& where, bool recursive_watch, const boost::asio::any_io_executor& executor)
+        : id(watch_id), directory(where), recursive(recursive_watch), handle(executor) {}
     int id;
+    std::string directory;
     bool recursive;
     directory_handle handle;
     // DWORD-aligned, as ReadDirectoryChangesW requires. Owned here, and the watch by the
@@ -70,7 +75,7 @@ private:
     bool failed = false; // ended with an error: the engine was told, no read again
   };
 
-  void start_read(const std::shared_ptr<watch>& w, const edge_sink& sink);
+  void start_read(const std::shared_ptr<watch>& w);
   /// Under the monitor's lock: what a read of `w` completed with, to the engine.
   void completed(watch_engine& engine, watch& w, boost::system::error_code ec, std::size_t bytes);
 
@@ -78,6 +83,8 @@ private:
   std::size_t buffer_bytes_;
   watch_policy policy_ = watch_policy::recursive_root;
   std::unique_ptr<filesystem> filesystem_;
+  edge_sink sink_;
+  bool armed_ = false;
   std::map<int, std::shared_ptr<watch>> watches_;
   int next_id_ = 1;
   rdcw_format format_ = rdcw_format::basic;

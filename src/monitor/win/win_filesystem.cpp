@@ -99,8 +99,14 @@ public:
     HANDLE handle = ::CreateFileW(win_long_path(path).c_str(), FILE_READ_ATTRIBUTES,
                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
                                   FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT), nullptr);
-    if (handle == INVALID_HANDLE_VALUE)
-      return last_error();
+    if (handle == INVALID_HANDLE_VALUE) {
+      const DWORD error = ::GetLastError();
+      // A watched directory that was deleted stays, unopenable, until the watch lets it go:
+      // for the engine it is gone (its root ends, and the watch with it).
+      if (error == ERROR_ACCESS_DENIED && edge_->delete_pending(path))
+        return sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
+      return {static_cast<int>(error), sys::system_category()};
+    }
     handle_closer closer(handle);
     BY_HANDLE_FILE_INFORMATION info;
     if (!::GetFileInformationByHandle(handle, &info))
