@@ -361,6 +361,11 @@ private:
       if (next.kind == event_kind::error && next.error == errc::root_removed)
         break;
       batch.push_back(engine_->pop());
+#if defined(_WIN32)
+      // The engine's paths have '/' between their parts; a Windows reader expects '\'.
+      batch.back().path.make_preferred();
+      batch.back().old_path.make_preferred();
+#endif
     }
     complete({}, std::move(batch));
   }

@@ -38,8 +38,8 @@ inline std::string path_text(const std::filesystem::path& path) {
   return out;
 }
 
-/// The path named by WTF-8 text, with Windows' own separator ('/' becomes '\'). A byte that
-/// starts no well-formed sequence cannot be part of a Windows name: it becomes U+FFFD.
+/// The path named by WTF-8 text. A byte that starts no well-formed sequence cannot be part of a
+/// Windows name: it becomes U+FFFD.
 inline std::filesystem::path path_from_text(const std::string& text) {
   std::wstring units;
   units.reserve(text.size());
@@ -68,7 +68,7 @@ inline std::filesystem::path path_from_text(const std::string& text) {
       units.push_back(static_cast<wchar_t>(0xd800 + ((code_point - 0x10000) >> 10)));
       units.push_back(static_cast<wchar_t>(0xdc00 + ((code_point - 0x10000) & 0x3ff)));
     } else {
-      units.push_back(code_point == '/' ? L'\\' : static_cast<wchar_t>(code_point));
+      units.push_back(static_cast<wchar_t>(code_point));
     }
     i += length;
   }
