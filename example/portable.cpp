@@ -1,4 +1,6 @@
-// One source, Linux and Windows alike: a file written with random_access_file, copied with
+// One source, Linux and Windows alike: a tree watched by directory_monitor with an exclude,
+// its batches read by the coroutine, and a read that nothing answers cancelled by a timer; a
+// file written with random_access_file, copied with
 // async_copy_file and read back with async_read_file; this program started again as a child by
 // supervised_process, waited for, and terminated after a grace period; and a detached child
 // waited for by pid with child_watcher. All in one C++20 coroutine on one io_context. Exits 0
@@ -9,6 +11,7 @@
 //   example_portable later N    (the child) exits with N after half a second
 //   example_portable sleep      (the child) sleeps for a minute
 #include <asio_fswatch/child_watcher.hpp>
+#include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/file_operations.hpp>
 #include <asio_fswatch/random_access_file.hpp>
 #include <asio_fswatch/supervised_process.hpp>
@@ -16,7 +19,9 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write_at.hpp>
 
@@ -24,6 +29,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <stdexcept>
@@ -47,8 +53,48 @@ std::string text_of(const fs::path& p) {
   return std::string(utf8.begin(), utf8.end());
 }
 
+/// Reads batches until one holds `wanted`'s creation; nothing from an excluded place may come.
+asio::awaitable<void> read_until_created(asio_fswatch::directory_monitor& monitor, const fs::path& wanted) {
+  for (;;) {
+    std::vector<asio_fswatch::fs_event> batch = co_await monitor.async_read_events(asio::use_awaitable);
+    for (const asio_fswatch::fs_event& e : batch) {
+      std::cout << "  " << e << '\n';
+      expect(text_of(e.path).find("build") == std::string::npos, "nothing under the excluded build/");
+      if (e.kind == asio_fswatch::event_kind::created && e.path == wanted)
+        co_return;
+    }
+  }
+}
+
 asio::awaitable<void> steps(fs::path self, fs::path dir) {
+  using namespace asio::experimental::awaitable_operators;
   auto ex = co_await asio::this_coro::executor;
+
+  // The tree: watched with build/ excluded, what is made in it read batch by batch.
+  fs::create_directories(dir / "tree");
+  asio_fswatch::directory_monitor monitor(ex);
+  asio_fswatch::watch_options options;
+  options.exclude = {"build/**"};
+  monitor.add(dir / "tree", options);
+  std::cout << "monitor: " << monitor.backend() << '\n';
+  fs::create_directories(dir / "tree" / "build");
+  std::ofstream(dir / "tree" / "build" / "main.o") << "object";
+  fs::create_directories(dir / "tree" / "src");
+  std::ofstream(dir / "tree" / "src" / "main.cpp") << "int main() {}";
+  co_await read_until_created(monitor, dir / "tree" / "src" / "main.cpp");
+  // A read that nothing answers, cancelled when the timer wins (once the last writes' events are
+  // in); nothing is lost by it.
+  asio::steady_timer timer(ex);
+  for (int round = 0;; ++round) {
+    expect(round < 20, "the tree goes quiet");
+    timer.expires_after(300ms);
+    auto raced = co_await (monitor.async_read_events(asio::use_awaitable) || timer.async_wait(asio::use_awaitable));
+    if (raced.index() == 1)
+      break;
+  }
+  std::ofstream(dir / "tree" / "src" / "util.cpp") << "// more";
+  co_await read_until_created(monitor, dir / "tree" / "src" / "util.cpp");
+  monitor.close();
 
   // Files: write, copy, read back.
   const std::string text = "written on " + std::string(asio_fswatch::to_string(asio_fswatch::file_backend(ex))) + '\n';
