@@ -9,6 +9,7 @@
 // same, and are logged as wine-defect when they fail there; a Wine that fixes the defect makes
 // them pass, and the test output says so.
 #include <common/monitor_collect.hpp>
+#include <common/skip.hpp>
 #include <common/skip_log.hpp>
 #include <common/wine.hpp>
 
@@ -336,6 +337,51 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, random_changes_replay, backends()) {
   all.insert(all.end(), rest.events.begin(), rest.events.end());
   const std::string problems = replay_problems(before, all, root);
   BOOST_TEST(problems.empty(), problems);
+}
+
+// Names beyond ASCII (UTF-16 on Windows, given back exactly), and a path longer than Windows'
+// MAX_PATH (260), which the Windows edge reaches through the long-path prefix.
+BOOST_DATA_TEST_CASE_F(monitor_fixture, unicode_names_and_a_path_beyond_max_path, backends()) {
+  directory_monitor monitor(ioc, options_for(sample));
+  monitor.add(root);
+  const auto before = snapshot_of(root);
+  const fs::path unicode = root / fs::path(u8"caf\u00e9 \u65e5\u672c \U0001F600");
+  fs::create_directory(unicode);
+  write(unicode / fs::path(u8"\u00fcber.txt"));
+  fs::path deep = root;
+  for (int level = 0; level < 6; ++level)
+    deep /= std::string(50, static_cast<char>('a' + level));
+  std::error_code long_path_error;
+  fs::create_directories(deep, long_path_error);
+  if (!long_path_error) {
+    BOOST_TEST_MESSAGE("deep path: " << asio_fswatch::detail::generic_path_text(deep).size() << " bytes");
+    write(deep / "f", "deep");
+  } else {
+    // Not the monitor's limit: the test's own std::filesystem could not make it.
+    test::skip("long_paths", "std::filesystem cannot make a path of " + std::to_string(deep.native().size()) +
+                                 " units here: " + long_path_error.message(),
+               test::skip_kind::platform);
+  }
+  write(root / "end");
+  collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"));
+  REQUIRE_COLLECTED(c, "created end");
+  BOOST_TEST(test::has_event(c.events, event_kind::created, unicode / fs::path(u8"\u00fcber.txt")),
+             "the unicode names, exactly:\n" << test::dump(c.events));
+  if (!long_path_error)
+    BOOST_TEST(test::has_event(c.events, event_kind::created, deep / "f"), test::dump(c.events));
+  // The replay, without the deep tree: the test's own std::filesystem (MinGW's) cannot walk
+  // beyond MAX_PATH to take the real tree's snapshot; its entries' events are checked above.
+  test::tree_snapshot replayed = before;
+  test::replay_stats stats;
+  test::replay(replayed, c.events, stats);
+  BOOST_TEST(stats.problems.empty(), test::describe_problems(stats));
+  test::tree_snapshot real = snapshot_of(root);
+  const std::string deep_top = asio_fswatch::detail::generic_path_text(root / std::string(50, 'a'));
+  for (test::tree_snapshot* snapshot : {&replayed, &real}) {
+    test::replay_detail::erase_subtree(*snapshot, deep_top);
+    snapshot->erase(deep_top);
+  }
+  BOOST_TEST(test::compare(real, replayed).empty(), test::compare(real, replayed) << test::dump(c.events));
 }
 
 // --- Cases that meet a measured defect of Wine's (doc/guarantees.md, "Under Wine") ---
