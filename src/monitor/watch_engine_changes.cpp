@@ -11,6 +11,7 @@
 // cannot place (a directory on the way it lacks) is told by the disk.
 #include <asio_fswatch/detail/watch_engine.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
+#include <asio_fswatch/error.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -37,15 +38,41 @@ void watch_engine::on_changes(int watch, const std::vector<change_record>& chang
     for (root_state* root : roots_of_watch(watch))
       apply_change(*root, change);
   }
-  for (root_state* root : roots_of_watch(watch))
+  for (root_state* root : roots_of_watch(watch)) {
     root->consistent_since_ns = now.wall_ns;
+    root->watch_renewed = false; // it works: a later failure is news again
+  }
   retry_unwatched();
 }
 
-void watch_engine::on_watch_error(int watch, const time_sample& now) {
+void watch_engine::on_watch_error(int watch, sys::error_code error, const time_sample& now) {
   now_ = now;
-  for (root_state* root : roots_of_watch(watch))
-    reexamine_root(*root);
+  for (root_state* root : roots_of_watch(watch)) {
+    const std::string directory = root->tree[root->tree.root()].name;
+    entry_type type = entry_type::unknown;
+    entry_status there;
+    const sys::error_code look = fs_.status(directory, true, type, there);
+    const bool still_there = !look && type == entry_type::directory && there.inode == root->watched_inode &&
+                             there.mount_id == root->watched_mount;
+    if (!still_there) {
+      reexamine_root(*root); // gone, or a symlink to follow
+      continue;
+    }
+    // The directory is there; its watch failed (a share that blinked, a file system that
+    // cannot watch). Said once, watched again, and rescanned for what the failure hid.
+    const bool again = root->watch_renewed;
+    root->problems_reported.erase(directory); // each failure is said
+    report_problem(*root, directory, entry_type::directory, error);
+    forget_watches(*root, root->tree, root->tree.root(), true);
+    if (!again && !watch_directory(*root, root->tree, root->tree.root(), directory, root_watch_kind(*root))) {
+      root->watch_renewed = true;
+      overflow_of(*root);
+      continue;
+    }
+    // It cannot be watched: the root ends, after its error, without a `removed` it did not have.
+    emit_raw(fs_event{event_kind::error, path_from_text(root->path), {}, entry_type::directory, errc::root_removed});
+    drop_root(*root, true);
+  }
 }
 
 void watch_engine::apply_change(root_state& root, const change_record& change) {
@@ -77,9 +104,12 @@ void watch_engine::apply_change(root_state& root, const change_record& change) {
       // entry the filters kept out until now): it is reported as created, if it is there.
       change_created(root, dir, name, change.type, false);
     } else if (tree[known].type != entry_type::directory) {
-      // A directory's own `modified` says that its listing or times changed: the listing's
-      // changes come as records of their own.
       emit(root, event_kind::modified, tree.path(known), tree[known].type);
+    } else if (!root.problems_reported.empty()) {
+      // A directory's own `modified` says that its listing, times or attributes changed (the
+      // listing's changes come as records of their own). Its permissions may now let what an
+      // `error` named below it be read: those are tried again.
+      retry_problem_directories(root, known);
     }
     break;
   default:
@@ -116,6 +146,10 @@ node_id watch_engine::change_parent(root_state& root, std::string_view relative,
 void watch_engine::change_created(root_state& root, node_id dir, std::string_view name,
                                   entry_type type, bool replaces) {
   entry_tree& tree = root.tree;
+  // What the filters keep out whatever its type takes no look at the disk (a single-file
+  // root's siblings, what an exclude names).
+  if (!accepts(root, tree, dir, name, false) && !accepts(root, tree, dir, name, true))
+    return;
   sys::error_code status_error;
   if (type == entry_type::unknown) {
     entry_status status;

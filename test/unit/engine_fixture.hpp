@@ -218,7 +218,7 @@ struct engine_fixture {
       engine->on_changes(watch, changes, now);
     }
     for (int watch : fake.take_ended_watches())
-      engine->on_watch_error(watch, now);
+      engine->on_watch_error(watch, sys::errc::make_error_code(sys::errc::no_such_file_or_directory), now);
   }
 
   /// Runs `change` once, as another process would, right after the engine's watch on `path` is

@@ -220,6 +220,32 @@ BOOST_FIXTURE_TEST_CASE(a_file_root_survives_an_atomic_save, recursive_fixture) 
   check_events(events_until_quiet(), {modified("/r/g")});
 }
 
+// A watch that fails while its directory is there (a share that blinked) is said, renewed and
+// the root rescanned; failing again before any read of the new one completed, the root ends,
+// with no `removed` for a directory that is there.
+BOOST_FIXTURE_TEST_CASE(a_failed_watch_of_a_root_still_there_is_renewed_then_ends, recursive_fixture) {
+  add_ok("/r");
+  auto before = fake.snapshot("/r");
+  const sys::error_code blink = posix_error(sys::errc::connection_reset);
+  engine->on_watch_error(*fake.recursive_watch_of("/r"), blink, now);
+  std::vector<fs_event> got = drain();
+  BOOST_TEST(count_errors(got) == 1u, describe(got));
+  BOOST_TEST((std::find(got.begin(), got.end(), failed("/r", blink)) != got.end()), describe(got));
+  BOOST_TEST((std::find(got.begin(), got.end(), overflowed("/r")) != got.end()), describe(got));
+  fake.write("/r/after");
+  append(got, events_until_quiet());
+  check_outcome(before, got); // watched again: the write is seen, and the watches agree
+  // It works again: a later failure is renewed too.
+  engine->on_watch_error(*fake.recursive_watch_of("/r"), blink, now);
+  BOOST_TEST(count_errors(drain()) == 1u);
+  BOOST_TEST(engine->has_roots());
+  // Failing again at once: the root ends.
+  engine->on_watch_error(*fake.recursive_watch_of("/r"), blink, now);
+  check_events(drain(), {failed("/r", blink), root_removed("/r")});
+  BOOST_TEST(!engine->has_roots());
+  BOOST_TEST(fake.active_watch_count() == 0u);
+}
+
 BOOST_FIXTURE_TEST_CASE(the_root_deleted_ends_it_after_its_last_events, recursive_fixture) {
   add_ok("/r");
   fake.remove("/r");

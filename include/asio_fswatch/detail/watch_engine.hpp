@@ -85,9 +85,12 @@ public:
   void on_inotify_bytes(std::string_view bytes, const time_sample& now);
   /// recursive_root: the changes one read of `watch` (a root's) brought, in their order.
   void on_changes(int watch, const std::vector<change_record>& changes, const time_sample& now);
-  /// recursive_root: the watch `watch` ended with an error (its directory deleted, its share
-  /// gone): the root is looked at again, and ends unless its path names a directory to follow.
-  void on_watch_error(int watch, const time_sample& now);
+  /// recursive_root: the watch `watch` ended with `error` (its directory deleted, its share
+  /// gone). A root whose directory is gone ends (or follows its symlink); one that is still
+  /// there gets an `error` event with `error`, a new watch and a rescan; if that watch fails too
+  /// before any read of it completed, the root ends (the root_removed mark, and no `removed`:
+  /// the directory is there).
+  void on_watch_error(int watch, boost::system::error_code error, const time_sample& now);
   /// Resolves moves held longer than monitor_options::rename_hold.
   void on_timer(const time_sample& now);
   /// When on_timer should be called next, if anything is held.
@@ -159,6 +162,9 @@ private:
     // recursive_root: the wall time of the last read that lost nothing, which an overflow's
     // rescan looks back to (each root's watch overflows on its own).
     std::int64_t consistent_since_ns = 0;
+    // recursive_root: the root's watch failed and was renewed, and no read has completed since:
+    // another failure then ends the root instead of renewing it again (on_watch_error).
+    bool watch_renewed = false;
 
     bool recursive() const noexcept { return options.recursive && !file_root; }
 

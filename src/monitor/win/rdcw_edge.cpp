@@ -4,6 +4,7 @@
 #include <asio_fswatch/error.hpp>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/windows/overlapped_ptr.hpp>
 
 #include <windows.h>
@@ -90,13 +91,31 @@ int rdcw_edge::open_watch(const std::string& directory, bool recursive, sys::err
     return -1;
   }
   w->buffer.resize(buffer_bytes_ / 4);
+  w->format = format_;
+  // The system records changes for a handle from its first read on: one starts now, so that
+  // nothing made after add() returns is lost. A file system that cannot give the extended
+  // records (FAT, exFAT, a ReFS Dev Drive refuse ReadDirectoryChangesExW) gets the basic ones,
+  // and a network share a buffer of 64 KiB; one that can give none fails add().
+  sys::error_code refused = start_read(w);
+  if (refused && w->format == rdcw_format::extended) {
+    w->format = rdcw_format::basic;
+    refused = start_read(w);
+  }
+  if (refused.value() == ERROR_INVALID_PARAMETER && w->buffer.size() * 4 > network_buffer_limit) {
+    w->buffer.resize(network_buffer_limit / 4);
+    refused = start_read(w);
+  }
+  if (refused) {
+    sys::error_code ignored;
+    w->handle.close(ignored);
+    ec = refused;
+    return -1;
+  }
   watches_.emplace(next_id_, w);
   ec.clear();
-  // The system records changes for a handle from its first read on: one starts now, so that
-  // nothing made after add() returns is lost. Unless a user operation waits, it is cancelled at
-  // once; the system goes on recording for the next read.
-  start_read(w);
-  if (!armed_ && w->reading)
+  // Unless a user operation waits, the read is cancelled at once; the system goes on recording
+  // for the next one.
+  if (!armed_)
     ::CancelIoEx(handle, nullptr);
   return next_id_++;
 }
@@ -131,9 +150,21 @@ bool rdcw_edge::delete_pending(const std::string& directory) const {
 
 void rdcw_edge::arm() {
   armed_ = true;
-  for (auto& [id, w] : watches_)
-    if (!w->reading && !w->closed && !w->failed)
-      start_read(w);
+  for (auto& [id, w] : watches_) {
+    if (w->reading || w->closed || w->failed)
+      continue;
+    if (sys::error_code refused = start_read(w)) {
+      // Told as a read that failed, from the completion port, never here under the lock.
+      asio::post(executor_, [w, refused, sink = sink_, this] {
+        sink([this, w, refused](watch_engine& engine) -> sys::error_code {
+          w->reading = true; // as completed() expects of a read
+          completed(engine, *w, refused, 0);
+          return {};
+        });
+      });
+      w->reading = true; // until that is told: no second attempt meanwhile
+    }
+  }
 }
 
 void rdcw_edge::disarm() {
@@ -150,7 +181,7 @@ void rdcw_edge::close() {
     close_watch(watches_.begin()->first);
 }
 
-void rdcw_edge::start_read(const std::shared_ptr<watch>& w) {
+sys::error_code rdcw_edge::start_read(const std::shared_ptr<watch>& w) {
   w->reading = true;
   // The handler holds the watch (its buffer) until it has run; the work it hands the sink runs
   // only while the monitor, which holds this edge, is there.
@@ -164,14 +195,17 @@ void rdcw_edge::start_read(const std::shared_ptr<watch>& w) {
   const DWORD size = static_cast<DWORD>(w->buffer.size() * 4);
   const HANDLE handle = w->handle.native_handle();
   const BOOL started =
-      format_ == rdcw_format::extended
+      w->format == rdcw_format::extended
           ? read_changes_ex(handle, buffer, size, w->recursive, notify_filter, nullptr, read.get(), nullptr,
                             read_directory_notify_extended_information)
           : ::ReadDirectoryChangesW(handle, buffer, size, w->recursive, notify_filter, nullptr, read.get(), nullptr);
-  if (started)
+  if (started) {
     read.release(); // the completion port completes it
-  else
-    read.complete(last_error(), 0); // posted: never run here, under the monitor's lock
+    return {};
+  }
+  // Refused at once: the operation is destroyed with `read`, its handler never called.
+  w->reading = false;
+  return last_error();
 }
 
 void rdcw_edge::completed(watch_engine& engine, watch& w, sys::error_code ec, std::size_t bytes) {
@@ -192,12 +226,12 @@ void rdcw_edge::completed(watch_engine& engine, watch& w, sys::error_code ec, st
     // The directory went away (deleted: ERROR_ACCESS_DENIED while it is pending deletion), or
     // the share did: the engine looks at the root, and ends it unless it can follow it.
     w.failed = true;
-    engine.on_watch_error(w.id, now);
+    engine.on_watch_error(w.id, ec, now);
     return;
   } else {
     const std::string_view records(reinterpret_cast<const char*>(w.buffer.data()),
                                    std::min(bytes, w.buffer.size() * 4));
-    if (parse_rdcw_records(records, format_, changes_).malformed)
+    if (parse_rdcw_records(records, w.format, changes_).malformed)
       changes_.push_back(change_record{change_kind::overflow, {}, {}, entry_type::unknown});
   }
   engine.on_changes(w.id, changes_, now);

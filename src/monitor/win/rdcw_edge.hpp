@@ -70,12 +70,15 @@ private:
     // pending read's handler: a read cancelled or closed still owns its buffer until it
     // completes.
     std::vector<std::uint32_t> buffer;
+    rdcw_format format = rdcw_format::basic; // the edge's, unless the file system refused it
     bool reading = false;
     bool closed = false;
     bool failed = false; // ended with an error: the engine was told, no read again
   };
 
-  void start_read(const std::shared_ptr<watch>& w);
+  /// Starts a read of `w`; the error when the system refuses it at once (the read is then not
+  /// pending, and no handler runs).
+  boost::system::error_code start_read(const std::shared_ptr<watch>& w);
   /// Under the monitor's lock: what a read of `w` completed with, to the engine.
   void completed(watch_engine& engine, watch& w, boost::system::error_code ec, std::size_t bytes);
 
