@@ -47,8 +47,7 @@ void event_queue::push_change(event_kind kind, std::string path, entry_type type
   event.old_path = path_from_text(std::move(old_path));
   event.type = type;
   event.old_type = old_type;
-  events_.push_back(std::move(event));
-  ++pushed_;
+  push(std::move(event));
 }
 
 void event_queue::push(fs_event event) {

@@ -203,6 +203,10 @@ void watch_engine::root_gone(root_state& root) {
   } else {
     emit_raw(fs_event{event_kind::removed, path_from_text(root.path), {}, entry_type::directory, {}});
   }
+  end_root(root);
+}
+
+void watch_engine::end_root(root_state& root) {
   emit_raw(fs_event{event_kind::error, path_from_text(root.path), {},
                     root.file_root ? entry_type::unknown : entry_type::directory, errc::root_removed});
   drop_root(root, true);

@@ -70,8 +70,7 @@ void watch_engine::on_watch_error(int watch, sys::error_code error, const time_s
       continue;
     }
     // It cannot be watched: the root ends, after its error, without a `removed` it did not have.
-    emit_raw(fs_event{event_kind::error, path_from_text(root->path), {}, entry_type::directory, errc::root_removed});
-    drop_root(*root, true);
+    end_root(*root);
   }
 }
 
@@ -224,11 +223,7 @@ void watch_engine::change_renamed(root_state& root, const change_record& change)
 
 void watch_engine::overflow_of(root_state& root) {
   ++counters_.overflows;
-  emit_raw(fs_event{event_kind::overflow, path_from_text(root.path), {}, entry_type::directory, {}});
-  // Lost since the last read that lost nothing; timestamps are coarse on some file systems
-  // (FAT: 2 s), so the look goes a little further back.
-  const std::int64_t since = root.consistent_since_ns - std::int64_t(2'000'000'000);
-  reconcile(root, since < 0 ? 0 : since);
+  rescan_after_loss(root, root.consistent_since_ns); // lost since this root's last complete read
 }
 
 } // namespace asio_fswatch::detail

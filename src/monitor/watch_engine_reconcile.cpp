@@ -23,15 +23,11 @@ void watch_engine::overflow() {
     expire_move(0);
   deferred_.clear();
   undecided_records_.clear(); // older than the overflow: the reconciliation sees their outcome
-  // Timestamps have coarse granularity on some file systems: look a little further back.
-  std::int64_t since = last_consistent_wall_ns_ - std::int64_t(2'000'000'000);
   std::vector<root_state*> roots;
   for (const auto& root : roots_)
     roots.push_back(root.get());
-  for (root_state* root : roots) {
-    emit_raw(fs_event{event_kind::overflow, path_from_text(root->path), {}, entry_type::directory, {}});
-    reconcile(*root, since < 0 ? 0 : since);
-  }
+  for (root_state* root : roots)
+    rescan_after_loss(*root, last_consistent_wall_ns_);
   // The records queued while the directories were listed come before a marker queued now.
   picture_ahead_marker_ = -1;
   overflow_marker_ = -1;
@@ -42,6 +38,14 @@ void watch_engine::overflow() {
     // read touches are listed again after it, which covers a gap within it.
     overflow_marker_ = picture_ahead_marker_ >= 0 ? picture_ahead_marker_ : gap_ends_with_this_read;
   }
+}
+
+void watch_engine::rescan_after_loss(root_state& root, std::int64_t consistent_since_ns) {
+  emit_raw(fs_event{event_kind::overflow, path_from_text(root.path), {}, entry_type::directory, {}});
+  // Timestamps have coarse granularity on some file systems (FAT: 2 s): look a little further
+  // back.
+  const std::int64_t since = consistent_since_ns - std::int64_t(2'000'000'000);
+  reconcile(root, since < 0 ? 0 : since);
 }
 
 void watch_engine::end_of_overflow_gap() {

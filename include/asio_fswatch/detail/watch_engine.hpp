@@ -242,7 +242,11 @@ private:
   watch_kind root_watch_kind(const root_state& root) const noexcept;
   boost::system::error_code check_overlap(const std::string& path) const;
   void drop_root(root_state& root, bool remove_watches);
+  /// The root's directory is gone: its last events (held moves, its removal), then end_root.
   void root_gone(root_state& root);
+  /// The root's end for the reader (the root_removed mark, which the monitor turns into the
+  /// operation's error), and the root dropped.
+  void end_root(root_state& root);
 
   /// The entry went away between the event and the look at it, or its path went stale above it.
   static bool is_vanished(const boost::system::error_code& ec);
@@ -473,6 +477,9 @@ private:
   bool swap_already_seen(root_state& root, const held_move& move, node_id target,
                          bool target_is_directory);
   void overflow();
+  /// Changes to `root` were lost since `consistent_since_ns` (wall time of the last read that
+  /// lost nothing): `overflow` is reported, and the root rescanned and compared (reconcile).
+  void rescan_after_loss(root_state& root, std::int64_t consistent_since_ns);
   /// The rescan's marker of the last overflow is read: the directories the records before it
   /// touched are listed again (verify_contents), which gives back what a gap they ended in hid.
   void end_of_overflow_gap();

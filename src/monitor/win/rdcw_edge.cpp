@@ -43,9 +43,9 @@ read_changes_ex_function find_read_changes_ex() noexcept {
 
 const read_changes_ex_function read_changes_ex = find_read_changes_ex();
 
-sys::error_code last_error() { return {static_cast<int>(::GetLastError()), sys::system_category()}; }
-
 } // namespace
+
+sys::error_code last_win32_error() { return {static_cast<int>(::GetLastError()), sys::system_category()}; }
 
 std::wstring win_long_path(const std::string& text) {
   std::wstring path = path_from_text(text).native();
@@ -81,7 +81,7 @@ int rdcw_edge::open_watch(const std::string& directory, bool recursive, sys::err
                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
                                 FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OVERLAPPED, nullptr);
   if (handle == INVALID_HANDLE_VALUE) {
-    ec = last_error();
+    ec = last_win32_error();
     return -1;
   }
   auto w = std::make_shared<watch>(next_id_, directory, recursive, executor_);
@@ -157,7 +157,6 @@ void rdcw_edge::arm() {
       // Told as a read that failed, from the completion port, never here under the lock.
       asio::post(executor_, [w, refused, sink = sink_, this] {
         sink([this, w, refused](watch_engine& engine) -> sys::error_code {
-          w->reading = true; // as completed() expects of a read
           completed(engine, *w, refused, 0);
           return {};
         });
@@ -205,7 +204,7 @@ sys::error_code rdcw_edge::start_read(const std::shared_ptr<watch>& w) {
   }
   // Refused at once: the operation is destroyed with `read`, its handler never called.
   w->reading = false;
-  return last_error();
+  return last_win32_error();
 }
 
 void rdcw_edge::completed(watch_engine& engine, watch& w, sys::error_code ec, std::size_t bytes) {

@@ -97,6 +97,9 @@ private:
 /// The Windows file system the engine scans through, its watches those of `edge`.
 std::unique_ptr<filesystem> make_win_filesystem(rdcw_edge* edge);
 
+/// GetLastError() as an error code of the system category.
+boost::system::error_code last_win32_error();
+
 /// `text` (engine path text: WTF-8, '/') as a path for the wide Win32 calls: '\' between parts
 /// and the long-path prefix (\\?\C:\..., \\?\UNC\server\share\...), so that no length limit
 /// and no name the shell would alter (a trailing dot or space) stands in the way.

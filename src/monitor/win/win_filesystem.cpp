@@ -14,8 +14,6 @@ namespace {
 
 namespace sys = boost::system;
 
-sys::error_code last_error() { return {static_cast<int>(::GetLastError()), sys::system_category()}; }
-
 sys::error_code not_supported() {
   return sys::errc::make_error_code(sys::errc::operation_not_supported);
 }
@@ -61,7 +59,7 @@ public:
       // it points taken for its own (ELOOP, as O_NOFOLLOW gives on POSIX).
       const DWORD attributes = ::GetFileAttributesW(pattern.c_str());
       if (attributes == INVALID_FILE_ATTRIBUTES)
-        return last_error();
+        return last_win32_error();
       if (attributes & FILE_ATTRIBUTE_REPARSE_POINT)
         return sys::errc::make_error_code(sys::errc::too_many_symbolic_link_levels);
     }
@@ -110,7 +108,7 @@ public:
     handle_closer closer(handle);
     BY_HANDLE_FILE_INFORMATION info;
     if (!::GetFileInformationByHandle(handle, &info))
-      return last_error();
+      return last_win32_error();
     DWORD reparse_tag = 0;
     if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
       FILE_ATTRIBUTE_TAG_INFO tag;
