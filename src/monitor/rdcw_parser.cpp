@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::size_t action_at = 4; // after NextEntryOffset, in both layouts
 constexpr std::size_t extended_attributes_at = 56;
+constexpr std::size_t extended_reparse_tag_at = 60;
 
 constexpr std::size_t header_size(rdcw_format format) noexcept {
   return format == rdcw_format::extended ? rdcw_extended_header_size : rdcw_basic_header_size;
@@ -78,8 +79,9 @@ entry_type type_of(rdcw_format format, const char* record) noexcept {
     return entry_type::unknown;
   const std::uint32_t attributes = load<std::uint32_t>(record + extended_attributes_at);
   // First: a symbolic link or junction to a directory carries the directory bit as well, and the
-  // engine must not descend into it.
-  if (attributes & rdcw_attribute::reparse_point)
+  // engine must not descend into it. The tag is only meaningful beside the reparse bit.
+  if ((attributes & rdcw_attribute::reparse_point) &&
+      rdcw_reparse_tag::is_link(load<std::uint32_t>(record + extended_reparse_tag_at)))
     return entry_type::symlink;
   if (attributes & rdcw_attribute::directory)
     return entry_type::directory;
@@ -164,7 +166,8 @@ rdcw_parse_result parse_rdcw_records(std::string_view bytes, rdcw_format format,
   return result;
 }
 
-std::size_t rdcw_encoder::add(std::uint32_t action, std::u16string_view name, std::uint32_t attributes) {
+std::size_t rdcw_encoder::add(std::uint32_t action, std::u16string_view name, std::uint32_t attributes,
+                              std::uint32_t reparse_tag) {
   if (align_) {
     const std::size_t alignment = format_ == rdcw_format::extended ? 8 : 4;
     bytes_.append((alignment - bytes_.size() % alignment) % alignment, '\0');
@@ -174,8 +177,10 @@ std::size_t rdcw_encoder::add(std::uint32_t action, std::u16string_view name, st
     store(bytes_, last_, static_cast<std::uint32_t>(start - last_));
   bytes_.append(header_size(format_), '\0');
   store(bytes_, start + action_at, action);
-  if (format_ == rdcw_format::extended)
+  if (format_ == rdcw_format::extended) {
     store(bytes_, start + extended_attributes_at, attributes);
+    store(bytes_, start + extended_reparse_tag_at, reparse_tag);
+  }
   store(bytes_, start + name_length_at(format_), static_cast<std::uint32_t>(name.size() * 2));
   for (const char16_t unit : name) {
     bytes_.append(2, '\0');

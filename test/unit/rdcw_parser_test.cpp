@@ -14,6 +14,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -332,7 +333,7 @@ BOOST_AUTO_TEST_CASE(packed_records_parse_as_aligned_ones) {
     for (rdcw_encoder* encoder : {&aligned, &packed}) {
       encoder->add(action::added, u"d\\\u00e9", 0x10);
       encoder->add(action::renamed_old_name, u"ab");
-      offsets.push_back(encoder->add(action::renamed_new_name, u"bcd\U0001F600", 0x400));
+      offsets.push_back(encoder->add(action::renamed_new_name, u"bcd\U0001F600", 0x400, 0xA000000C));
       encoder->add(action::modified, u"e");
     }
     BOOST_TEST(offsets[0] % (format == basic ? 4 : 8) == 0u);
@@ -350,21 +351,34 @@ BOOST_AUTO_TEST_CASE(packed_records_parse_as_aligned_ones) {
 }
 
 BOOST_AUTO_TEST_CASE(extended_attributes_give_the_type) {
-  const std::pair<std::uint32_t, entry_type> expectations[] = {
-      {0x20, entry_type::file},   {0x80, entry_type::file},       {0, entry_type::file},
-      {0x10, entry_type::directory}, {0x30, entry_type::directory}, {0x400, entry_type::symlink},
-      {0x410, entry_type::symlink}}; // a link to a directory is a link first
-  for (const auto& [attributes, type] : expectations) {
-    BOOST_TEST_CONTEXT("attributes " << attributes) {
+  constexpr std::uint32_t symlink = 0xA000000C, junction = 0xA0000003, cloud = 0x9000101A, dedup = 0x80000013;
+  const std::tuple<std::uint32_t, std::uint32_t, entry_type> expectations[] = {
+      {0x20, 0, entry_type::file},
+      {0x80, 0, entry_type::file},
+      {0, 0, entry_type::file},
+      {0x10, 0, entry_type::directory},
+      {0x30, 0, entry_type::directory},
+      {0x400, symlink, entry_type::symlink},
+      {0x410, symlink, entry_type::symlink}, // a link to a directory is a link first
+      {0x410, junction, entry_type::symlink},
+      // Reparse points that are not links: what their attributes say.
+      {0x410, cloud, entry_type::directory},
+      {0x420, dedup, entry_type::file},
+      {0x400, 0x5a5a5a5a, entry_type::file},
+      // A tag without the reparse bit means nothing.
+      {0x20, symlink, entry_type::file},
+      {0x10, junction, entry_type::directory}};
+  for (const auto& [attributes, tag, type] : expectations) {
+    BOOST_TEST_CONTEXT("attributes " << attributes << ", tag " << tag) {
       rdcw_encoder encoder(extended);
-      encoder.add(action::added, u"a", attributes);
-      encoder.add(action::renamed_old_name, u"b", 0x10 ^ attributes); // the new name's type counts
-      encoder.add(action::renamed_new_name, u"c", attributes);
+      encoder.add(action::added, u"a", attributes, tag);
+      encoder.add(action::renamed_old_name, u"b", 0x10 ^ attributes, symlink ^ tag); // the new name's type counts
+      encoder.add(action::renamed_new_name, u"c", attributes, tag);
       std::string bytes = encoder.take();
       // The fields the parser skips hold anything; a wrong offset would read them.
       for (std::size_t start : {0, 88, 176}) {
         bytes.replace(start + 8, 48, 48, '\xa5');
-        bytes.replace(start + 60, 20, 20, '\x5a');
+        bytes.replace(start + 64, 16, 16, '\x5a');
       }
       parsed p = parse(bytes, extended);
       BOOST_TEST(!p.result.malformed);
@@ -384,9 +398,10 @@ BOOST_AUTO_TEST_CASE(random_round_trips_aligned_and_packed) {
       {u"\U0001F600", "\xf0\x9f\x98\x80"}, {std::u16string(1, char16_t(0xd800)), "\xed\xa0\x80"},
       {std::u16string(1, char16_t(0xdfff)), "\xed\xbf\xbf"}};
   const std::size_t symbols = std::size(alphabet), lone_high = 7, lone_low = 8;
-  const std::pair<std::uint32_t, entry_type> types[] = {
-      {0x20, entry_type::file}, {0x80, entry_type::file}, {0x10, entry_type::directory},
-      {0x400, entry_type::symlink}, {0x410, entry_type::symlink}};
+  const std::tuple<std::uint32_t, std::uint32_t, entry_type> types[] = {
+      {0x20, 0, entry_type::file},           {0x80, 0, entry_type::file},
+      {0x10, 0, entry_type::directory},      {0x400, 0xA000000C, entry_type::symlink},
+      {0x410, 0xA0000003, entry_type::symlink}, {0x410, 0x9000101A, entry_type::directory}};
   // What is queued first for each kind of step, and the change it makes on its own.
   const std::pair<std::uint32_t, change_kind> steps[] = {
       {action::added, change_kind::created},          {action::removed, change_kind::removed},
@@ -396,6 +411,7 @@ BOOST_AUTO_TEST_CASE(random_round_trips_aligned_and_packed) {
     std::uint32_t action;
     std::u16string name;
     std::uint32_t attributes;
+    std::uint32_t reparse_tag;
   };
   std::mt19937 random(20250307);
   const auto below = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
@@ -429,8 +445,8 @@ BOOST_AUTO_TEST_CASE(random_round_trips_aligned_and_packed) {
         step = 0; // a new name there would be the old one's pair
       after_lone_old = step == 4;
       const auto [first_action, kind] = steps[step];
-      const auto [attributes, type] = types[below(std::size(types))];
-      raw first{first_action, {}, attributes};
+      const auto [attributes, tag, type] = types[below(std::size(types))];
+      raw first{first_action, {}, attributes, tag};
       std::string text;
       random_name(first.name, text);
       records.push_back(first);
@@ -438,8 +454,8 @@ BOOST_AUTO_TEST_CASE(random_round_trips_aligned_and_packed) {
         expected.push_back(change(kind, text, {}, type));
         continue;
       }
-      const auto [new_attributes, new_type] = types[below(std::size(types))];
-      raw second{action::renamed_new_name, {}, new_attributes};
+      const auto [new_attributes, new_tag, new_type] = types[below(std::size(types))];
+      raw second{action::renamed_new_name, {}, new_attributes, new_tag};
       std::string new_text;
       random_name(second.name, new_text);
       records.push_back(second);
@@ -456,7 +472,7 @@ BOOST_AUTO_TEST_CASE(random_round_trips_aligned_and_packed) {
         BOOST_TEST_CONTEXT("round " << round << ", extended " << (format == extended) << ", aligned " << align) {
           rdcw_encoder encoder(format, align);
           for (const raw& r : records)
-            encoder.add(r.action, r.name, r.attributes);
+            encoder.add(r.action, r.name, r.attributes, r.reparse_tag);
           parsed p = parse(encoder.bytes(), format);
           BOOST_TEST_REQUIRE(!p.result.malformed);
           BOOST_TEST_REQUIRE(!p.result.overflow);

@@ -29,6 +29,14 @@ inline constexpr std::uint32_t directory = 0x00000010;
 inline constexpr std::uint32_t reparse_point = 0x00000400;
 } // namespace rdcw_attribute
 
+/// The reparse tags that make a reparse point a link (IO_REPARSE_TAG_*). Other reparse points (a
+/// cloud file's placeholder, a deduplicated file) are the file or directory their attributes say.
+namespace rdcw_reparse_tag {
+inline constexpr std::uint32_t symlink = 0xA000000C;
+inline constexpr std::uint32_t mount_point = 0xA0000003; // a junction
+inline constexpr bool is_link(std::uint32_t tag) noexcept { return tag == symlink || tag == mount_point; }
+} // namespace rdcw_reparse_tag
+
 /// Which record the buffer holds: FILE_NOTIFY_INFORMATION, from ReadDirectoryChangesW (or the Ex
 /// call with ReadDirectoryNotifyInformation), or FILE_NOTIFY_EXTENDED_INFORMATION, from
 /// ReadDirectoryChangesExW with ReadDirectoryNotifyExtendedInformation, which adds the entry's
@@ -66,7 +74,9 @@ public:
       : format_(format), align_(align) {}
 
   /// Appends one record and returns the offset it starts at (to patch a field in a test).
-  std::size_t add(std::uint32_t action, std::u16string_view name, std::uint32_t attributes = 0);
+  /// `attributes` and `reparse_tag` are written in extended records only.
+  std::size_t add(std::uint32_t action, std::u16string_view name, std::uint32_t attributes = 0,
+                  std::uint32_t reparse_tag = 0);
 
   const std::string& bytes() const noexcept { return bytes_; }
 

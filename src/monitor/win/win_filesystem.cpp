@@ -5,6 +5,7 @@
 #include "rdcw_edge.hpp"
 
 #include <asio_fswatch/detail/path_text.hpp>
+#include <asio_fswatch/detail/rdcw_parser.hpp>
 #include <asio_fswatch/error.hpp>
 
 #include <windows.h>
@@ -21,8 +22,7 @@ sys::error_code not_supported() {
 // Symbolic links and junctions are links; another reparse point (a cloud file's placeholder, a
 // deduplicated file) is what its attributes say.
 entry_type type_of(DWORD attributes, DWORD reparse_tag) noexcept {
-  if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) &&
-      (reparse_tag == IO_REPARSE_TAG_SYMLINK || reparse_tag == IO_REPARSE_TAG_MOUNT_POINT))
+  if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) && rdcw_reparse_tag::is_link(reparse_tag))
     return entry_type::symlink;
   if (attributes & FILE_ATTRIBUTE_DIRECTORY)
     return entry_type::directory;
@@ -35,6 +35,20 @@ entry_type type_of(DWORD attributes, DWORD reparse_tag) noexcept {
 std::int64_t unix_ns(std::int64_t ticks) noexcept { return (ticks - 116'444'736'000'000'000) * 100; }
 std::int64_t unix_ns(const FILETIME& t) noexcept {
   return unix_ns(static_cast<std::int64_t>((static_cast<std::uint64_t>(t.dwHighDateTime) << 32) | t.dwLowDateTime));
+}
+
+/// Whether the reparse point at `path` (long form) is a link; one that cannot be asked counts
+/// as a link, so that nothing is followed by mistake.
+bool is_link(const std::wstring& path) noexcept {
+  HANDLE handle = ::CreateFileW(path.c_str(), FILE_READ_ATTRIBUTES,
+                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
+  if (handle == INVALID_HANDLE_VALUE)
+    return true;
+  FILE_ATTRIBUTE_TAG_INFO tag{};
+  const bool known = ::GetFileInformationByHandleEx(handle, FileAttributeTagInfo, &tag, sizeof tag);
+  ::CloseHandle(handle);
+  return !known || rdcw_reparse_tag::is_link(tag.ReparseTag);
 }
 
 class handle_closer {
@@ -60,7 +74,8 @@ public:
       const DWORD attributes = ::GetFileAttributesW(pattern.c_str());
       if (attributes == INVALID_FILE_ATTRIBUTES)
         return last_win32_error();
-      if (attributes & FILE_ATTRIBUTE_REPARSE_POINT)
+      // A directory that is a reparse point but no link (a cloud placeholder) is listed as it is.
+      if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) && is_link(pattern))
         return sys::errc::make_error_code(sys::errc::too_many_symbolic_link_levels);
     }
     if (pattern.back() != L'\\')
