@@ -27,16 +27,33 @@
 
 namespace asio_fswatch::test {
 
-/// child_helper's path: beside this test program.
-inline std::filesystem::path child_helper_path() {
+/// The directory of this test program.
+inline std::filesystem::path test_program_directory() {
 #if defined(_WIN32)
   wchar_t self[32768];
   const DWORD n = ::GetModuleFileNameW(nullptr, self, DWORD(std::size(self)));
   BOOST_TEST_REQUIRE((n > 0 && n < std::size(self)), "GetModuleFileNameW failed");
-  return std::filesystem::path(std::wstring(self, n)).parent_path() / "child_helper.exe";
+  return std::filesystem::path(std::wstring(self, n)).parent_path();
 #else
-  return std::filesystem::read_symlink("/proc/self/exe").parent_path() / "child_helper";
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path();
 #endif
+}
+
+#if defined(_WIN32)
+inline constexpr const char* program_suffix = ".exe";
+#else
+inline constexpr const char* program_suffix = "";
+#endif
+
+/// child_helper's path: beside this test program.
+inline std::filesystem::path child_helper_path() {
+  return test_program_directory() / (std::string("child_helper") + program_suffix);
+}
+
+/// The asio-fswatch tool of the same build tree (tools/asio-fswatch/, beside test/).
+inline std::filesystem::path tool_path() {
+  return test_program_directory().parent_path() / "tools" / "asio-fswatch" /
+         (std::string("asio-fswatch") + program_suffix);
 }
 
 /// child_helper started with `args` ("exit 3", "crash", "sleep").

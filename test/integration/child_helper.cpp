@@ -8,10 +8,17 @@
 //                           exits with 0
 //   child_helper grandchild starts `child_helper sleep`, writes its pid and a newline to
 //                           stdout, then sleeps for 10 minutes
+//   child_helper report     as a command of `asio-fswatch run`: writes "start COUNT PID PATHS"
+//                           and a newline to stdout, where COUNT is ASIO_FSWATCH_CHANGED_COUNT
+//                           and PATHS the list in ASIO_FSWATCH_CHANGED_PATHS_FILE with '|' for
+//                           each NUL; then sleeps for 10 minutes
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -51,6 +58,33 @@ unsigned long start_sleeper(const char* self) {
   }
   return pid > 0 ? static_cast<unsigned long>(pid) : 0;
 #endif
+}
+
+unsigned long own_pid() {
+#if defined(_WIN32)
+  return ::GetCurrentProcessId();
+#else
+  return static_cast<unsigned long>(::getpid());
+#endif
+}
+
+/// What `asio-fswatch run` tells its command, on one line.
+std::string report() {
+  const char* count = std::getenv("ASIO_FSWATCH_CHANGED_COUNT");
+  std::string line = "start " + std::string(count ? count : "?") + ' ' + std::to_string(own_pid()) + ' ';
+#if defined(_WIN32)
+  const wchar_t* file = ::_wgetenv(L"ASIO_FSWATCH_CHANGED_PATHS_FILE");
+#else
+  const char* file = std::getenv("ASIO_FSWATCH_CHANGED_PATHS_FILE");
+#endif
+  if (!file)
+    return line + "(no list)";
+  std::ifstream in(std::filesystem::path(file), std::ios::binary);
+  std::string paths((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (char& c : paths)
+    if (c == '\0')
+      c = '|';
+  return line + paths;
 }
 
 } // namespace
@@ -101,6 +135,12 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::minutes(10));
     return 0;
   }
-  std::fprintf(stderr, "usage: child_helper exit N | crash | sleep | print T | echo | grandchild\n");
+  if (argc == 2 && std::strcmp(argv[1], "report") == 0) {
+    std::printf("%s\n", report().c_str());
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::minutes(10));
+    return 0;
+  }
+  std::fprintf(stderr, "usage: child_helper exit N | crash | sleep | print T | echo | grandchild | report\n");
   return 2;
 }

@@ -2,10 +2,6 @@
 #include "changed_paths_file.hpp"
 
 #include <algorithm>
-#include <cerrno>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace asio_fswatch::tool {
 
@@ -21,29 +17,10 @@ std::filesystem::path changed_paths_file::write(const std::vector<std::string>& 
     contents += '\0';
   }
   std::filesystem::path file = directory_.path() / ("changed-paths-" + std::to_string(++starts_));
-  const int descriptor = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (descriptor < 0) {
-    ec = std::error_code(errno, std::generic_category());
+  write_new_private_file(file, contents, ec);
+  if (ec)
     return {};
-  }
   current_ = file;
-  std::size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = ::write(descriptor, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      ec = std::error_code(n < 0 ? errno : EIO, std::generic_category());
-      break;
-    }
-    done += std::size_t(n);
-  }
-  if (::close(descriptor) != 0 && !ec)
-    ec = std::error_code(errno, std::generic_category());
-  if (ec) {
-    remove(); // never a list cut short without saying so
-    return {};
-  }
   return file;
 }
 

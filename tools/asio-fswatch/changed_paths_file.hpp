@@ -15,9 +15,9 @@ namespace asio_fswatch::tool {
 /// changed paths, each followed by a NUL byte. A name may hold any byte but NUL, so the list
 /// cannot be forged, and its size is not bounded by the kernel's limit on the environment.
 ///
-/// The files live in a private directory (mkdtemp: mode 0700, under TMPDIR or /tmp), are created
-/// with mode 0600 and O_EXCL, and are removed once their command has ended; the directory goes
-/// with this object.
+/// The files live in a private directory (make_private_directory), are created new (never
+/// through a link, readable by this user only) and are removed once their command has ended; the
+/// directory goes with this object.
 class changed_paths_file {
 public:
   changed_paths_file() : directory_("asio-fswatch-run") {

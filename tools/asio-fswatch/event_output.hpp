@@ -3,33 +3,42 @@
 #define ASIO_FSWATCH_TOOL_EVENT_OUTPUT_HPP
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace asio_fswatch::tool {
 
-/// A queue in front of descriptor 1. write() hands the descriptor what it takes at once; the
-/// rest waits in the queue, and is written when the reactor says there is room. So a reader that
-/// stops reading never blocks the io_context: signals and events are still handled.
+/// A queue in front of standard output. write() hands it what it takes at once; the rest waits
+/// in the queue, and is written when there is room. So a reader that stops reading never blocks
+/// the io_context: signals and events are still handled.
 ///
 /// The queue is bounded by its user: once `full()`, stop producing until `on_room` is called.
 /// The first write that fails calls `on_error` once; nothing is written after it.
 ///
-/// How descriptor 1 is made non-blocking, without changing it for the processes that share it:
+/// POSIX: descriptor 1 is made non-blocking without changing it for the processes that share it:
 ///  - a socket: send(MSG_DONTWAIT | MSG_NOSIGNAL), a per-call flag; the descriptor is untouched;
 ///  - a pipe, FIFO or character device (a terminal): reopened through /proc/self/fd/1 with
 ///    O_NONBLOCK, a new open file description of the same object, private to this process;
 ///    when that is refused (no /proc, or the object's permissions), O_NONBLOCK is set on
 ///    descriptor 1 itself, and its flags are restored by close() and the destructor;
 ///  - a regular file or block device: plain writes (they never wait for a reader).
+/// The reactor says when there is room.
+///
+/// Windows: a pipe inherited as standard output is synchronous, and cannot be written
+/// asynchronously nor without waiting: one thread of the tool's own
+/// writes it, a chunk at a time, and tells the io_context when a chunk is written. When the
+/// tool ends with a write that a stalled reader never takes, that write is cancelled
+/// (CancelSynchronousIo) and the thread is left to the process's exit. A console is written
+/// with WriteConsoleW (UTF-8 converted, so that any name shows whatever the console's code
+/// page); a file or the NUL device with plain writes.
 class event_output {
 public:
   /// Queued bytes at which full() becomes true; on_room is called when the queue has drained
@@ -42,15 +51,15 @@ public:
   event_output(const event_output&) = delete;
   event_output& operator=(const event_output&) = delete;
 
-  /// Looks at descriptor 1 and chooses how to write it (see above). Fails with EBADF when it
-  /// is closed.
+  /// Looks at standard output and chooses how to write it (see above). Fails when it is
+  /// closed.
   boost::system::error_code open();
 
-  /// True when descriptor 2 is the same pipe, socket or terminal as descriptor 1 (`2>&1`):
+  /// True when standard error is the same pipe, socket or terminal as standard output (`2>&1`):
   /// diagnostics written there directly could block, so they should go through write().
   bool shared_with_stderr() const noexcept { return shared_with_stderr_; }
 
-  /// Queues `bytes` and writes as much as the descriptor takes now.
+  /// Queues `bytes` and writes as much as standard output takes now.
   void write(std::string_view bytes);
 
   std::size_t queued() const noexcept { return queue_.size() - written_; }
@@ -61,27 +70,31 @@ public:
   /// whole; one that stopped reading costs `patience`, and may be left a cut last line.
   void drain(std::chrono::milliseconds patience, std::function<void()> done);
 
-  /// Stops waiting for room (what is still queued stays unwritten) and gives descriptor 1 back
-  /// its flags. Idempotent.
+  /// Stops waiting for room (what is still queued stays unwritten) and gives standard output
+  /// back its flags. Idempotent.
   void close();
 
 private:
-  enum class method { plain_write, socket_send };
+  struct platform; // the operating system's part: event_output_posix.cpp, event_output_win.cpp
+  struct platform_deleter {
+    void operator()(platform* p) const noexcept;
+  };
 
   void flush();
-  /// One write or send: the bytes taken (> 0), 0 when the descriptor has no room, or an error.
+  /// Writes the front of the queue: the bytes taken now (> 0), or 0 when resume() will be
+  /// called later (no room yet, or the bytes went to the writer thread), or an error.
   std::size_t write_some(std::string_view bytes, boost::system::error_code& ec);
+  /// The room that write_some waited for has come, with `taken` bytes written meanwhile.
+  void resume(boost::system::error_code ec, std::size_t taken);
   void fail(boost::system::error_code ec);
+  void close_platform() noexcept;
 
-  boost::asio::posix::stream_descriptor room_;
+  boost::asio::io_context& ioc_;
   boost::asio::steady_timer drain_deadline_;
   std::function<void()> on_drained_; // set while drain() waits
   std::function<void(boost::system::error_code)> on_error_;
   std::function<void()> on_room_;
-  int descriptor_ = -1;
-  method method_ = method::plain_write;
-  bool reopened_ = false;                     // descriptor_ is ours (and room_ closes it)
-  std::optional<int> shared_flags_to_restore_; // O_NONBLOCK was set on descriptor 1 itself
+  std::unique_ptr<platform, platform_deleter> platform_;
   bool waiting_for_room_ = false;
   bool owes_room_ = false; // write() left the queue full: on_room_ is owed once it drains
   bool failed_ = false;

@@ -1,16 +1,13 @@
 // asio-fswatch: a lossless, fast inotifywait built on asio_fswatch.
 #include "commands.hpp"
+#include "platform.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/detail/glob.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/version.hpp>
 
-#include <cerrno>
-#include <cstring>
 #include <iostream>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace {
 
@@ -20,39 +17,24 @@ const char* const help_text =
     "Commands:\n"
     "  watch   print the changes of directory trees as they happen (like inotifywait -m -r)\n"
     "  run     run a command, and restart it (with everything it started) when files change\n"
+#if !defined(_WIN32)
     "  demo    make changes in a temporary tree and show the events as they arrive, then\n"
     "          copy files concurrently with async_copy_file and check the copies\n"
+#endif
     "\n"
     "Run 'asio-fswatch COMMAND --help' for a command's options.\n"
     "  --version   print the version\n";
-
-/// Opens /dev/null on each of the descriptors 0, 1 and 2 that is closed (as in `>&-`).
-/// Otherwise the first descriptor the tool opens (epoll, inotify, a signal pipe) would take that
-/// number: events or status lines would be written into it, and a command started by `run`
-/// would inherit it. Returns whether descriptor 1 was closed.
-bool reserve_standard_descriptors() {
-  bool output_was_closed = false;
-  for (int descriptor = 0; descriptor <= 2; ++descriptor) {
-    if (::fcntl(descriptor, F_GETFD) >= 0 || errno != EBADF)
-      continue;
-    output_was_closed = output_was_closed || descriptor == STDOUT_FILENO;
-    // The lowest free number is `descriptor`: the ones below it are open by now.
-    const int null = ::open("/dev/null", O_RDWR);
-    if (null >= 0 && null != descriptor)
-      ::close(null);
-  }
-  return output_was_closed;
-}
 
 } // namespace
 
 int main(int argc, char** argv) {
   using namespace asio_fswatch::tool;
-  const bool output_was_closed = reserve_standard_descriptors();
-  if (argc < 2)
+  const bool output_was_closed = reserve_standard_streams();
+  std::vector<std::string> args = command_arguments(argc, argv);
+  if (args.empty())
     return usage_error("missing command", nullptr);
-  std::string command = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
+  const std::string command = args.front();
+  args.erase(args.begin());
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << help_text;
     return exit_ok;
@@ -68,7 +50,12 @@ int main(int argc, char** argv) {
     if (command == "run")
       return run_command(args);
     if (command == "demo")
+#if defined(_WIN32)
+      return usage_error("the demo is not built on Windows: it drives POSIX commands (chmod, symlinks, sh)",
+                         nullptr);
+#else
       return demo_command(args);
+#endif
   } catch (const std::exception& e) {
     std::cerr << "asio-fswatch: " << e.what() << '\n';
     return exit_watch_error;
@@ -81,7 +68,7 @@ namespace asio_fswatch::tool {
 bool add_roots(directory_monitor& monitor, const std::vector<std::string>& paths, const watch_options& options) {
   for (const std::string& path : paths) {
     boost::system::error_code ec;
-    monitor.add(path, options, ec);
+    monitor.add(detail::path_from_text(path), options, ec);
     if (ec) {
       // Escaped as in the event lines: a newline in a name must not split the message.
       std::string message = "asio-fswatch: cannot watch ";

@@ -2,8 +2,10 @@
 // watched file changes.
 #include "changed_paths_file.hpp"
 #include "commands.hpp"
+#include "platform.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/supervised_process.hpp>
@@ -12,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -22,10 +25,6 @@
 #include <string_view>
 #include <utility>
 
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 namespace asio_fswatch::tool {
 namespace {
 
@@ -33,10 +32,16 @@ const char* const run_help =
     "usage: asio-fswatch run [OPTIONS] -- COMMAND [ARGS...]\n"
     "\n"
     "Starts COMMAND, and whenever a watched file changes, stops it together with every process\n"
+#if defined(_WIN32)
+    "it started (its Job Object: CTRL_BREAK_EVENT, then the whole job ended after the grace\n"
+    "period) and starts it again. Changes are debounced: a burst of changes gives one restart.\n"
+#else
     "it started (its process group, and descendants that left it, daemons included: SIGNAL,\n"
-    "then SIGKILL after the grace period) and starts it again. Changes are debounced: a burst of changes gives one restart. Changes that arrive\n"
-    "during a restart give one more restart once it is done. One status line per restart goes\n"
-    "to standard error.\n"
+    "then SIGKILL after the grace period) and starts it again. Changes are debounced: a burst\n"
+    "of changes gives one restart.\n"
+#endif
+    "Changes that arrive during a restart give one more restart once it is done. One status\n"
+    "line per restart goes to standard error.\n"
     "\n"
     "Options:\n"
     "  --watch PATH      watch PATH (a directory, recursively, or a file); repeatable;\n"
@@ -48,18 +53,24 @@ const char* const run_help =
     "                    also restart on what is ignored by default: the directories .git,\n"
     "                    .hg and .svn, and editors' files *.swp, *.swx, *~, .#* and 4913\n"
     "  --debounce MS     quiet time after the last change before restarting (default 100)\n"
+#if defined(_WIN32)
+    "  --grace MS        time COMMAND has to end after CTRL_BREAK_EVENT before its job is\n"
+    "                    ended (default 2000)\n"
+#else
     "  --signal SIG      the signal that stops COMMAND: TERM (default), INT, HUP, QUIT, KILL,\n"
     "                    USR1, USR2, or a number\n"
     "  --grace MS        time COMMAND has to end after SIGNAL before SIGKILL (default 2000)\n"
+#endif
     "  --postpone        do not start COMMAND before the first change\n"
     "  --clear           clear the terminal before each start\n"
     "  --exit-on-success exit (0) as soon as COMMAND exits with status 0\n"
     "  -h, --help        this text\n"
     "\n"
-    "COMMAND runs in its own process group, with ASIO_FSWATCH_CHANGED_PATHS_FILE naming a file\n"
-    "that holds the absolute paths whose changes caused the start, each followed by a NUL byte\n"
-    "(empty on the first start; mode 0600 in a private directory; removed once COMMAND has\n"
-    "ended), and ASIO_FSWATCH_CHANGED_COUNT set to the number of changes (events; a path changed\n"
+    "COMMAND runs in its own process group (Windows: Job Object), with\n"
+    "ASIO_FSWATCH_CHANGED_PATHS_FILE naming a file that holds the absolute paths whose changes\n"
+    "caused the start, each followed by a NUL byte (UTF-8 on Windows; empty on the first start;\n"
+    "readable by this user only, in a private directory; removed once COMMAND has ended), and\n"
+    "ASIO_FSWATCH_CHANGED_COUNT set to the number of changes (events; a path changed\n"
     "twice counts twice). In a shell script:\n"
     "  xargs -0 -r ls -l < \"$ASIO_FSWATCH_CHANGED_PATHS_FILE\"\n"
     "  while IFS= read -r -d '' path; do ...; done < \"$ASIO_FSWATCH_CHANGED_PATHS_FILE\"\n"
@@ -68,11 +79,17 @@ const char* const run_help =
     "change): --exclude what it writes, e.g. --exclude '*.o' --exclude 'build/**'. Writes to\n"
     "the files that are asio-fswatch's own standard output and error never restart it.\n"
     "\n"
+#if defined(_WIN32)
+    "On Ctrl-C or Ctrl-Break, COMMAND gets CTRL_BREAK_EVENT, then its job is ended after the\n"
+    "grace period, and asio-fswatch exits with COMMAND's exit code; a second one ends the job\n"
+    "at once.\n"
+#else
     "On SIGINT (Ctrl-C) or SIGTERM, that signal goes to COMMAND's process group, then SIGKILL\n"
     "after the grace period, and asio-fswatch exits with COMMAND's status (128 + N when signal\n"
-    "N ended it); a second one kills the group at once. With no command running, the exit\n"
-    "status is the last command's (127 when it could not be started). Exit status: 1 when a\n"
-    "PATH cannot be watched, 2 on bad usage.\n";
+    "N ended it); a second one kills the group at once.\n"
+#endif
+    "With no command running, the exit status is the last command's (127 when it could not be\n"
+    "started). Exit status: 1 when a PATH cannot be watched, 2 on bad usage.\n";
 
 /// What nobody wants a restart for: version control's directories, and the files editors write
 /// beside the one being edited (vim's swap files and its write test "4913", backups "name~",
@@ -85,7 +102,9 @@ struct run_settings {
   watch_options options;
   std::chrono::milliseconds debounce{100};
   std::chrono::milliseconds grace{2000};
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
   int stop_signal = SIGTERM;
+#endif
   bool postpone = false;
   bool clear = false;
   bool exit_on_success = false;
@@ -101,6 +120,7 @@ std::optional<unsigned long> parse_ms(const std::string& text, unsigned long max
   return value;
 }
 
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
 std::optional<int> parse_signal(std::string name) {
   if (auto number = parse_ms(name, 64); number && *number > 0)
     return int(*number);
@@ -114,6 +134,7 @@ std::optional<int> parse_signal(std::string name) {
       return sig;
   return std::nullopt;
 }
+#endif
 
 /// ".cpp" or "cpp" as an include pattern for that extension, with glob characters escaped.
 std::string extension_pattern(std::string_view ext) {
@@ -170,6 +191,10 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
                            "run");
       (arg == "--debounce" ? out.debounce : out.grace) = std::chrono::milliseconds(*ms);
     } else if (arg == "--signal") {
+#if !defined(ASIO_FSWATCH_HAS_SIGNALS)
+      return usage_error("--signal: Windows has no signals (COMMAND gets CTRL_BREAK_EVENT, then its job is ended)",
+                         "run");
+#else
       const std::string* name = value();
       auto sig = name ? parse_signal(*name) : std::nullopt;
       if (!sig)
@@ -177,6 +202,7 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
                                (name ? ", not '" + *name + "'" : ""),
                            "run");
       out.stop_signal = *sig;
+#endif
     } else if (arg == "--postpone") {
       out.postpone = true;
     } else if (arg == "--clear") {
@@ -204,11 +230,6 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
   return std::nullopt;
 }
 
-std::string signal_name(int sig) {
-  const char* abbrev = ::sigabbrev_np(sig);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-}
-
 /// `text` (a name or a path) as status lines show it: escaped as `watch` escapes paths, so that
 /// a name cannot add a line, or reach the terminal as an escape sequence.
 std::string escaped(std::string_view text) {
@@ -224,9 +245,9 @@ std::string display(const std::filesystem::path& path) {
   if (!ec) {
     std::filesystem::path relative = path.lexically_relative(cwd);
     if (!relative.empty() && *relative.begin() != "..")
-      return escaped(relative.native());
+      return escaped(detail::path_text(relative));
   }
-  return escaped(path.native());
+  return escaped(detail::path_text(path));
 }
 
 /// The regular files that are this process's standard output and error (`2> run.log`): a
@@ -234,25 +255,21 @@ std::string display(const std::filesystem::path& path) {
 class own_output_files {
 public:
   own_output_files() {
-    for (int descriptor : {STDOUT_FILENO, STDERR_FILENO}) {
-      struct stat status {};
-      if (::fstat(descriptor, &status) == 0 && S_ISREG(status.st_mode))
-        files_.push_back({status.st_dev, status.st_ino});
-    }
+    for (int stream : {1, 2})
+      if (std::optional<file_identity> file = standard_stream_file(stream))
+        files_.push_back(*file);
   }
 
-  /// True when `path` is one of them now (device and inode: a rename or a second link too).
+  /// True when `path` is one of them now (by identity: a rename or a second link too).
   bool holds(const std::filesystem::path& path) const {
     if (files_.empty())
       return false;
-    struct stat status {};
-    if (::lstat(path.c_str(), &status) != 0 || !S_ISREG(status.st_mode))
-      return false;
-    return std::find(files_.begin(), files_.end(), std::pair(status.st_dev, status.st_ino)) != files_.end();
+    std::optional<file_identity> file = regular_file_identity(path);
+    return file && std::find(files_.begin(), files_.end(), *file) != files_.end();
   }
 
 private:
-  std::vector<std::pair<dev_t, ino_t>> files_;
+  std::vector<file_identity> files_;
 };
 
 /// The changes that lead to one start.
@@ -267,17 +284,21 @@ class runner {
 public:
   runner(boost::asio::io_context& ioc, const run_settings& settings)
       : settings_(settings), command_name_(escaped(settings.command.front())), monitor_(ioc), process_(ioc),
-        debounce_(ioc), signals_(ioc, SIGINT, SIGTERM) {}
+        debounce_(ioc), signals_(ioc) {
+    add_stop_signals(signals_);
+  }
 
   int run(boost::asio::io_context& ioc) {
     if (!add_roots(monitor_, settings_.paths, settings_.options))
       return exit_watch_error;
     // Orphans of COMMAND's tree (a daemon that left its group and its parent) come to us, not
     // to init, so that the process tree stops them on restart and on exit.
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
     boost::system::error_code subreaper_ec;
     make_child_subreaper(subreaper_ec);
     if (subreaper_ec)
       say("cannot become a child subreaper (" + subreaper_ec.message() + "): orphaned daemons may survive");
+#endif
     wait_for_signal();
     read();
     if (settings_.postpone)
@@ -306,7 +327,7 @@ private:
       bool changed = false;
       for (const fs_event& event : events) {
         if (event.kind == event_kind::error) {
-          say(escaped(event.path.native()) + ": " + event.error.message());
+          say(escaped(detail::path_text(event.path)) + ": " + event.error.message());
           continue;
         }
         if (is_own_write(event))
@@ -335,8 +356,9 @@ private:
     if (changes_.first.empty())
       changes_.first = path;
     ++changes_.count;
-    if (changes_.seen.insert(path.native()).second)
-      changes_.paths.push_back(path.native());
+    const std::string text = detail::path_text(path);
+    if (changes_.seen.insert(text).second)
+      changes_.paths.push_back(text);
   }
 
   /// The changes noted so far, for a start; later ones go to the next start.
@@ -357,20 +379,19 @@ private:
   }
 
   void restart() {
-    if (phase_ != phase::running && process_.id() < 0)
+    if (phase_ != phase::running && process_.id() == no_child)
       return start(take_changes()); // nothing started yet: nothing left behind to stop
     phase_ = phase::stopping;
     // The restart is for the changes seen so far; those that come while the command stops are
     // kept for one more restart.
-    process_.async_terminate(settings_.stop_signal, settings_.grace,
-                             [this, changes = take_changes()](boost::system::error_code ec, exit_status) {
-                               if (phase_ == phase::leaving)
-                                 return; // a signal came meanwhile: wait_for_signal() owns the end
-                               if (ec && ec != errc::no_child)
-                                 say("cannot stop " + command_name_ + ": " + ec.message());
-                               phase_ = phase::idle;
-                               start(changes);
-                             });
+    terminate(settings_.grace, [this, changes = take_changes()](boost::system::error_code ec, exit_status) {
+      if (phase_ == phase::leaving)
+        return; // a signal came meanwhile: wait_for_signal() owns the end
+      if (ec && ec != errc::no_child)
+        say("cannot stop " + command_name_ + ": " + ec.message());
+      phase_ = phase::idle;
+      start(changes);
+    });
   }
 
   void start(const change_batch& changes) {
@@ -384,7 +405,7 @@ private:
           (paths_file_.directory_error().empty() ? list_error.message() : paths_file_.directory_error()) +
           "; ASIO_FSWATCH_CHANGED_PATHS_FILE is empty");
     // Empty when there is no list: reading from "" fails loudly, unlike an absent variable.
-    options.environment = {{"ASIO_FSWATCH_CHANGED_PATHS_FILE", list.native()},
+    options.environment = {{"ASIO_FSWATCH_CHANGED_PATHS_FILE", detail::path_text(list)},
                            {"ASIO_FSWATCH_CHANGED_COUNT", std::to_string(count)}};
     options.stop_descendants = true;
 
@@ -432,8 +453,12 @@ private:
       if (phase_ == phase::leaving) {
         // A second Ctrl-C: do not wait for the grace period.
         say(signal_name(sig) + " received again, killing " + command_name_);
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
         boost::system::error_code ignored;
         process_.signal(SIGKILL, ignored);
+#else
+        process_.async_terminate(std::chrono::milliseconds(0), [](boost::system::error_code, exit_status) {});
+#endif
         return wait_for_signal();
       }
       wait_for_signal();
@@ -444,9 +469,14 @@ private:
       if (!had_child)
         return leave_with(last_status_);
       say(signal_name(sig) + " received, stopping " + command_name_);
-      process_.async_terminate(sig, settings_.grace, [this](boost::system::error_code ec, exit_status status) {
+      auto leave = [this](boost::system::error_code ec, exit_status status) {
         leave_with(ec ? last_status_ : status.shell_code());
-      });
+      };
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
+      process_.async_terminate(sig, settings_.grace, leave);
+#else
+      process_.async_terminate(settings_.grace, leave);
+#endif
     });
   }
 
@@ -456,9 +486,23 @@ private:
     signals_.cancel();
     debounce_.cancel();
     monitor_.close();
-    if (process_.id() >= 0) // running, or ended with something left behind
-      process_.async_terminate(settings_.stop_signal, settings_.grace, [](boost::system::error_code, exit_status) {});
+    if (process_.id() != no_child) // running, or ended with something left behind
+      terminate(settings_.grace, [](boost::system::error_code, exit_status) {});
   }
+
+  /// Stops COMMAND's tree: the stop signal (Windows: CTRL_BREAK_EVENT), then after `grace` the
+  /// kill.
+  template <typename Handler>
+  void terminate(std::chrono::milliseconds grace, Handler handler) {
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
+    process_.async_terminate(settings_.stop_signal, grace, std::move(handler));
+#else
+    process_.async_terminate(grace, std::move(handler));
+#endif
+  }
+
+  /// What id() is without a child (see basic_supervised_process::id).
+  static constexpr auto no_child = static_cast<decltype(std::declval<supervised_process>().id())>(-1);
 
   void say(const std::string& line) { std::cerr << "asio-fswatch: " << line << std::endl; }
 

@@ -1,34 +1,19 @@
-// asio-fswatch: a temporary directory for the demo's parts.
+// asio-fswatch: a private temporary directory (run's lists of changed paths, the demo's trees).
 #ifndef ASIO_FSWATCH_TOOL_TEMPORARY_DIRECTORY_HPP
 #define ASIO_FSWATCH_TOOL_TEMPORARY_DIRECTORY_HPP
 
-#include <stdlib.h>
+#include "platform.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <string>
 #include <system_error>
 
 namespace asio_fswatch::tool {
 
-/// A temporary directory under the system's temporary directory, removed with its contents.
+/// A directory made by make_private_directory, removed with its contents.
 class temporary_directory {
 public:
-  explicit temporary_directory(const char* prefix) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::path base = fs::temp_directory_path(ec); // TMPDIR, or /tmp; an error, not an exception
-    if (ec) {
-      error_ = "TMPDIR: " + ec.message();
-      return;
-    }
-    std::string pattern = (base / (std::string(prefix) + "-XXXXXX")).native();
-    if (::mkdtemp(pattern.data()))
-      path_ = pattern;
-    else
-      error_ = std::strerror(errno);
-  }
+  explicit temporary_directory(const char* prefix) : path_(make_private_directory(prefix, error_)) {}
   ~temporary_directory() {
     std::error_code ignored;
     if (!path_.empty())
@@ -37,11 +22,12 @@ public:
   temporary_directory(const temporary_directory&) = delete;
   temporary_directory& operator=(const temporary_directory&) = delete;
   const std::filesystem::path& path() const noexcept { return path_; }
+  /// Why it could not be made (empty when it was).
   const std::string& error() const noexcept { return error_; }
 
 private:
+  std::string error_; // before path_: the constructor fills it
   std::filesystem::path path_;
-  std::string error_;
 };
 
 } // namespace asio_fswatch::tool

@@ -1,6 +1,7 @@
 // asio-fswatch watch: print the changes of directory trees, one line per event.
 #include "commands.hpp"
 #include "event_output.hpp"
+#include "platform.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
@@ -44,9 +45,10 @@ const char* const watch_help =
     "an overflow is followed by a rescan that reports what changed). Standard output itself is\n"
     "never made non-blocking for the processes that share it (see doc/guide.md).\n"
     "\n"
-    "Exit status: 0 after SIGINT or SIGTERM, 1 when a path cannot be watched or every watched\n"
-    "path went away, 2 on bad usage, 3 when standard output cannot be written (closed, full,\n"
-    "or its reader went away; a message on standard error says why).\n";
+    "Exit status: 0 after SIGINT or SIGTERM (Windows: Ctrl-C or Ctrl-Break), 1 when a path\n"
+    "cannot be watched or every watched path went away, 2 on bad usage, 3 when standard output\n"
+    "cannot be written (closed, full, or its reader went away; a message on standard error says\n"
+    "why).\n";
 
 struct watch_settings {
   bool json = false;
@@ -115,14 +117,18 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
 class watcher {
 public:
   watcher(boost::asio::io_context& ioc, const watch_settings& settings)
-      : settings_(settings), monitor_(ioc, settings.monitor), signals_(ioc, SIGINT, SIGTERM),
+      : settings_(settings), monitor_(ioc, settings.monitor), signals_(ioc),
         output_(
-            ioc, [this](boost::system::error_code ec) { output_failed(ec); }, [this] { resume_reading(); }) {}
+            ioc, [this](boost::system::error_code ec) { output_failed(ec); }, [this] { resume_reading(); }) {
+    add_stop_signals(signals_);
+  }
 
   int run(boost::asio::io_context& ioc) {
+#if defined(SIGPIPE)
     // A write to a pipe whose reader has gone must come back as EPIPE, to be reported, rather
     // than kill the tool silently (systemd ignores SIGPIPE anyway: the same behaviour both ways).
     std::signal(SIGPIPE, SIG_IGN);
+#endif
     if (boost::system::error_code ec = output_.open()) {
       std::cerr << "asio-fswatch: cannot write events to standard output: " << ec.message() << '\n';
       return exit_output_error;

@@ -1,0 +1,161 @@
+// asio-fswatch: the operating system's part, Windows.
+#include "platform.hpp"
+
+#include <asio_fswatch/detail/path_text.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <random>
+
+#include <windows.h>
+
+#include <shellapi.h>
+
+namespace asio_fswatch::tool {
+namespace {
+
+std::error_code last_error() {
+  return boost::system::error_code(static_cast<int>(::GetLastError()), boost::system::system_category());
+}
+
+/// `path` for the wide calls, with the long-path prefix when it is absolute (the monitor's
+/// paths may be longer than MAX_PATH).
+std::wstring long_path(const std::filesystem::path& path) {
+  std::wstring text = path.native();
+  for (wchar_t& c : text)
+    if (c == L'/')
+      c = L'\\';
+  if (text.rfind(L"\\\\?\\", 0) == 0)
+    return text;
+  if (text.rfind(L"\\\\", 0) == 0)
+    return L"\\\\?\\UNC\\" + text.substr(2);
+  if (text.size() >= 3 && text[1] == L':' && text[2] == L'\\')
+    return L"\\\\?\\" + text;
+  return text;
+}
+
+std::optional<file_identity> regular(HANDLE handle) {
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (::GetFileType(handle) != FILE_TYPE_DISK || !::GetFileInformationByHandle(handle, &info))
+    return std::nullopt;
+  if (info.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT))
+    return std::nullopt;
+  return file_identity{info.dwVolumeSerialNumber, (std::uint64_t(info.nFileIndexHigh) << 32) | info.nFileIndexLow};
+}
+
+} // namespace
+
+std::vector<std::string> command_arguments(int argc, char** argv) {
+  int count = 0;
+  LPWSTR* wide = ::CommandLineToArgvW(::GetCommandLineW(), &count);
+  if (!wide) // cannot happen short of memory; the ANSI arguments are better than none
+    return std::vector<std::string>(argv + (argc > 0 ? 1 : 0), argv + argc);
+  std::vector<std::string> args;
+  for (int i = 1; i < count; ++i)
+    args.push_back(detail::path_text(std::filesystem::path(std::wstring(wide[i]))));
+  ::LocalFree(wide);
+  return args;
+}
+
+bool reserve_standard_streams() {
+  // Windows gives no handle the number of a standard one: nothing to reserve. An absent standard
+  // output (a GUI parent, or a handle closed before the start) has nowhere to take events.
+  HANDLE output = ::GetStdHandle(STD_OUTPUT_HANDLE);
+  if (output == nullptr || output == INVALID_HANDLE_VALUE)
+    return true;
+  ::SetLastError(NO_ERROR);
+  return ::GetFileType(output) == FILE_TYPE_UNKNOWN && ::GetLastError() != NO_ERROR;
+}
+
+void add_stop_signals(boost::asio::signal_set& signals) {
+  signals.add(SIGINT);  // Ctrl-C
+  signals.add(SIGTERM); // raise(SIGTERM) only: Windows has no kill
+  signals.add(SIGBREAK); // Ctrl-Break, and a supervisor's CTRL_BREAK_EVENT
+}
+
+std::string signal_name(int signal) {
+  switch (signal) {
+  case SIGINT: return "SIGINT";
+  case SIGTERM: return "SIGTERM";
+  case SIGBREAK: return "SIGBREAK";
+  default: return "signal " + std::to_string(signal);
+  }
+}
+
+std::optional<file_identity> standard_stream_file(int stream) {
+  HANDLE handle = ::GetStdHandle(stream == 2 ? STD_ERROR_HANDLE : STD_OUTPUT_HANDLE);
+  if (handle == nullptr || handle == INVALID_HANDLE_VALUE)
+    return std::nullopt;
+  return regular(handle);
+}
+
+std::optional<file_identity> regular_file_identity(const std::filesystem::path& path) {
+  // No access but the attributes, every sharing mode: the look stands in nobody's way.
+  HANDLE handle = ::CreateFileW(long_path(path).c_str(), FILE_READ_ATTRIBUTES,
+                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
+  if (handle == INVALID_HANDLE_VALUE)
+    return std::nullopt;
+  std::optional<file_identity> identity = regular(handle);
+  ::CloseHandle(handle);
+  return identity;
+}
+
+std::filesystem::path make_private_directory(const char* prefix, std::string& error) {
+  std::error_code ec;
+  const std::filesystem::path base = std::filesystem::temp_directory_path(ec); // %TMP%, %TEMP%
+  if (ec) {
+    error = "the temporary directory: " + ec.message();
+    return {};
+  }
+  std::random_device seed;
+  std::mt19937_64 random(seed());
+  const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = std::string(prefix) + '-';
+    for (int i = 0; i < 6; ++i)
+      name += digits[random() % 36];
+    std::filesystem::path candidate = base / name;
+    // The new directory takes the access list of %TEMP%, which is the user's own profile's.
+    if (::CreateDirectoryW(long_path(candidate).c_str(), nullptr))
+      return candidate;
+    if (::GetLastError() != ERROR_ALREADY_EXISTS) {
+      error = last_error().message();
+      return {};
+    }
+  }
+  error = "no free name in " + detail::path_text(base);
+  return {};
+}
+
+void write_new_private_file(const std::filesystem::path& path, const std::string& contents, std::error_code& ec) {
+  // CREATE_NEW fails on anything already there, a link included; no sharing while it is written.
+  HANDLE handle = ::CreateFileW(long_path(path).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
+                                FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (handle == INVALID_HANDLE_VALUE) {
+    ec = last_error();
+    return;
+  }
+  std::size_t done = 0;
+  while (done < contents.size()) {
+    const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(contents.size() - done, 1u << 30));
+    DWORD written = 0;
+    if (!::WriteFile(handle, contents.data() + done, chunk, &written, nullptr)) {
+      ec = last_error();
+      break;
+    }
+    if (written == 0) {
+      ec = std::make_error_code(std::errc::io_error);
+      break;
+    }
+    done += written;
+  }
+  if (!::CloseHandle(handle) && !ec)
+    ec = last_error();
+  if (ec)
+    ::DeleteFileW(long_path(path).c_str()); // never a list cut short without saying so
+}
+
+} // namespace asio_fswatch::tool
