@@ -69,7 +69,7 @@ std::vector<std::string> watch_engine::root_paths() const {
   return out;
 }
 
-watch_engine::root_state* watch_engine::find_root(const std::string& path) const {
+engine::root_state* watch_engine::find_root(const std::string& path) const {
   for (const auto& root : roots_)
     if (root->path == path)
       return root.get();
@@ -126,7 +126,7 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
 
   now_ = now;
   std::size_t output_before = queue_.size();
-  // The startup scan's watches are not noted (new_watches_): a marker would queue a record
+  // The startup scan's watches are not noted (inotify_.new_watches): a marker would queue a record
   // ahead of the first read of every monitor, and noting costs a set insertion per directory of
   // the whole tree. Renames during the scan that it saw already are the one case this leaves
   // to the records.
@@ -134,7 +134,7 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
     bool& flag;
     explicit not_noting(bool& f) : flag(f) { flag = false; }
     ~not_noting() { flag = true; }
-  } startup_scan{note_new_watches_};
+  } startup_scan{inotify_.note_new_watches};
   if (policy_ != watch_policy::polling) {
     if ((ec = watch_directory(*root, root->tree, root->tree.root(), directory, root_watch_kind(*root))))
       return ec;
@@ -174,8 +174,8 @@ sys::error_code watch_engine::remove_root(const std::string& path) {
 }
 
 void watch_engine::drop_root(root_state& root, bool remove_watches) {
-  if (arrival_ && arrival_->root == &root)
-    arrival_.reset();
+  if (inotify_.last_arrival && inotify_.last_arrival->root == &root)
+    inotify_.last_arrival.reset();
   held_.erase(std::remove_if(held_.begin(), held_.end(),
                              [&](const held_move& m) { return m.root == &root; }),
               held_.end());
@@ -187,8 +187,8 @@ void watch_engine::drop_root(root_state& root, bool remove_watches) {
 
 void watch_engine::forget_pending_looks(root_state& root) {
   root.looks_overdue.clear();
-  for (auto it = pending_looks_.begin(); it != pending_looks_.end();)
-    it = it->second.root == &root ? pending_looks_.erase(it) : std::next(it);
+  for (auto it = inotify_.pending_looks.begin(); it != inotify_.pending_looks.end();)
+    it = it->second.root == &root ? inotify_.pending_looks.erase(it) : std::next(it);
 }
 
 void watch_engine::root_gone(root_state& root) {
@@ -262,18 +262,18 @@ std::string watch_engine::check() const {
 
 void watch_engine::on_timer(const time_sample& now) {
   now_ = now;
-  if (!undecided_records_.empty()) {
+  if (!inotify_.undecided_records.empty()) {
     // No second half came in time (or a held move, perhaps the first half's, is due): the kept
     // records are handled as they are, before any hold expires.
-    bool due = undecided_deadline_ <= now.steady ||
+    bool due = inotify_.undecided_deadline <= now.steady ||
                std::any_of(held_.begin(), held_.end(),
                            [&](const held_move& m) { return m.deadline <= now.steady; });
     if (due) {
-      std::string records = std::move(undecided_records_);
-      undecided_records_.clear();
-      undecided_records_due_ = true;
+      std::string records = std::move(inotify_.undecided_records);
+      inotify_.undecided_records.clear();
+      inotify_.undecided_records_due = true;
       handle_records(records, false);
-      undecided_records_due_ = false;
+      inotify_.undecided_records_due = false;
     }
   }
   for (std::size_t i = 0; i < held_.size();) {
@@ -297,8 +297,8 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_identity
 
 std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline() const {
   std::optional<std::chrono::steady_clock::time_point> next;
-  if (!undecided_records_.empty())
-    next = undecided_deadline_;
+  if (!inotify_.undecided_records.empty())
+    next = inotify_.undecided_deadline;
   for (const held_move& m : held_)
     if (!next || m.deadline < *next)
       next = m.deadline;

@@ -20,7 +20,7 @@ namespace asio_fswatch::detail {
 
 namespace sys = boost::system;
 
-std::vector<watch_engine::root_state*> watch_engine::roots_of_watch(int watch) const {
+std::vector<engine::root_state*> watch_engine::roots_of_watch(int watch) const {
   std::vector<root_state*> roots;
   auto range = watches_.equal_range(watch);
   for (auto it = range.first; it != range.second; ++it)

@@ -71,7 +71,7 @@ bool watch_engine::watch_names(int watch, const root_state& root, node_id node) 
 }
 
 bool watch_engine::awaits_second_half(std::size_t index) {
-  const inotify_record& to = records_[index];
+  const inotify_record& to = inotify_.records[index];
   if ((to.mask & inotify_flag::moved_to) == 0 || to.cookie == 0 || held_.empty())
     return false;
   auto held = std::find_if(held_.begin(), held_.end(),
@@ -88,28 +88,28 @@ bool watch_engine::awaits_second_half(std::size_t index) {
   // Two records after it decide (take_second_half); one that is not the second half's start
   // decides too.
   const exchange_watches watches{root.tree[held->from_parent].watch, to.watch, root.tree[target].watch};
-  std::size_t next = skip_between(records_, index + 1, watches);
-  if (next == records_.size())
+  std::size_t next = skip_between(inotify_.records, index + 1, watches);
+  if (next == inotify_.records.size())
     return true;
-  const inotify_record& from = records_[next];
+  const inotify_record& from = inotify_.records[next];
   if ((from.mask & inotify_flag::moved_from) == 0 || from.watch != to.watch || from.name != to.name ||
       from.cookie == 0 || from.cookie == to.cookie)
     return false;
-  return skip_between(records_, next + 1, watches) == records_.size();
+  return skip_between(inotify_.records, next + 1, watches) == inotify_.records.size();
 }
 
 bool watch_engine::awaits_destination(std::size_t index) const {
-  const inotify_record& from = records_[index];
-  if (!arrival_ || arrival_->origin_watch < 0 || (from.mask & inotify_flag::moved_from) == 0 ||
-      from.cookie == 0 || from.cookie == arrival_->cookie || from.name != arrival_->name)
+  const inotify_record& from = inotify_.records[index];
+  if (!inotify_.last_arrival || inotify_.last_arrival->origin_watch < 0 || (from.mask & inotify_flag::moved_from) == 0 ||
+      from.cookie == 0 || from.cookie == inotify_.last_arrival->cookie || from.name != inotify_.last_arrival->name)
     return false;
-  const entry_tree& tree = arrival_->root->tree;
-  if (!tree[arrival_->dir].in_use || !tree[arrival_->node].in_use ||
-      !watch_names(from.watch, *arrival_->root, arrival_->dir))
+  const entry_tree& tree = inotify_.last_arrival->root->tree;
+  if (!tree[inotify_.last_arrival->dir].in_use || !tree[inotify_.last_arrival->node].in_use ||
+      !watch_names(from.watch, *inotify_.last_arrival->root, inotify_.last_arrival->dir))
     return false;
   // Where the kinds decide (see moved_from_names_another), the destination does not matter.
   const bool is_directory = (from.mask & inotify_flag::is_dir) != 0;
-  if (is_directory != arrival_->directory)
+  if (is_directory != inotify_.last_arrival->directory)
     return false;
   const inotify_record* to = find_moved_to(from.cookie, index + 1);
   if (to == nullptr)
@@ -118,31 +118,31 @@ bool watch_engine::awaits_destination(std::size_t index) const {
   // record of the name tells them apart better than the disk, which a writer going on may have
   // changed since (moved_from_names_another), even for a watched directory: the disk may meet
   // it back at the name, moved there again (`mv x n; mv n x; mv x n`).
-  return arrival_->is_back_to_origin(*to) &&
-         !records_say_taken(index + 1, from.watch, from.name, !arrival_->name_was_taken);
+  return inotify_.last_arrival->is_back_to_origin(*to) &&
+         !records_say_taken(index + 1, from.watch, from.name, !inotify_.last_arrival->name_was_taken);
 }
 
 bool watch_engine::take_second_half(root_state& root, const held_move& move, node_id dir,
                                     std::string_view name, node_id target,
                                     bool& target_is_directory) {
-  if (!reading_records_)
+  if (!inotify_.reading)
     return false;
   const entry_tree& tree = root.tree;
   const exchange_watches watches{tree[move.from_parent].watch, tree[dir].watch, tree[target].watch};
-  std::size_t from_index = skip_between(records_, next_record_, watches);
-  if (from_index == records_.size())
+  std::size_t from_index = skip_between(inotify_.records, inotify_.next_record, watches);
+  if (from_index == inotify_.records.size())
     return false;
-  const inotify_record& from = records_[from_index];
+  const inotify_record& from = inotify_.records[from_index];
   // What the record says, rather than the picture, which may be older (a type read by a scan
   // that met an earlier entry of the name).
   target_is_directory = (from.mask & inotify_flag::is_dir) != 0;
   if ((from.mask & inotify_flag::moved_from) == 0 || from.cookie == 0 || from.cookie == move.cookie ||
       from.name != name || !watch_names(from.watch, root, dir))
     return false;
-  std::size_t to_index = skip_between(records_, from_index + 1, watches);
-  if (to_index == records_.size())
+  std::size_t to_index = skip_between(inotify_.records, from_index + 1, watches);
+  if (to_index == inotify_.records.size())
     return false;
-  const inotify_record& to = records_[to_index];
+  const inotify_record& to = inotify_.records[to_index];
   if ((to.mask & inotify_flag::moved_to) == 0 || to.cookie != from.cookie || to.name != move.name ||
       !watch_names(to.watch, root, move.from_parent) || tree.find(move.from_parent, move.name) != no_node)
     return false;
@@ -163,8 +163,8 @@ bool watch_engine::take_second_half(root_state& root, const held_move& move, nod
   if (moved_is_directory == target_is_directory && !target_watched &&
       !name_taken(root, to_index + 1, dir, name, false))
     return false;
-  records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(to_index));
-  records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(from_index));
+  inotify_.records.erase(inotify_.records.begin() + static_cast<std::ptrdiff_t>(to_index));
+  inotify_.records.erase(inotify_.records.begin() + static_cast<std::ptrdiff_t>(from_index));
   return true;
 }
 
@@ -173,8 +173,8 @@ std::optional<bool> watch_engine::records_say_taken(std::size_t from, int watch,
                                                     bool move_in_says_free) const {
   // Anything coming to a free name has its own record first, and an entry leaves a name only
   // by a record of its own. Not past an overflow: records were lost there.
-  for (std::size_t i = from; i < records_.size(); ++i) {
-    const inotify_record& r = records_[i];
+  for (std::size_t i = from; i < inotify_.records.size(); ++i) {
+    const inotify_record& r = inotify_.records[i];
     if ((r.mask & inotify_flag::queue_overflow) != 0)
       return std::nullopt;
     if (r.watch != watch || r.name != name)
@@ -189,7 +189,7 @@ std::optional<bool> watch_engine::records_say_taken(std::size_t from, int watch,
 std::optional<bool> watch_engine::records_say_name_taken(const root_state& root, std::size_t from,
                                                          node_id dir, std::string_view name,
                                                          bool move_in_says_free) const {
-  if (!reading_records_ || root.tree[dir].watch < 0)
+  if (!inotify_.reading || root.tree[dir].watch < 0)
     return std::nullopt;
   return records_say_taken(from, root.tree[dir].watch, name, move_in_says_free);
 }
@@ -239,7 +239,7 @@ bool watch_engine::give_back_if_foreign(int watch) {
   if (watches_.count(watch) != 0)
     return false;
   fs_.remove_watch(watch); // a directory the picture does not have: not ours to keep
-  foreign_watch_removed_ = watch;
+  inotify_.foreign_watch_removed = watch;
   return true;
 }
 
@@ -313,13 +313,13 @@ watch_engine::look_again watch_engine::when_to_look_again(root_state& root, node
   if (in_limbo(root, dir))
     return look_again::later;
   // The root's path is checked on its own (directory_path_is_current).
-  foreign_watch_removed_ = -1;
+  inotify_.foreign_watch_removed = -1;
   const int there = dir == root.tree.root() ? n.watch : watch_at(path);
   if (there == n.watch) {
     root.looks_overdue.erase(dir);
     return look_again::now;
   }
-  const int news_marker = there == other_directory ? foreign_watch_removed_ : -1;
+  const int news_marker = there == other_directory ? inotify_.foreign_watch_removed : -1;
   if (uncross(root, dir, there)) {
     path = root.tree.path(dir);
     return look_again::now;
@@ -327,17 +327,17 @@ watch_engine::look_again watch_engine::when_to_look_again(root_state& root, node
   if (replace_if_overdue(root, dir, path))
     return look_again::never;
   if (news_marker >= 0)
-    pending_looks_[news_marker] = pending_look{&root, dir, path};
+    inotify_.pending_looks[news_marker] = pending_look{&root, dir, path};
   return look_again::later;
 }
 
 void watch_engine::look_is_due(int watch) {
-  auto it = pending_looks_.find(watch);
-  if (it == pending_looks_.end())
+  auto it = inotify_.pending_looks.find(watch);
+  if (it == inotify_.pending_looks.end())
     return;
   it->second.root->looks_overdue[it->second.node] = std::move(it->second.path);
-  pending_looks_.erase(it);
-  records_had_news_ = true; // the look again is due now
+  inotify_.pending_looks.erase(it);
+  inotify_.had_news = true; // the look again is due now
 }
 
 bool watch_engine::replace_if_overdue(root_state& root, node_id dir, const std::string& path) {
@@ -411,46 +411,46 @@ void watch_engine::note_arrival(root_state& root, node_id dir, std::string_view 
                                 int origin_watch, std::string_view origin_name) {
   const node_id node = root.tree.find(dir, name);
   if (cookie != 0 && node != no_node)
-    arrival_ = arrival{&root,        dir,          std::string(name),          cookie, node,
+    inotify_.last_arrival = arrival{&root,        dir,          std::string(name),          cookie, node,
                        is_directory, name_was_taken, origin_watch, std::string(origin_name)};
 }
 
 bool watch_engine::goes_back_to_origin(const arrival& noted, std::uint32_t cookie) const {
-  if (noted.origin_watch < 0 || !reading_records_)
+  if (noted.origin_watch < 0 || !inotify_.reading)
     return true;
-  const inotify_record* to = find_moved_to(cookie, next_record_);
+  const inotify_record* to = find_moved_to(cookie, inotify_.next_record);
   if (to == nullptr)
     return true; // not read yet
   return noted.is_back_to_origin(*to);
 }
 
 const inotify_record* watch_engine::find_moved_to(std::uint32_t cookie, std::size_t from) const {
-  for (std::size_t i = from; i < records_.size(); ++i)
-    if ((records_[i].mask & inotify_flag::moved_to) != 0 && records_[i].cookie == cookie)
-      return &records_[i];
+  for (std::size_t i = from; i < inotify_.records.size(); ++i)
+    if ((inotify_.records[i].mask & inotify_flag::moved_to) != 0 && inotify_.records[i].cookie == cookie)
+      return &inotify_.records[i];
   return nullptr;
 }
 
 void watch_engine::forget_arrival_unless_between(const inotify_record& record) {
-  const entry_tree& tree = arrival_->root->tree;
-  const bool in_use = tree[arrival_->node].in_use && tree[arrival_->dir].in_use;
-  const exchange_watches watches{in_use ? tree[arrival_->dir].watch : -1, -1,
-                                 in_use ? tree[arrival_->node].watch : -1};
+  const entry_tree& tree = inotify_.last_arrival->root->tree;
+  const bool in_use = tree[inotify_.last_arrival->node].in_use && tree[inotify_.last_arrival->dir].in_use;
+  const exchange_watches watches{in_use ? tree[inotify_.last_arrival->dir].watch : -1, -1,
+                                 in_use ? tree[inotify_.last_arrival->node].watch : -1};
   const bool second_half = in_use && (record.mask & inotify_flag::moved_from) != 0 &&
-                           record.watch == watches.first_parent && record.name == arrival_->name &&
-                           record.cookie != 0 && record.cookie != arrival_->cookie;
+                           record.watch == watches.first_parent && record.name == inotify_.last_arrival->name &&
+                           record.cookie != 0 && record.cookie != inotify_.last_arrival->cookie;
   if (!second_half && !(in_use && may_come_between(record, watches)))
-    arrival_.reset();
+    inotify_.last_arrival.reset();
 }
 
 bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_id child,
                                             std::string_view name, std::uint32_t cookie,
                                             bool is_directory) {
-  if (!arrival_ || arrival_->root != &root || arrival_->dir != dir || arrival_->node != child ||
-      arrival_->name != name || arrival_->cookie == cookie)
+  if (!inotify_.last_arrival || inotify_.last_arrival->root != &root || inotify_.last_arrival->dir != dir || inotify_.last_arrival->node != child ||
+      inotify_.last_arrival->name != name || inotify_.last_arrival->cookie == cookie)
     return false;
-  const arrival noted = std::move(*arrival_);
-  arrival_.reset();
+  const arrival noted = std::move(*inotify_.last_arrival);
+  inotify_.last_arrival.reset();
   const entry_tree& tree = root.tree;
   // A record of the other kind cannot be about the entry that came in.
   if (is_directory != noted.directory)
@@ -465,7 +465,7 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
     // gone back and come here again since (`mv x n; mv n x; mv x n`), when the disk says that
     // the name still holds it.
     if (std::optional<bool> said =
-            records_say_name_taken(root, next_record_, dir, name, !noted.name_was_taken))
+            records_say_name_taken(root, inotify_.next_record, dir, name, !noted.name_was_taken))
       return *said;
     if (path_names_watched(path, tree[child].watch))
       return true; // the one that came in is still there
@@ -480,7 +480,7 @@ bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_
   // Otherwise the name being taken says so: after `mv x n; mv n x` it is free. A writer that
   // goes on may have taken it again before the disk is looked at; the records of that later
   // entry, when read already, tell first.
-  return name_taken(root, next_record_, dir, name, !noted.name_was_taken);
+  return name_taken(root, inotify_.next_record, dir, name, !noted.name_was_taken);
 }
 
 bool watch_engine::directory_path_is_current(const root_state& root, node_id dir, const std::string& path) {

@@ -14,30 +14,30 @@ namespace sys = boost::system;
 
 void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& now) {
   std::string joined;
-  if (!undecided_records_.empty() || !partial_record_.empty()) {
-    joined = std::move(undecided_records_);
-    joined += partial_record_;
+  if (!inotify_.undecided_records.empty() || !inotify_.partial_record.empty()) {
+    joined = std::move(inotify_.undecided_records);
+    joined += inotify_.partial_record;
     joined.append(bytes);
     bytes = joined;
   }
-  const bool was_undecided = !undecided_records_.empty();
-  const auto undecided_since = undecided_deadline_;
-  undecided_records_.clear();
-  partial_record_.clear();
+  const bool was_undecided = !inotify_.undecided_records.empty();
+  const auto undecided_since = inotify_.undecided_deadline;
+  inotify_.undecided_records.clear();
+  inotify_.partial_record.clear();
   now_ = now;
   std::uint64_t overflows_before = counters_.overflows;
   inotify_parse_result parsed = handle_records(bytes, true);
-  if (was_undecided && !undecided_records_.empty()) // still undecided: the first deadline holds
-    undecided_deadline_ = std::min(undecided_deadline_, undecided_since);
+  if (was_undecided && !inotify_.undecided_records.empty()) // still undecided: the first deadline holds
+    inotify_.undecided_deadline = std::min(inotify_.undecided_deadline, undecided_since);
   if (parsed.malformed) {
     // Cannot come from the kernel; if it ever does, what followed is lost: rebuild from disk.
     overflow();
   } else if (parsed.consumed < bytes.size()) {
-    partial_record_.assign(bytes.substr(parsed.consumed));
+    inotify_.partial_record.assign(bytes.substr(parsed.consumed));
   }
   // Only news can change what a look again finds: the IN_IGNORED of a watch that a look added
   // and removed again must not start the next look.
-  if (std::exchange(records_had_news_, false))
+  if (std::exchange(inotify_.had_news, false))
     retry_unwatched();
   retry_blocked_if_due();
   mark_new_watches();
@@ -46,72 +46,72 @@ void watch_engine::on_inotify_bytes(std::string_view bytes, const time_sample& n
 }
 
 inotify_parse_result watch_engine::handle_records(std::string_view bytes, bool more_may_follow) {
-  records_.clear();
-  inotify_parse_result parsed = parse_inotify_records(bytes, records_);
+  inotify_.records.clear();
+  inotify_parse_result parsed = parse_inotify_records(bytes, inotify_.records);
   handle_record_sequence(more_may_follow);
   return parsed;
 }
 
 void watch_engine::handle_record_sequence(bool more_may_follow) {
-  reading_records_ = true;
-  more_may_follow_ = more_may_follow;
-  next_record_ = 0;
+  inotify_.reading = true;
+  inotify_.more_may_follow = more_may_follow;
+  inotify_.next_record = 0;
   handle_remaining_records();
-  reading_records_ = false;
-  records_.clear();
-  replayed_names_.clear();
-  if (overflow_marker_ == gap_ends_with_this_read)
+  inotify_.reading = false;
+  inotify_.records.clear();
+  inotify_.replayed_names.clear();
+  if (inotify_.overflow_marker == gap_ends_with_this_read)
     end_of_overflow_gap();
 }
 
 void watch_engine::handle_remaining_records() {
-  while (next_record_ < records_.size()) {
-    if (more_may_follow_ && (awaits_second_half(next_record_) || awaits_destination(next_record_))) {
-      for (std::size_t i = next_record_; i < records_.size(); ++i)
-        append_inotify_record(undecided_records_, records_[i].watch, records_[i].mask,
-                              records_[i].cookie, records_[i].name);
-      undecided_deadline_ = now_.steady + options_.rename_hold;
-      next_record_ = records_.size();
+  while (inotify_.next_record < inotify_.records.size()) {
+    if (inotify_.more_may_follow && (awaits_second_half(inotify_.next_record) || awaits_destination(inotify_.next_record))) {
+      for (std::size_t i = inotify_.next_record; i < inotify_.records.size(); ++i)
+        append_inotify_record(inotify_.undecided_records, inotify_.records[i].watch, inotify_.records[i].mask,
+                              inotify_.records[i].cookie, inotify_.records[i].name);
+      inotify_.undecided_deadline = now_.steady + options_.rename_hold;
+      inotify_.next_record = inotify_.records.size();
       break;
     }
     // A copy: handling it may insert records after it (replay_deferred).
-    const inotify_record record = records_[next_record_++];
+    const inotify_record record = inotify_.records[inotify_.next_record++];
     handle_record(record);
   }
 }
 
 void watch_engine::handle_record(const inotify_record& record) {
   ++counters_.records;
-  if (arrival_)
+  if (inotify_.last_arrival)
     forget_arrival_unless_between(record);
   if (record.mask & inotify_flag::queue_overflow) {
     overflow();
     return;
   }
-  if (picture_ahead_marker_ >= 0 && record.watch == picture_ahead_marker_ &&
+  if (inotify_.picture_ahead_marker >= 0 && record.watch == inotify_.picture_ahead_marker &&
       (record.mask & inotify_flag::ignored) != 0)
-    picture_ahead_marker_ = -1; // the records from here on were queued after the look
-  if (overflow_marker_ >= 0 && record.watch == overflow_marker_ &&
+    inotify_.picture_ahead_marker = -1; // the records from here on were queued after the look
+  if (inotify_.overflow_marker >= 0 && record.watch == inotify_.overflow_marker &&
       (record.mask & inotify_flag::ignored) != 0)
     end_of_overflow_gap();
-  if (!new_watches_.empty() && (record.mask & inotify_flag::ignored) != 0) {
+  if (!inotify_.new_watches.empty() && (record.mask & inotify_flag::ignored) != 0) {
     // The markers are read in the order they were queued.
-    auto ended = std::find_if(new_watches_.begin(), new_watches_.end(),
+    auto ended = std::find_if(inotify_.new_watches.begin(), inotify_.new_watches.end(),
                               [&](const auto& batch) { return batch.first == record.watch; });
-    if (ended != new_watches_.end())
-      new_watches_.erase(new_watches_.begin(), std::next(ended));
+    if (ended != inotify_.new_watches.end())
+      inotify_.new_watches.erase(inotify_.new_watches.begin(), std::next(ended));
   }
-  if (!records_before_marker_.empty() && drop_if_before_marker(record))
+  if (!inotify_.records_before_marker.empty() && drop_if_before_marker(record))
     return;
   auto range = watches_.equal_range(record.watch);
   if (range.first == range.second) {
     // A watch we removed: its last records and IN_IGNORED are still in the queue. The IN_IGNORED
     // of one that a look again added and removed says that the look's news have all been read.
-    if ((record.mask & inotify_flag::ignored) != 0 && !pending_looks_.empty())
+    if ((record.mask & inotify_flag::ignored) != 0 && !inotify_.pending_looks.empty())
       look_is_due(record.watch);
     return;
   }
-  records_had_news_ = true;
+  inotify_.had_news = true;
   // Handling may drop roots and watches: work on a copy of the references. More than one only
   // for file roots sharing their parent directory.
   std::vector<watch_ref> refs;
@@ -128,7 +128,7 @@ void watch_engine::handle_record(const inotify_record& record) {
   }
   const watch_ref* first = count == 1 ? &single : refs.data();
   const watch_ref* last = first + count;
-  if (overflow_marker_ != -1) {
+  if (inotify_.overflow_marker != -1) {
     for (const watch_ref* ref = first; ref != last; ++ref) {
       ref->root->touched_after_overflow.insert(ref->node);
       if (record.name.empty() && ref->root->tree[ref->node].parent != no_node)
@@ -140,7 +140,7 @@ void watch_engine::handle_record(const inotify_record& record) {
       if (in_limbo(*ref->root, ref->node)) {
         // The directory is between the two halves of a move: its path is unknown until the
         // "moved to" comes or the hold expires.
-        deferred_.push_back({record.watch, record.mask, record.cookie, std::string(record.name)});
+        inotify_.deferred.push_back({record.watch, record.mask, record.cookie, std::string(record.name)});
         return;
       }
     }
@@ -269,27 +269,27 @@ bool watch_engine::name_is_gone(root_state& root, node_id dir, std::string_view 
 }
 
 void watch_engine::replay_deferred() {
-  if (deferred_.empty())
+  if (inotify_.deferred.empty())
     return;
   std::vector<deferred_record> held_back;
-  held_back.swap(deferred_);
+  held_back.swap(inotify_.deferred);
   // They are handled as a read is, so that an exchange among them is told from two renames;
   // their names are kept until the read ends.
   std::vector<inotify_record> sequence;
   sequence.reserve(held_back.size());
   for (deferred_record& d : held_back) {
-    replayed_names_.push_back(std::move(d.name));
-    sequence.push_back(inotify_record{d.watch, d.mask, d.cookie, replayed_names_.back()});
+    inotify_.replayed_names.push_back(std::move(d.name));
+    sequence.push_back(inotify_record{d.watch, d.mask, d.cookie, inotify_.replayed_names.back()});
   }
-  if (reading_records_) {
+  if (inotify_.reading) {
     // Within a read: they were queued before the rest of it (which comes after the record that
     // freed them), so they come next, once the record being handled is done.
-    records_.insert(records_.begin() + static_cast<std::ptrdiff_t>(next_record_), sequence.begin(),
+    inotify_.records.insert(inotify_.records.begin() + static_cast<std::ptrdiff_t>(inotify_.next_record), sequence.begin(),
                     sequence.end());
     return;
   }
   // From a timer or a scan: a read of their own.
-  records_ = std::move(sequence);
+  inotify_.records = std::move(sequence);
   handle_record_sequence(false);
 }
 
@@ -300,19 +300,19 @@ void watch_engine::drop_records_read_of(int watch) {
   // a move), still to come in this read (replayed ones among them), or kept undecided for the
   // next read.
   const auto of_watch = [watch](const auto& r) { return r.watch == watch; };
-  deferred_.erase(std::remove_if(deferred_.begin(), deferred_.end(), of_watch), deferred_.end());
-  if (reading_records_) {
-    const auto rest = records_.begin() + static_cast<std::ptrdiff_t>(next_record_);
-    records_.erase(std::remove_if(rest, records_.end(), of_watch), records_.end());
+  inotify_.deferred.erase(std::remove_if(inotify_.deferred.begin(), inotify_.deferred.end(), of_watch), inotify_.deferred.end());
+  if (inotify_.reading) {
+    const auto rest = inotify_.records.begin() + static_cast<std::ptrdiff_t>(inotify_.next_record);
+    inotify_.records.erase(std::remove_if(rest, inotify_.records.end(), of_watch), inotify_.records.end());
   }
-  if (!undecided_records_.empty()) {
+  if (!inotify_.undecided_records.empty()) {
     std::vector<inotify_record> kept;
-    parse_inotify_records(undecided_records_, kept);
+    parse_inotify_records(inotify_.undecided_records, kept);
     std::string rest;
     for (const inotify_record& r : kept)
       if (r.watch != watch)
         append_inotify_record(rest, r.watch, r.mask, r.cookie, r.name);
-    undecided_records_ = std::move(rest);
+    inotify_.undecided_records = std::move(rest);
   }
 }
 
@@ -321,39 +321,39 @@ void watch_engine::drop_records_unread_of(int watch) {
   // they come before a marker queued now, before the directory is read.
   const int marker = fs_.mark_queue();
   if (marker >= 0)
-    records_before_marker_[watch] = marker;
+    inotify_.records_before_marker[watch] = marker;
   picture_may_be_ahead(marker); // the watch moved: the scan met the directory where it is now
 }
 
 bool watch_engine::drop_if_before_marker(const inotify_record& record) {
   if ((record.mask & inotify_flag::ignored) != 0) {
-    for (auto it = records_before_marker_.begin(); it != records_before_marker_.end();)
-      it = it->second == record.watch ? records_before_marker_.erase(it) : std::next(it);
+    for (auto it = inotify_.records_before_marker.begin(); it != inotify_.records_before_marker.end();)
+      it = it->second == record.watch ? inotify_.records_before_marker.erase(it) : std::next(it);
   }
-  return records_before_marker_.count(record.watch) != 0;
+  return inotify_.records_before_marker.count(record.watch) != 0;
 }
 
 void watch_engine::picture_may_be_ahead(int marker) {
   if (marker < 0)
     marker = fs_.mark_queue();
   if (marker >= 0)
-    picture_ahead_marker_ = marker; // the last one queued is read last
+    inotify_.picture_ahead_marker = marker; // the last one queued is read last
 }
 
 void watch_engine::mark_new_watches() {
   // One marker for every look of the entry point: the records queued before it include all
   // those queued before any of them.
-  if (new_watches_.empty() || new_watches_.back().first >= 0)
+  if (inotify_.new_watches.empty() || inotify_.new_watches.back().first >= 0)
     return;
   const int marker = fs_.mark_queue();
   if (marker >= 0)
-    new_watches_.back().first = marker;
+    inotify_.new_watches.back().first = marker;
   else
-    new_watches_.pop_back(); // nothing would end the window
+    inotify_.new_watches.pop_back(); // nothing would end the window
 }
 
 bool watch_engine::is_new_watch(int watch) const {
-  return std::any_of(new_watches_.begin(), new_watches_.end(),
+  return std::any_of(inotify_.new_watches.begin(), inotify_.new_watches.end(),
                      [watch](const auto& batch) { return batch.second.count(watch) != 0; });
 }
 

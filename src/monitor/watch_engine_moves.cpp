@@ -68,7 +68,7 @@ void watch_engine::entry_removed(root_state& root, node_id node) {
 void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cookie,
                              bool directory_in_record) {
   entry_tree& tree = root.tree;
-  const auto deadline = undecided_records_due_ ? now_.steady : now_.steady + options_.rename_hold;
+  const auto deadline = inotify_.undecided_records_due ? now_.steady : now_.steady + options_.rename_hold;
   held_move move{&root, node, tree[node].parent, tree[node].name, tree[node].type, cookie, deadline,
                  directory_in_record, tree[node].watch};
   if (root.limbo == no_node)
@@ -146,7 +146,7 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   // that look are still to come: the look met what held the name then, perhaps a later entry
   // of it (`mkdir b` read, looked at after `mv a t; mv b a; mv t b`).
   else if (move.type == entry_type::directory && tree[move.node].watch >= 0 &&
-           (picture_ahead_marker_ >= 0 || is_new_watch(tree[move.node].watch)))
+           (inotify_.picture_ahead_marker >= 0 || is_new_watch(tree[move.node].watch)))
     root.contents_to_verify.insert(move.node);
   replay_deferred();
   return true;

@@ -15,28 +15,28 @@ namespace sys = boost::system;
 
 void watch_engine::overflow() {
   ++counters_.overflows;
-  arrival_.reset();
-  records_before_marker_.clear(); // markers may be among the records lost
-  new_watches_.clear(); // the rescan's marker covers them
+  inotify_.last_arrival.reset();
+  inotify_.records_before_marker.clear(); // markers may be among the records lost
+  inotify_.new_watches.clear(); // the rescan's marker covers them
   // The kernel lost records: the other halves of held moves may be among them.
   while (!held_.empty())
     expire_move(0);
-  deferred_.clear();
-  undecided_records_.clear(); // older than the overflow: the reconciliation sees their outcome
+  inotify_.deferred.clear();
+  inotify_.undecided_records.clear(); // older than the overflow: the reconciliation sees their outcome
   std::vector<root_state*> roots;
   for (const auto& root : roots_)
     roots.push_back(root.get());
   for (root_state* root : roots)
     rescan_after_loss(*root, last_consistent_wall_ns_);
   // The records queued while the directories were listed come before a marker queued now.
-  picture_ahead_marker_ = -1;
-  overflow_marker_ = -1;
+  inotify_.picture_ahead_marker = -1;
+  inotify_.overflow_marker = -1;
   if (policy_ == watch_policy::per_directory) {
     picture_may_be_ahead();
     // Without a marker (the watch limit is reached, or the kernel is older than 4.18) nothing
     // tells when the records before the gap are all read: the directories the rest of this
     // read touches are listed again after it, which covers a gap within it.
-    overflow_marker_ = picture_ahead_marker_ >= 0 ? picture_ahead_marker_ : gap_ends_with_this_read;
+    inotify_.overflow_marker = inotify_.picture_ahead_marker >= 0 ? inotify_.picture_ahead_marker : gap_ends_with_this_read;
   }
 }
 
@@ -49,13 +49,13 @@ void watch_engine::rescan_after_loss(root_state& root, std::int64_t consistent_s
 }
 
 void watch_engine::end_of_overflow_gap() {
-  overflow_marker_ = -1;
+  inotify_.overflow_marker = -1;
   for (const auto& root : roots_) {
     for (node_id node : root->touched_after_overflow)
       root->contents_to_verify.insert(node);
     root->touched_after_overflow.clear();
   }
-  records_had_news_ = true; // the looks again are due now
+  inotify_.had_news = true; // the looks again are due now
 }
 
 void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {

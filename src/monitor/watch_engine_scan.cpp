@@ -62,10 +62,10 @@ sys::error_code watch_engine::adopt_watch(root_state& root, entry_tree& tree, no
   tree[node].watch = watch;
   watches_.emplace(watch, watch_ref{&root, node});
   ++counters_.watches;
-  if (note_new_watches_ && &tree == &root.tree && policy_ == watch_policy::per_directory) {
-    if (new_watches_.empty() || new_watches_.back().first >= 0)
-      new_watches_.emplace_back(-1, std::unordered_set<int>{});
-    new_watches_.back().second.insert(watch);
+  if (inotify_.note_new_watches && &tree == &root.tree && policy_ == watch_policy::per_directory) {
+    if (inotify_.new_watches.empty() || inotify_.new_watches.back().first >= 0)
+      inotify_.new_watches.emplace_back(-1, std::unordered_set<int>{});
+    inotify_.new_watches.back().second.insert(watch);
   }
   return {};
 }
