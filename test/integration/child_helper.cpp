@@ -11,7 +11,8 @@
 //   child_helper report     as a command of `asio-fswatch run`: writes "start COUNT PID PATHS"
 //                           and a newline to stdout, where COUNT is ASIO_FSWATCH_CHANGED_COUNT
 //                           and PATHS the list in ASIO_FSWATCH_CHANGED_PATHS_FILE with '|' for
-//                           each NUL; then sleeps for 10 minutes
+//                           each NUL ("(no list)" without the variable, "(unreadable)" when
+//                           the file cannot be read); then sleeps for 10 minutes
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -80,6 +81,8 @@ std::string report() {
   if (!file)
     return line + "(no list)";
   std::ifstream in(std::filesystem::path(file), std::ios::binary);
+  if (!in)
+    return line + "(unreadable)";
   std::string paths((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (char& c : paths)
     if (c == '\0')

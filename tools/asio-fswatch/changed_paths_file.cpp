@@ -1,9 +1,17 @@
 // asio-fswatch run: the file that tells COMMAND which paths changed.
 #include "changed_paths_file.hpp"
 
-#include <algorithm>
+#include <asio_fswatch/detail/path_text.hpp>
+
+#include <string_view>
 
 namespace asio_fswatch::tool {
+namespace {
+
+/// The names of the lists (changed-paths-1, -2, ...).
+constexpr std::string_view list_prefix = "changed-paths-";
+
+} // namespace
 
 std::filesystem::path changed_paths_file::write(const std::vector<std::string>& paths, std::error_code& ec) {
   remove();
@@ -16,7 +24,7 @@ std::filesystem::path changed_paths_file::write(const std::vector<std::string>& 
     contents += path;
     contents += '\0';
   }
-  std::filesystem::path file = directory_.path() / ("changed-paths-" + std::to_string(++starts_));
+  std::filesystem::path file = directory_.path() / (std::string(list_prefix) + std::to_string(++starts_));
   write_new_private_file(file, contents, ec);
   if (ec)
     return {};
@@ -33,10 +41,15 @@ void changed_paths_file::remove() {
 }
 
 bool changed_paths_file::holds(const std::filesystem::path& path) const {
-  if (real_directory_.empty())
+  if (!identity_)
     return false;
-  return std::mismatch(real_directory_.begin(), real_directory_.end(), path.begin(), path.end()).first ==
-         real_directory_.end();
+  const std::filesystem::path own_name = directory_.path().filename();
+  if (same_name(path.filename(), own_name)) // the directory itself
+    return directory_identity(path) == identity_;
+  if (!path.has_parent_path() || !same_name(path.parent_path().filename(), own_name) ||
+      detail::path_text(path.filename()).rfind(list_prefix, 0) != 0)
+    return false;
+  return directory_identity(path.parent_path()) == identity_;
 }
 
 } // namespace asio_fswatch::tool

@@ -5,6 +5,7 @@
 #include "temporary_directory.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -21,9 +22,8 @@ namespace asio_fswatch::tool {
 class changed_paths_file {
 public:
   changed_paths_file() : directory_("asio-fswatch-run") {
-    std::error_code ec;
     if (!directory_.path().empty())
-      real_directory_ = std::filesystem::canonical(directory_.path(), ec);
+      identity_ = directory_identity(directory_.path());
   }
   ~changed_paths_file() { remove(); }
   changed_paths_file(const changed_paths_file&) = delete;
@@ -39,13 +39,15 @@ public:
   /// Removes the current file, if any.
   void remove();
 
-  /// True when `path` (absolute, resolved, as the monitor reports it) is the private directory
-  /// or inside it: `run`'s own writes, which must never restart COMMAND.
+  /// True when `path` (as the monitor reports it) is the private directory or one of its list
+  /// files: `run`'s own writes, which must never restart COMMAND. Told by the directory's
+  /// identity, not by its path, which may be spelt otherwise (a symlink, another case, an 8.3
+  /// name in %TEMP%); a look is taken only for the names that can be ours.
   bool holds(const std::filesystem::path& path) const;
 
 private:
   temporary_directory directory_;
-  std::filesystem::path real_directory_; // symlinks resolved, as the monitor's paths are
+  std::optional<file_identity> identity_; // the private directory's
   std::filesystem::path current_;
   unsigned long starts_ = 0;
 };

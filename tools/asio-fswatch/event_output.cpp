@@ -25,7 +25,7 @@ void event_output::write(std::string_view bytes) {
 }
 
 void event_output::flush() {
-  while (!failed_ && !waiting_for_room_ && queued() > 0) {
+  while (platform_ && !failed_ && !waiting_for_room_ && queued() > 0) {
     boost::system::error_code ec;
     const std::size_t taken = write_some(std::string_view(queue_).substr(written_), ec);
     if (ec)
@@ -55,7 +55,8 @@ void event_output::flush() {
 
 void event_output::resume(boost::system::error_code ec, std::size_t taken) {
   waiting_for_room_ = false;
-  if (ec == boost::asio::error::operation_aborted || failed_)
+  // Closed meanwhile: a wait that had completed before close() could cancel it still comes.
+  if (ec == boost::asio::error::operation_aborted || failed_ || !platform_)
     return;
   if (ec)
     return fail(ec);

@@ -33,12 +33,13 @@ namespace asio_fswatch::tool {
 /// The reactor says when there is room.
 ///
 /// Windows: a pipe inherited as standard output is synchronous, and cannot be written
-/// asynchronously nor without waiting: one thread of the tool's own
-/// writes it, a chunk at a time, and tells the io_context when a chunk is written. When the
-/// tool ends with a write that a stalled reader never takes, that write is cancelled
-/// (CancelSynchronousIo) and the thread is left to the process's exit. A console is written
-/// with WriteConsoleW (UTF-8 converted, so that any name shows whatever the console's code
-/// page); a file or the NUL device with plain writes.
+/// asynchronously nor without waiting: one thread of the tool's own writes it, a chunk at a
+/// time, and tells the io_context when a chunk is written. When the tool ends with a write that
+/// a stalled reader never takes, that write is cancelled (CancelSynchronousIo) and the thread is
+/// left to the process's exit. A console is written with WriteConsoleW on the io_context's
+/// thread (UTF-8 converted, so that any name shows whatever the console's code page; a console
+/// paused by a selection holds the tool until it is released); a file or the NUL device with
+/// plain writes. Standard error is the same pipe when CompareObjectHandles says so.
 class event_output {
 public:
   /// Queued bytes at which full() becomes true; on_room is called when the queue has drained

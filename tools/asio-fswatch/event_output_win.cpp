@@ -69,6 +69,21 @@ struct pipe_writer {
   }
 };
 
+/// Whether `error_output` is the same pipe as `output` (`2>&1`, which duplicates the handle):
+/// CompareObjectHandles (Windows 10) says whether two handles are one file object.
+bool same_pipe(HANDLE output, HANDLE error_output) {
+  if (error_output == output)
+    return true;
+  if (!error_output || error_output == INVALID_HANDLE_VALUE || ::GetFileType(error_output) != FILE_TYPE_PIPE)
+    return false;
+  using compare_function = BOOL(WINAPI*)(HANDLE, HANDLE);
+  HMODULE kernelbase = ::GetModuleHandleW(L"kernelbase.dll");
+  const auto compare = kernelbase ? reinterpret_cast<compare_function>(reinterpret_cast<void (*)()>(
+                                        ::GetProcAddress(kernelbase, "CompareObjectHandles")))
+                                  : nullptr;
+  return compare && compare(output, error_output);
+}
+
 /// Chunks handed to the thread: large enough that a fast reader costs few round trips, small
 /// enough that the copy is cheap.
 constexpr std::size_t chunk_limit = 64 * 1024;
@@ -110,15 +125,7 @@ boost::system::error_code event_output::open() {
       delete argument;
       return ec;
     }
-    // `2>&1`: the same pipe, told apart from another by its identity where the system gives one.
-    HANDLE error_output = ::GetStdHandle(STD_ERROR_HANDLE);
-    BY_HANDLE_FILE_INFORMATION a{}, b{};
-    shared_with_stderr_ = error_output == output ||
-                          (error_output && error_output != INVALID_HANDLE_VALUE &&
-                           ::GetFileType(error_output) == FILE_TYPE_PIPE && ::GetFileInformationByHandle(output, &a) &&
-                           ::GetFileInformationByHandle(error_output, &b) &&
-                           a.dwVolumeSerialNumber == b.dwVolumeSerialNumber && a.nFileIndexHigh == b.nFileIndexHigh &&
-                           a.nFileIndexLow == b.nFileIndexLow);
+    shared_with_stderr_ = same_pipe(output, ::GetStdHandle(STD_ERROR_HANDLE));
   }
   platform_.reset(out.release());
   return {};
@@ -146,7 +153,9 @@ std::size_t event_output::write_some(std::string_view bytes, boost::system::erro
     std::size_t done = 0;
     while (done < out.wide.size()) {
       DWORD written = 0;
-      const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(out.wide.size() - done, 16 * 1024));
+      DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(out.wide.size() - done, 16 * 1024));
+      if (done + chunk < out.wide.size() && out.wide[done + chunk - 1] >= 0xd800 && out.wide[done + chunk - 1] <= 0xdbff)
+        --chunk; // a surrogate pair stays whole
       if (!::WriteConsoleW(out.output, out.wide.data() + done, chunk, &written, nullptr) || written == 0) {
         ec = last_error();
         return 0;
@@ -182,10 +191,14 @@ void event_output::close_platform() noexcept {
     w.wake.notify_one();
     w.on_done = nullptr;
     w.busy.reset();
-    // A write that a stalled reader never takes: cancelled where the system can; otherwise the
-    // thread stays blocked until the process exits.
-    if (writing)
+    // A write that a stalled reader never takes is cancelled, again until the thread is out: it
+    // may not have entered WriteFile at the first try. Where the system cannot cancel it, the
+    // thread stays blocked until the process exits (after at most a second here).
+    for (int attempt = 0; writing && attempt < 100 && ::WaitForSingleObject(out.thread, 0) == WAIT_TIMEOUT;
+         ++attempt) {
       ::CancelSynchronousIo(out.thread);
+      ::WaitForSingleObject(out.thread, 10);
+    }
   }
   if (out.thread)
     ::CloseHandle(out.thread); // the thread ends by itself

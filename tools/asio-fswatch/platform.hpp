@@ -45,12 +45,24 @@ struct file_identity {
 /// The identity of standard output (1) or standard error (2) when it is a regular file.
 std::optional<file_identity> standard_stream_file(int stream);
 
+/// The name (last part) of that file, where the system tells it cheaply (Windows); empty
+/// otherwise. A path with another name is not that file, unless it is a second hard link.
+std::filesystem::path standard_stream_name(int stream);
+
+/// Whether two names are the same name for the file system: equal on POSIX, equal ignoring case
+/// on Windows.
+bool same_name(const std::filesystem::path& a, const std::filesystem::path& b);
+
 /// The identity of the regular file at `path` (a link is not followed), if it is one.
 std::optional<file_identity> regular_file_identity(const std::filesystem::path& path);
 
+/// The identity of the directory at `path` (links followed), if it is one.
+std::optional<file_identity> directory_identity(const std::filesystem::path& path);
+
 /// Makes a new directory "prefix-XXXXXX" under the system's temporary directory that only this
-/// user may enter (POSIX: mkdtemp, mode 0700; Windows: under the user's own %TEMP%, whose access
-/// list is the user's). Returns its path, or an empty path and why not in `error`.
+/// user may enter (POSIX: mkdtemp, mode 0700; Windows: a protected access list that grants this
+/// user alone, inherited by what is made in it). Returns its path, or an empty path and why not
+/// in `error`.
 std::filesystem::path make_private_directory(const char* prefix, std::string& error);
 
 /// Creates `path`, which must not exist yet (a link there is not followed), readable by this

@@ -61,11 +61,22 @@ std::optional<file_identity> standard_stream_file(int stream) {
   return regular(status);
 }
 
+std::filesystem::path standard_stream_name(int) { return {}; } // lstat is cheap here: no filter
+
+bool same_name(const std::filesystem::path& a, const std::filesystem::path& b) { return a == b; }
+
 std::optional<file_identity> regular_file_identity(const std::filesystem::path& path) {
   struct stat status {};
   if (::lstat(path.c_str(), &status) != 0)
     return std::nullopt;
   return regular(status);
+}
+
+std::optional<file_identity> directory_identity(const std::filesystem::path& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0 || !S_ISDIR(status.st_mode))
+    return std::nullopt;
+  return file_identity{std::uint64_t(status.st_dev), std::uint64_t(status.st_ino)};
 }
 
 std::filesystem::path make_private_directory(const char* prefix, std::string& error) {

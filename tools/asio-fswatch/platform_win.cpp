@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <csignal>
 #include <random>
+#include <vector>
 
 #include <windows.h>
 
+#include <sddl.h>
 #include <shellapi.h>
 
 namespace asio_fswatch::tool {
@@ -27,8 +29,8 @@ std::wstring long_path(const std::filesystem::path& path) {
   for (wchar_t& c : text)
     if (c == L'/')
       c = L'\\';
-  if (text.rfind(L"\\\\?\\", 0) == 0)
-    return text;
+  if (text.rfind(L"\\\\?\\", 0) == 0 || text.rfind(L"\\\\.\\", 0) == 0)
+    return text; // already in the long form, or a device
   if (text.rfind(L"\\\\", 0) == 0)
     return L"\\\\?\\UNC\\" + text.substr(2);
   if (text.size() >= 3 && text[1] == L':' && text[2] == L'\\')
@@ -36,13 +38,62 @@ std::wstring long_path(const std::filesystem::path& path) {
   return text;
 }
 
-std::optional<file_identity> regular(HANDLE handle) {
+/// The identity of what `handle` is open on, when its attributes are `wanted` (and none of
+/// `unwanted`).
+std::optional<file_identity> identity(HANDLE handle, DWORD wanted, DWORD unwanted) {
   BY_HANDLE_FILE_INFORMATION info{};
   if (::GetFileType(handle) != FILE_TYPE_DISK || !::GetFileInformationByHandle(handle, &info))
     return std::nullopt;
-  if (info.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT))
+  if ((info.dwFileAttributes & wanted) != wanted || (info.dwFileAttributes & unwanted))
     return std::nullopt;
   return file_identity{info.dwVolumeSerialNumber, (std::uint64_t(info.nFileIndexHigh) << 32) | info.nFileIndexLow};
+}
+
+std::optional<file_identity> regular(HANDLE handle) {
+  return identity(handle, 0, FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT);
+}
+
+/// The identity of what `path` names, opened for its attributes only and with every sharing
+/// mode, so that the look stands in nobody's way.
+std::optional<file_identity> identity_at(const std::filesystem::path& path, DWORD flags, DWORD wanted,
+                                         DWORD unwanted) {
+  HANDLE handle = ::CreateFileW(long_path(path).c_str(), FILE_READ_ATTRIBUTES,
+                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                FILE_FLAG_BACKUP_SEMANTICS | flags, nullptr);
+  if (handle == INVALID_HANDLE_VALUE)
+    return std::nullopt;
+  std::optional<file_identity> found = identity(handle, wanted, unwanted);
+  ::CloseHandle(handle);
+  return found;
+}
+
+HANDLE standard_handle(int stream) {
+  HANDLE handle = ::GetStdHandle(stream == 2 ? STD_ERROR_HANDLE : STD_OUTPUT_HANDLE);
+  return handle == INVALID_HANDLE_VALUE ? nullptr : handle;
+}
+
+/// A security descriptor that grants this process's user full access and nobody else any
+/// (protected: nothing inherited from above; inherited by what is made inside), as LocalAlloc'd
+/// memory, or nullptr.
+PSECURITY_DESCRIPTOR only_this_user() {
+  HANDLE token = nullptr;
+  if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token))
+    return nullptr;
+  DWORD size = 0;
+  ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+  std::vector<unsigned char> user(size ? size : 1);
+  LPWSTR sid = nullptr;
+  const bool known = size && ::GetTokenInformation(token, TokenUser, user.data(), size, &size) &&
+                     ::ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(user.data())->User.Sid, &sid);
+  ::CloseHandle(token);
+  if (!known)
+    return nullptr;
+  const std::wstring sddl = L"D:P(A;OICI;FA;;;" + std::wstring(sid) + L")";
+  ::LocalFree(sid);
+  PSECURITY_DESCRIPTOR descriptor = nullptr;
+  if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &descriptor, nullptr))
+    return nullptr;
+  return descriptor;
 }
 
 } // namespace
@@ -85,22 +136,34 @@ std::string signal_name(int signal) {
 }
 
 std::optional<file_identity> standard_stream_file(int stream) {
-  HANDLE handle = ::GetStdHandle(stream == 2 ? STD_ERROR_HANDLE : STD_OUTPUT_HANDLE);
-  if (handle == nullptr || handle == INVALID_HANDLE_VALUE)
-    return std::nullopt;
-  return regular(handle);
+  HANDLE handle = standard_handle(stream);
+  return handle ? regular(handle) : std::nullopt;
+}
+
+std::filesystem::path standard_stream_name(int stream) {
+  HANDLE handle = standard_handle(stream);
+  if (!handle || !regular(handle))
+    return {};
+  std::wstring name(32768, L'\0');
+  const DWORD length = ::GetFinalPathNameByHandleW(handle, name.data(), DWORD(name.size()), FILE_NAME_NORMALIZED);
+  if (length == 0 || length >= name.size())
+    return {};
+  name.resize(length);
+  return std::filesystem::path(name).filename();
+}
+
+bool same_name(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const std::wstring& x = a.native();
+  const std::wstring& y = b.native();
+  return ::CompareStringOrdinal(x.data(), int(x.size()), y.data(), int(y.size()), TRUE) == CSTR_EQUAL;
 }
 
 std::optional<file_identity> regular_file_identity(const std::filesystem::path& path) {
-  // No access but the attributes, every sharing mode: the look stands in nobody's way.
-  HANDLE handle = ::CreateFileW(long_path(path).c_str(), FILE_READ_ATTRIBUTES,
-                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
-                                FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
-  if (handle == INVALID_HANDLE_VALUE)
-    return std::nullopt;
-  std::optional<file_identity> identity = regular(handle);
-  ::CloseHandle(handle);
-  return identity;
+  return identity_at(path, FILE_FLAG_OPEN_REPARSE_POINT, 0, FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT);
+}
+
+std::optional<file_identity> directory_identity(const std::filesystem::path& path) {
+  return identity_at(path, 0, FILE_ATTRIBUTE_DIRECTORY, 0);
 }
 
 std::filesystem::path make_private_directory(const char* prefix, std::string& error) {
@@ -110,6 +173,16 @@ std::filesystem::path make_private_directory(const char* prefix, std::string& er
     error = "the temporary directory: " + ec.message();
     return {};
   }
+  PSECURITY_DESCRIPTOR descriptor = only_this_user();
+  if (!descriptor) {
+    error = "an access list for this user alone: " + last_error().message();
+    return {};
+  }
+  SECURITY_ATTRIBUTES security{sizeof security, descriptor, FALSE};
+  struct freed {
+    PSECURITY_DESCRIPTOR p;
+    ~freed() { ::LocalFree(p); }
+  } free_descriptor{descriptor};
   std::random_device seed;
   std::mt19937_64 random(seed());
   const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -118,8 +191,7 @@ std::filesystem::path make_private_directory(const char* prefix, std::string& er
     for (int i = 0; i < 6; ++i)
       name += digits[random() % 36];
     std::filesystem::path candidate = base / name;
-    // The new directory takes the access list of %TEMP%, which is the user's own profile's.
-    if (::CreateDirectoryW(long_path(candidate).c_str(), nullptr))
+    if (::CreateDirectoryW(long_path(candidate).c_str(), &security))
       return candidate;
     if (::GetLastError() != ERROR_ALREADY_EXISTS) {
       error = last_error().message();

@@ -257,19 +257,31 @@ public:
   own_output_files() {
     for (int stream : {1, 2})
       if (std::optional<file_identity> file = standard_stream_file(stream))
-        files_.push_back(*file);
+        files_.push_back({*file, standard_stream_name(stream)});
   }
 
-  /// True when `path` is one of them now (by identity: a rename or a second link too).
+  /// True when `path` is one of them now, by identity: on POSIX a rename or a second link too.
+  /// Where the system tells their names (Windows), only a path of that name is looked at: an
+  /// open, however short, can make a delete on a file system without POSIX semantics wait.
   bool holds(const std::filesystem::path& path) const {
-    if (files_.empty())
-      return false;
-    std::optional<file_identity> file = regular_file_identity(path);
-    return file && std::find(files_.begin(), files_.end(), *file) != files_.end();
+    std::optional<file_identity> identity;
+    for (const output_file& file : files_) {
+      if (!file.name.empty() && !same_name(path.filename(), file.name))
+        continue;
+      if (!identity && !(identity = regular_file_identity(path)))
+        return false;
+      if (*identity == file.identity)
+        return true;
+    }
+    return false;
   }
 
 private:
-  std::vector<file_identity> files_;
+  struct output_file {
+    file_identity identity;
+    std::filesystem::path name; // empty: not known
+  };
+  std::vector<output_file> files_;
 };
 
 /// The changes that lead to one start.
