@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -313,6 +314,23 @@ inline const char* verdict(bool missed) { return missed ? " — **MISSED**" : " 
 inline void print_missed_count(int missed, bool quick) {
   std::printf("\n%d row(s) miss their target.%s\n", missed,
               quick ? " (--quick: sizes too small for the figures to mean anything.)" : "");
+}
+
+/// A benchmark's main: the command line parsed (its usage and status 2 when it is not usable),
+/// then the run, an exception becoming a message on standard error and status 1.
+template <typename Parse, typename Usage, typename Run>
+int run_main(const char* program, int argc, char** argv, Parse parse, Usage usage, Run run) {
+  const auto cmd = parse(argc, argv);
+  if (!cmd) {
+    usage(stderr);
+    return 2;
+  }
+  try {
+    return run(*cmd);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    return 1;
+  }
 }
 
 /// The end of a report: the missed count (none for a report without targets: `missed` < 0), then

@@ -329,15 +329,5 @@ int run(const command_line& cmd) {
 int main(int argc, char** argv) {
   if (argc == 2 && std::string_view(argv[1]) == "--exit-now")
     return 0;
-  const std::optional<command_line> cmd = parse_command_line(argc, argv);
-  if (!cmd) {
-    usage(stderr);
-    return 2;
-  }
-  try {
-    return run(*cmd);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "child_bench: %s\n", e.what());
-    return 1;
-  }
+  return bench::run_main("child_bench", argc, argv, parse_command_line, usage, run);
 }

@@ -338,15 +338,5 @@ int run(const command_line& cmd) {
 } // namespace
 
 int main(int argc, char** argv) {
-  const std::optional<command_line> cmd = parse_command_line(argc, argv);
-  if (!cmd) {
-    usage(stderr);
-    return 2;
-  }
-  try {
-    return run(*cmd);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "file_bench: %s\n", e.what());
-    return 1;
-  }
+  return bench::run_main("file_bench", argc, argv, parse_command_line, usage, run);
 }
