@@ -274,7 +274,8 @@ BOOST_AUTO_TEST_CASE(watch_prints_each_change_as_a_json_line) {
   fs::create_directory(dir);
   tool_process tool(io);
   tool.start({"watch", "--json", text(dir)});
-  tool.error_until("watching 1 path");
+  // The poll backend (the generic POSIX build) sees a rename as a removal and a creation.
+  const bool polling = tool.error_until("watching 1 path").find("the poll backend") != std::string::npos;
 
   // Changes in the watched directory itself, made after the tool said it watches, each once
   // the one before it was reported: an entry created and gone between two reads of a recursive
@@ -287,7 +288,9 @@ BOOST_AUTO_TEST_CASE(watch_prints_each_change_as_a_json_line) {
   };
   step([&] { write(dir / "a.txt"); }, {json_line(event_kind::created, dir / "a.txt", entry_type::file)});
   step([&] { fs::rename(dir / "a.txt", dir / "b.txt"); },
-       {json_line(event_kind::renamed, dir / "b.txt", entry_type::file, dir / "a.txt")});
+       polling ? std::set<std::string>{json_line(event_kind::removed, dir / "a.txt", entry_type::file),
+                                       json_line(event_kind::created, dir / "b.txt", entry_type::file)}
+               : std::set<std::string>{json_line(event_kind::renamed, dir / "b.txt", entry_type::file, dir / "a.txt")});
   step([&] { fs::remove(dir / "b.txt"); }, {json_line(event_kind::removed, dir / "b.txt", entry_type::file)});
   const fs::path unicode = dir / fs::path(u8"\u2713 \U0001F600");
   step(
