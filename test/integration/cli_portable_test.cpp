@@ -6,6 +6,7 @@
 #include <common/child_helper.hpp>
 #include <common/child_support.hpp>
 #include <common/make_event.hpp>
+#include <common/process_alive.hpp>
 #include <common/temp_dir.hpp>
 
 #include <asio_fswatch/detail/event_format.hpp>
@@ -37,6 +38,7 @@ using asio_fswatch::event_kind;
 using asio_fswatch::process_options;
 using asio_fswatch::stdio_mode;
 using asio_fswatch::supervised_process;
+using asio_fswatch::test::ends_soon;
 using asio_fswatch::test::run_until;
 using asio_fswatch::test::temp_dir;
 using asio_fswatch::test::wait_result;
@@ -207,28 +209,6 @@ private:
   asio::streambuf errors_;
 };
 
-/// Whether the process `pid` still runs, within 30 s.
-bool ends_soon(unsigned long pid) {
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  for (;;) {
-#if defined(_WIN32)
-    HANDLE h = ::OpenProcess(SYNCHRONIZE, FALSE, DWORD(pid));
-    const bool alive = h && ::WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
-    if (h)
-      ::CloseHandle(h);
-#else
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string status((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const std::size_t paren = status.rfind(')');
-    const bool alive = paren != std::string::npos && paren + 2 < status.size() && status[paren + 2] != 'Z';
-#endif
-    if (!alive)
-      return true;
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
 
 /// How a tool ended by terminate() must have ended: on POSIX it takes SIGTERM as its end (watch:
 /// 0; run: its command's status, ended by SIGTERM too); Windows under Wine delivers no

@@ -6,6 +6,7 @@
 
 #include <common/child_helper.hpp>
 #include <common/child_support.hpp>
+#include <common/process_alive.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -65,28 +66,8 @@ wait_result terminate(asio::io_context& io, supervised_process& p, std::chrono::
   return r;
 }
 
-/// Whether the process `pid` is still running.
-bool running(unsigned long pid) {
-#if defined(_WIN32)
-  HANDLE h = ::OpenProcess(SYNCHRONIZE, FALSE, DWORD(pid));
-  if (!h)
-    return false;
-  const bool alive = ::WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
-  ::CloseHandle(h);
-  return alive;
-#else
-  // A zombie counts as ended: it is the subreaper's or init's to reap.
-  return asio_fswatch::test::process_list::alive(pid_t(pid));
-#endif
-}
-
-/// Waits (bounded) until `pid` has ended.
-bool ends_soon(unsigned long pid) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (running(pid) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  return !running(pid);
-}
+using asio_fswatch::test::ends_soon;
+using asio_fswatch::test::running;
 
 /// Reads one line from the child's stdout.
 std::string read_line(asio::io_context& io, supervised_process& p) {
