@@ -1,5 +1,6 @@
 #include <asio_fswatch/detail/entry_tree.hpp>
 
+#include <algorithm>
 #include <cassert>
 #include <functional>
 
@@ -139,16 +140,42 @@ node_id entry_tree::insert(node_id parent, std::string_view name, entry_type typ
 }
 
 void entry_tree::move(node_id id, node_id new_parent, std::string_view new_name) {
-  assert(find(new_parent, new_name) == no_node);
-  index_erase(id);
-  unlink(id);
+  assert(find(new_parent, new_name) == no_node && id != root());
+  if (nodes_[id].parent == no_node) {
+    forget_detached(id);
+  } else {
+    index_erase(id);
+    unlink(id);
+  }
   nodes_[id].name.assign(new_name);
   link(id, new_parent);
   index_insert(id);
 }
 
+void entry_tree::detach(node_id id) {
+  assert(id != root() && nodes_[id].parent != no_node);
+  index_erase(id);
+  unlink(id);
+  nodes_[id].parent = no_node;
+  detached_.push_back(id);
+}
+
+void entry_tree::forget_detached(node_id id) {
+  auto it = std::find(detached_.begin(), detached_.end(), id);
+  assert(it != detached_.end());
+  detached_.erase(it);
+}
+
+bool entry_tree::attached(node_id id) const noexcept {
+  for (node_id n = id; n != no_node; n = nodes_[n].parent)
+    if (n == root())
+      return true;
+  return false;
+}
+
 void entry_tree::exchange(node_id a, node_id b) {
   assert(a != root() && b != root() && a != b);
+  assert(nodes_[a].parent != no_node && nodes_[b].parent != no_node);
   index_erase(a);
   index_erase(b);
   node_id parent_a = nodes_[a].parent;
@@ -173,11 +200,11 @@ std::string entry_tree::relative_path(node_id id) const {
   if (id == root())
     return {};
   std::size_t length = 0;
-  for (node_id n = id; n != root(); n = nodes_[n].parent)
+  for (node_id n = id; n != root() && n != no_node; n = nodes_[n].parent)
     length += nodes_[n].name.size() + 1;
   std::string out(length - 1, '/');
   std::size_t end = out.size();
-  for (node_id n = id; n != root(); n = nodes_[n].parent) {
+  for (node_id n = id; n != root() && n != no_node; n = nodes_[n].parent) {
     const std::string& name = nodes_[n].name;
     end -= name.size();
     name.copy(out.data() + end, name.size());
@@ -222,11 +249,20 @@ std::string entry_tree::check() const {
     ++in_use;
     if (id == root())
       continue;
+    if (n.parent == no_node) {
+      if (std::find(detached_.begin(), detached_.end(), id) == detached_.end())
+        return named(id) + " hangs under nothing, but is not among the detached nodes";
+      if (n.prev_sibling != no_node || n.next_sibling != no_node)
+        return named(id) + " is detached, but has siblings";
+      continue;
+    }
     std::size_t steps = 0;
     node_id up = n.parent;
     for (; up != root(); up = nodes_[up].parent) {
-      if (up == no_node || up >= nodes_.size() || !nodes_[up].in_use)
+      if (up >= nodes_.size() || !nodes_[up].in_use)
         return named(id) + " has a parent chain that leaves the tree";
+      if (nodes_[up].parent == no_node)
+        break; // under a detached node: checked as one above
       if (++steps > nodes_.size())
         return named(id) + " is on a cycle of parents";
     }
@@ -244,14 +280,19 @@ std::string entry_tree::check() const {
   }
   if (in_use != live_)
     return std::to_string(in_use) + " nodes in use, but the count says " + std::to_string(live_);
-  if (indexed + 1 != live_)
-    return std::to_string(indexed) + " index slots for " + std::to_string(live_) + " nodes";
+  for (node_id id : detached_)
+    if (id >= nodes_.size() || !nodes_[id].in_use || nodes_[id].parent != no_node || id == root())
+      return "detached node " + std::to_string(id) + " is not in use, or hangs under a directory";
+  if (indexed + 1 + detached_.size() != live_)
+    return std::to_string(indexed) + " index slots for " + std::to_string(live_) + " nodes, " +
+           std::to_string(detached_.size()) + " of them detached";
   return {};
 }
 
 std::size_t entry_tree::memory_bytes() const noexcept {
   std::size_t bytes = nodes_.capacity() * sizeof(tree_node) + free_.capacity() * sizeof(node_id) +
-                      index_.capacity() * sizeof(slot) + statuses_.capacity() * sizeof(entry_status);
+                      index_.capacity() * sizeof(slot) + statuses_.capacity() * sizeof(entry_status) +
+                      detached_.capacity() * sizeof(node_id);
   for (const tree_node& n : nodes_)
     if (n.name.capacity() > 15)
       bytes += n.name.capacity() + 1;

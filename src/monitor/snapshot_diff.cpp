@@ -25,8 +25,6 @@ void diff_snapshots(const entry_tree& before, const entry_tree& after, std::int6
     pair dir = stack.back();
     stack.pop_back();
     for (node_id b = before[dir.before].first_child; b != no_node; b = before[b].next_sibling) {
-      if (before[b].name.front() == '/')
-        continue; // limbo
       node_id a = after.find(dir.after, before[b].name);
       if (a == no_node || !same_type(b, a)) {
         removed_subtree.clear();

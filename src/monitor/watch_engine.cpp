@@ -179,6 +179,8 @@ void watch_engine::drop_root(root_state& root, bool remove_watches) {
   held_.erase(std::remove_if(held_.begin(), held_.end(),
                              [&](const held_move& m) { return m.root == &root; }),
               held_.end());
+  for (node_id detached : root.tree.detached())
+    forget_watches(root, root.tree, detached, remove_watches);
   forget_watches(root, root.tree, root.tree.root(), remove_watches);
   forget_pending_looks(root);
   roots_.erase(std::find_if(roots_.begin(), roots_.end(),
@@ -192,10 +194,7 @@ void watch_engine::forget_pending_looks(root_state& root) {
 }
 
 void watch_engine::root_gone(root_state& root) {
-  // Expiring replays deferred records, which may resolve other holds: re-check the size.
-  for (std::size_t i = held_.size(); i-- > 0;)
-    if (i < held_.size() && held_[i].root == &root)
-      expire_move(i);
+  expire_moves_of(root);
   if (root.file_root) {
     node_id file = root.tree.find(root.tree.root(), root.only_name);
     if (file != no_node)
@@ -220,7 +219,7 @@ std::string watch_engine::check() const {
       return root.path + ": " + problem;
     std::string problem;
     std::size_t watched = 0;
-    tree.for_each_preorder(tree.root(), [&](node_id id, std::size_t) {
+    auto check_watch = [&](node_id id, std::size_t) {
       int watch = tree[id].watch;
       if (watch < 0 || !problem.empty())
         return;
@@ -230,7 +229,10 @@ std::string watch_engine::check() const {
             return entry.second.root == &root && entry.second.node == id;
           }))
         problem = tree.path(id) + " has watch " + std::to_string(watch) + ", which does not name it";
-    });
+    };
+    tree.for_each_preorder(tree.root(), check_watch);
+    for (node_id detached : tree.detached()) // a directory in limbo keeps its watches
+      tree.for_each_preorder(detached, check_watch);
     if (!problem.empty())
       return root.path + ": " + problem;
     std::size_t refs = 0;
@@ -247,13 +249,15 @@ std::string watch_engine::check() const {
     if (refs != watched)
       return root.path + ": " + std::to_string(refs) + " watch references for " +
              std::to_string(watched) + " watched directories";
-    if (root.limbo != no_node && (!tree[root.limbo].in_use || tree[root.limbo].parent != tree.root()))
-      return root.path + ": the limbo node is not in place";
+    for (node_id detached : tree.detached())
+      if (std::none_of(held_.begin(), held_.end(),
+                       [&](const held_move& m) { return m.root == &root && m.node == detached; }))
+        return root.path + ": node " + std::to_string(detached) + " is detached, but no move holds it";
   }
   for (const held_move& m : held_) {
     const entry_tree& tree = m.root->tree;
-    if (!tree[m.node].in_use || tree[m.node].parent != m.root->limbo)
-      return "held move " + std::to_string(m.cookie) + ": its node is not parked in limbo";
+    if (!tree[m.node].in_use || tree[m.node].parent != no_node)
+      return "held move " + std::to_string(m.cookie) + ": its node is not detached";
     if (!tree[m.from_parent].in_use)
       return "held move " + std::to_string(m.cookie) + ": the directory it left is gone";
   }

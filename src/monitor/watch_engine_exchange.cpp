@@ -250,10 +250,6 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
   // Back in its old place first, then the two swap: their subtrees, and the watches of the
   // directories in them, go along.
   tree.move(move.node, move.from_parent, move.name);
-  if (tree[root.limbo].first_child == no_node) {
-    tree.erase(root.limbo);
-    root.limbo = no_node;
-  }
   ++counters_.exchanges_paired;
   if (seen) {
     picture_may_be_ahead(); // of the records that follow, too: renames back, perhaps

@@ -1,6 +1,8 @@
 // asio_fswatch, private: the directory monitor's engine, entries appearing, leaving and moving.
-// A "moved from" parks its entry in the root's limbo until its "moved to" pairs with it, or its
-// hold expires and it is reported removed (moved out of the tree).
+// A "moved from" detaches its entry from the tree (limbo) until its "moved to" pairs with it,
+// or its hold expires and it is reported removed (moved out of the tree). The held moves are
+// limbo's table: a detached node is never a child of anything, so no listing, diff or walk of
+// the tree meets it.
 #include <asio_fswatch/detail/watch_engine.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/error.hpp>
@@ -12,10 +14,6 @@ namespace asio_fswatch::detail {
 namespace {
 
 namespace sys = boost::system;
-
-// Name of the directory that holds entries between the two halves of a move. A real name can
-// never contain '/', so it cannot collide with one.
-constexpr std::string_view limbo_name = "/limbo";
 
 } // namespace
 
@@ -71,13 +69,8 @@ void watch_engine::park_move(root_state& root, node_id node, std::uint32_t cooki
   const auto deadline = inotify_.undecided_records_due ? now_.steady : now_.steady + options_.rename_hold;
   held_move move{&root, node, tree[node].parent, tree[node].name, tree[node].type, cookie, deadline,
                  directory_in_record, tree[node].watch};
-  if (root.limbo == no_node)
-    root.limbo = tree.insert(tree.root(), limbo_name, entry_type::directory);
-  // Detach it at once, so that a new entry of the old name is not taken for it.
-  std::string parked_name = std::to_string(cookie) + '/' + std::to_string(counters_.records);
-  while (tree.find(root.limbo, parked_name) != no_node)
-    parked_name += '+';
-  tree.move(node, root.limbo, parked_name);
+  // Detached at once, so that a new entry of the old name is not taken for it.
+  tree.detach(node);
   held_.push_back(std::move(move));
 }
 
@@ -117,10 +110,6 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   if (name_was_taken)
     entry_removed(root, existing); // rename(2) over an existing entry replaces it
   tree.move(move.node, dir, name);
-  if (tree[root.limbo].first_child == no_node) {
-    tree.erase(root.limbo);
-    root.limbo = no_node;
-  }
   ++counters_.renames_paired;
   std::string new_path = tree.path(move.node);
   emit(root, event_kind::renamed, new_path, type_to_report(root, move.node, new_path),
@@ -204,10 +193,6 @@ void watch_engine::expire_move(std::size_t index) {
   entry_tree& tree = root.tree;
   forget_watches(root, tree, move.node, true);
   tree.erase(move.node);
-  if (tree[root.limbo].first_child == no_node) {
-    tree.erase(root.limbo);
-    root.limbo = no_node;
-  }
   ++counters_.moves_expired;
   emit(root, event_kind::removed, std::move(old_path), move.type);
   replay_deferred();
@@ -250,7 +235,7 @@ std::string watch_engine::entry_path(const root_state& root, node_id node) const
     return root.tree.path(node);
   std::vector<node_id> chain;
   node_id parked = node;
-  while (root.tree[parked].parent != root.limbo) {
+  while (root.tree[parked].parent != no_node) {
     chain.push_back(parked);
     parked = root.tree[parked].parent;
   }
@@ -264,12 +249,14 @@ std::string watch_engine::entry_path(const root_state& root, node_id node) const
 }
 
 bool watch_engine::in_limbo(const root_state& root, node_id node) const {
-  if (root.limbo == no_node)
-    return false;
-  for (node_id n = node; n != no_node; n = root.tree[n].parent)
-    if (n == root.limbo)
-      return true;
-  return false;
+  return !root.tree.detached().empty() && !root.tree.attached(node);
+}
+
+void watch_engine::expire_moves_of(root_state& root) {
+  // Expiring replays deferred records, which may resolve other holds: re-check the size.
+  for (std::size_t i = held_.size(); i-- > 0;)
+    if (i < held_.size() && held_[i].root == &root)
+      expire_move(i);
 }
 
 } // namespace asio_fswatch::detail

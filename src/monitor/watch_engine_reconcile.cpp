@@ -59,6 +59,9 @@ void watch_engine::end_of_overflow_gap() {
 }
 
 void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
+  // Entries held between the halves of a move left the picture that is replaced: each is
+  // reported removed from where it was, and the diff below reports it wherever it is now.
+  expire_moves_of(root);
   const std::string directory = root.tree[root.tree.root()].name;
   entry_tree fresh(directory, entry_type::directory, true);
   std::vector<std::pair<node_id, int>> old_watches;
@@ -136,7 +139,6 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   if (policy_ == watch_policy::recursive_root)
     fresh[fresh.root()].watch = root.tree[root.tree.root()].watch; // one watch sees both
   root.tree = std::move(fresh);
-  root.limbo = no_node;
 }
 
 void watch_engine::check_root_identities() {

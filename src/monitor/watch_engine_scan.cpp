@@ -368,8 +368,6 @@ void watch_engine::drop_unlisted(root_state& root, node_id dir,
     on_disk.emplace(entry.name, entry.type);
   std::vector<node_id> gone;
   for (node_id c = tree[dir].first_child; c != no_node; c = tree[c].next_sibling) {
-    if (c == root.limbo)
-      continue;
     auto it = on_disk.find(tree[c].name);
     if (it == on_disk.end() || !same_entry_kind(tree[c].type, it->second))
       gone.push_back(c);

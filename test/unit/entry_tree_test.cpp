@@ -1,5 +1,5 @@
-// Unit tests for detail/entry_tree.hpp: insert/find/erase/move, paths, the deepest-first erase
-// callback, the pre-order walk, node reuse, and the open-addressing index (backward-shift
+// Unit tests for detail/entry_tree.hpp: insert/find/erase/move, detached subtrees, paths, the
+// deepest-first erase callback, the pre-order walk, node reuse, and the open-addressing index (backward-shift
 // deletion, growth) checked against a std::map model over 100k random operations.
 #include <asio_fswatch/detail/entry_tree.hpp>
 
@@ -369,6 +369,84 @@ BOOST_AUTO_TEST_CASE(exchange_swaps_the_places_of_two_subtrees) {
   BOOST_TEST(tree.path(a) == "/r/other");
   BOOST_TEST(tree.path(f) == "/r/a/f");
   BOOST_TEST(tree.check() == "");
+}
+
+BOOST_AUTO_TEST_CASE(a_detached_subtree_is_out_of_the_tree_until_placed_or_erased) {
+  detail::entry_tree tree("/r");
+  node_id d = tree.insert(tree.root(), "d", entry_type::directory);
+  node_id inner = tree.insert(d, "inner", entry_type::directory);
+  node_id f = tree.insert(inner, "f", entry_type::file);
+  node_id other = tree.insert(tree.root(), "other", entry_type::directory);
+  tree[inner].watch = 7;
+
+  tree.detach(d);
+  BOOST_TEST(tree.find(tree.root(), "d") == no_node);
+  BOOST_TEST(!tree.attached(d));
+  BOOST_TEST(!tree.attached(f));
+  BOOST_TEST(tree.attached(other));
+  BOOST_TEST(tree.attached(tree.root()));
+  BOOST_TEST((tree.detached() == std::vector<node_id>{d}));
+  BOOST_TEST(tree.find(d, "inner") == inner); // what it holds is found under it still
+  BOOST_TEST(tree.find(inner, "f") == f);
+  BOOST_TEST(tree.relative_path(f) == "d/inner/f");
+  BOOST_TEST(tree.size() == 5u);
+  BOOST_TEST((children(tree, tree.root()) == std::vector<node_id>{other}));
+  BOOST_TEST(preorder(tree, tree.root()).size() == 2u);
+  BOOST_TEST(tree.check() == "");
+
+  // A new entry of the old name is another node.
+  node_id later = tree.insert(tree.root(), "d", entry_type::file);
+  BOOST_TEST(later != d);
+  BOOST_TEST(tree.check() == "");
+
+  // Something under a detached node can be detached too: two tops.
+  tree.detach(inner);
+  BOOST_TEST((tree.detached() == std::vector<node_id>{d, inner}));
+  BOOST_TEST(tree[d].first_child == no_node);
+  BOOST_TEST(tree.check() == "");
+
+  // Placed again: attached, under its new name, with its watch and what it holds.
+  tree.move(inner, other, "moved");
+  BOOST_TEST((tree.detached() == std::vector<node_id>{d}));
+  BOOST_TEST(tree.attached(f));
+  BOOST_TEST(tree.path(f) == "/r/other/moved/f");
+  BOOST_TEST(tree[inner].watch == 7);
+  BOOST_TEST(tree.find(other, "moved") == inner);
+  BOOST_TEST(tree.check() == "");
+
+  // Erased: itself last, and no longer detached.
+  std::vector<removal> removed = erase_recording(tree, d);
+  BOOST_TEST(removed.size() == 1u);
+  BOOST_TEST(removed.back().id == d);
+  BOOST_TEST(tree.detached().empty());
+  BOOST_TEST(tree.size() == 5u); // root, other, moved, f, later
+  BOOST_TEST(tree.check() == "");
+
+  // A detached subtree erased whole, deepest first.
+  tree.detach(inner);
+  removed = erase_recording(tree, inner);
+  BOOST_TEST(removed.size() == 2u);
+  BOOST_TEST(removed.front().id == f);
+  BOOST_TEST(tree.detached().empty());
+  BOOST_TEST(tree.size() == 3u);
+  BOOST_TEST(tree.check() == "");
+  // Its slots are reused.
+  node_id again = tree.insert(other, "x", entry_type::file);
+  BOOST_TEST((again == f || again == inner || again == d));
+  BOOST_TEST(tree.check() == "");
+}
+
+BOOST_AUTO_TEST_CASE(check_finds_a_node_cut_loose_without_detach) {
+  detail::entry_tree tree("/r");
+  node_id d = tree.insert(tree.root(), "d", entry_type::directory);
+  tree.detach(d);
+  tree[d].parent = d; // a detached node that claims a parent
+  BOOST_TEST(tree.check() != "");
+  tree[d].parent = no_node;
+  BOOST_TEST(tree.check() == "");
+  node_id e = tree.insert(tree.root(), "e", entry_type::directory);
+  tree[e].parent = no_node; // cut loose behind the tree's back: not among the detached nodes
+  BOOST_TEST(tree.check() != "");
 }
 
 BOOST_AUTO_TEST_CASE(preorder_walk) {

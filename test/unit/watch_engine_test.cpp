@@ -1953,6 +1953,44 @@ BOOST_FIXTURE_TEST_CASE(symlink_root_pointed_elsewhere_follows_its_new_target, e
   BOOST_TEST(engine->check() == "");
 }
 
+// Regression (issue 14: was a bug, fixed in watch_engine::reconcile): a move held when the root's
+// picture was rebuilt (here: a symlink root pointed elsewhere) kept naming a node of the old
+// picture, and its expiry then erased whatever node of the new one had that id. Now the
+// rebuild expires the root's held moves first: the entry moved away is reported removed from
+// where it was, and nothing is left for the hold's deadline.
+BOOST_FIXTURE_TEST_CASE(a_move_held_when_the_picture_is_rebuilt_is_reported_first, engine_fixture) {
+  options.rename_hold = milliseconds(5000); // still held at the identity check, a second on
+  fake.mkdirs("/t1/d/inner");
+  fake.create("/t1/d/inner/f");
+  fake.mkdirs("/t1/kept");
+  fake.mkdirs("/t2/kept");
+  fake.mkdirs("/t2/new/deeper");
+  fake.mkdirs("/elsewhere");
+  fake.symlink("/link", "/t1");
+  add_ok("/link");
+  fake.rename("/t1/d", "/elsewhere/d"); // out of the tree: only its "moved from" comes
+  check_events(events(), {});
+  BOOST_TEST_REQUIRE(engine->next_deadline().has_value()); // held
+  BOOST_TEST(engine->check() == "");
+  fake.symlink("/link.new", "/t2");
+  fake.rename("/link.new", "/link");
+  advance(milliseconds(1001));
+  engine->on_timer(now);
+  std::vector<fs_event> got = drain();
+  BOOST_TEST_REQUIRE(!got.empty());
+  BOOST_TEST(describe(got.front()) == describe(removed("/link/d", dir)), describe(got));
+  check_event_set(std::vector<fs_event>(got.begin() + 1, got.end()),
+                  {created("/link/new", dir), created("/link/new/deeper", dir)});
+  BOOST_TEST(engine->check() == "");
+  advance(milliseconds(5000)); // the hold's deadline: nothing is held any more
+  engine->on_timer(now);
+  check_events(drain(), {});
+  fake.create("/t2/new/deeper/late");
+  check_events(events(), {created("/link/new/deeper/late")});
+  BOOST_TEST(engine->check() == "");
+  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+}
+
 // The old target deleted (or moved) right after the link was pointed elsewhere, before the next
 // look: the root follows the link rather than ending.
 BOOST_FIXTURE_TEST_CASE(symlink_root_whose_old_target_goes_follows_the_link, engine_fixture) {

@@ -70,18 +70,30 @@ public:
   }
 
   /// Moves `id` under `new_parent` as `new_name`; the target must not exist (erase it first).
+  /// `id` may be detached: it is then attached there.
   void move(node_id id, node_id new_parent, std::string_view new_name);
 
+  /// Takes `id` (not the root), with everything under it, out of its directory: it hangs under
+  /// nothing, keeps its name and what it holds, and no find() meets it, until move() places it
+  /// again or erase() frees it. The directory monitor keeps an entry so between the two halves
+  /// of a rename, so that a new entry of its old name is another node.
+  void detach(node_id id);
+  /// Whether `id` hangs under the root (not a detached node, nor anything under one).
+  bool attached(node_id id) const noexcept;
+  /// The detached nodes (not what they hold), oldest first.
+  const std::vector<node_id>& detached() const noexcept { return detached_; }
+
   /// Swaps the places (parent and name) of `a` and `b`, each with everything under it, as
-  /// renameat2(RENAME_EXCHANGE) does. Neither may be the root or hold the other.
+  /// renameat2(RENAME_EXCHANGE) does. Neither may be the root, detached, or hold the other.
   void exchange(node_id a, node_id b);
 
   /// Whether `node` is `above` or lies under it.
   bool holds(node_id above, node_id node) const noexcept;
 
-  /// Absolute path of a node.
+  /// Absolute path of an attached node (of a detached one: as if its detached top were a child
+  /// of the root).
   std::string path(node_id id) const;
-  /// Path of a node relative to the root ("" for the root itself).
+  /// Path of a node relative to the root ("" for the root itself; detached: as path() says).
   std::string relative_path(node_id id) const;
 
   /// Number of live nodes, the root included.
@@ -95,9 +107,10 @@ public:
 
   std::size_t memory_bytes() const noexcept;
 
-  /// Checks the structure (for tests): every node in use hangs under the root without a cycle,
-  /// sibling links agree, (parent, name) pairs are unique, the index finds each node and the
-  /// count is right. The first problem found, or "".
+  /// Checks the structure (for tests): every node in use hangs under the root or a detached
+  /// node without a cycle, sibling links agree, (parent, name) pairs are unique, the index finds
+  /// each attached node and no detached one, and the count is right. The first problem found,
+  /// or "".
   std::string check() const;
 
 private:
@@ -113,12 +126,14 @@ private:
   void index_grow();
   void unlink(node_id id);
   void link(node_id id, node_id parent);
+  void forget_detached(node_id id);
   node_id allocate();
 
   std::vector<tree_node> nodes_;
   std::vector<node_id> free_;
   std::vector<slot> index_; // open addressing, linear probing, id no_node = empty
   std::vector<entry_status> statuses_; // parallel to nodes_ when keep_status_
+  std::vector<node_id> detached_;      // a few at most: the entries between a rename's halves
   std::size_t live_ = 0;
   bool keep_status_ = false;
 };
@@ -127,6 +142,9 @@ template <typename OnRemoved>
 void entry_tree::erase(node_id id, OnRemoved&& on_removed) {
   // Iterative post-order: descend to the deepest first child, remove it, go on with its sibling.
   node_id stop = nodes_[id].parent;
+  const bool detached_top = stop == no_node;
+  if (detached_top)
+    forget_detached(id);
   node_id current = id;
   while (current != stop) {
     while (nodes_[current].first_child != no_node)
@@ -134,7 +152,8 @@ void entry_tree::erase(node_id id, OnRemoved&& on_removed) {
     node_id parent = nodes_[current].parent;
     on_removed(current, nodes_[current]);
     bool is_top = current == id;
-    index_erase(current);
+    if (!(is_top && detached_top)) // a detached node is in no index slot
+      index_erase(current);
     unlink(current);
     tree_node& n = nodes_[current];
     n.name.clear();

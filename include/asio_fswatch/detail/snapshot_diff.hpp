@@ -21,8 +21,8 @@ using diff_sink = std::function<void(event_kind kind, std::string path, entry_ty
 /// is removed and created. Changes: with `changed_since_ns` >= 0, each non-directory of `after`
 /// whose mtime or ctime is not older is `modified` (the records were lost: times are all there
 /// is); with -1, the statuses of both pictures are compared (the poll backend), content first
-/// (mtime, size, identity), then attributes. Children of `before` whose name starts with '/'
-/// are not entries (the inotify engine's limbo) and are skipped.
+/// (mtime, size, identity), then attributes. Only what hangs under each root is compared: the
+/// detached nodes of `before` (the engine's limbo) are not entries.
 void diff_snapshots(const entry_tree& before, const entry_tree& after, std::int64_t changed_since_ns,
                     const diff_sink& report);
 

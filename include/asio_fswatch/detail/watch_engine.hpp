@@ -116,7 +116,8 @@ public:
   std::size_t memory_bytes() const noexcept;
 
   /// Checks the engine's own picture (for tests, between entry points): each tree's structure,
-  /// watches and nodes naming each other both ways, held moves parked in limbo. The first
+  /// watches and nodes naming each other both ways, each held move's node detached (in limbo)
+  /// and each detached node held. The first
   /// problem found, or "".
   std::string check() const;
 
@@ -229,8 +230,12 @@ private:
   /// `node`, a directory, had its attributes changed: retries the directories at or below it
   /// that an `error` event named.
   void retry_problem_directories(root_state& root, node_id node);
+  /// Whether `node` is in limbo: detached from its tree between the halves of a move, or under
+  /// an entry that is.
   bool in_limbo(const root_state& root, node_id node) const;
-  /// Like entry_tree::path, but an entry parked in limbo is named where it was.
+  /// Expires every move held for `root` (before its picture is replaced or dropped).
+  void expire_moves_of(root_state& root);
+  /// Like entry_tree::path, but an entry in limbo is named where it was.
   std::string entry_path(const root_state& root, node_id node) const;
   /// Handles the records deferred while their directory was in limbo, as a read is (within a
   /// read, next, before the rest of it).

@@ -34,7 +34,6 @@ struct root_state {
   glob_set include;
   std::string only_name;   // a file root: the one name of tree's root directory that is watched
   bool file_root = false;
-  node_id limbo = no_node; // parent of entries parked between "moved from" and "moved to"
   std::unordered_set<std::string> problems_reported;
   // What the root's directory path named when it was watched (following a symlink): inode
   // and mount id. A path that names another directory now, or none, is looked at again.
@@ -89,7 +88,7 @@ struct watch_ref {
 };
 struct held_move {
   root_state* root;
-  node_id node;        // parked under the root's limbo
+  node_id node;        // detached from the tree (in limbo) until the move is paired or expires
   node_id from_parent; // where it was: its path is computed when it is reported, so that a
   std::string name;    // rename or removal of a directory above it in the meantime is seen
   entry_type type;
