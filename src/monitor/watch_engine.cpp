@@ -194,7 +194,7 @@ void watch_engine::forget_pending_looks(root_state& root) {
 }
 
 void watch_engine::root_gone(root_state& root) {
-  expire_moves_of(root);
+  release_moves_of(root);
   if (root.file_root) {
     node_id file = root.tree.find(root.tree.root(), root.only_name);
     if (file != no_node)

@@ -101,7 +101,11 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
   expire_moves_from(root, dir, name);
   node_id existing = tree.find(dir, name);
   bool existing_is_directory = false;
-  if (existing != no_node && take_second_half(root, move, dir, name, existing, existing_is_directory)) {
+  // Not a swap when the directory it left is itself between the halves of a move: the place to
+  // swap with has no path then. As a rename over the target, the records to come still replay:
+  // what went to the old place arrives there (deferred until that directory lands).
+  if (existing != no_node && !in_limbo(root, move.from_parent) &&
+      take_second_half(root, move, dir, name, existing, existing_is_directory)) {
     finish_exchange(root, move, existing, existing_is_directory);
     replay_deferred();
     return true;
@@ -252,11 +256,13 @@ bool watch_engine::in_limbo(const root_state& root, node_id node) const {
   return !root.tree.detached().empty() && !root.tree.attached(node);
 }
 
-void watch_engine::expire_moves_of(root_state& root) {
+void watch_engine::release_moves_of(root_state& root) {
   // Expiring replays deferred records, which may resolve other holds: re-check the size.
   for (std::size_t i = held_.size(); i-- > 0;)
     if (i < held_.size() && held_[i].root == &root)
       expire_move(i);
+  if (inotify_.last_arrival && inotify_.last_arrival->root == &root)
+    inotify_.last_arrival.reset();
 }
 
 } // namespace asio_fswatch::detail

@@ -60,8 +60,10 @@ void watch_engine::end_of_overflow_gap() {
 
 void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   // Entries held between the halves of a move left the picture that is replaced: each is
-  // reported removed from where it was, and the diff below reports it wherever it is now.
-  expire_moves_of(root);
+  // reported removed from where it was, and the diff below reports it wherever it is now. (So
+  // are they when the root turns out unreadable and its picture is kept: a rename straddling
+  // that is reported as a removal and, once its other half is read, a creation.)
+  release_moves_of(root);
   const std::string directory = root.tree[root.tree.root()].name;
   entry_tree fresh(directory, entry_type::directory, true);
   std::vector<std::pair<node_id, int>> old_watches;

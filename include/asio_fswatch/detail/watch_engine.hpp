@@ -233,8 +233,9 @@ private:
   /// Whether `node` is in limbo: detached from its tree between the halves of a move, or under
   /// an entry that is.
   bool in_limbo(const root_state& root, node_id node) const;
-  /// Expires every move held for `root` (before its picture is replaced or dropped).
-  void expire_moves_of(root_state& root);
+  /// Before `root`'s picture is replaced or dropped: expires every move held for it, and forgets
+  /// the last rename into it (each names nodes of that picture).
+  void release_moves_of(root_state& root);
   /// Like entry_tree::path, but an entry in limbo is named where it was.
   std::string entry_path(const root_state& root, node_id node) const;
   /// Handles the records deferred while their directory was in limbo, as a read is (within a
