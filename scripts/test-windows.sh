@@ -14,6 +14,10 @@ scripts/build.sh windows
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/asio_fswatch-wine.XXXXXX")
 export WINEPREFIX=$prefix
 export WINEDEBUG=-all
+# Wine stores a Windows name as bytes of the locale's character set: in the C locale (a bare
+# machine, or `env -i`, sets none) no name outside ASCII can be made, and the cases of Unicode
+# names fail. C.UTF-8 is built into Debian's libc: no locales package is needed.
+export LC_ALL=C.UTF-8
 # No Mono or Gecko installer prompts; no debugger on a crash (the program then exits 5).
 export WINEDLLOVERRIDES="mscoree,mshtml,winedbg.exe=d"
 # The prefix belongs to whoever runs this: Wine refuses a prefix owned by another user.
