@@ -260,9 +260,13 @@ inline void print_heading(const char* program, bool quick) {
 #endif
 }
 
+#ifndef ASIO_FSWATCH_BENCH_CONFIG
+#define ASIO_FSWATCH_BENCH_CONFIG "unknown" // set by bench/CMakeLists.txt to the build's configuration
+#endif
+
 /// The build line: configuration, compiler, Boost, and a warning when not optimised.
-inline void print_build_line(const char* config) {
-  std::printf("- build: %s, %s %s, Boost %d.%d.%d%s\n", config,
+inline void print_build_line() {
+  std::printf("- build: %s, %s %s, Boost %d.%d.%d%s\n", ASIO_FSWATCH_BENCH_CONFIG,
 #if defined(__clang__)
               "clang", __clang_version__,
 #elif defined(__GNUC__)

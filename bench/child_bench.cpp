@@ -46,9 +46,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef ASIO_FSWATCH_BENCH_CONFIG
-#define ASIO_FSWATCH_BENCH_CONFIG "unknown"
-#endif
 
 extern char** environ;
 
@@ -605,7 +602,7 @@ int run(const command_line& cmd) {
               "Boost.Process v2 rows use `%s -c 'echo; read x'`, woken once its line has come\n",
               with_thousands(cmd.samples).c_str(), warm_up_samples(cmd),
               static_cast<long long>(pause_before_wake.count()), shell_path);
-  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
+  bench::print_build_line();
   std::printf("\n");
   int missed = print_tables(all, cmd);
   return bench::finish_report(missed, cmd.quick, all.failures);

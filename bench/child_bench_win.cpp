@@ -39,9 +39,6 @@
 #include <thread>
 #include <vector>
 
-#ifndef ASIO_FSWATCH_BENCH_CONFIG
-#define ASIO_FSWATCH_BENCH_CONFIG "unknown"
-#endif
 
 namespace {
 
@@ -316,7 +313,7 @@ int run(const command_line& cmd) {
               with_thousands(cmd.children).c_str(), cmd.in_flight);
   std::printf("- no targets: under Wine the figures are Wine's process start-up more than anything; the "
               "table shows that every contender runs and how it compares with the floor in the same run\n");
-  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
+  bench::print_build_line();
   const std::string runs = cmd.repeat > 1 ? " (median of " + std::to_string(cmd.repeat) + " runs)" : "";
   std::printf("\n### Start and wait for %s children, %zu in flight%s\n\n", with_thousands(cmd.children).c_str(),
               cmd.in_flight, runs.c_str());

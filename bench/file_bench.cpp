@@ -47,9 +47,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef ASIO_FSWATCH_BENCH_CONFIG
-#define ASIO_FSWATCH_BENCH_CONFIG "unknown"
-#endif
 #ifndef ASIO_FSWATCH_BENCH_ASIO_PATH
 #define ASIO_FSWATCH_BENCH_ASIO_PATH ""
 #endif
@@ -987,7 +984,7 @@ int run(const command_line& cmd) {
               with_thousands(warm_deep).c_str());
   std::printf("- copy: %s; destination removed before each copy\n",
               command_output_first_line("/bin/cp --version").c_str());
-  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
+  bench::print_build_line();
   std::printf("\n");
   int missed = print_tables(all, cmd, file_size);
   return bench::finish_report(missed, cmd.quick, all.failures);

@@ -39,9 +39,6 @@
 #include <thread>
 #include <vector>
 
-#ifndef ASIO_FSWATCH_BENCH_CONFIG
-#define ASIO_FSWATCH_BENCH_CONFIG "unknown"
-#endif
 
 namespace {
 
@@ -325,7 +322,7 @@ int run(const command_line& cmd) {
               with_thousands(cmd.file_mib).c_str(), with_thousands(cmd.reads).c_str(), cmd.depth);
   std::printf("- no targets: under Wine, overlapped file I/O is Wine's emulation; the tables show that every "
               "contender runs and how it compares with the floor in the same run\n");
-  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
+  bench::print_build_line();
   const std::string runs = cmd.repeat > 1 ? " (median of " + std::to_string(cmd.repeat) + " runs)" : "";
   std::printf("\n### Random 4 KiB reads, %s per run, depth %zu%s\n\n", with_thousands(cmd.reads).c_str(), cmd.depth,
               runs.c_str());

@@ -46,9 +46,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef ASIO_FSWATCH_BENCH_CONFIG
-#define ASIO_FSWATCH_BENCH_CONFIG "unknown"
-#endif
 
 namespace {
 
@@ -249,7 +246,7 @@ void print_machine_info(const machine_info& info, const std::string& tree_root,
   std::printf("- startup/memory tree under %s (%s); storm/latency files under %s (%s)\n",
               tree_root.c_str(), file_system_type(tree_root).c_str(), create_root.c_str(),
               file_system_type(create_root).c_str());
-  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
+  bench::print_build_line();
   long dirs = long(s.tree_top_dirs) * s.tree_sub_dirs;
   std::printf("- sizes: tree %ld directories x %d files; storm %d directories x %d files; "
               "latency %d samples\n\n",

@@ -34,9 +34,6 @@
 #include <thread>
 #include <vector>
 
-#ifndef ASIO_FSWATCH_BENCH_CONFIG
-#define ASIO_FSWATCH_BENCH_CONFIG "unknown"
-#endif
 
 namespace {
 
@@ -542,7 +539,7 @@ int run(const command_line& cmd) {
               "thread of their own and wake the main thread\n",
               with_thousands(cmd.dirs).c_str(), with_thousands(cmd.files).c_str(), with_thousands(cmd.burst).c_str(),
               with_thousands(cmd.samples).c_str(), static_cast<long long>(sample_gap.count()));
-  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
+  bench::print_build_line();
   const std::string runs = cmd.repeat > 1 ? " (median of " + std::to_string(cmd.repeat) + " runs" : "";
 
   std::printf("\n### Startup: add() of a tree of %s entries%s\n\n", with_thousands(entries).c_str(),

@@ -41,9 +41,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef ASIO_FSWATCH_BENCH_CONFIG
-#define ASIO_FSWATCH_BENCH_CONFIG "unknown"
-#endif
 
 namespace {
 
@@ -331,7 +328,7 @@ int measure(const settings& s, const std::string& root) {
   }
 
   bench::print_heading("watch_limit_bench", s.quick);
-  bench::print_build_line(ASIO_FSWATCH_BENCH_CONFIG);
+  bench::print_build_line();
   std::printf("- tree: %s directories under %s (%s), warm cache (a walk first, not counted; cold cache not "
               "measured)\n",
               bench::with_thousands(static_cast<std::uint64_t>(s.directories)).c_str(), s.tree_dir.c_str(),

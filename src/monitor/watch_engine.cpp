@@ -174,8 +174,7 @@ sys::error_code watch_engine::remove_root(const std::string& path) {
 }
 
 void watch_engine::drop_root(root_state& root, bool remove_watches) {
-  if (inotify_.last_arrival && inotify_.last_arrival->root == &root)
-    inotify_.last_arrival.reset();
+  forget_arrival_into(root);
   held_.erase(std::remove_if(held_.begin(), held_.end(),
                              [&](const held_move& m) { return m.root == &root; }),
               held_.end());

@@ -439,6 +439,11 @@ void watch_engine::forget_arrival_unless_between(const inotify_record& record) {
     inotify_.last_arrival.reset();
 }
 
+void watch_engine::forget_arrival_into(const root_state& root) noexcept {
+  if (inotify_.last_arrival && inotify_.last_arrival->root == &root)
+    inotify_.last_arrival.reset();
+}
+
 bool watch_engine::moved_from_names_another(root_state& root, node_id dir, node_id child,
                                             std::string_view name, std::uint32_t cookie,
                                             bool is_directory) {

@@ -261,8 +261,7 @@ void watch_engine::release_moves_of(root_state& root) {
   for (std::size_t i = held_.size(); i-- > 0;)
     if (i < held_.size() && held_[i].root == &root)
       expire_move(i);
-  if (inotify_.last_arrival && inotify_.last_arrival->root == &root)
-    inotify_.last_arrival.reset();
+  forget_arrival_into(root);
 }
 
 } // namespace asio_fswatch::detail

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iterator>
 #include <sstream>
@@ -27,6 +28,11 @@
 #include <vector>
 
 namespace asio_fswatch::test {
+
+/// Creates or truncates `path` and writes `text` to it: the change a case's writer makes.
+inline void write_text(const std::filesystem::path& path, const std::string& text = "data") {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
 
 inline boost::system::error_code code(errc e) { return make_error_code(e); }
 

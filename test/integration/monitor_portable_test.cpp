@@ -45,11 +45,6 @@ namespace {
 
 namespace test = asio_fswatch::test;
 
-void write(const fs::path& path, const std::string& text = "data") {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
 /// The monitor's backends here: the native one of the platform, and poll.
 std::vector<backend> backends() {
   std::vector<backend> out = test::monitor_backends();
@@ -109,11 +104,11 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, entries_created_changed_and_removed, bac
   monitor.add(root);
   const auto before = snapshot_of(root);
   fs::create_directory(root / "d");
-  write(root / "d" / "f");
-  write(root / "g", "one");
-  write(root / "g", "two");
+  test::write_text(root / "d" / "f");
+  test::write_text(root / "g", "one");
+  test::write_text(root / "g", "two");
   fs::remove(root / "d" / "f"); // perhaps gone before d is scanned: then nothing says it was
-  write(root / "end");
+  test::write_text(root / "end");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"));
   REQUIRE_COLLECTED(c, "created end");
   BOOST_TEST(test::has_event(c.events, event_kind::created, root / "d"));
@@ -123,14 +118,14 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, entries_created_changed_and_removed, bac
 
 BOOST_DATA_TEST_CASE_F(monitor_fixture, renames_in_a_directory, backends()) {
   fs::create_directory(root / "d");
-  write(root / "d" / "inside");
-  write(root / "f");
+  test::write_text(root / "d" / "inside");
+  test::write_text(root / "f");
   directory_monitor monitor(ioc, options_for(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   fs::rename(root / "f", root / "f2");
   fs::rename(root / "d", root / "d2");
-  write(root / "end");
+  test::write_text(root / "end");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"));
   REQUIRE_COLLECTED(c, "created end");
   if (sample != backend::poll) {
@@ -149,7 +144,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, a_tree_made_at_once_is_reported_whole, b
   monitor.add(root);
   const auto before = snapshot_of(root);
   fs::create_directories(root / "x" / "a" / "b");
-  write(root / "x" / "a" / "b" / "f");
+  test::write_text(root / "x" / "a" / "b" / "f");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "x" / "a" / "b" / "f"));
   REQUIRE_COLLECTED(c, "created x/a/b/f");
   test::check_replay(before, c, root);
@@ -157,8 +152,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, a_tree_made_at_once_is_reported_whole, b
 
 BOOST_DATA_TEST_CASE_F(monitor_fixture, moves_into_and_out_of_the_tree, backends()) {
   fs::create_directories(outside / "in" / "deep");
-  write(outside / "in" / "deep" / "f");
-  write(root / "leaves");
+  test::write_text(outside / "in" / "deep" / "f");
+  test::write_text(root / "leaves");
   directory_monitor monitor(ioc, options_for(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
@@ -172,7 +167,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, moves_into_and_out_of_the_tree, backends
 
 BOOST_DATA_TEST_CASE_F(monitor_fixture, initial_listing_reports_what_is_there, backends()) {
   fs::create_directories(root / "a" / "b");
-  write(root / "a" / "b" / "f");
+  test::write_text(root / "a" / "b" / "f");
   directory_monitor monitor(ioc, options_for(sample));
   watch_options listing;
   listing.initial_listing = true;
@@ -189,9 +184,9 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, excluded_entries_are_not_reported, backe
   excluding.exclude = {"build/**", "*.tmp"};
   monitor.add(root, excluding);
   fs::create_directories(root / "build" / "obj");
-  write(root / "build" / "obj" / "x.o");
-  write(root / "a.tmp");
-  write(root / "kept");
+  test::write_text(root / "build" / "obj" / "x.o");
+  test::write_text(root / "a.tmp");
+  test::write_text(root / "kept");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "kept"));
   REQUIRE_COLLECTED(c, "created kept");
   for (const fs_event& e : c.events) {
@@ -203,11 +198,11 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, excluded_entries_are_not_reported, backe
 
 // An editor's atomic save: a temporary file renamed over the watched file.
 BOOST_DATA_TEST_CASE_F(monitor_fixture, a_file_root_survives_atomic_saves, backends()) {
-  write(root / "config", "one");
+  test::write_text(root / "config", "one");
   directory_monitor monitor(ioc, options_for(sample));
   monitor.add(root / "config");
   for (int save = 0; save < 3; ++save) {
-    write(root / "config.swp", "version " + std::to_string(save));
+    test::write_text(root / "config.swp", "version " + std::to_string(save));
     fs::rename(root / "config.swp", root / "config");
     // The native backends see the old file go and a new one come; a poll sees a new identity.
     collection c = test::collect_until(ioc, monitor, [&](const collection& got) {
@@ -243,7 +238,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, every_cancellation_type_aborts_the_read_
     BOOST_TEST_REQUIRE(done, "the cancelled read did not complete");
     BOOST_TEST((got == boost::asio::error::operation_aborted));
   }
-  write(root / "after");
+  test::write_text(root / "after");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "after"));
   REQUIRE_COLLECTED(c, "created after, once the reads were cancelled");
   test::check_replay(before, c, root);
@@ -278,7 +273,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, close_and_destruction_end_a_pending_read
 // Wine 8 does not delete it at all (RemoveDirectoryW says it did): the case cannot happen.
 BOOST_DATA_TEST_CASE_F(monitor_fixture, a_removed_root_ends_with_root_removed, backends()) {
   fs::create_directory(root / "w");
-  write(root / "w" / "f");
+  test::write_text(root / "w" / "f");
   directory_monitor monitor(ioc, options_for(sample));
   monitor.add(root / "w");
   fs::remove_all(root / "w");
@@ -314,10 +309,10 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, random_changes_replay, backends()) {
         fs::create_directory(name);
         dirs.push_back(name);
       } else if (op < 6 || files.empty()) {
-        write(name, std::string(random() % 100, 'x'));
+        test::write_text(name, std::string(random() % 100, 'x'));
         files.push_back(name);
       } else if (op < 8) {
-        write(files[random() % files.size()], "changed");
+        test::write_text(files[random() % files.size()], "changed");
       } else if (op < 9) {
         const std::size_t i = random() % files.size();
         fs::remove(files[i]);
@@ -347,7 +342,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, unicode_names_and_a_path_beyond_max_path
   const auto before = snapshot_of(root);
   const fs::path unicode = root / fs::path(u8"caf\u00e9 \u65e5\u672c \U0001F600");
   fs::create_directory(unicode);
-  write(unicode / fs::path(u8"\u00fcber.txt"));
+  test::write_text(unicode / fs::path(u8"\u00fcber.txt"));
   fs::path deep = root;
   for (int level = 0; level < 6; ++level)
     deep /= std::string(50, static_cast<char>('a' + level));
@@ -355,14 +350,14 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, unicode_names_and_a_path_beyond_max_path
   fs::create_directories(deep, long_path_error);
   if (!long_path_error) {
     BOOST_TEST_MESSAGE("deep path: " << asio_fswatch::detail::generic_path_text(deep).size() << " bytes");
-    write(deep / "f", "deep");
+    test::write_text(deep / "f", "deep");
   } else {
     // Not the monitor's limit: the test's own std::filesystem could not make it.
     test::skip("long_paths", "std::filesystem cannot make a path of " + std::to_string(deep.native().size()) +
                                  " units here: " + long_path_error.message(),
                test::skip_kind::platform);
   }
-  write(root / "end");
+  test::write_text(root / "end");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"));
   REQUIRE_COLLECTED(c, "created end");
   BOOST_TEST(test::has_event(c.events, event_kind::created, unicode / fs::path(u8"\u00fcber.txt")),
@@ -390,13 +385,13 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, unicode_names_and_a_path_beyond_max_path
 // (created, removed, renamed there): its recursive watch does not cover it.
 BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_directory_older_than_the_watch, backends()) {
   fs::create_directory(root / "old");
-  write(root / "old" / "gone");
+  test::write_text(root / "old" / "gone");
   directory_monitor monitor(ioc, options_for(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
-  write(root / "old" / "new");
+  test::write_text(root / "old" / "new");
   fs::remove(root / "old" / "gone");
-  write(root / "end");
+  test::write_text(root / "end");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"), 500ms, 20s);
   BOOST_TEST_REQUIRE(!c.timed_out);
   check_or_wine_defect(sample, replay_problems(before, c.events, root), "wine-subdirectory-unwatched",
@@ -413,8 +408,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_renamed_directory, backends
   collection first = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "a"));
   REQUIRE_COLLECTED(first, "created a");
   fs::rename(root / "a", root / "a2");
-  write(root / "a2" / "inside");
-  write(root / "end");
+  test::write_text(root / "a2" / "inside");
+  test::write_text(root / "end");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"), 500ms, 20s);
   BOOST_TEST_REQUIRE(!c.timed_out);
   first.append(std::move(c));

@@ -113,10 +113,6 @@ private:
   void** slot_;
 };
 
-void write(const fs::path& path, const std::string& text = "data") {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(monitor_windows_faults)
@@ -131,9 +127,9 @@ BOOST_FIXTURE_TEST_CASE(a_share_that_refuses_a_large_buffer_gets_64_KiB, monitor
   monitor.add(root); // the first read is refused, then taken with 64 KiB
   const auto before = snapshot_of(root);
   fs::create_directory(root / "d");
-  write(root / "a");
+  test::write_text(root / "a");
   fs::rename(root / "a", root / "b");
-  write(root / "end");
+  test::write_text(root / "end");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"));
   REQUIRE_COLLECTED(c, "created end");
   test::check_replay(before, c, root);
@@ -148,19 +144,19 @@ BOOST_FIXTURE_TEST_CASE(an_overflow_is_reported_and_reconciled, monitor_fixture)
   monitor_options options;
   options.backend = backend::native;
   directory_monitor monitor(ioc, options);
-  write(root / "old");
+  test::write_text(root / "old");
   monitor.add(root);
   const auto before = snapshot_of(root);
   reads_to_starve = 3; // the reads that follow cannot hold one record
   fs::create_directory(root / "d");
-  write(root / "d" / "inside");
-  write(root / "a");
+  test::write_text(root / "d" / "inside");
+  test::write_text(root / "a");
   fs::rename(root / "old", root / "new");
   fs::remove(root / "a");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::overflow, root));
   REQUIRE_COLLECTED(c, "overflow");
   // After the overflow the monitor reads normally again and rescans the root.
-  write(root / "end");
+  test::write_text(root / "end");
   collection rest = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"));
   REQUIRE_COLLECTED(rest, "created end");
   c.events.insert(c.events.end(), rest.events.begin(), rest.events.end());

@@ -18,24 +18,10 @@
 namespace asio_fswatch::tool {
 namespace {
 
+using detail::long_path_for_win32; // every path this file hands Windows may be past MAX_PATH
+
 std::error_code last_error() {
   return boost::system::error_code(static_cast<int>(::GetLastError()), boost::system::system_category());
-}
-
-/// `path` for the wide calls, with the long-path prefix when it is absolute (the monitor's
-/// paths may be longer than MAX_PATH).
-std::wstring long_path(const std::filesystem::path& path) {
-  std::wstring text = path.native();
-  for (wchar_t& c : text)
-    if (c == L'/')
-      c = L'\\';
-  if (text.rfind(L"\\\\?\\", 0) == 0 || text.rfind(L"\\\\.\\", 0) == 0)
-    return text; // already in the long form, or a device
-  if (text.rfind(L"\\\\", 0) == 0)
-    return L"\\\\?\\UNC\\" + text.substr(2);
-  if (text.size() >= 3 && text[1] == L':' && text[2] == L'\\')
-    return L"\\\\?\\" + text;
-  return text;
 }
 
 /// The identity of what `handle` is open on, when its attributes are `wanted` (and none of
@@ -57,7 +43,7 @@ std::optional<file_identity> regular(HANDLE handle) {
 /// mode, so that the look stands in nobody's way.
 std::optional<file_identity> identity_at(const std::filesystem::path& path, DWORD flags, DWORD wanted,
                                          DWORD unwanted) {
-  HANDLE handle = ::CreateFileW(long_path(path).c_str(), FILE_READ_ATTRIBUTES,
+  HANDLE handle = ::CreateFileW(long_path_for_win32(path.native()).c_str(), FILE_READ_ATTRIBUTES,
                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
                                 FILE_FLAG_BACKUP_SEMANTICS | flags, nullptr);
   if (handle == INVALID_HANDLE_VALUE)
@@ -191,7 +177,7 @@ std::filesystem::path make_private_directory(const char* prefix, std::string& er
     for (int i = 0; i < 6; ++i)
       name += digits[random() % 36];
     std::filesystem::path candidate = base / name;
-    if (::CreateDirectoryW(long_path(candidate).c_str(), &security))
+    if (::CreateDirectoryW(long_path_for_win32(candidate.native()).c_str(), &security))
       return candidate;
     if (::GetLastError() != ERROR_ALREADY_EXISTS) {
       error = last_error().message();
@@ -204,7 +190,7 @@ std::filesystem::path make_private_directory(const char* prefix, std::string& er
 
 void write_new_private_file(const std::filesystem::path& path, const std::string& contents, std::error_code& ec) {
   // CREATE_NEW fails on anything already there, a link included; no sharing while it is written.
-  HANDLE handle = ::CreateFileW(long_path(path).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
+  HANDLE handle = ::CreateFileW(long_path_for_win32(path.native()).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
                                 FILE_ATTRIBUTE_NORMAL, nullptr);
   if (handle == INVALID_HANDLE_VALUE) {
     ec = last_error();
@@ -227,7 +213,7 @@ void write_new_private_file(const std::filesystem::path& path, const std::string
   if (!::CloseHandle(handle) && !ec)
     ec = last_error();
   if (ec)
-    ::DeleteFileW(long_path(path).c_str()); // never a list cut short without saying so
+    ::DeleteFileW(long_path_for_win32(path.native()).c_str()); // never a list cut short without saying so
 }
 
 } // namespace asio_fswatch::tool

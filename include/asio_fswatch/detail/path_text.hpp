@@ -83,6 +83,22 @@ inline std::string generic_path_text(const std::filesystem::path& path) {
       c = '/';
   return text;
 }
+
+/// `path` as the wide Win32 calls take it past MAX_PATH: backslashes, and the long-path prefix
+/// on a drive-absolute or UNC path. A path already in the long form, a device path (`\\.\`) and
+/// a relative one are left as they are (the prefix turns off the parsing a relative path needs).
+inline std::wstring long_path_for_win32(std::wstring path) {
+  for (wchar_t& c : path)
+    if (c == L'/')
+      c = L'\\';
+  if (path.rfind(L"\\\\?\\", 0) == 0 || path.rfind(L"\\\\.\\", 0) == 0)
+    return path;
+  if (path.rfind(L"\\\\", 0) == 0)
+    return L"\\\\?\\UNC\\" + path.substr(2);
+  if (path.size() >= 3 && path[1] == L':' && path[2] == L'\\')
+    return L"\\\\?\\" + path;
+  return path;
+}
 #else
 /// The path's bytes, as the kernel has them: no copy, and no byte is lost or altered.
 inline const std::string& path_text(const std::filesystem::path& path) noexcept { return path.native(); }

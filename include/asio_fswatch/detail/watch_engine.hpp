@@ -349,6 +349,8 @@ private:
   const inotify_record* find_moved_to(std::uint32_t cookie, std::size_t from) const;
   /// Forgets the noted arrival unless `record` may come between it and its "moved from".
   void forget_arrival_unless_between(const inotify_record& record);
+  /// Forgets the noted arrival when it was into `root` (whose picture is going away).
+  void forget_arrival_into(const root_state& root) noexcept;
   /// A "moved from" of dir/name, whose entry in the picture is `child`, which just arrived
   /// there: whether it is the second half of an exchange with an entry the picture did not have
   /// there (see arrival), and so names that one, not `child`. The disk tells: after the swap,

@@ -47,17 +47,7 @@ const read_changes_ex_function read_changes_ex = find_read_changes_ex();
 
 sys::error_code last_win32_error() { return {static_cast<int>(::GetLastError()), sys::system_category()}; }
 
-std::wstring win_long_path(const std::string& text) {
-  std::wstring path = path_from_text(text).native();
-  for (wchar_t& c : path)
-    if (c == L'/')
-      c = L'\\';
-  if (path.rfind(L"\\\\", 0) == 0)
-    return L"\\\\?\\UNC\\" + path.substr(2);
-  if (path.size() >= 2 && path[1] == L':')
-    return L"\\\\?\\" + path;
-  return path;
-}
+std::wstring win_long_path(const std::string& text) { return long_path_for_win32(path_from_text(text).native()); }
 
 rdcw_edge::rdcw_edge(const asio::any_io_executor& executor, const monitor_options& options)
     : executor_(executor),
