@@ -7,6 +7,7 @@
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
+#include <asio_fswatch/monitor_stats.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -105,6 +106,11 @@ public:
 
   /// Events read from the kernel and not yet delivered.
   std::size_t queued_events() const;
+
+  /// What the monitor holds (roots, directories, entries, kernel watches, memory, queued
+  /// events) and has done (events delivered, overflows): see monitor_stats. Cheap: counts kept
+  /// as the monitor goes, no walk of the trees.
+  monitor_stats stats() const;
 
   /// Completes a pending read with boost::asio::error::operation_aborted; the watches stay.
   void cancel();

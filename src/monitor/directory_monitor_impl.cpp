@@ -3,6 +3,7 @@
 // waits, a timer for holds, identity checks and polls, the engine turning what the kernel says
 // into events, and completions posted to the handler's executor.
 #include "monitor_edge.hpp"
+#include "root_text.hpp"
 
 #include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
@@ -136,7 +137,7 @@ public:
       ec = errc::monitor_closed;
       return;
     }
-    std::string normal = normalize(path, ec);
+    std::string normal = root_text(path, ec);
     if (ec)
       return;
     if (!engine_ && (ec = open_backend()))
@@ -148,7 +149,7 @@ public:
 
   void remove(const std::filesystem::path& path, sys::error_code& ec) {
     lock_guard lock(mutex_);
-    std::string normal = normalize(path, ec);
+    std::string normal = root_text(path, ec);
     if (ec)
       return;
     if (!engine_) {
@@ -172,6 +173,16 @@ public:
   std::size_t queued_events() const {
     lock_guard lock(mutex_);
     return engine_ ? engine_->output_size() : 0;
+  }
+
+  monitor_stats stats() const {
+    lock_guard lock(mutex_);
+    monitor_stats out;
+    if (engine_) {
+      out = engine_->stats();
+      out.events_delivered = events_delivered_;
+    }
+    return out;
   }
 
   bool is_open() const noexcept {
@@ -230,38 +241,6 @@ private:
     if (const auto* target = ex.target<asio::io_context::executor_type>())
       return asio::any_completion_executor(*target);
     return asio::any_completion_executor(ex);
-  }
-
-  static std::string normalize(const std::filesystem::path& path, sys::error_code& ec) {
-    if (path.empty()) {
-      ec = sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
-      return {};
-    }
-    std::error_code std_ec;
-    std::filesystem::path absolute = std::filesystem::absolute(path, std_ec);
-    if (std_ec) {
-      ec = sys::error_code(std_ec.value(), sys::system_category());
-      return {};
-    }
-#if defined(_WIN32)
-    // The engine's text: WTF-8 with '/' between parts, without the long-path prefix (the edge
-    // adds it to every path it hands the system).
-    std::wstring native = absolute.lexically_normal().native();
-    if (native.rfind(L"\\\\?\\UNC\\", 0) == 0)
-      native = L"\\\\" + native.substr(8);
-    else if (native.rfind(L"\\\\?\\", 0) == 0)
-      native = native.substr(4);
-    std::string out = generic_path_text(std::filesystem::path(native));
-    // A drive's root keeps its '/': "C:" alone names that drive's current directory.
-    const std::size_t keep = out.size() == 3 && out[1] == ':' ? 3 : 1;
-#else
-    std::string out = absolute.lexically_normal().native();
-    const std::size_t keep = 1;
-#endif
-    while (out.size() > keep && out.back() == '/')
-      out.pop_back();
-    ec.clear();
-    return out;
   }
 
   sys::error_code open_backend() {
@@ -361,6 +340,7 @@ private:
       if (next.kind == event_kind::error && next.error == errc::root_removed)
         break;
       batch.push_back(engine_->pop());
+      ++events_delivered_;
 #if defined(_WIN32)
       // The engine's paths have '/' between their parts; a Windows reader expects '\'.
       batch.back().path.make_preferred();
@@ -486,6 +466,7 @@ private:
   monitor_edge edge_;
   std::unique_ptr<watch_engine> engine_; // after edge_: destroyed before the filesystem it uses
   bool timer_armed_ = false;
+  std::uint64_t events_delivered_ = 0; // since the engine was made: monitor_stats
   bool closed_ = false;
   std::chrono::steady_clock::time_point timer_deadline_{};
   std::chrono::steady_clock::time_point last_poll_{};
@@ -559,6 +540,8 @@ std::vector<std::filesystem::path> monitor_handle::roots() const {
 }
 
 std::size_t monitor_handle::queued_events() const { return impl_ ? impl_->queued_events() : 0; }
+
+monitor_stats monitor_handle::stats() const { return impl_ ? impl_->stats() : monitor_stats{}; }
 
 void monitor_handle::cancel() {
   if (impl_)

@@ -14,6 +14,7 @@ entry_tree::entry_tree(std::string root_path, entry_type root_type, bool keep_st
   root.type = root_type;
   root.in_use = true;
   live_ = 1;
+  directories_ = root_type == entry_type::directory ? 1 : 0;
   index_.assign(64, slot{});
 }
 
@@ -136,7 +137,15 @@ node_id entry_tree::insert(node_id parent, std::string_view name, entry_type typ
   link(id, parent);
   index_insert(id);
   ++live_;
+  if (type == entry_type::directory)
+    ++directories_;
   return id;
+}
+
+void entry_tree::set_type(node_id id, entry_type type) noexcept {
+  directories_ -= nodes_[id].type == entry_type::directory ? 1 : 0;
+  directories_ += type == entry_type::directory ? 1 : 0;
+  nodes_[id].type = type;
 }
 
 void entry_tree::move(node_id id, node_id new_parent, std::string_view new_name) {
@@ -234,6 +243,7 @@ std::string entry_tree::path(node_id id) const {
 std::string entry_tree::check() const {
   auto named = [&](node_id id) { return "node " + std::to_string(id) + " '" + nodes_[id].name + "'"; };
   std::size_t in_use = 0;
+  std::size_t directories = 0;
   std::size_t indexed = 0;
   for (const slot& s : index_) {
     if (s.id == no_node)
@@ -247,6 +257,7 @@ std::string entry_tree::check() const {
     if (!n.in_use)
       continue;
     ++in_use;
+    directories += n.type == entry_type::directory ? 1 : 0;
     if (id == root())
       continue;
     if (n.parent == no_node) {
@@ -280,6 +291,9 @@ std::string entry_tree::check() const {
   }
   if (in_use != live_)
     return std::to_string(in_use) + " nodes in use, but the count says " + std::to_string(live_);
+  if (directories != directories_)
+    return std::to_string(directories) + " directories, but the count says " + std::to_string(directories_) +
+           " (a type changed without set_type?)";
   for (node_id id : detached_)
     if (id >= nodes_.size() || !nodes_[id].in_use || nodes_[id].parent != no_node || id == root())
       return "detached node " + std::to_string(id) + " is not in use, or hangs under a directory";

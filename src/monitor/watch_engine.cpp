@@ -320,6 +320,20 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
 
 void watch_engine::emit_raw(fs_event event) { queue_.push(std::move(event)); }
 
+monitor_stats watch_engine::stats() const noexcept {
+  monitor_stats out;
+  out.roots = roots_.size();
+  for (const auto& root : roots_) {
+    out.directories += root->tree.directories();
+    out.entries += root->tree.size();
+  }
+  out.kernel_watches = counters_.watches;
+  out.memory_bytes = memory_bytes();
+  out.events_queued = queue_.size();
+  out.overflows = counters_.overflows;
+  return out;
+}
+
 engine_counters watch_engine::counters() const noexcept {
   engine_counters counters = counters_;
   counters.events = queue_.events();

@@ -176,7 +176,7 @@ sys::error_code watch_engine::check_moved_type(root_state& root, node_id node,
   }
   if (type == reported || type == entry_type::directory)
     return {}; // the same, or replaced by a directory: its records follow
-  root.tree[node].type = type;
+  root.tree.set_type(node, type);
   if (reported == entry_type::unknown)
     return {}; // the reader knows no type to correct
   emit(root, event_kind::removed, path, reported);

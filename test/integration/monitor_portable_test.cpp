@@ -36,6 +36,7 @@ using asio_fswatch::errc;
 using asio_fswatch::event_kind;
 using asio_fswatch::fs_event;
 using asio_fswatch::monitor_options;
+using asio_fswatch::monitor_stats;
 using asio_fswatch::watch_options;
 using asio_fswatch::test::collection;
 using asio_fswatch::test::monitor_fixture;
@@ -415,6 +416,50 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_renamed_directory, backends
   first.append(std::move(c));
   check_or_wine_defect(sample, replay_problems(before, first.events, root), "wine-stale-path",
                        "changes in a renamed subdirectory are named under its old name");
+}
+
+// What an application shows of a monitor: counts of what it holds, kept as it goes, and the
+// totals of what it did.
+BOOST_DATA_TEST_CASE_F(monitor_fixture, stats_count_what_is_held_and_what_was_delivered, backends()) {
+  fs::create_directories(root / "a" / "b");
+  fs::create_directory(root / "c");
+  test::write_text(root / "a" / "f");
+  test::write_text(root / "g");
+  directory_monitor monitor(ioc, options_for(sample));
+  BOOST_TEST(monitor.stats().roots == 0u);
+  BOOST_TEST(monitor.stats().entries == 0u);
+  monitor.add(root);
+  monitor_stats s = monitor.stats();
+  BOOST_TEST(s.roots == 1u);
+  BOOST_TEST(s.directories == 4u); // the root, a, a/b, c
+  BOOST_TEST(s.entries == 6u);
+  // One inotify watch per directory; one recursive watch per root on Windows; none polling.
+  std::size_t watches = monitor.backend() == backend::poll ? 0 : s.directories;
+#if defined(_WIN32)
+  if (monitor.backend() != backend::poll)
+    watches = 1;
+#endif
+  BOOST_TEST(s.kernel_watches == watches);
+  BOOST_TEST(s.memory_bytes > 0u);
+  BOOST_TEST(s.events_delivered == 0u);
+  BOOST_TEST(s.overflows == 0u);
+
+  fs::create_directory(root / "d");
+  test::write_text(root / "d" / "new");
+  test::write_text(root / "end");
+  collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "end"));
+  REQUIRE_COLLECTED(c, "created end");
+  s = monitor.stats();
+  BOOST_TEST(s.directories == 5u);
+  BOOST_TEST(s.entries == 9u);
+  BOOST_TEST(s.events_delivered == c.events.size());
+  BOOST_TEST(s.events_queued == monitor.queued_events());
+
+  monitor.close();
+  s = monitor.stats();
+  BOOST_TEST(s.roots == 0u);
+  BOOST_TEST(s.entries == 0u);
+  BOOST_TEST(s.events_delivered == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

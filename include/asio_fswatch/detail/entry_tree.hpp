@@ -98,6 +98,11 @@ public:
 
   /// Number of live nodes, the root included.
   std::size_t size() const noexcept { return live_; }
+  /// How many of them are directories.
+  std::size_t directories() const noexcept { return directories_; }
+  /// Changes the type of `id`'s entry (keeping the count of directories right: no other
+  /// change of a node's type is allowed).
+  void set_type(node_id id, entry_type type) noexcept;
   /// Node ids in use or free: every id is below this.
   std::size_t node_slots() const noexcept { return nodes_.size(); }
 
@@ -135,6 +140,7 @@ private:
   std::vector<entry_status> statuses_; // parallel to nodes_ when keep_status_
   std::vector<node_id> detached_;      // a few at most: the entries between a rename's halves
   std::size_t live_ = 0;
+  std::size_t directories_ = 0;
   bool keep_status_ = false;
 };
 
@@ -163,6 +169,8 @@ void entry_tree::erase(node_id id, OnRemoved&& on_removed) {
     n.parent = n.first_child = n.next_sibling = n.prev_sibling = no_node;
     free_.push_back(current);
     --live_;
+    if (n.type == entry_type::directory)
+      --directories_;
     current = is_top ? stop : parent;
   }
 }

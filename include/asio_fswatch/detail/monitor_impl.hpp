@@ -6,6 +6,7 @@
 
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
+#include <asio_fswatch/monitor_stats.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -43,6 +44,7 @@ public:
   void remove(const std::filesystem::path& path, boost::system::error_code& ec);
   std::vector<std::filesystem::path> roots() const;
   std::size_t queued_events() const;
+  monitor_stats stats() const;
   void cancel();
   void close();
   bool is_open() const noexcept;

@@ -16,6 +16,7 @@
 #include <asio_fswatch/detail/watch_engine_state.hpp>
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
+#include <asio_fswatch/monitor_stats.hpp>
 
 #include <boost/system/error_code.hpp>
 
@@ -111,6 +112,8 @@ public:
   fs_event pop() { return queue_.pop(); }
 
   engine_counters counters() const noexcept;
+  /// For monitor_stats: all but events_delivered, which the monitor counts.
+  monitor_stats stats() const noexcept;
   /// Entries known in all trees (roots included), and the bytes they take.
   std::size_t entries() const noexcept;
   std::size_t memory_bytes() const noexcept;

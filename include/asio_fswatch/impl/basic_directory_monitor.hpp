@@ -87,6 +87,11 @@ std::size_t basic_directory_monitor<Executor>::queued_events() const {
 }
 
 template <typename Executor>
+monitor_stats basic_directory_monitor<Executor>::stats() const {
+  return core_.stats();
+}
+
+template <typename Executor>
 void basic_directory_monitor<Executor>::cancel() {
   core_.cancel();
 }

@@ -1,0 +1,30 @@
+// asio_fswatch: what a directory monitor holds and has done, for an application to show.
+#ifndef ASIO_FSWATCH_MONITOR_STATS_HPP
+#define ASIO_FSWATCH_MONITOR_STATS_HPP
+
+#include <cstddef>
+#include <cstdint>
+
+namespace asio_fswatch {
+
+/// A reading of basic_directory_monitor::stats(). The counts of what is held are of the moment;
+/// the totals count from the monitor's first add(). A closed monitor holds nothing and reads
+/// all zero.
+struct monitor_stats {
+  std::size_t roots = 0;          ///< roots being watched
+  std::size_t directories = 0;    ///< directories in the watched trees, roots included: each is
+                                  ///< watched (its own inotify watch, or its root's recursive
+                                  ///< watch) or polled
+  std::size_t entries = 0;        ///< entries in the watched trees, directories included
+  std::size_t kernel_watches = 0; ///< watches held in the kernel: one per directory with inotify,
+                                  ///< one per root with ReadDirectoryChangesW, none when polling
+  std::size_t memory_bytes = 0;   ///< the monitor's picture of the trees, estimated
+  std::size_t events_queued = 0;  ///< events read from the kernel, waiting for a read operation
+  std::uint64_t events_delivered = 0; ///< total: events handed to read operations
+  std::uint64_t overflows = 0;        ///< total: losses by the kernel, each reconciled (an
+                                      ///< `overflow` event)
+};
+
+} // namespace asio_fswatch
+
+#endif
