@@ -41,6 +41,11 @@ struct fs_event {
   entry_type old_type = entry_type::unknown; ///< set for `exchanged` only: the type of the entry
                                              ///< now at `old_path`
 
+  std::filesystem::path root = {}; ///< the root whose tree the event is of: as add() took it
+                                   ///< (absolute and lexically normal; the file, for a
+                                   ///< single-file root)
+
+  /// The change each describes, `root` aside: within one monitor the path decides the root.
   friend bool operator==(const fs_event& a, const fs_event& b) {
     return a.kind == b.kind && a.type == b.type && a.old_type == b.old_type && a.path == b.path &&
            a.old_path == b.old_path && a.error == b.error;

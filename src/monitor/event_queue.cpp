@@ -28,8 +28,8 @@ bool include_wants(const glob_set& include, event_kind kind, std::string_view re
           include.matches(relative_old_path, old_type == entry_type::directory));
 }
 
-void event_queue::push_change(event_kind kind, std::string path, entry_type type,
-                              std::string old_path, entry_type old_type) {
+void event_queue::push_change(const std::filesystem::path& root, event_kind kind, std::string path,
+                              entry_type type, std::string old_path, entry_type old_type) {
   if (kind == event_kind::modified || kind == event_kind::attributes) {
     auto it = last_change_.find(path);
     if (it != last_change_.end() && it->second >= popped_ && it->second - popped_ < events_.size() &&
@@ -47,6 +47,7 @@ void event_queue::push_change(event_kind kind, std::string path, entry_type type
   event.old_path = path_from_text(std::move(old_path));
   event.type = type;
   event.old_type = old_type;
+  event.root = root;
   push(std::move(event));
 }
 

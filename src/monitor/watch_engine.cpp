@@ -90,6 +90,7 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
 
   auto root = std::make_unique<root_state>();
   root->path = path;
+  root->given_path = path_from_text(path);
   root->options = options;
   sys::error_code ec;
   for (const std::string& pattern : options.exclude) {
@@ -199,13 +200,13 @@ void watch_engine::root_gone(root_state& root) {
     if (file != no_node)
       emit(root, event_kind::removed, root.path, root.tree[file].type);
   } else {
-    emit_raw(fs_event{event_kind::removed, path_from_text(root.path), {}, entry_type::directory, {}});
+    emit_raw(root, fs_event{event_kind::removed, root.given_path, {}, entry_type::directory, {}});
   }
   end_root(root);
 }
 
 void watch_engine::end_root(root_state& root) {
-  emit_raw(fs_event{event_kind::error, path_from_text(root.path), {},
+  emit_raw(root, fs_event{event_kind::error, root.given_path, {},
                     root.file_root ? entry_type::unknown : entry_type::directory, errc::root_removed});
   drop_root(root, true);
 }
@@ -315,10 +316,13 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
   if (!root.include.empty() &&
       !include_wants(root.include, kind, root.relative(path), type, root.relative(old_path), old_type))
     return;
-  queue_.push_change(kind, std::move(path), type, std::move(old_path), old_type);
+  queue_.push_change(root.given_path, kind, std::move(path), type, std::move(old_path), old_type);
 }
 
-void watch_engine::emit_raw(fs_event event) { queue_.push(std::move(event)); }
+void watch_engine::emit_raw(const root_state& root, fs_event event) {
+  event.root = root.given_path;
+  queue_.push(std::move(event));
+}
 
 monitor_stats watch_engine::stats() const noexcept {
   monitor_stats out;

@@ -41,7 +41,7 @@ void watch_engine::overflow() {
 }
 
 void watch_engine::rescan_after_loss(root_state& root, std::int64_t consistent_since_ns) {
-  emit_raw(fs_event{event_kind::overflow, path_from_text(root.path), {}, entry_type::directory, {}});
+  emit_raw(root, fs_event{event_kind::overflow, root.given_path, {}, entry_type::directory, {}});
   // Timestamps have coarse granularity on some file systems (FAT: 2 s): look a little further
   // back.
   const std::int64_t since = consistent_since_ns - std::int64_t(2'000'000'000);

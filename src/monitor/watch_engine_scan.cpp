@@ -122,7 +122,7 @@ void watch_engine::report_problem(root_state& root, const std::string& path, ent
       limit_retry_at_ = now_.steady + limit_retry_delay_;
   }
   if (root.problems_reported.insert(path).second)
-    emit_raw(fs_event{event_kind::error, path_from_text(path), {}, type, ec});
+    emit_raw(root, fs_event{event_kind::error, path_from_text(path), {}, type, ec});
 }
 
 void watch_engine::retry_blocked_by_watch_limit() {

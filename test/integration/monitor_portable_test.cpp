@@ -418,6 +418,36 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_renamed_directory, backends
                        "changes in a renamed subdirectory are named under its old name");
 }
 
+// A monitor with several roots: each event says which one it is of, as add() normalised it.
+BOOST_DATA_TEST_CASE_F(monitor_fixture, each_event_names_its_root, backends()) {
+  fs::create_directory(root / "one");
+  fs::create_directory(root / "two");
+  test::write_text(root / "single");
+  directory_monitor monitor(ioc, options_for(sample));
+  monitor.add(root / "one");
+  monitor.add(root / "two" / "."); // another spelling of the same directory
+  monitor.add(root / "single");
+  test::write_text(root / "one" / "a");
+  test::write_text(root / "two" / "b");
+  test::write_text(root / "single", "changed");
+  test::write_text(root / "two" / "end");
+  // Each root is read on its own (one recursive handle each on Windows): wait for both ends.
+  collection c = test::collect_until(ioc, monitor,
+                                     test::saw_all({{event_kind::created, root / "two" / "end"},
+                                                    {event_kind::modified, root / "single"}}));
+  REQUIRE_COLLECTED(c, "created two/end and modified single");
+  std::size_t seen[3] = {};
+  for (const fs_event& e : c.events) {
+    const fs::path parent = e.path.parent_path();
+    const fs::path expected = e.path == root / "single" ? root / "single" : parent;
+    BOOST_TEST(e.root == expected, e);
+    seen[e.root == root / "one" ? 0 : e.root == root / "two" ? 1 : 2] += 1;
+  }
+  BOOST_TEST(seen[0] > 0u);
+  BOOST_TEST(seen[1] > 0u);
+  BOOST_TEST(seen[2] > 0u);
+}
+
 // What an application shows of a monitor: counts of what it holds, kept as it goes, and the
 // totals of what it did.
 BOOST_DATA_TEST_CASE_F(monitor_fixture, stats_count_what_is_held_and_what_was_delivered, backends()) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,8 +28,8 @@ public:
   /// Queues a change of the tree. A `modified` or `attributes` of a path whose last one is still
   /// queued, with nothing structural (created, removed, renamed, exchanged) queued since, adds
   /// nothing: the reader learns the same either way.
-  void push_change(event_kind kind, std::string path, entry_type type, std::string old_path = {},
-                   entry_type old_type = entry_type::unknown);
+  void push_change(const std::filesystem::path& root, event_kind kind, std::string path, entry_type type,
+                   std::string old_path = {}, entry_type old_type = entry_type::unknown);
   /// Queues an event as it is (overflow, error, a root's end), never coalesced.
   void push(fs_event event);
 

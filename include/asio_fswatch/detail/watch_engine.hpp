@@ -407,7 +407,7 @@ private:
   // Output.
   void emit(root_state& root, event_kind kind, std::string path, entry_type type,
             std::string old_path = {}, entry_type old_type = entry_type::unknown);
-  void emit_raw(fs_event event);
+  void emit_raw(const root_state& root, fs_event event);
 
   filesystem& fs_;
   watch_policy policy_;

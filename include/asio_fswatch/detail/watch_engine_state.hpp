@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,6 +29,7 @@ namespace asio_fswatch::detail::engine {
 
 struct root_state {
   std::string path;        // the user's root: a directory, or a file
+  std::filesystem::path given_path; // `path` as its events' `root`
   entry_tree tree;         // rooted at the watched directory (the parent of a file root)
   watch_options options;
   glob_set exclude;
