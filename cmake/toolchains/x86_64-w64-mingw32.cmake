@@ -32,5 +32,5 @@ set(ASIO_FSWATCH_BOOST_HEADERS /usr/include/boost CACHE PATH
 # one of ours fails the test by name.
 find_program(ASIO_FSWATCH_WINE wine)
 if(ASIO_FSWATCH_WINE)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${CMAKE_CURRENT_LIST_DIR}/../../scripts/wine-run.sh)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${CMAKE_CURRENT_LIST_DIR}/../../scripts/wine-run.sh ${ASIO_FSWATCH_WINE})
 endif()

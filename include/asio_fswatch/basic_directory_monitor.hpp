@@ -108,8 +108,8 @@ public:
   std::size_t queued_events() const;
 
   /// What the monitor holds (roots, directories, entries, kernel watches, memory, queued
-  /// events) and has done (events delivered, overflows): see monitor_stats. Cheap: counts kept
-  /// as the monitor goes, no walk of the trees.
+  /// events) and has done (events delivered, overflows): see monitor_stats. Cheap: the counts
+  /// are kept as the monitor goes, no tree is walked.
   monitor_stats stats() const;
 
   /// Completes a pending read with boost::asio::error::operation_aborted; the watches stay.

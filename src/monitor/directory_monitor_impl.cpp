@@ -165,8 +165,12 @@ public:
     lock_guard lock(mutex_);
     std::vector<std::filesystem::path> out;
     if (engine_)
-      for (std::string& p : engine_->root_paths())
+      for (std::string& p : engine_->root_paths()) {
         out.push_back(path_from_text(std::move(p)));
+#if defined(_WIN32)
+        out.back().make_preferred(); // as the events' paths and root
+#endif
+      }
     return out;
   }
 

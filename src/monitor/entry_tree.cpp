@@ -11,6 +11,7 @@ entry_tree::entry_tree(std::string root_path, entry_type root_type, bool keep_st
   node_id id = allocate();
   tree_node& root = nodes_[id];
   root.name = std::move(root_path);
+  name_bytes_ = name_heap_bytes(root.name);
   root.type = root_type;
   root.in_use = true;
   live_ = 1;
@@ -130,6 +131,7 @@ node_id entry_tree::insert(node_id parent, std::string_view name, entry_type typ
   node_id id = allocate();
   tree_node& n = nodes_[id];
   n.name.assign(name);
+  name_bytes_ += name_heap_bytes(n.name);
   n.type = type;
   n.in_use = true;
   n.watch = -1;
@@ -156,7 +158,9 @@ void entry_tree::move(node_id id, node_id new_parent, std::string_view new_name)
     index_erase(id);
     unlink(id);
   }
+  name_bytes_ -= name_heap_bytes(nodes_[id].name);
   nodes_[id].name.assign(new_name);
+  name_bytes_ += name_heap_bytes(nodes_[id].name);
   link(id, new_parent);
   index_insert(id);
 }
@@ -244,6 +248,7 @@ std::string entry_tree::check() const {
   auto named = [&](node_id id) { return "node " + std::to_string(id) + " '" + nodes_[id].name + "'"; };
   std::size_t in_use = 0;
   std::size_t directories = 0;
+  std::size_t name_bytes = 0;
   std::size_t indexed = 0;
   for (const slot& s : index_) {
     if (s.id == no_node)
@@ -258,6 +263,7 @@ std::string entry_tree::check() const {
       continue;
     ++in_use;
     directories += n.type == entry_type::directory ? 1 : 0;
+    name_bytes += name_heap_bytes(n.name);
     if (id == root())
       continue;
     if (n.parent == no_node) {
@@ -291,6 +297,9 @@ std::string entry_tree::check() const {
   }
   if (in_use != live_)
     return std::to_string(in_use) + " nodes in use, but the count says " + std::to_string(live_);
+  if (name_bytes != name_bytes_)
+    return std::to_string(name_bytes) + " bytes of names on the heap, but the count says " +
+           std::to_string(name_bytes_);
   if (directories != directories_)
     return std::to_string(directories) + " directories, but the count says " + std::to_string(directories_) +
            " (a type changed without set_type?)";
@@ -307,10 +316,7 @@ std::size_t entry_tree::memory_bytes() const noexcept {
   std::size_t bytes = nodes_.capacity() * sizeof(tree_node) + free_.capacity() * sizeof(node_id) +
                       index_.capacity() * sizeof(slot) + statuses_.capacity() * sizeof(entry_status) +
                       detached_.capacity() * sizeof(node_id);
-  for (const tree_node& n : nodes_)
-    if (n.name.capacity() > 15)
-      bytes += n.name.capacity() + 1;
-  return bytes;
+  return bytes + name_bytes_;
 }
 
 } // namespace asio_fswatch::detail

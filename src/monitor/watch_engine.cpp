@@ -334,7 +334,7 @@ monitor_stats watch_engine::stats() const noexcept {
   out.kernel_watches = counters_.watches;
   out.memory_bytes = memory_bytes();
   out.events_queued = queue_.size();
-  out.overflows = counters_.overflows;
+  out.overflows = counters_.overflow_events;
   return out;
 }
 

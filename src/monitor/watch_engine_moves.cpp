@@ -146,7 +146,7 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
 }
 
 entry_type watch_engine::type_to_report(root_state& root, node_id node, const std::string& path) {
-  entry_type& type = root.tree[node].type;
+  const entry_type type = root.tree[node].type;
   if (type != entry_type::unknown)
     return type;
   // Seen first by a record of its creation handled after it had moved on (`echo > a; mv a b`
@@ -154,9 +154,10 @@ entry_type watch_engine::type_to_report(root_state& root, node_id node, const st
   // (its own records follow), and nothing there means its removal follows: unknown stays.
   entry_type found = entry_type::unknown;
   entry_status status;
-  if (!fs_.status(path, false, found, status) && found != entry_type::directory)
-    type = found;
-  return type;
+  if (fs_.status(path, false, found, status) || found == entry_type::directory)
+    return type;
+  root.tree.set_type(node, found);
+  return found;
 }
 
 sys::error_code watch_engine::check_moved_type(root_state& root, node_id node,

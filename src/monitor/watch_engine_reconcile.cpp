@@ -41,6 +41,7 @@ void watch_engine::overflow() {
 }
 
 void watch_engine::rescan_after_loss(root_state& root, std::int64_t consistent_since_ns) {
+  ++counters_.overflow_events;
   emit_raw(root, fs_event{event_kind::overflow, root.given_path, {}, entry_type::directory, {}});
   // Timestamps have coarse granularity on some file systems (FAT: 2 s): look a little further
   // back.

@@ -527,6 +527,21 @@ BOOST_AUTO_TEST_CASE(the_count_of_directories_follows_inserts_erases_detaches_an
   BOOST_TEST(tree.check() == "");
 }
 
+BOOST_AUTO_TEST_CASE(memory_counts_the_names_kept_on_the_heap_without_a_walk) {
+  detail::entry_tree tree("/r");
+  const std::size_t empty = tree.memory_bytes();
+  const std::string long_name(200, 'x'); // past any string's own buffer
+  node_id a = tree.insert(tree.root(), long_name, entry_type::directory);
+  node_id b = tree.insert(a, "short", entry_type::file);
+  BOOST_TEST(tree.memory_bytes() >= empty + 200u);
+  tree.move(b, tree.root(), std::string(100, 'y'));
+  tree.move(a, tree.root(), "a");
+  BOOST_TEST(tree.check() == "");
+  tree.erase(b);
+  tree.erase(a);
+  BOOST_TEST(tree.check() == ""); // the count of name bytes is the walk's: none left
+}
+
 BOOST_AUTO_TEST_CASE(check_finds_a_type_changed_behind_the_count) {
   detail::entry_tree tree("/r");
   node_id f = tree.insert(tree.root(), "f", entry_type::file);

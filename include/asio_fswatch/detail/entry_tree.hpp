@@ -46,6 +46,11 @@ public:
   /// entry_status (the poll backend compares them; the inotify backend saves the memory).
   explicit entry_tree(std::string root_path = {}, entry_type root_type = entry_type::directory,
                       bool keep_status = false);
+  // Moved, never copied: a copy's names would not have the capacities counted (name_bytes_).
+  entry_tree(entry_tree&&) noexcept = default;
+  entry_tree& operator=(entry_tree&&) noexcept = default;
+  entry_tree(const entry_tree&) = delete;
+  entry_tree& operator=(const entry_tree&) = delete;
 
   bool keeps_status() const noexcept { return keep_status_; }
   entry_status& status(node_id id) { return statuses_[id]; }
@@ -110,6 +115,7 @@ public:
   template <typename F>
   void for_each_preorder(node_id id, F&& f) const;
 
+  /// The bytes the tree takes (its arrays, and its names' heap), without a walk.
   std::size_t memory_bytes() const noexcept;
 
   /// Checks the structure (for tests): every node in use hangs under the root or a detached
@@ -126,6 +132,10 @@ private:
     std::uint32_t hash = 0;
   };
   static std::uint32_t hash(node_id parent, std::string_view name) noexcept;
+  /// The heap a name takes: none within the string's own buffer (libstdc++ keeps 15 bytes).
+  static std::size_t name_heap_bytes(const std::string& name) noexcept {
+    return name.capacity() > 15 ? name.capacity() + 1 : 0;
+  }
   void index_insert(node_id id);
   void index_erase(node_id id);
   void index_grow();
@@ -141,6 +151,7 @@ private:
   std::vector<node_id> detached_;      // a few at most: the entries between a rename's halves
   std::size_t live_ = 0;
   std::size_t directories_ = 0;
+  std::size_t name_bytes_ = 0; // the heap the nodes' names take (memory_bytes, without a walk)
   bool keep_status_ = false;
 };
 
@@ -162,6 +173,7 @@ void entry_tree::erase(node_id id, OnRemoved&& on_removed) {
       index_erase(current);
     unlink(current);
     tree_node& n = nodes_[current];
+    name_bytes_ -= name_heap_bytes(n.name);
     n.name.clear();
     n.name.shrink_to_fit();
     n.in_use = false;

@@ -49,7 +49,8 @@ struct engine_counters {
   std::uint64_t events = 0;
   std::uint64_t duplicates_suppressed = 0; ///< `created` not repeated for an entry a scan found
   std::uint64_t coalesced = 0;             ///< `modified`/`attributes` merged into a queued twin
-  std::uint64_t overflows = 0;
+  std::uint64_t overflows = 0;             ///< losses by the kernel (inotify: one for all roots)
+  std::uint64_t overflow_events = 0;       ///< `overflow` events: one per root a loss touched
   std::uint64_t renames_paired = 0;
   std::uint64_t moves_expired = 0;          ///< lone "moved from" reported as `removed`
   std::uint64_t exchanges_paired = 0;       ///< two moves recognised as one `exchanged`
