@@ -349,7 +349,6 @@ private:
       // The engine's paths have '/' between their parts; a Windows reader expects '\'.
       batch.back().path.make_preferred();
       batch.back().old_path.make_preferred();
-      batch.back().root.make_preferred();
 #endif
     }
     complete({}, std::move(batch));

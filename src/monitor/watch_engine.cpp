@@ -91,6 +91,9 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
   auto root = std::make_unique<root_state>();
   root->path = path;
   root->given_path = path_from_text(path);
+#if defined(_WIN32)
+  root->given_path.make_preferred(); // '\' as the reader gets it: once here, not per event
+#endif
   root->options = options;
   sys::error_code ec;
   for (const std::string& pattern : options.exclude) {
