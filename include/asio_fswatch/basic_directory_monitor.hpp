@@ -96,6 +96,29 @@ public:
            boost::system::error_code& ec);
   void add(const std::filesystem::path& path, boost::system::error_code& ec);
 
+  /// Starts watching `path` as add() does, without holding the event loop: the tree is scanned
+  /// in slices of about a millisecond on the monitor's executor, between which the loop's other
+  /// handlers run and the changes of the directories already watched are taken in. Completes
+  /// once every directory is watched. Nothing changed during the scan is lost: the root's events
+  /// from its start are queued when it completes, after what was queued before. Until then the
+  /// root is in roots() and add() of a path inside it fails with errc::already_watched.
+  ///
+  /// Completion signature: `void(boost::system::error_code)`.
+  /// Errors: those of add(); errc::root_removed when the root's directory goes before the scan
+  /// ends; operation_aborted (cancelled, remove() of the root, cancel(), close(), destroyed);
+  /// errc::monitor_closed after close(). Nothing of a root whose add failed stays watched, and
+  /// none of its events is reported.
+  /// Per-operation cancellation: terminal, partial and total; each removes the partial root.
+  template <typename AddToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_add(const std::filesystem::path& path, const watch_options& options,
+                 AddToken&& token = boost::asio::default_completion_token_t<executor_type>());
+  /// async_add with the default watch_options.
+  template <typename AddToken = boost::asio::default_completion_token_t<executor_type>,
+            std::enable_if_t<!std::is_convertible_v<AddToken, const watch_options&>, int> = 0>
+  auto async_add(const std::filesystem::path& path,
+                 AddToken&& token = boost::asio::default_completion_token_t<executor_type>()) {
+    return async_add(path, watch_options{}, std::forward<AddToken>(token));
+  }
   /// Stops watching a root given to add() (as given, or any spelling of the same absolute path).
   /// Events already queued stay queued. Error: errc::not_watched.
   void remove(const std::filesystem::path& path);
@@ -112,7 +135,8 @@ public:
   /// are kept as the monitor goes, no tree is walked.
   monitor_stats stats() const;
 
-  /// Completes a pending read with boost::asio::error::operation_aborted; the watches stay.
+  /// Completes a pending read and every async_add in progress with
+  /// boost::asio::error::operation_aborted; the roots added stay watched, those being added go.
   void cancel();
 
   /// Stops watching everything and releases the kernel objects; a pending read completes with
@@ -154,6 +178,14 @@ private:
     void operator()(Handler&& handler) const;
   };
 
+  struct initiate_add {
+    basic_directory_monitor* self;
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self->get_executor(); }
+    template <typename Handler>
+    void operator()(Handler&& handler, const std::filesystem::path& path,
+                    const watch_options& options) const;
+  };
   struct initiate_next {
     basic_directory_monitor* self;
     using executor_type = Executor;

@@ -22,9 +22,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
+#include <vector>
 
 namespace asio_fswatch::detail {
 namespace {
@@ -35,6 +37,9 @@ using lock_guard = std::lock_guard<std::mutex>;
 
 // Reads of the kernel's queue per wake-up, so that one busy tree cannot starve the loop.
 constexpr int max_reads_per_wakeup = 16;
+// How long one slice of an async_add's scan may run before the loop's other handlers have
+// their turn (at least one directory is read).
+constexpr auto add_slice = std::chrono::milliseconds(1);
 
 } // namespace
 
@@ -147,6 +152,41 @@ public:
       progress();
   }
 
+  void async_add(const std::filesystem::path& path, const watch_options& options, add_handler handler) {
+    lock_guard lock(mutex_);
+    sys::error_code ec = closed_ ? sys::error_code(errc::monitor_closed) : sys::error_code();
+    std::string normal;
+    if (!ec)
+      normal = root_text(path, ec);
+    if (!ec && !engine_)
+      ec = open_backend();
+    std::uint64_t id = 0;
+    if (!ec)
+      ec = engine_->begin_add(normal, options, time_sample::now(), id);
+    if (ec) {
+      asio::post(executor_, asio::append(std::move(handler), ec));
+      return;
+    }
+    auto op = std::make_unique<add_operation>(std::move(handler));
+    op->work = asio::prefer(asio::get_associated_executor(op->handler, candidate_executor_),
+                            asio::execution::outstanding_work.tracked);
+    op->slot = asio::get_associated_cancellation_slot(op->handler);
+    if (op->slot.is_connected()) {
+      // Every type: the partial root goes, with everything of it; nothing of it was reported.
+      op->slot.assign([weak = weak_from_this(), id](asio::cancellation_type type) {
+        if (type == asio::cancellation_type::none)
+          return;
+        if (auto self = weak.lock()) {
+          lock_guard relock(self->mutex_);
+          self->abandon_add(id);
+        }
+      });
+    }
+    adds_.emplace(id, std::move(op));
+    post_add_slice(id);
+    arm(); // records of the directories watched so far are handled between slices
+  }
+
   void remove(const std::filesystem::path& path, sys::error_code& ec) {
     lock_guard lock(mutex_);
     std::string normal = root_text(path, ec);
@@ -197,12 +237,14 @@ public:
   void cancel() {
     lock_guard lock(mutex_);
     cancel_pending();
+    cancel_adds();
   }
 
   void close() {
     lock_guard lock(mutex_);
     closed_ = true;
     cancel_pending();
+    cancel_adds();
     release_kernel_objects();
   }
 
@@ -236,6 +278,10 @@ public:
     handler_work_ = {};
     io_work_ = {};
     pending_ = pending_kind::none;
+    for (auto& [id, op] : adds_)
+      if (op->slot.is_connected())
+        op->slot.clear();
+    adds_.clear();
   }
 
 private:
@@ -301,8 +347,12 @@ private:
 
   /// Under the lock: deliver what is queued, or make sure something will wake us.
   void progress() {
-    if (pending_ == pending_kind::none)
+    resume_adds_after_moves();
+    if (pending_ == pending_kind::none) {
+      if (!adds_.empty())
+        arm();
       return;
+    }
     if (engine_ && !engine_->has_output())
       run_due_work();
     if (engine_ && engine_->has_output()) {
@@ -371,7 +421,8 @@ private:
     next_handler_.reset();
     handler_work_ = {};
     io_work_ = {};
-    disarm();
+    if (adds_.empty())
+      disarm();
     if (in_io_completion_)
       ready_.emplace(std::move(done));
     else
@@ -383,6 +434,7 @@ private:
   template <typename Work>
   void as_io_completion(Work&& work) {
     std::optional<completion> done;
+    std::vector<finished_add> adds_done;
     {
       lock_guard lock(mutex_);
       in_io_completion_ = true;
@@ -392,9 +444,88 @@ private:
         done.emplace(std::move(*ready_));
         ready_.reset();
       }
+      adds_done.swap(ready_adds_);
+    }
+    for (finished_add& add : adds_done) {
+      auto ex = asio::get_associated_executor(add.handler, candidate_executor_);
+      asio::dispatch(ex, asio::append(std::move(add.handler), add.ec));
     }
     if (done)
       std::move(*done).dispatch(candidate_executor_);
+  }
+
+  // async_add -------------------------------------------------------------------------------
+
+  void post_add_slice(std::uint64_t id) {
+    asio::post(executor_, [weak = weak_from_this(), id] {
+      if (auto self = weak.lock())
+        self->run_add_slice(id);
+    });
+  }
+
+  /// One slice of an add's scan, as the monitor's own I/O completion (a read it makes ready
+  /// is dispatched, as is the add's own completion).
+  void run_add_slice(std::uint64_t id) {
+    as_io_completion([&] {
+      auto it = adds_.find(id);
+      if (it == adds_.end() || !engine_)
+        return; // cancelled or closed meanwhile: completed then
+      sys::error_code ec;
+      const auto deadline = std::chrono::steady_clock::now() + add_slice;
+      switch (engine_->continue_add(id, deadline, time_sample::now(), ec)) {
+      case watch_engine::add_step::more:
+        post_add_slice(id);
+        return;
+      case watch_engine::add_step::after_moves:
+        it->second->after_moves = true; // the timer or a read resolves them (progress)
+        arm();
+        return;
+      case watch_engine::add_step::done:
+        finish_add(id, ec);
+        progress(); // its events, for a pending read
+        return;
+      }
+    });
+  }
+
+  void resume_adds_after_moves() {
+    for (auto& [id, op] : adds_)
+      if (op->after_moves) {
+        op->after_moves = false;
+        post_add_slice(id);
+      }
+  }
+
+  /// Under the lock: the add ends with `ec`; its handler runs once the lock is released (from
+  /// the monitor's own completion) or is posted.
+  void finish_add(std::uint64_t id, sys::error_code ec) {
+    auto it = adds_.find(id);
+    if (it == adds_.end())
+      return;
+    std::unique_ptr<add_operation> op = std::move(it->second);
+    adds_.erase(it);
+    if (op->slot.is_connected())
+      op->slot.clear();
+    if (in_io_completion_)
+      ready_adds_.push_back(finished_add{std::move(op->handler), ec});
+    else
+      asio::post(executor_, asio::append(std::move(op->handler), ec));
+    if (adds_.empty() && pending_ == pending_kind::none)
+      disarm(); // nothing waits any more: the context's run() may return
+  }
+
+  /// Under the lock: the add is dropped with its partial root, and ends with operation_aborted.
+  void abandon_add(std::uint64_t id) {
+    if (adds_.find(id) == adds_.end())
+      return;
+    if (engine_)
+      engine_->abandon_add(id);
+    finish_add(id, asio::error::operation_aborted);
+  }
+
+  void cancel_adds() {
+    while (!adds_.empty())
+      abandon_add(adds_.begin()->first);
   }
 
   void cancel_pending() {
@@ -486,6 +617,22 @@ private:
   bool in_io_completion_ = false;
   sys::error_code choice_error_; // a bad ASIO_FSWATCH_MONITOR_BACKEND: every add() fails with it
   std::optional<completion> ready_;
+
+  // Adds in slices (async_add), by the engine's id. The handler is only ever move-constructed
+  // (see batch_handler_).
+  struct add_operation {
+    explicit add_operation(add_handler h) : handler(std::move(h)) {}
+    add_handler handler;
+    asio::any_completion_executor work; // the handler's executor has work while the add runs
+    asio::cancellation_slot slot;
+    bool after_moves = false; // waits for held moves to be resolved (timer, or a read)
+  };
+  struct finished_add {
+    add_handler handler;
+    sys::error_code ec;
+  };
+  std::map<std::uint64_t, std::unique_ptr<add_operation>> adds_;
+  std::vector<finished_add> ready_adds_; // completed within an I/O completion, dispatched after it
 };
 
 void monitor_service::shutdown() {
@@ -529,6 +676,15 @@ void monitor_handle::add(const std::filesystem::path& path, const watch_options&
     return;
   }
   impl_->add(path, options, ec);
+}
+
+void monitor_handle::async_add(const std::filesystem::path& path, const watch_options& options,
+                               add_handler handler) {
+  if (!impl_) {
+    asio::post(executor_, asio::append(std::move(handler), sys::error_code(errc::monitor_closed)));
+    return;
+  }
+  impl_->async_add(path, options, std::move(handler));
 }
 
 void monitor_handle::remove(const std::filesystem::path& path, sys::error_code& ec) {

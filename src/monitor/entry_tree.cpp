@@ -134,6 +134,7 @@ node_id entry_tree::insert(node_id parent, std::string_view name, entry_type typ
   name_bytes_ += name_heap_bytes(n.name);
   n.type = type;
   n.in_use = true;
+  n.scan_pending = false;
   n.watch = -1;
   n.first_child = no_node;
   link(id, parent);

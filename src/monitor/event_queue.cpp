@@ -67,6 +67,13 @@ fs_event event_queue::pop() {
   return event;
 }
 
+void event_queue::append(event_queue&& other) {
+  for (fs_event& event : other.events_)
+    push(std::move(event));
+  coalesced_ += other.coalesced_;
+  other = event_queue{};
+}
+
 void event_queue::truncate(std::size_t size) {
   while (events_.size() > size) {
     events_.pop_back();

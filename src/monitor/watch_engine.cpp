@@ -8,6 +8,8 @@
 #include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/error.hpp>
 
+#include <boost/asio/error.hpp>
+
 #include <algorithm>
 #include <utility>
 
@@ -83,86 +85,6 @@ sys::error_code watch_engine::check_overlap(const std::string& path) const {
   return {};
 }
 
-sys::error_code watch_engine::add_root(const std::string& path, const watch_options& options,
-                                       const time_sample& now) {
-  if (sys::error_code ec = check_overlap(path))
-    return ec;
-
-  auto root = std::make_unique<root_state>();
-  root->path = path;
-  root->given_path = path_from_text(path);
-#if defined(_WIN32)
-  root->given_path.make_preferred(); // '\' as the reader gets it: once here, not per event
-#endif
-  root->options = options;
-  sys::error_code ec;
-  for (const std::string& pattern : options.exclude) {
-    root->exclude.add(pattern, ec);
-    if (ec)
-      return ec;
-  }
-  for (const std::string& pattern : options.include) {
-    root->include.add(pattern, ec);
-    if (ec)
-      return ec;
-  }
-
-  entry_type type = entry_type::unknown;
-  entry_status status;
-  if ((ec = fs_.status(path, true, type, status)))
-    return ec;
-  std::string directory = path;
-  if (type != entry_type::directory) {
-    std::size_t slash = path.find_last_of('/');
-    // The parent keeps its '/' when it is a file system's root: "/", or a drive's, "C:/".
-    const bool parent_is_a_root = slash == 0 || (slash == 2 && path[1] == ':');
-    directory = path.substr(0, parent_is_a_root ? slash + 1 : slash);
-    root->only_name = path.substr(slash + 1);
-    root->file_root = true;
-    if ((ec = fs_.status(directory, true, type, status)))
-      return ec;
-    if (type != entry_type::directory)
-      return sys::errc::make_error_code(sys::errc::not_a_directory);
-  }
-  root->tree = entry_tree(directory, entry_type::directory, policy_ == watch_policy::polling);
-  root->watched_inode = status.inode;
-  root->watched_mount = status.mount_id;
-
-  now_ = now;
-  std::size_t output_before = queue_.size();
-  // The startup scan's watches are not noted (inotify_.new_watches): a marker would queue a record
-  // ahead of the first read of every monitor, and noting costs a set insertion per directory of
-  // the whole tree. Renames during the scan that it saw already are the one case this leaves
-  // to the records.
-  struct not_noting {
-    bool& flag;
-    explicit not_noting(bool& f) : flag(f) { flag = false; }
-    ~not_noting() { flag = true; }
-  } startup_scan{inotify_.note_new_watches};
-  if (policy_ != watch_policy::polling) {
-    if ((ec = watch_directory(*root, root->tree, root->tree.root(), directory, root_watch_kind(*root))))
-      return ec;
-  }
-  scan_mode mode;
-  mode.watch = policy_ == watch_policy::per_directory;
-  mode.stat = policy_ == watch_policy::polling;
-  mode.report_created = options.initial_listing;
-  mode.fail_fast = true;
-  ec = scan(*root, root->tree, root->tree.root(), directory, mode);
-  if (ec) {
-    forget_watches(*root, root->tree, root->tree.root(), true);
-    queue_.truncate(output_before); // nothing of a failed add is reported
-    return ec;
-  }
-  if (last_consistent_wall_ns_ == 0)
-    last_consistent_wall_ns_ = now.wall_ns;
-  root->consistent_since_ns = now.wall_ns;
-  if (policy_ != watch_policy::polling && !identity_check_at_)
-    identity_check_at_ = now.steady + std::chrono::seconds(1);
-  roots_.push_back(std::move(root));
-  return {};
-}
-
 watch_kind watch_engine::root_watch_kind(const root_state& root) const noexcept {
   if (policy_ == watch_policy::per_directory)
     return watch_kind::root;
@@ -173,6 +95,8 @@ sys::error_code watch_engine::remove_root(const std::string& path) {
   root_state* root = find_root(path);
   if (!root)
     return errc::not_watched;
+  if (root->adding)
+    ended_adds_[root->adding->id] = boost::asio::error::operation_aborted;
   drop_root(*root, true);
   return {};
 }
@@ -209,6 +133,12 @@ void watch_engine::root_gone(root_state& root) {
 }
 
 void watch_engine::end_root(root_state& root) {
+  if (root.adding) {
+    // Not added yet: its add fails, and the reader, who was told nothing of it, hears nothing.
+    ended_adds_[root.adding->id] = errc::root_removed;
+    drop_root(root, true);
+    return;
+  }
   emit_raw(root, fs_event{event_kind::error, root.given_path, {},
                     root.file_root ? entry_type::unknown : entry_type::directory, errc::root_removed});
   drop_root(root, true);
@@ -319,12 +249,12 @@ void watch_engine::emit(root_state& root, event_kind kind, std::string path, ent
   if (!root.include.empty() &&
       !include_wants(root.include, kind, root.relative(path), type, root.relative(old_path), old_type))
     return;
-  queue_.push_change(root.given_path, kind, std::move(path), type, std::move(old_path), old_type);
+  output_of(root).push_change(root.given_path, kind, std::move(path), type, std::move(old_path), old_type);
 }
 
 void watch_engine::emit_raw(const root_state& root, fs_event event) {
   event.root = root.given_path;
-  queue_.push(std::move(event));
+  output_of(root).push(std::move(event));
 }
 
 monitor_stats watch_engine::stats() const noexcept {

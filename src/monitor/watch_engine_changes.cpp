@@ -121,6 +121,9 @@ node_id watch_engine::change_parent(root_state& root, std::string_view relative,
   entry_tree& tree = root.tree;
   node_id dir = tree.root();
   for (;;) {
+    // Not read yet by the scan of an add in slices: its listing, to come, sees this change.
+    if (tree[dir].scan_pending)
+      return no_node;
     const std::size_t slash = relative.find('/');
     if (slash == std::string_view::npos) {
       name = relative;

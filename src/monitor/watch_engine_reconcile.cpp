@@ -41,6 +41,8 @@ void watch_engine::overflow() {
 }
 
 void watch_engine::rescan_after_loss(root_state& root, std::int64_t consistent_since_ns) {
+  if (root.adding)
+    return restart_add(root);
   ++counters_.overflow_events;
   emit_raw(root, fs_event{event_kind::overflow, root.given_path, {}, entry_type::directory, {}});
   // Timestamps have coarse granularity on some file systems (FAT: 2 s): look a little further
@@ -60,6 +62,8 @@ void watch_engine::end_of_overflow_gap() {
 }
 
 void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
+  if (root.adding)
+    return restart_add(root); // nothing to compare with yet: its scan starts again
   // Entries held between the halves of a move left the picture that is replaced: each is
   // reported removed from where it was, and the diff below reports it wherever it is now. (So
   // are they when the root turns out unreadable and its picture is kept: a rename straddling
@@ -209,7 +213,8 @@ void watch_engine::reexamine_root(root_state& root) {
 void watch_engine::poll(const time_sample& now) {
   std::vector<root_state*> roots;
   for (const auto& root : roots_)
-    roots.push_back(root.get());
+    if (!root->adding) // compared once its add has completed
+      roots.push_back(root.get());
   now_ = now;
   for (root_state* root : roots)
     reconcile(*root, -1);

@@ -191,16 +191,38 @@ node_id watch_engine::find_below(const entry_tree& tree, node_id node, std::stri
 
 sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id start,
                                    const std::string& start_path, scan_mode mode) {
-  struct pending {
-    node_id node;
-    std::string path;
-  };
-  std::vector<pending> stack;
-  stack.push_back({start, start_path});
+  std::vector<scan_step> to_read;
+  tree[start].scan_pending = true;
+  to_read.push_back({start, start_path});
+  return scan_steps(root, tree, start, to_read, mode, nullptr);
+}
+
+sys::error_code watch_engine::scan_steps(root_state& root, entry_tree& tree, node_id start,
+                                         std::vector<scan_step>& to_read, const scan_mode& mode,
+                                         const std::chrono::steady_clock::time_point* deadline) {
   std::vector<listed_entry> entries;
-  while (!stack.empty()) {
-    pending dir = std::move(stack.back());
-    stack.pop_back();
+  bool first = true;
+  while (!to_read.empty()) {
+    if (deadline && !first && std::chrono::steady_clock::now() >= *deadline)
+      return {}; // the rest in the next slice
+    first = false;
+    scan_step dir = std::move(to_read.back());
+    to_read.pop_back();
+    // Read already (a scan of a directory above it that records brought back), or gone: its
+    // node may even hold another entry now.
+    const tree_node& listed = tree[dir.node];
+    if (!listed.in_use || !listed.scan_pending || listed.type != entry_type::directory)
+      continue;
+    if (mode.resumable) {
+      // Records were handled since it was listed: it may have moved, or be between the halves
+      // of a move, with no path until the move is resolved.
+      if (in_limbo(root, dir.node)) {
+        root.adding->after_moves.push_back(dir.node);
+        continue;
+      }
+      dir.path = tree.path(dir.node);
+    }
+    tree[dir.node].scan_pending = false;
     entries.clear();
     bool another_directory = false;
     sys::error_code ec = read_directory(root, tree, dir.node, dir.path, mode.watch, entries,
@@ -275,7 +297,8 @@ sys::error_code watch_engine::scan(root_state& root, entry_tree& tree, node_id s
         emit(root, event_kind::created, child_path, entry.type);
       if (!descend)
         continue;
-      stack.push_back({child, std::move(child_path)});
+      tree[child].scan_pending = true;
+      to_read.push_back({child, std::move(child_path)});
     }
   }
   return {};

@@ -38,6 +38,7 @@ struct tree_node {
   int watch = -1;                 ///< inotify watch id of a watched directory
   entry_type type = entry_type::unknown;
   bool in_use = false;
+  bool scan_pending = false;      ///< a directory a scan listed and has yet to read (async add)
 };
 
 class entry_tree {
@@ -177,6 +178,7 @@ void entry_tree::erase(node_id id, OnRemoved&& on_removed) {
     n.name.clear();
     n.name.shrink_to_fit();
     n.in_use = false;
+    n.scan_pending = false;
     n.watch = -1;
     n.parent = n.first_child = n.next_sibling = n.prev_sibling = no_node;
     free_.push_back(current);

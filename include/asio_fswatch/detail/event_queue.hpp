@@ -37,6 +37,8 @@ public:
   std::size_t size() const noexcept { return events_.size(); }
   const fs_event& front() const { return events_.front(); }
   fs_event pop();
+  /// Queues `other`'s events after these, as they are (a root's, held back while it was added).
+  void append(event_queue&& other);
   /// Takes back the events queued after the first `size` (nothing of a failed add is reported).
   void truncate(std::size_t size);
 

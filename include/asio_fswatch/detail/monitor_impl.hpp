@@ -20,7 +20,9 @@ namespace asio_fswatch::detail {
 
 using read_events_signature = void(boost::system::error_code, std::vector<fs_event>);
 using next_event_signature = void(boost::system::error_code, fs_event);
+using add_signature = void(boost::system::error_code);
 using read_events_handler = boost::asio::any_completion_handler<read_events_signature>;
+using add_handler = boost::asio::any_completion_handler<add_signature>;
 using next_event_handler = boost::asio::any_completion_handler<next_event_signature>;
 
 class monitor_impl;
@@ -41,6 +43,7 @@ public:
   backend active_backend() const noexcept;
   void add(const std::filesystem::path& path, const watch_options& options,
            boost::system::error_code& ec);
+  void async_add(const std::filesystem::path& path, const watch_options& options, add_handler handler);
   void remove(const std::filesystem::path& path, boost::system::error_code& ec);
   std::vector<std::filesystem::path> roots() const;
   std::size_t queued_events() const;

@@ -80,6 +80,25 @@ public:
   /// directory; on error nothing of the root stays.
   boost::system::error_code add_root(const std::string& path, const watch_options& options,
                                      const time_sample& now);
+  /// An add whose scan runs in slices, for an event loop that must not stall (async_add): the
+  /// checks of add_root and the root's own watch now, the scan by continue_add. Meanwhile the
+  /// root is watched, its records are handled as usual, and its events are held back; they
+  /// follow what is queued when the add completes. `id` names the add.
+  boost::system::error_code begin_add(const std::string& path, const watch_options& options,
+                                      const time_sample& now, std::uint64_t& id);
+  enum class add_step {
+    more,        ///< call again
+    after_moves, ///< only directories between the halves of a move are left: call again once
+                 ///< on_timer or a read has run (next_deadline says when a hold ends)
+    done,        ///< completed (the root watched, its events queued), or failed with `ec`
+  };
+  /// Scans on until `deadline` (at least one directory). An add that failed, was removed
+  /// (operation_aborted) or whose directory went (errc::root_removed) leaves nothing behind.
+  add_step continue_add(std::uint64_t id, std::chrono::steady_clock::time_point deadline,
+                        const time_sample& now, boost::system::error_code& ec);
+  /// Drops an add that has not completed, with everything of its root.
+  void abandon_add(std::uint64_t id);
+  /// Stops watching a root (one being added too: its add ends with operation_aborted).
   boost::system::error_code remove_root(const std::string& path);
   std::vector<std::string> root_paths() const;
   bool has_roots() const noexcept { return !roots_.empty(); }
@@ -133,9 +152,21 @@ private:
   using deferred_record = engine::deferred_record;
   using scan_mode = engine::scan_mode;
   using pending_look = engine::pending_look;
+  using scan_step = engine::scan_step;
 
-  // Roots.
+  // Roots, and adding them (watch_engine_add.cpp).
   root_state* find_root(const std::string& path) const;
+  /// add_root's checks, and the root's own watch: the root, not in roots_ yet.
+  boost::system::error_code prepare_root(const std::string& path, const watch_options& options,
+                                         std::unique_ptr<root_state>& out);
+  scan_mode add_scan_mode(const watch_options& options) const noexcept;
+  /// The root's scan is complete: its times start.
+  void root_added(root_state& root);
+  root_state* root_being_added(std::uint64_t id) const noexcept;
+  /// Changes to a root being added were lost: its scan starts again, nothing reported.
+  void restart_add(root_state& root);
+  /// Where `root`'s events go: the reader's queue, or the add's until it completes.
+  event_queue& output_of(const root_state& root) noexcept;
   /// The watch a root's directory takes: inotify's, or a recursive one, for the whole tree
   /// unless the root is a file or not recursive.
   watch_kind root_watch_kind(const root_state& root) const noexcept;
@@ -153,6 +184,11 @@ private:
   // Scanning.
   boost::system::error_code scan(root_state& root, entry_tree& tree, node_id start,
                                  const std::string& start_path, scan_mode mode);
+  /// Reads the directories of `to_read` (each scan_pending), and those they hold, until none is
+  /// left or, with a `deadline`, that has passed (the rest stays in `to_read`).
+  boost::system::error_code scan_steps(root_state& root, entry_tree& tree, node_id start,
+                                       std::vector<scan_step>& to_read, const scan_mode& mode,
+                                       const std::chrono::steady_clock::time_point* deadline);
   /// Appends what directory `node` holds; with `watch`, watches it first in the same step
   /// (see filesystem::watch_and_list), or, when it is watched, checks that its path still
   /// names it: `another_directory` is set, and nothing read, when another directory is there.
@@ -429,6 +465,9 @@ private:
   std::uint64_t watches_at_limit_ = 0;
   // When the roots' identities are looked at next (inotify).
   std::optional<std::chrono::steady_clock::time_point> identity_check_at_;
+  // Adds in slices: the last id given, and those whose root ended between two slices.
+  std::uint64_t last_add_id_ = 0;
+  std::unordered_map<std::uint64_t, boost::system::error_code> ended_adds_;
   engine_counters counters_;
 };
 

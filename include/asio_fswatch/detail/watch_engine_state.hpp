@@ -6,6 +6,7 @@
 #define ASIO_FSWATCH_DETAIL_WATCH_ENGINE_STATE_HPP
 
 #include <asio_fswatch/detail/entry_tree.hpp>
+#include <asio_fswatch/detail/event_queue.hpp>
 #include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/fs_event.hpp>
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,6 +28,32 @@
 #include <vector>
 
 namespace asio_fswatch::detail::engine {
+
+struct scan_mode {
+  bool watch = false;          // add inotify watches to directories
+  bool stat = false;           // fill entry_status
+  bool report_created = false; // emit `created` for every entry inserted
+  bool fail_fast = false;      // an unreadable start or the watch limit fails the scan (add)
+  bool verify = false;         // a known child directory must be the one its path names
+  bool resumable = false;      // an add in slices: records are handled between them, so a
+                               // directory's path is taken from the picture when its turn comes
+};
+
+// A directory a scan listed and is still to read.
+struct scan_step {
+  node_id node;
+  std::string path;
+};
+
+// An add whose scan runs in slices (watch_engine::begin_add): what is left of the scan, and the
+// root's events, held back until it completes (nothing of a failed add is reported).
+struct add_in_progress {
+  std::uint64_t id = 0;
+  scan_mode mode;
+  std::vector<scan_step> to_read;   // their nodes are scan_pending
+  std::vector<node_id> after_moves; // met between a move's halves: read once it is resolved
+  event_queue events;
+};
 
 struct root_state {
   std::string path;        // the user's root: a directory, or a file
@@ -71,6 +99,8 @@ struct root_state {
   // recursive_root: the root's watch failed and was renewed, and no read has completed since:
   // another failure then ends the root instead of renewing it again (on_watch_error).
   bool watch_renewed = false;
+  // While the root is being added in slices (begin_add): the rest of its scan, its events.
+  std::unique_ptr<add_in_progress> adding;
 
   bool recursive() const noexcept { return options.recursive && !file_root; }
 
@@ -133,14 +163,6 @@ struct deferred_record {
   std::uint32_t cookie;
   std::string name;
 };
-struct scan_mode {
-  bool watch = false;          // add inotify watches to directories
-  bool stat = false;           // fill entry_status
-  bool report_created = false; // emit `created` for every entry inserted
-  bool fail_fast = false;      // an unreadable start or the watch limit fails the scan (add)
-  bool verify = false;         // a known child directory must be the one its path names
-};
-
 // Looks again that met another directory at a node's path (see inotify_reading::pending_looks).
 struct pending_look {
   root_state* root;

@@ -113,6 +113,13 @@ auto basic_directory_monitor<Executor>::async_read_events(ReadToken&& token) {
 }
 
 template <typename Executor>
+template <typename AddToken>
+auto basic_directory_monitor<Executor>::async_add(const std::filesystem::path& path, const watch_options& options,
+                                                  AddToken&& token) {
+  return boost::asio::async_initiate<AddToken, detail::add_signature>(initiate_add{this}, token, path, options);
+}
+
+template <typename Executor>
 template <typename NextToken>
 auto basic_directory_monitor<Executor>::async_next(NextToken&& token) {
   return boost::asio::async_initiate<NextToken, detail::next_event_signature>(initiate_next{this}, token);
@@ -129,6 +136,13 @@ template <typename Executor>
 template <typename Handler>
 void basic_directory_monitor<Executor>::initiate_read_events::operator()(Handler&& handler) const {
   self->core_.async_read_events(detail::read_events_handler(std::forward<Handler>(handler)));
+}
+
+template <typename Executor>
+template <typename Handler>
+void basic_directory_monitor<Executor>::initiate_add::operator()(Handler&& handler, const std::filesystem::path& path,
+                                                                 const watch_options& options) const {
+  self->core_.async_add(path, options, detail::add_handler(std::forward<Handler>(handler)));
 }
 
 template <typename Executor>
