@@ -98,16 +98,21 @@ public:
 
   /// Starts watching `path` as add() does, without holding the event loop: the tree is scanned
   /// in slices of about a millisecond on the monitor's executor, between which the loop's other
-  /// handlers run and the changes of the directories already watched are taken in. Completes
-  /// once every directory is watched. Nothing changed during the scan is lost: the root's events
-  /// from its start are queued when it completes, after what was queued before. Until then the
-  /// root is in roots() and add() of a path inside it fails with errc::already_watched.
+  /// handlers run and the records of the directories already watched are handled. Completes once
+  /// every directory is scanned (and, with a native backend, watched). The root's events are held
+  /// back until then and follow what was queued before: with `options.initial_listing`, each
+  /// entry is reported created exactly once and the stream replays to the tree; without it, the
+  /// events of the changes made during the scan to directories it had read already. A change
+  /// inside a directory not read yet is seen by its listing, which comes later. Until it
+  /// completes, the root is in roots() and add() of a path inside it fails with
+  /// errc::already_watched.
   ///
   /// Completion signature: `void(boost::system::error_code)`.
-  /// Errors: those of add(); errc::root_removed when the root's directory goes before the scan
-  /// ends; operation_aborted (cancelled, remove() of the root, cancel(), close(), destroyed);
-  /// errc::monitor_closed after close(). Nothing of a root whose add failed stays watched, and
-  /// none of its events is reported.
+  /// Errors: those of add() (a root gone before its first slice gives ENOENT);
+  /// errc::root_removed when the root's directory goes during the scan; operation_aborted
+  /// (cancelled, remove() of the root, cancel(), close(), destroyed); errc::monitor_closed after
+  /// close(). Nothing of a root whose add failed stays watched, and none of its events is
+  /// reported. Changes lost during the scan (an overflow) start it again, silently.
   /// Per-operation cancellation: terminal, partial and total; each removes the partial root.
   template <typename AddToken = boost::asio::default_completion_token_t<executor_type>>
   auto async_add(const std::filesystem::path& path, const watch_options& options,

@@ -197,8 +197,8 @@ public:
       return;
     }
     ec = engine_->remove_root(normal);
-    if (!ec && pending_ != pending_kind::none)
-      progress();
+    if (!ec)
+      progress(); // a read may be answered; an add of the root ends in its next slice
   }
 
   std::vector<std::filesystem::path> roots() const {
@@ -268,20 +268,32 @@ public:
     start_pending(pending_kind::single, *next_handler_);
   }
 
-  /// The context is shutting down: destroy the pending handler without calling it.
+  /// The context is shutting down: destroy the pending handlers without calling them, once the
+  /// lock is released (a handler may own the monitor: its destructor takes the lock).
   void shutdown() {
-    lock_guard lock(mutex_);
-    if (slot_.is_connected())
-      slot_.clear();
-    batch_handler_.reset();
-    next_handler_.reset();
-    handler_work_ = {};
-    io_work_ = {};
-    pending_ = pending_kind::none;
-    for (auto& [id, op] : adds_)
-      if (op->slot.is_connected())
-        op->slot.clear();
-    adds_.clear();
+    std::optional<read_events_handler> batch;
+    std::optional<next_event_handler> single;
+    std::map<std::uint64_t, std::unique_ptr<add_operation>> adds;
+    asio::any_completion_executor handler_work;
+    {
+      lock_guard lock(mutex_);
+      if (slot_.is_connected())
+        slot_.clear();
+      if (batch_handler_)
+        batch.emplace(std::move(*batch_handler_));
+      if (next_handler_)
+        single.emplace(std::move(*next_handler_));
+      batch_handler_.reset();
+      next_handler_.reset();
+      handler_work = std::move(handler_work_);
+      handler_work_ = {};
+      io_work_ = {};
+      pending_ = pending_kind::none;
+      for (auto& [id, op] : adds_)
+        if (op->slot.is_connected())
+          op->slot.clear();
+      adds.swap(adds_);
+    }
   }
 
 private:
@@ -475,10 +487,11 @@ private:
       switch (engine_->continue_add(id, deadline, time_sample::now(), ec)) {
       case watch_engine::add_step::more:
         post_add_slice(id);
+        progress(); // what the slice's look at the kernel brought other roots, for a read
         return;
       case watch_engine::add_step::after_moves:
+        progress(); // first: it would post this add's next slice at once
         it->second->after_moves = true; // the timer or a read resolves them (progress)
-        arm();
         return;
       case watch_engine::add_step::done:
         finish_add(id, ec);

@@ -241,6 +241,9 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
       next = m.deadline;
   if (limit_retry_at_ && (!next || *limit_retry_at_ < *next))
     next = limit_retry_at_;
+  for (const auto& root : roots_)
+    if (root->adding && root->adding->stop_waiting_at && (!next || *root->adding->stop_waiting_at < *next))
+      next = root->adding->stop_waiting_at;
   return next;
 }
 

@@ -126,6 +126,8 @@ sys::error_code watch_engine::begin_add(const std::string& path, const watch_opt
   add.to_read.push_back({top, root->tree[top].name});
   roots_.push_back(std::move(root));
   mark_new_watches();
+  if (policy_ != watch_policy::polling && !identity_check_at_)
+    identity_check_at_ = now.steady + std::chrono::seconds(1); // a retargeted root restarts its scan
   return {};
 }
 
@@ -163,15 +165,45 @@ watch_engine::add_step watch_engine::continue_add(std::uint64_t id,
     drop_root(*root, true); // with the events it held back
     return add_step::done;
   }
-  if (!root->adding->to_read.empty())
+  if (!root->adding->to_read.empty()) {
+    root->adding->stop_waiting_at.reset();
     return add_step::more;
+  }
   if (!root->adding->after_moves.empty())
+    return add_step::after_moves;
+  if (awaits_records(*root) && !stop_waiting(*root))
     return add_step::after_moves;
   // Complete: what the root reported during the add follows what was queued before.
   std::unique_ptr<engine::add_in_progress> done = std::move(root->adding);
   queue_.append(std::move(done->events));
   root_added(*root);
   return add_step::done;
+}
+
+bool watch_engine::awaits_records(const root_state& root) const {
+  // A directory of the add whose path was stale when its turn came: the records of its move,
+  // to come, place it (retry_unwatched gives it back to the add).
+  for (node_id node : root.stale)
+    if (root.tree[node].in_use && root.tree[node].scan_pending)
+      return true;
+  return false;
+}
+
+bool watch_engine::stop_waiting(root_state& root) {
+  // No record may ever come: a symlink on the way retargeted, say, which no watch sees. After
+  // a second (when the roots' identities have been checked) the add waits no longer: those
+  // directories are scanned after the batch, as add() scans one whose path went stale, and
+  // what they hold is reported created.
+  engine::add_in_progress& add = *root.adding;
+  if (!add.stop_waiting_at) {
+    add.stop_waiting_at = now_.steady + std::chrono::seconds(1);
+    return false;
+  }
+  if (now_.steady < *add.stop_waiting_at)
+    return false;
+  for (node_id node : root.stale)
+    root.tree[node].scan_pending = false;
+  return true;
 }
 
 void watch_engine::abandon_add(std::uint64_t id) {
@@ -195,17 +227,32 @@ void watch_engine::restart_add(root_state& root) {
   root.rescan_due_since.reset();
   entry_tree& tree = root.tree;
   const node_id top = tree.root();
-  while (tree[top].first_child != no_node) {
-    const node_id child = tree[top].first_child;
-    forget_watches(root, tree, child, true);
-    tree.erase(child);
-  }
+  forget_watches(root, tree, top, true);
+  while (tree[top].first_child != no_node)
+    tree.erase(tree[top].first_child);
   engine::add_in_progress& add = *root.adding;
   add.events = event_queue{};
   add.to_read.clear();
   add.after_moves.clear();
+  // The root's own watch is taken again: its path may name another directory now (a symlink
+  // root retargeted), whose identity the checks compare with from here on.
+  const std::string directory = tree[top].name;
+  entry_type type = entry_type::unknown;
+  entry_status status;
+  sys::error_code ec = fs_.status(directory, true, type, status);
+  if (!ec && type != entry_type::directory)
+    ec = sys::errc::make_error_code(sys::errc::not_a_directory);
+  if (!ec && policy_ != watch_policy::polling)
+    ec = watch_directory(root, tree, top, directory, root_watch_kind(root));
+  if (ec) {
+    ended_adds_[add.id] = is_vanished(ec) ? sys::error_code(errc::root_removed) : ec;
+    drop_root(root, true);
+    return;
+  }
+  root.watched_inode = status.inode;
+  root.watched_mount = status.mount_id;
   tree[top].scan_pending = true;
-  add.to_read.push_back({top, tree[top].name});
+  add.to_read.push_back({top, directory});
 }
 
 event_queue& watch_engine::output_of(const root_state& root) noexcept {

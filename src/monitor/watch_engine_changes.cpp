@@ -98,6 +98,8 @@ void watch_engine::apply_change(root_state& root, const change_record& change) {
       entry_removed(root, known);
     break;
   case change_kind::modified:
+    if (known == no_node && tree[dir].scan_pending)
+      break; // not read yet by an add in slices: its listing, to come, meets the entry
     if (known == no_node) {
       // Its creation was never seen (a record lost with a scan that came too early, or an
       // entry the filters kept out until now): it is reported as created, if it is there.
@@ -121,9 +123,6 @@ node_id watch_engine::change_parent(root_state& root, std::string_view relative,
   entry_tree& tree = root.tree;
   node_id dir = tree.root();
   for (;;) {
-    // Not read yet by the scan of an add in slices: its listing, to come, sees this change.
-    if (tree[dir].scan_pending)
-      return no_node;
     const std::size_t slash = relative.find('/');
     if (slash == std::string_view::npos) {
       name = relative;
@@ -132,6 +131,8 @@ node_id watch_engine::change_parent(root_state& root, std::string_view relative,
     const std::string_view part = relative.substr(0, slash);
     relative.remove_prefix(slash + 1);
     node_id child = tree.find(dir, part);
+    if (child == no_node && tree[dir].scan_pending)
+      return no_node; // not read yet by an add in slices: its listing, to come, meets it
     if (child == no_node) {
       // Not in the picture: kept out by the filters (its records are not ours), or its own
       // record is still to come or was lost. The disk tells: a directory there now appears,

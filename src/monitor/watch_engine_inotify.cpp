@@ -244,6 +244,8 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
     }
   } else if (mask & (inotify_flag::modify | inotify_flag::attrib)) {
     if (child == no_node) {
+      if (tree[dir].scan_pending)
+        return; // not listed yet (an add's root, in slices): its listing, to come, meets it
       // The entry's creation was never seen, or this is a write or a change of attributes
       // through a descriptor of a file whose name already left: the kernel names an unlinked
       // file in its old directory still, after its IN_DELETE. Reported, as what it is now, only

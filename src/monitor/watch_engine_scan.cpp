@@ -238,10 +238,15 @@ sys::error_code watch_engine::scan_steps(root_state& root, entry_tree& tree, nod
     if (ec) {
       if (dir.node == start || (mode.fail_fast && ec == errc::watch_limit_reached))
         return ec;
-      if (!is_vanished(ec))
+      if (!is_vanished(ec)) {
         report_problem(root, dir.path, entry_type::directory, ec);
-      else if (mode.watch || policy_ == watch_policy::recursive_root)
-        root.stale.insert(dir.node); // renamed since it was met: scanned again later
+      } else if (mode.watch || policy_ == watch_policy::recursive_root) {
+        // Renamed since it was met: scanned again once the records say where it went. An add's
+        // directory stays its to read (see watch_and_scan), not one to report as created.
+        if (mode.resumable)
+          tree[dir.node].scan_pending = true;
+        root.stale.insert(dir.node);
+      }
       continue;
     }
     // A directory with no children yet (most of them: just created, or met by this scan) can
@@ -346,6 +351,12 @@ sys::error_code watch_engine::watch_then_scan(root_state& root, node_id node, co
 }
 
 void watch_engine::watch_and_scan(root_state& root, node_id node, const std::string& path) {
+  if (root.tree[node].scan_pending && root.adding) {
+    // Listed by the add in progress and not read yet (moved, or its path was stale): what it
+    // holds is not news. The add reads it in its turn, where it is then, in a slice of its own.
+    root.adding->to_read.push_back({node, {}});
+    return;
+  }
   // A node with known children is scanned again because its picture may be of another
   // directory (a stale node, one a swap brought back unwatched): a known child directory is
   // checked against the one its path names (verify), as the records that told of its

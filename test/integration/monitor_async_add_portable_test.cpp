@@ -22,6 +22,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,10 +79,17 @@ struct ticker {
   std::function<bool()> stop;
   std::function<void(int)> on_turn;
   int turns = 0;
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true); // its last turn may still be queued
+
+  ticker(asio::io_context& context, std::function<bool()> until, std::function<void(int)> each)
+      : ioc(context), stop(std::move(until)), on_turn(std::move(each)) {}
+  ticker(const ticker&) = delete;
+  ticker& operator=(const ticker&) = delete;
+  ~ticker() { *alive = false; }
 
   void start() {
-    asio::post(ioc, [this] {
-      if (stop())
+    asio::post(ioc, [this, still = alive] {
+      if (!*still || stop())
         return;
       ++turns;
       on_turn(turns);
@@ -162,24 +170,27 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_lets_the_loop_run_and_loses_no
 BOOST_DATA_TEST_CASE_F(monitor_fixture, cancelling_async_add_removes_the_partial_root, backends()) {
   make_tree(root, 300, 8);
   directory_monitor monitor(ioc, options_for(sample));
-  asio::cancellation_signal cancel;
-  add_result added;
-  monitor.async_add(root, watch_options{},
-                    asio::bind_cancellation_slot(cancel.slot(), [&](sys::error_code ec) {
-                      added.done = true;
-                      added.ec = ec;
-                    }));
-  ticker other_work{ioc, [&] { return added.done; }, [&](int turn) {
-    if (turn == 1)
-      cancel.emit(asio::cancellation_type::terminal);
-  }};
-  other_work.start();
-  run_until(ioc, [&] { return added.done; });
-  BOOST_TEST_REQUIRE(other_work.turns >= 1, "the add completed before other work had a turn");
-  BOOST_TEST((added.ec == asio::error::operation_aborted), added.ec.message());
-  BOOST_TEST(monitor.roots().empty());
-  BOOST_TEST(monitor.stats().kernel_watches == 0u);
-  BOOST_TEST(monitor.stats().entries == 0u);
+  for (asio::cancellation_type type : {asio::cancellation_type::terminal, asio::cancellation_type::partial,
+                                       asio::cancellation_type::total}) {
+    asio::cancellation_signal cancel;
+    add_result added;
+    monitor.async_add(root, watch_options{},
+                      asio::bind_cancellation_slot(cancel.slot(), [&](sys::error_code ec) {
+                        added.done = true;
+                        added.ec = ec;
+                      }));
+    ticker other_work{ioc, [&] { return added.done; }, [&](int turn) {
+      if (turn == 1)
+        cancel.emit(type);
+    }};
+    other_work.start();
+    run_until(ioc, [&] { return added.done; });
+    BOOST_TEST_REQUIRE(other_work.turns >= 1, "the add completed before other work had a turn");
+    BOOST_TEST((added.ec == asio::error::operation_aborted), added.ec.message());
+    BOOST_TEST(monitor.roots().empty());
+    BOOST_TEST(monitor.stats().kernel_watches == 0u);
+    BOOST_TEST(monitor.stats().entries == 0u);
+  }
   monitor.add(root); // the path is free again, and the monitor works
   test::write_text(root / "after");
   collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "after"));
@@ -212,6 +223,10 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, remove_cancel_and_close_end_an_async_add
     BOOST_TEST((added.ec == asio::error::operation_aborted), added.ec.message());
     BOOST_TEST(monitor.roots().empty());
     BOOST_TEST(monitor.stats().kernel_watches == 0u);
+    // Nothing of it was left running, the monitor still there: the context's run() returns.
+    ioc.restart();
+    ioc.run_for(10s);
+    BOOST_TEST(ioc.stopped(), "work was left behind");
     if (how == ending::close) {
       std::optional<sys::error_code> after;
       monitor.async_add(root, [&](sys::error_code ec) { after = ec; });
@@ -219,10 +234,21 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, remove_cancel_and_close_end_an_async_add
       BOOST_TEST((*after == errc::monitor_closed), after->message());
     }
   }
-  // Nothing of any of them was left running: the context's run() returns.
-  ioc.restart();
-  ioc.run_for(5s);
-  BOOST_TEST(ioc.stopped(), "work was left behind");
+}
+
+BOOST_DATA_TEST_CASE_F(monitor_fixture, a_completed_async_add_leaves_no_work_without_a_read, backends()) {
+  make_tree(root, 50, 4);
+  directory_monitor monitor(ioc, options_for(sample));
+  std::optional<sys::error_code> added;
+  monitor.async_add(root, [&](sys::error_code ec) { added = ec; });
+  ioc.run_for(60s); // returns once the add completed, as nothing else waits
+  BOOST_TEST_REQUIRE(added.has_value(), "the add did not complete in 60 s");
+  BOOST_TEST(!*added, added->message());
+  BOOST_TEST(ioc.stopped(), "the monitor kept work after its add completed, with no read pending");
+  // What changed since is read as usual.
+  test::write_text(root / "d7" / "later");
+  collection c = test::collect_until(ioc, monitor, test::saw(event_kind::created, root / "d7" / "later"));
+  REQUIRE_COLLECTED(c, "created d7/later");
 }
 
 BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_errors_complete_through_the_handler, backends()) {
@@ -249,6 +275,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_takes_deferred_and_coroutines,
       [&]() -> asio::awaitable<void> {
         auto add = monitor.async_add(root, watch_options{}, asio::deferred);
         co_await std::move(add);
+        co_await monitor.async_add(outside, asio::use_awaitable);
         test::write_text(root / "a" / "b" / "f");
         std::vector<asio_fswatch::fs_event> events = co_await monitor.async_read_events(asio::use_awaitable);
         outcome = asio_fswatch::to_string(events.front().kind);
@@ -259,6 +286,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_takes_deferred_and_coroutines,
       });
   run_until(ioc, [&] { return outcome.has_value(); });
   BOOST_TEST(*outcome == "created");
+  BOOST_TEST(monitor.roots().size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -282,4 +282,132 @@ BOOST_FIXTURE_TEST_CASE(polling_leaves_a_root_being_added_alone, engine_fixture)
   check_events(poll(), {modified("/r/a/f")});
 }
 
+// Without the initial listing, nothing that was in the tree before the add may be reported as
+// created: a directory listed and moved before its turn is read where it went, in a slice of
+// the add, and only its rename is news.
+void a_listed_directory_moved_before_its_turn_brings_no_created(engine_fixture& f, watch_policy policy) {
+  f.start(policy);
+  fake_filesystem& fake = f.fake;
+  fake.mkdirs("/r/big/sub");
+  fake.write("/r/big/x");
+  fake.write("/r/big/sub/z");
+  fake.mkdirs("/r/read");
+  slices adding(f, "/r", watch_options{});
+  BOOST_TEST_REQUIRE((adding.next() == add_step::more)); // /r: big and read listed
+  BOOST_TEST_REQUIRE((adding.next() == add_step::more)); // read (the last listed goes first)
+  fake.rename("/r/big", "/r/read/big2"); // into a directory read already
+  f.feed();
+  adding.to_the_end();
+  check_events(f.drain(), {renamed("/r/big", "/r/read/big2", dir)});
+  BOOST_TEST(f.engine->check() == "");
+  check_watched(f, "/r/read/big2/sub/new");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_listed_directory_moved_before_its_turn_brings_no_created_inotify, engine_fixture) {
+  a_listed_directory_moved_before_its_turn_brings_no_created(*this, watch_policy::per_directory);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_listed_directory_moved_before_its_turn_brings_no_created_recursive_watch,
+                        engine_fixture) {
+  a_listed_directory_moved_before_its_turn_brings_no_created(*this, watch_policy::recursive_root);
+}
+
+BOOST_FIXTURE_TEST_CASE(an_exchange_with_a_listed_directory_brings_no_created, engine_fixture) {
+  fake.mkdirs("/r/a/in_a");
+  fake.mkdirs("/r/b/in_b");
+  fake.write("/r/b/in_b/f");
+  slices adding(*this, "/r", watch_options{});
+  BOOST_TEST_REQUIRE((adding.next() == add_step::more)); // /r
+  BOOST_TEST_REQUIRE((adding.next() == add_step::more)); // b read; a listed only
+  fake.exchange("/r/a", "/r/b");
+  std::vector<fs_event> got = events_until_quiet();
+  adding.to_the_end();
+  append(got, drain());
+  check_events(got, {exchanged("/r/a", "/r/b", dir, dir)});
+  BOOST_TEST(engine->check() == "");
+  check_watched(*this, "/r/a/in_b/g");
+  check_watched(*this, "/r/b/in_a/g");
+}
+
+BOOST_FIXTURE_TEST_CASE(records_of_the_root_before_its_first_slice_are_left_to_its_listing,
+                        engine_fixture) {
+  fake.mkdirs("/r/d");
+  fake.write("/r/log");
+  slices adding(*this, "/r", watch_options{});
+  fake.write("/r/log", "more"); // watched, not listed yet: not a creation
+  fake.touch("/r/d");
+  fake.mkdirs("/r/new/inner"); // a real one
+  feed();
+  adding.to_the_end();
+  std::vector<fs_event> got = drain();
+  check_events(got, {created("/r/new", dir), created("/r/new/inner", dir)});
+  BOOST_TEST(engine->check() == "");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_symlink_root_retargeted_during_its_add_is_watched_where_it_points,
+                        engine_fixture) {
+  fake.mkdirs("/t1/a");
+  fake.mkdirs("/t2/b");
+  fake.symlink("/link", "/t1");
+  slices adding(*this, "/link", watch_options{});
+  BOOST_TEST_REQUIRE((adding.next() == add_step::more));
+  fake.symlink("/link.new", "/t2");
+  fake.rename("/link.new", "/link");
+  advance(milliseconds(1001));
+  engine->on_timer(now); // the identity check: the root's scan starts again, on /t2
+  adding.to_the_end();
+  BOOST_TEST(!adding.ec, adding.ec.message());
+  BOOST_TEST(drain().empty());
+  fake.create("/t2/late");
+  fake.create("/t1/old");
+  fake.create("/t2/b/deep");
+  check_event_set(events(), {created("/link/late"), created("/link/b/deep")});
+  BOOST_TEST(engine->check() == "");
+  BOOST_TEST(engine->counters().watches == fake.active_watch_count());
+}
+
+BOOST_FIXTURE_TEST_CASE(recursive_watch_a_move_into_a_directory_not_read_yet_is_a_rename,
+                        engine_fixture) {
+  start(watch_policy::recursive_root);
+  fake.mkdirs("/r/z_read");
+  fake.write("/r/z_read/f");
+  fake.mkdirs("/r/a_unread/sub");
+  slices adding(*this, "/r", watch_options{});
+  BOOST_TEST_REQUIRE((adding.next() == add_step::more)); // /r
+  BOOST_TEST_REQUIRE((adding.next() == add_step::more)); // z_read (listed last, read first)
+  fake.rename("/r/z_read/f", "/r/a_unread/f");
+  fake.write("/r/a_unread/sub/deep"); // under a directory not read: left to its listing
+  feed();
+  adding.to_the_end();
+  check_events(drain(), {renamed("/r/z_read/f", "/r/a_unread/f")});
+  BOOST_TEST(engine->check() == "");
+}
+
+// A directory whose path went stale with no record to come (changes the kernel never tells,
+// made here silently): the add does not wait for ever. After a second it completes, as add()
+// would, leaving that directory to the retries of stale paths.
+BOOST_FIXTURE_TEST_CASE(an_add_waits_for_a_stale_path_only_so_long, engine_fixture) {
+  fake.mkdirs("/r/d/inner");
+  fake.mkdirs("/r/e");
+  slices adding(*this, "/r", watch_options{});
+  BOOST_TEST_REQUIRE((adding.next() == add_step::more)); // /r
+  fake.silently([&] { fake.rename("/r/d", "/r/d2"); });
+  add_step step = add_step::more;
+  while (step == add_step::more)
+    step = adding.next();
+  BOOST_TEST_REQUIRE((step == add_step::after_moves));
+  BOOST_TEST_REQUIRE(engine->next_deadline().has_value(), "nothing would wake the add");
+  advance(milliseconds(500));
+  engine->on_timer(now);
+  BOOST_TEST((adding.next() == add_step::after_moves));
+  advance(milliseconds(501));
+  engine->on_timer(now);
+  step = adding.next();
+  while (step == add_step::more)
+    step = adding.next();
+  BOOST_TEST((step == add_step::done));
+  BOOST_TEST(!adding.ec, adding.ec.message());
+  BOOST_TEST(engine->check() == "");
+}
+
 } // namespace

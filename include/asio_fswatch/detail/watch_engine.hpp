@@ -163,6 +163,10 @@ private:
   /// The root's scan is complete: its times start.
   void root_added(root_state& root);
   root_state* root_being_added(std::uint64_t id) const noexcept;
+  /// Whether a directory of `root`'s add waits for the records of its move (see stale).
+  bool awaits_records(const root_state& root) const;
+  /// Whether the add has waited long enough for those records (see add_in_progress).
+  bool stop_waiting(root_state& root);
   /// Changes to a root being added were lost: its scan starts again, nothing reported.
   void restart_add(root_state& root);
   /// Where `root`'s events go: the reader's queue, or the add's until it completes.

@@ -53,6 +53,9 @@ struct add_in_progress {
   std::vector<scan_step> to_read;   // their nodes are scan_pending
   std::vector<node_id> after_moves; // met between a move's halves: read once it is resolved
   event_queue events;
+  // Only directories whose path was stale are left (see watch_engine::awaits_records): when
+  // their records have not placed them by then, they are scanned as add() scans such a one.
+  std::optional<std::chrono::steady_clock::time_point> stop_waiting_at;
 };
 
 struct root_state {
