@@ -44,6 +44,24 @@ inline std::vector<backend> monitor_backends() {
   return {backend::poll};
 }
 
+/// The backends of the portable cases: the platform's native one where it has one (inotify,
+/// ReadDirectoryChangesW) and poll.
+inline std::vector<backend> portable_backends() {
+#if defined(_WIN32)
+  return {backend::native, backend::poll};
+#else
+  return monitor_backends();
+#endif
+}
+
+/// Options for backend `b`, polling every 50 ms (the portable cases' pace).
+inline monitor_options portable_options(backend b) {
+  monitor_options options;
+  options.backend = b;
+  options.poll_interval = std::chrono::milliseconds(50);
+  return options;
+}
+
 /// A temporary directory with an empty `root` to watch and an empty `outside` next to it (so that
 /// moves into and out of the tree are at hand), and an io_context. Each test makes its own
 /// monitor (options differ).

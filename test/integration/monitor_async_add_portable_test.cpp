@@ -46,21 +46,6 @@ namespace {
 
 namespace test = asio_fswatch::test;
 
-std::vector<backend> backends() {
-#if defined(_WIN32)
-  return {backend::native, backend::poll};
-#else
-  return test::monitor_backends();
-#endif
-}
-
-monitor_options options_for(backend b) {
-  monitor_options options;
-  options.backend = b;
-  options.poll_interval = 50ms;
-  return options;
-}
-
 /// A tree whose add takes many slices of a millisecond on any machine: `directories`
 /// directories of `files` files each.
 void make_tree(const fs::path& root, int directories, int files) {
@@ -111,12 +96,24 @@ void run_until(asio::io_context& ioc, const std::function<bool()>& done, std::ch
   BOOST_TEST_REQUIRE(done(), "timed out after " << limit.count() << " s");
 }
 
+/// Runs the loop until the add ends, which `other_work` made it do on its first turn: it ends
+/// with operation_aborted, and nothing of its root stays.
+void expect_aborted_by_other_work(asio::io_context& ioc, directory_monitor& monitor, const add_result& added,
+                                  const ticker& other_work) {
+  run_until(ioc, [&] { return added.done; });
+  BOOST_TEST_REQUIRE(other_work.turns >= 1, "the add completed before other work had a turn");
+  BOOST_TEST((added.ec == asio::error::operation_aborted), added.ec.message());
+  BOOST_TEST(monitor.roots().empty());
+  BOOST_TEST(monitor.stats().kernel_watches == 0u);
+  BOOST_TEST(monitor.stats().entries == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE(monitor_async_add_portable)
 
 BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_lets_the_loop_run_and_loses_nothing_changed_meanwhile,
-                       backends()) {
+                       test::portable_backends()) {
   make_tree(root, 300, 8);
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   watch_options listing;
   listing.initial_listing = true;
   add_result added;
@@ -167,9 +164,9 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_lets_the_loop_run_and_loses_no
   }
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, cancelling_async_add_removes_the_partial_root, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, cancelling_async_add_removes_the_partial_root, test::portable_backends()) {
   make_tree(root, 300, 8);
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   for (asio::cancellation_type type : {asio::cancellation_type::terminal, asio::cancellation_type::partial,
                                        asio::cancellation_type::total}) {
     asio::cancellation_signal cancel;
@@ -184,12 +181,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, cancelling_async_add_removes_the_partial
         cancel.emit(type);
     }};
     other_work.start();
-    run_until(ioc, [&] { return added.done; });
-    BOOST_TEST_REQUIRE(other_work.turns >= 1, "the add completed before other work had a turn");
-    BOOST_TEST((added.ec == asio::error::operation_aborted), added.ec.message());
-    BOOST_TEST(monitor.roots().empty());
-    BOOST_TEST(monitor.stats().kernel_watches == 0u);
-    BOOST_TEST(monitor.stats().entries == 0u);
+    expect_aborted_by_other_work(ioc, monitor, added, other_work);
   }
   monitor.add(root); // the path is free again, and the monitor works
   test::write_text(root / "after");
@@ -197,11 +189,11 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, cancelling_async_add_removes_the_partial
   REQUIRE_COLLECTED(c, "created after");
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, remove_cancel_and_close_end_an_async_add, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, remove_cancel_and_close_end_an_async_add, test::portable_backends()) {
   make_tree(root, 300, 4);
   enum class ending { remove, cancel, close };
   for (ending how : {ending::remove, ending::cancel, ending::close}) {
-    directory_monitor monitor(ioc, options_for(sample));
+    directory_monitor monitor(ioc, test::portable_options(sample));
     add_result added;
     monitor.async_add(root, [&](sys::error_code ec) {
       added.done = true;
@@ -218,11 +210,7 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, remove_cancel_and_close_end_an_async_add
         monitor.close();
     }};
     other_work.start();
-    run_until(ioc, [&] { return added.done; });
-    BOOST_TEST_REQUIRE(other_work.turns >= 1, "the add completed before other work had a turn");
-    BOOST_TEST((added.ec == asio::error::operation_aborted), added.ec.message());
-    BOOST_TEST(monitor.roots().empty());
-    BOOST_TEST(monitor.stats().kernel_watches == 0u);
+    expect_aborted_by_other_work(ioc, monitor, added, other_work);
     // Nothing of it was left running, the monitor still there: the context's run() returns.
     ioc.restart();
     ioc.run_for(10s);
@@ -236,9 +224,9 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, remove_cancel_and_close_end_an_async_add
   }
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, a_completed_async_add_leaves_no_work_without_a_read, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, a_completed_async_add_leaves_no_work_without_a_read, test::portable_backends()) {
   make_tree(root, 50, 4);
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   std::optional<sys::error_code> added;
   monitor.async_add(root, [&](sys::error_code ec) { added = ec; });
   ioc.run_for(60s); // returns once the add completed, as nothing else waits
@@ -251,8 +239,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, a_completed_async_add_leaves_no_work_wit
   REQUIRE_COLLECTED(c, "created d7/later");
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_errors_complete_through_the_handler, backends()) {
-  directory_monitor monitor(ioc, options_for(sample));
+BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_errors_complete_through_the_handler, test::portable_backends()) {
+  directory_monitor monitor(ioc, test::portable_options(sample));
   std::optional<sys::error_code> missing;
   monitor.async_add(root / "missing", [&](sys::error_code ec) { missing = ec; });
   BOOST_TEST(!missing.has_value(), "completed inside the initiating function");
@@ -266,9 +254,9 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_errors_complete_through_the_ha
   BOOST_TEST((*inside == errc::already_watched), inside->message());
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_takes_deferred_and_coroutines, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, async_add_takes_deferred_and_coroutines, test::portable_backends()) {
   fs::create_directories(root / "a" / "b");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   std::optional<std::string> outcome;
   asio::co_spawn(
       ioc,

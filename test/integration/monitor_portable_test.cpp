@@ -46,22 +46,6 @@ namespace {
 
 namespace test = asio_fswatch::test;
 
-/// The monitor's backends here: the native one of the platform, and poll.
-std::vector<backend> backends() {
-  std::vector<backend> out = test::monitor_backends();
-#if defined(_WIN32)
-  out = {backend::native, backend::poll};
-#endif
-  return out;
-}
-
-monitor_options options_for(backend b) {
-  monitor_options options;
-  options.backend = b;
-  options.poll_interval = 50ms;
-  return options;
-}
-
 /// Whether a case meets Wine's defect `id` on backend `b` here: only the native backend runs
 /// into it, and only under Wine.
 bool meets_wine_defect(backend b) { return b == backend::native && test::wine_version().has_value(); }
@@ -100,8 +84,8 @@ void check_or_wine_defect(backend b, const std::string& problems, const char* id
 
 BOOST_AUTO_TEST_SUITE(monitor_portable)
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, entries_created_changed_and_removed, backends()) {
-  directory_monitor monitor(ioc, options_for(sample));
+BOOST_DATA_TEST_CASE_F(monitor_fixture, entries_created_changed_and_removed, test::portable_backends()) {
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   fs::create_directory(root / "d");
@@ -117,11 +101,11 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, entries_created_changed_and_removed, bac
   test::check_replay(before, c, root);
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, renames_in_a_directory, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, renames_in_a_directory, test::portable_backends()) {
   fs::create_directory(root / "d");
   test::write_text(root / "d" / "inside");
   test::write_text(root / "f");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   fs::rename(root / "f", root / "f2");
@@ -140,8 +124,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, renames_in_a_directory, backends()) {
 
 // A directory made with what it holds before the monitor reads its record: the scan of it
 // reports the rest (what Wine reports of `mkdir -p x/a/b; touch x/a/b/f` is only x).
-BOOST_DATA_TEST_CASE_F(monitor_fixture, a_tree_made_at_once_is_reported_whole, backends()) {
-  directory_monitor monitor(ioc, options_for(sample));
+BOOST_DATA_TEST_CASE_F(monitor_fixture, a_tree_made_at_once_is_reported_whole, test::portable_backends()) {
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   fs::create_directories(root / "x" / "a" / "b");
@@ -151,11 +135,11 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, a_tree_made_at_once_is_reported_whole, b
   test::check_replay(before, c, root);
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, moves_into_and_out_of_the_tree, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, moves_into_and_out_of_the_tree, test::portable_backends()) {
   fs::create_directories(outside / "in" / "deep");
   test::write_text(outside / "in" / "deep" / "f");
   test::write_text(root / "leaves");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   fs::rename(outside / "in", root / "in");
@@ -166,10 +150,10 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, moves_into_and_out_of_the_tree, backends
   test::check_replay(before, c, root);
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, initial_listing_reports_what_is_there, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, initial_listing_reports_what_is_there, test::portable_backends()) {
   fs::create_directories(root / "a" / "b");
   test::write_text(root / "a" / "b" / "f");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   watch_options listing;
   listing.initial_listing = true;
   monitor.add(root, listing);
@@ -179,8 +163,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, initial_listing_reports_what_is_there, b
 }
 
 // Excludes on a recursive watch: what is below an excluded directory is never reported.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, excluded_entries_are_not_reported, backends()) {
-  directory_monitor monitor(ioc, options_for(sample));
+BOOST_DATA_TEST_CASE_F(monitor_fixture, excluded_entries_are_not_reported, test::portable_backends()) {
+  directory_monitor monitor(ioc, test::portable_options(sample));
   watch_options excluding;
   excluding.exclude = {"build/**", "*.tmp"};
   monitor.add(root, excluding);
@@ -198,9 +182,9 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, excluded_entries_are_not_reported, backe
 }
 
 // An editor's atomic save: a temporary file renamed over the watched file.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, a_file_root_survives_atomic_saves, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, a_file_root_survives_atomic_saves, test::portable_backends()) {
   test::write_text(root / "config", "one");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root / "config");
   for (int save = 0; save < 3; ++save) {
     test::write_text(root / "config.swp", "version " + std::to_string(save));
@@ -217,8 +201,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, a_file_root_survives_atomic_saves, backe
 }
 
 // Cancellation of a pending read, of each type, and cancel(): operation_aborted, nothing lost.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, every_cancellation_type_aborts_the_read_and_loses_nothing, backends()) {
-  directory_monitor monitor(ioc, options_for(sample));
+BOOST_DATA_TEST_CASE_F(monitor_fixture, every_cancellation_type_aborts_the_read_and_loses_nothing, test::portable_backends()) {
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   for (auto type : {boost::asio::cancellation_type::terminal, boost::asio::cancellation_type::partial,
@@ -245,9 +229,9 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, every_cancellation_type_aborts_the_read_
   test::check_replay(before, c, root);
 }
 
-BOOST_DATA_TEST_CASE_F(monitor_fixture, close_and_destruction_end_a_pending_read, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, close_and_destruction_end_a_pending_read, test::portable_backends()) {
   for (bool destroy : {false, true}) {
-    auto monitor = std::make_unique<directory_monitor>(ioc, options_for(sample));
+    auto monitor = std::make_unique<directory_monitor>(ioc, test::portable_options(sample));
     monitor->add(root);
     boost::system::error_code got;
     bool done = false;
@@ -272,10 +256,10 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, close_and_destruction_end_a_pending_read
 // Windows deletes a directory that a watch holds open once the watch lets it go: the root's
 // check (each second, and on the read's error) sees it pending deletion and ends the root.
 // Wine 8 does not delete it at all (RemoveDirectoryW says it did): the case cannot happen.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, a_removed_root_ends_with_root_removed, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, a_removed_root_ends_with_root_removed, test::portable_backends()) {
   fs::create_directory(root / "w");
   test::write_text(root / "w" / "f");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root / "w");
   fs::remove_all(root / "w");
   if (fs::exists(root / "w") && meets_wine_defect(sample)) {
@@ -292,8 +276,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, a_removed_root_ends_with_root_removed, b
 
 // Random changes in small bursts, in directories made after the watch started, and no
 // directory renamed: what Wine's ReadDirectoryChangesW reports in full.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, random_changes_replay, backends()) {
-  directory_monitor monitor(ioc, options_for(sample));
+BOOST_DATA_TEST_CASE_F(monitor_fixture, random_changes_replay, test::portable_backends()) {
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   std::mt19937 random(sample == backend::poll ? 7 : 5);
@@ -337,8 +321,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, random_changes_replay, backends()) {
 
 // Names beyond ASCII (UTF-16 on Windows, given back exactly), and a path longer than Windows'
 // MAX_PATH (260), which the Windows edge reaches through the long-path prefix.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, unicode_names_and_a_path_beyond_max_path, backends()) {
-  directory_monitor monitor(ioc, options_for(sample));
+BOOST_DATA_TEST_CASE_F(monitor_fixture, unicode_names_and_a_path_beyond_max_path, test::portable_backends()) {
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   const fs::path unicode = root / fs::path(u8"caf\u00e9 \u65e5\u672c \U0001F600");
@@ -384,10 +368,10 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, unicode_names_and_a_path_beyond_max_path
 
 // Wine 8 reports nothing of what happens in a subdirectory that existed when the watch began
 // (created, removed, renamed there): its recursive watch does not cover it.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_directory_older_than_the_watch, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_directory_older_than_the_watch, test::portable_backends()) {
   fs::create_directory(root / "old");
   test::write_text(root / "old" / "gone");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   test::write_text(root / "old" / "new");
@@ -401,8 +385,8 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_directory_older_than_the_wa
 
 // After a watched subdirectory A is renamed A2, Wine 8 goes on naming what happens in it under
 // A\..., a path that names nothing: those changes cannot be placed.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_renamed_directory, backends()) {
-  directory_monitor monitor(ioc, options_for(sample));
+BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_renamed_directory, test::portable_backends()) {
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root);
   const auto before = snapshot_of(root);
   fs::create_directory(root / "a");
@@ -419,11 +403,11 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, changes_in_a_renamed_directory, backends
 }
 
 // A monitor with several roots: each event says which one it is of, as add() normalised it.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, each_event_names_its_root, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, each_event_names_its_root, test::portable_backends()) {
   fs::create_directory(root / "one");
   fs::create_directory(root / "two");
   test::write_text(root / "single");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   monitor.add(root / "one");
   monitor.add(root / "two" / "."); // another spelling of the same directory
   monitor.add(root / "single");
@@ -450,12 +434,12 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, each_event_names_its_root, backends()) {
 
 // What an application shows of a monitor: counts of what it holds, kept as it goes, and the
 // totals of what it did.
-BOOST_DATA_TEST_CASE_F(monitor_fixture, stats_count_what_is_held_and_what_was_delivered, backends()) {
+BOOST_DATA_TEST_CASE_F(monitor_fixture, stats_count_what_is_held_and_what_was_delivered, test::portable_backends()) {
   fs::create_directories(root / "a" / "b");
   fs::create_directory(root / "c");
   test::write_text(root / "a" / "f");
   test::write_text(root / "g");
-  directory_monitor monitor(ioc, options_for(sample));
+  directory_monitor monitor(ioc, test::portable_options(sample));
   BOOST_TEST(monitor.stats().roots == 0u);
   BOOST_TEST(monitor.stats().entries == 0u);
   monitor.add(root);
