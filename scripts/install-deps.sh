@@ -12,8 +12,9 @@ packages=(
   # Debian 12 ships apart from the compiler; valgrind runs the unit tests (ctest label valgrind).
   clang libclang-rt-14-dev valgrind
   # What the tests run besides the build: the CLI tests' Python checks (bytes, JSON, descriptors),
-  # ps (procps: process groups of `run`), setpriv (util-linux: a case run as nobody).
-  python3 procps util-linux
+  # ps (procps: process groups of `run`), setpriv (util-linux: a case run as nobody),
+  # inotifywait (inotify-tools: the port of its scripts is checked against it).
+  python3 procps util-linux inotify-tools
   # The Windows build (preset windows), tested under Wine: MinGW-w64's "-posix" compiler (the one
   # with std::thread; not the mingw-w64 meta package, 800 MB more), and Wine, whose commands
   # (wine, wineserver) come from package wine.
@@ -22,7 +23,7 @@ packages=(
 # Extra sets, asked for by the callers that need them.
 for extra in "$@"; do
   case "$extra" in
-    --bench) packages+=(inotify-tools) ;;
+    --bench) ;; # inotify-tools, the peer measured: in the base set (the CLI tests run it too)
     # clang, and the libFuzzer and sanitizer runtimes (libclang_rt.fuzzer-x86_64.a), which Debian 12
     # ships apart from the compiler, only recommended by it.
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;

@@ -4,15 +4,19 @@
 #include "platform.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
+#include <asio_fswatch/detail/inotifywait_format.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <ctime>
+#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -37,6 +41,24 @@ const char* const watch_help =
     "  --poll-interval MS  time between scans of the poll backend (default 500)\n"
     "  -h, --help          this text\n"
     "\n"
+    "inotifywait's options, so that its scripts run unchanged:\n"
+    "  -m, --monitor       keep watching (the default); -r, --recursive: the default too\n"
+    "  --one-shot          exit after the first event (inotifywait without -m)\n"
+    "  -e, --event LIST    report only these events, comma-separated: inotifywait's names\n"
+    "                      (create delete delete_self modify attrib moved_from moved_to move)\n"
+    "                      or ours (created removed modified attributes renamed overflow).\n"
+    "                      Repeatable. close_write, open, access and close are refused\n"
+    "  --format FMT        one line per inotify event: %w the directory (with its '/'), %f the\n"
+    "                      name, %e the event names (CREATE,ISDIR), %Xe the same separated by\n"
+    "                      X, %T the time (--timefmt), %% a '%'. A rename is two lines,\n"
+    "                      MOVED_FROM then MOVED_TO. Paths are written raw, as inotifywait does\n"
+    "  --timefmt FMT       strftime(3) format of %T (default %H:%M:%S)\n"
+    "  -0, --null          end each --format record with NUL, not newline: the only safe form\n"
+    "                      for any name (default format with it: %w%f)\n"
+    "  -q, --quiet         no 'watching' line on standard error\n"
+    "  -t, --timeout S     exit with status 2 when no event came for S seconds\n"
+    "  --fromfile FILE     read PATHs from FILE, one per line ('-': standard input)\n"
+    "\n"
     "Event kinds: created removed modified attributes renamed exchanged overflow error.\n"
     "exchanged: two entries swapped places (renameat2 RENAME_EXCHANGE), 'old <-> new'.\n"
     "\n"
@@ -45,8 +67,9 @@ const char* const watch_help =
     "an overflow is followed by a rescan that reports what changed). Standard output itself is\n"
     "never made non-blocking for the processes that share it (see doc/guide.md).\n"
     "\n"
-    "Exit status: 0 after SIGINT or SIGTERM (Windows: Ctrl-C or Ctrl-Break), 1 when a path\n"
-    "cannot be watched or every watched path went away, 2 on bad usage, 3 when standard output\n"
+    "Exit status: 0 after SIGINT or SIGTERM (Windows: Ctrl-C or Ctrl-Break) or after the\n"
+    "first event with --one-shot, 1 when a path cannot be watched or every watched path went\n"
+    "away, 2 on bad usage or when -t expired (as inotifywait), 3 when standard output\n"
     "cannot be written (closed, full, or its reader went away; a message on standard error says\n"
     "why).\n";
 
@@ -55,7 +78,38 @@ struct watch_settings {
   watch_options options;
   monitor_options monitor;
   std::vector<std::string> paths;
+  // inotifywait's options.
+  std::optional<std::string> format; // --format, or %w%f for -0 alone
+  std::string timefmt = "%H:%M:%S";
+  char terminator = '\n';
+  bool quiet = false;
+  bool one_shot = false;
+  std::uint32_t events = detail::iw_all; // -e
+  bool events_given = false;
+  std::optional<std::chrono::seconds> timeout;
 };
+
+/// PATHs from `name` ("-": standard input), one per line; false, with a message, when it cannot
+/// be read.
+bool read_paths_from(const std::string& name, std::vector<std::string>& paths) {
+  std::ifstream file;
+  if (name != "-") {
+    file.open(name, std::ios::binary);
+    if (!file) {
+      std::cerr << "asio-fswatch: cannot read --fromfile '" << name << "'\n";
+      return false;
+    }
+  }
+  std::istream& in = name == "-" ? std::cin : file;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (!line.empty())
+      paths.push_back(line);
+  }
+  return true;
+}
 
 // Returns an exit code when the command line is not usable.
 std::optional<int> parse(const std::vector<std::string>& args, watch_settings& out) {
@@ -100,6 +154,56 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
         return usage_error("--poll-interval takes milliseconds from 1 to 86400000, not '" + *text + "'",
                            "watch");
       out.monitor.poll_interval = std::chrono::milliseconds(ms);
+    } else if (arg == "-m" || arg == "--monitor" || arg == "-r" || arg == "--recursive") {
+      // inotifywait's: what this tool does anyway.
+    } else if (arg == "--one-shot") {
+      out.one_shot = true;
+    } else if (arg == "-q" || arg == "--quiet" || arg == "-qq") {
+      out.quiet = true;
+    } else if (arg == "-0" || arg == "--null") {
+      out.terminator = '\0';
+    } else if (arg == "-e" || arg == "--event") {
+      const std::string* list = value();
+      if (!list || list->empty())
+        return usage_error(arg + " needs a comma-separated list of events", "watch");
+      if (!out.events_given)
+        out.events = 0;
+      out.events_given = true;
+      for (std::size_t start = 0; start <= list->size();) {
+        const std::size_t comma = std::min(list->find(',', start), list->size());
+        std::string why;
+        const std::uint32_t bits = detail::inotifywait_events_named(list->substr(start, comma - start), why);
+        if (bits == 0)
+          return usage_error(arg + ": " + why, "watch");
+        out.events |= bits;
+        start = comma + 1;
+      }
+    } else if (arg == "--format" || arg == "--timefmt") {
+      const std::string* text = value();
+      if (!text)
+        return usage_error(arg + " needs a format", "watch");
+      std::string problem;
+      if (arg == "--format" && !detail::check_inotifywait_format(*text, problem))
+        return usage_error("--format: " + problem, "watch");
+      if (arg == "--format")
+        out.format = *text;
+      else
+        out.timefmt = *text;
+    } else if (arg == "-t" || arg == "--timeout") {
+      const std::string* text = value();
+      unsigned long seconds = 0;
+      if (!text)
+        return usage_error(arg + " needs a number of seconds", "watch");
+      auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), seconds);
+      if (ec != std::errc() || end != text->data() + text->size() || seconds == 0 || seconds > 31'536'000)
+        return usage_error(arg + " takes seconds from 1 to 31536000, not '" + *text + "'", "watch");
+      out.timeout = std::chrono::seconds(seconds);
+    } else if (arg == "--fromfile") {
+      const std::string* name = value();
+      if (!name)
+        return usage_error("--fromfile needs a file name", "watch");
+      if (!read_paths_from(*name, out.paths))
+        return exit_usage;
     } else if (arg == "--") {
       out.paths.insert(out.paths.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
       break;
@@ -111,13 +215,17 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
   }
   if (out.paths.empty())
     return usage_error("no PATH to watch", "watch");
+  if (out.json && (out.format || out.terminator == '\0'))
+    return usage_error("--json cannot be given with --format or -0", "watch");
+  if (out.terminator == '\0' && !out.format)
+    out.format = "%w%f";
   return std::nullopt;
 }
 
 class watcher {
 public:
   watcher(boost::asio::io_context& ioc, const watch_settings& settings)
-      : settings_(settings), monitor_(ioc, settings.monitor), signals_(ioc),
+      : settings_(settings), monitor_(ioc, settings.monitor), signals_(ioc), timeout_(ioc),
         output_(
             ioc, [this](boost::system::error_code ec) { output_failed(ec); }, [this] { resume_reading(); }) {
     add_stop_signals(signals_);
@@ -137,13 +245,15 @@ public:
       return exit_watch_error;
     // Like inotifywait's "Watches established.": scripts wait for this line before changing
     // anything, since changes made before it may not be reported.
-    diagnose("watching " + std::to_string(settings_.paths.size()) +
-             (settings_.paths.size() == 1 ? " path" : " paths") + " with the " +
-             std::string(to_string(monitor_.backend())) + " backend");
+    if (!settings_.quiet)
+      diagnose("watching " + std::to_string(settings_.paths.size()) +
+               (settings_.paths.size() == 1 ? " path" : " paths") + " with the " +
+               std::string(to_string(monitor_.backend())) + " backend");
     signals_.async_wait([this](boost::system::error_code ec, int) {
       if (!ec)
-        finish();
+        finish(exit_ok);
     });
+    arm_timeout();
     read();
     ioc.run();
     // Not when standard error is the stalled pipe itself: the note would block there.
@@ -173,7 +283,11 @@ private:
         }
         return;
       }
-      print(events);
+      if (print(events)) {
+        if (settings_.one_shot)
+          return finish(exit_ok);
+        arm_timeout();
+      }
       if (stopped_ || finishing_)
         return;
       // A reader that does not keep up: the queue stays bounded because no more events are
@@ -193,8 +307,12 @@ private:
     }
   }
 
-  void print(const std::vector<fs_event>& events) {
+  /// Writes the events (errors to standard error); whether any was printed.
+  bool print(const std::vector<fs_event>& events) {
     line_.clear();
+    std::string time_text;
+    if (settings_.format && settings_.format->find("%T") != std::string::npos)
+      time_text = now_as(settings_.timefmt);
     for (const fs_event& event : events) {
       if (event.kind == event_kind::error) {
         std::string diagnostic;
@@ -202,13 +320,53 @@ private:
         diagnose(diagnostic);
         continue;
       }
-      if (settings_.json)
-        detail::append_json(line_, event);
-      else
-        detail::append_human(line_, event);
-      line_ += '\n';
+      if (settings_.format) {
+        detail::append_inotifywait(line_, event, *settings_.format, time_text, settings_.events, settings_.terminator);
+      } else if (!settings_.events_given || selected(event)) {
+        if (settings_.json)
+          detail::append_json(line_, event);
+        else
+          detail::append_human(line_, event);
+        line_ += '\n';
+      }
+      if (settings_.one_shot && !line_.empty()) {
+        // inotifywait without -m: one record, the first.
+        line_.resize(line_.find(settings_.format ? settings_.terminator : '\n') + 1);
+        break;
+      }
     }
     output_.write(line_);
+    return !line_.empty();
+  }
+
+  /// Whether -e selects the event (the human and JSON formats: by its kind).
+  bool selected(const fs_event& event) const {
+    std::string ignored;
+    return (detail::inotifywait_events_named(to_string(event.kind), ignored) & settings_.events) != 0;
+  }
+
+  static std::string now_as(const std::string& timefmt) {
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+#if defined(_WIN32)
+    localtime_s(&local, &now);
+#else
+    localtime_r(&now, &local);
+#endif
+    char text[256];
+    const std::size_t n = std::strftime(text, sizeof text, timefmt.c_str(), &local);
+    return std::string(text, n);
+  }
+
+  /// -t: the tool ends with status 2 when no event comes for that long.
+  void arm_timeout() {
+    if (!settings_.timeout || stopped_ || finishing_)
+      return;
+    timeout_.expires_after(*settings_.timeout);
+    timeout_.async_wait([this](boost::system::error_code ec) {
+      if (!ec)
+        finish(exit_usage);
+    });
   }
 
   /// A line for standard error. When standard error is the same pipe or terminal as standard
@@ -226,20 +384,21 @@ private:
     stop(exit_output_error);
   }
 
-  /// SIGINT or SIGTERM: no more events are read; what is queued is written if the reader takes
-  /// it within a second (so that the last line is whole), then the tool ends. A second signal
-  /// ends it at once.
-  void finish() {
+  /// SIGINT or SIGTERM (or --one-shot's event, -t's expiry): no more events are read; what is
+  /// queued is written if the reader takes it within a second (so that the last line is whole),
+  /// then the tool ends with `status`. A second signal ends it at once.
+  void finish(int status) {
     if (stopped_ || finishing_)
       return;
     // Set before anything else: while draining, the queue's room must not start another read.
     finishing_ = true;
+    timeout_.cancel();
     monitor_.close();
-    signals_.async_wait([this](boost::system::error_code ec, int) {
+    signals_.async_wait([this, status](boost::system::error_code ec, int) {
       if (!ec)
-        stop(exit_ok);
+        stop(status);
     });
-    output_.drain(std::chrono::seconds(1), [this] { stop(exit_ok); });
+    output_.drain(std::chrono::seconds(1), [this, status] { stop(status); });
   }
 
   void stop(int status) {
@@ -248,6 +407,7 @@ private:
     stopped_ = true;
     status_ = status;
     signals_.cancel();
+    timeout_.cancel();
     monitor_.close();
     output_.close();
   }
@@ -255,6 +415,7 @@ private:
   const watch_settings& settings_;
   directory_monitor monitor_;
   boost::asio::signal_set signals_;
+  boost::asio::steady_timer timeout_;
   event_output output_;
   std::string line_;
   bool reading_paused_ = false;

@@ -1,0 +1,49 @@
+// asio_fswatch, private: the output of `inotifywait --format` for fs_events (sans-io), so that
+// scripts written for inotifywait read asio-fswatch watch unchanged.
+#ifndef ASIO_FSWATCH_DETAIL_INOTIFYWAIT_FORMAT_HPP
+#define ASIO_FSWATCH_DETAIL_INOTIFYWAIT_FORMAT_HPP
+
+#include <asio_fswatch/fs_event.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace asio_fswatch::detail {
+
+/// inotifywait's event names that an fs_event can give, as bits (a filter).
+enum inotifywait_event : std::uint32_t {
+  iw_create = 1u << 0,
+  iw_delete = 1u << 1,
+  iw_delete_self = 1u << 2,
+  iw_modify = 1u << 3,
+  iw_attrib = 1u << 4,
+  iw_moved_from = 1u << 5,
+  iw_moved_to = 1u << 6,
+  iw_overflow = 1u << 7,
+  iw_all = (1u << 8) - 1,
+};
+
+/// The bits that `name` selects in an `-e` list: inotifywait's names (create, delete,
+/// delete_self, modify, attrib, moved_from, moved_to, move, move_self) and the kinds of
+/// fs_event (created, removed, modified, attributes, renamed, exchanged, overflow), in either
+/// case. 0 for a name that selects nothing here; `why` then says why.
+std::uint32_t inotifywait_events_named(std::string_view name, std::string& why);
+
+/// Whether `format` is a valid --format: text with %w (the directory of the entry, with its
+/// trailing '/'; a root: its own path), %f (the entry's name; empty for a root), %e (the event
+/// names, comma-separated), %Xe (the same, separated by the character X), %T (the time, as the
+/// caller formatted it with --timefmt) and %% (a '%'). The problem otherwise.
+bool check_inotifywait_format(std::string_view format, std::string& problem);
+
+/// Appends, for each inotify event that `event` stands for and `wanted` selects, `format` with
+/// its fields filled in, then `terminator`. Paths are written as they are, unescaped: a name
+/// may hold a newline, which only a NUL terminator (-0) keeps apart. A rename gives MOVED_FROM
+/// (the old path) then MOVED_TO; an exchange, both moves of each entry; `error` events give
+/// nothing (the tool writes them to standard error).
+void append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
+                        std::string_view time_text, std::uint32_t wanted, char terminator);
+
+} // namespace asio_fswatch::detail
+
+#endif

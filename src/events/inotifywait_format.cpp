@@ -1,0 +1,178 @@
+// inotifywait's --format for fs_events: see inotifywait_format.hpp.
+#include <asio_fswatch/detail/inotifywait_format.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace asio_fswatch::detail {
+namespace {
+
+struct name_bits {
+  std::string_view name;
+  std::uint32_t bits;
+};
+
+constexpr name_bits selectable[] = {
+    {"create", iw_create},
+    {"delete", iw_delete | iw_delete_self},
+    {"delete_self", iw_delete_self},
+    {"modify", iw_modify},
+    {"attrib", iw_attrib},
+    {"moved_from", iw_moved_from},
+    {"moved_to", iw_moved_to},
+    {"move", iw_moved_from | iw_moved_to},
+    {"move_self", iw_moved_from | iw_moved_to},
+    {"created", iw_create},
+    {"removed", iw_delete | iw_delete_self},
+    {"modified", iw_modify},
+    {"attributes", iw_attrib},
+    {"renamed", iw_moved_from | iw_moved_to},
+    {"exchanged", iw_moved_from | iw_moved_to},
+    {"overflow", iw_overflow},
+    {"q_overflow", iw_overflow},
+};
+
+// What the monitor never reports: opening, reading and closing.
+constexpr std::string_view not_watched[] = {"access", "open", "close_nowrite", "close", "unmount"};
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return out;
+}
+
+/// One inotify event that an fs_event stands for.
+struct record {
+  std::uint32_t bit;
+  std::string_view name;
+  const std::filesystem::path* path;
+  bool directory;
+};
+
+void append_fields(std::string& out, std::string_view format, const fs_event& event, const record& r,
+                   std::string_view time_text) {
+  const std::string path = path_text(*r.path);
+  // A root (the watched path itself) is named whole by %w, as inotifywait names a watched file.
+  std::string directory;
+  std::string_view name;
+  if (!event.root.empty() && *r.path == event.root) {
+    directory = path;
+    if (r.directory && (directory.empty() || directory.back() != '/'))
+      directory += '/';
+  } else {
+#if defined(_WIN32)
+    const std::size_t cut = path.find_last_of("/\\");
+#else
+    const std::size_t cut = path.rfind('/');
+#endif
+    directory = cut == std::string::npos ? std::string() : path.substr(0, cut + 1);
+    name = cut == std::string::npos ? std::string_view(path) : std::string_view(path).substr(cut + 1);
+  }
+  auto names = [&](char separator) {
+    out += r.name;
+    if (r.directory && r.bit != iw_overflow) { // an overflow is of the whole root
+      out += separator;
+      out += "ISDIR";
+    }
+  };
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%' || i + 1 == format.size()) {
+      out += format[i];
+      continue;
+    }
+    const char c = format[++i];
+    if (c == 'w')
+      out += directory;
+    else if (c == 'f')
+      out += name;
+    else if (c == 'e')
+      names(',');
+    else if (c == 'T')
+      out += time_text;
+    else if (c == '%')
+      out += '%';
+    else if (i + 1 < format.size() && format[i + 1] == 'e') {
+      names(c);
+      ++i;
+    }
+  }
+}
+
+} // namespace
+
+std::uint32_t inotifywait_events_named(std::string_view name, std::string& why) {
+  const std::string key = lower(name);
+  for (const name_bits& n : selectable)
+    if (n.name == key)
+      return n.bits;
+  if (key == "close_write")
+    why = "close_write is not reported yet: use modify (a write and its close are one `modified`)";
+  else if (std::find(std::begin(not_watched), std::end(not_watched), key) != std::end(not_watched))
+    why = "'" + std::string(name) + "' is not watched: opening, reading and closing files are not changes";
+  else
+    why = "unknown event '" + std::string(name) + "'";
+  return 0;
+}
+
+bool check_inotifywait_format(std::string_view format, std::string& problem) {
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%')
+      continue;
+    if (i + 1 == format.size()) {
+      problem = "a lone '%' ends the format (write %% for a '%')";
+      return false;
+    }
+    const char c = format[++i];
+    if (c == 'w' || c == 'f' || c == 'e' || c == 'T' || c == '%')
+      continue;
+    if (i + 1 < format.size() && format[i + 1] == 'e') {
+      ++i; // %Xe: the names separated by X
+      continue;
+    }
+    problem = std::string("unknown field '%") + c + "' (known: %w %f %e %Xe %T %%)";
+    return false;
+  }
+  return true;
+}
+
+void append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
+                        std::string_view time_text, std::uint32_t wanted, char terminator) {
+  const bool is_dir = event.type == entry_type::directory;
+  const bool old_is_dir = event.old_type == entry_type::directory;
+  record records[4];
+  std::size_t count = 0;
+  switch (event.kind) {
+  case event_kind::created: records[count++] = {iw_create, "CREATE", &event.path, is_dir}; break;
+  case event_kind::removed:
+    if (!event.root.empty() && event.path == event.root)
+      records[count++] = {iw_delete_self, "DELETE_SELF", &event.path, is_dir};
+    else
+      records[count++] = {iw_delete, "DELETE", &event.path, is_dir};
+    break;
+  case event_kind::modified: records[count++] = {iw_modify, "MODIFY", &event.path, is_dir}; break;
+  case event_kind::attributes: records[count++] = {iw_attrib, "ATTRIB", &event.path, is_dir}; break;
+  case event_kind::renamed:
+    records[count++] = {iw_moved_from, "MOVED_FROM", &event.old_path, is_dir};
+    records[count++] = {iw_moved_to, "MOVED_TO", &event.path, is_dir};
+    break;
+  case event_kind::exchanged:
+    // The entry now at `path` came from `old_path`, and the other one went the other way.
+    records[count++] = {iw_moved_from, "MOVED_FROM", &event.old_path, is_dir};
+    records[count++] = {iw_moved_to, "MOVED_TO", &event.path, is_dir};
+    records[count++] = {iw_moved_from, "MOVED_FROM", &event.path, old_is_dir};
+    records[count++] = {iw_moved_to, "MOVED_TO", &event.old_path, old_is_dir};
+    break;
+  case event_kind::overflow: records[count++] = {iw_overflow, "Q_OVERFLOW", &event.path, is_dir}; break;
+  default: break;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if ((records[i].bit & wanted) == 0)
+      continue;
+    append_fields(out, format, event, records[i], time_text);
+    out += terminator;
+  }
+}
+
+} // namespace asio_fswatch::detail

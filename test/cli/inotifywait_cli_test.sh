@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# End-to-end tests of `asio-fswatch watch` with inotifywait's options: a script written for
+# inotifywait, run with inotifywait and with asio-fswatch on the same changes, prints the same
+# lines; -0 keeps any name whole; --one-shot, -t, --fromfile, -q; what is refused and why.
+# Usage: inotifywait_cli_test.sh PATH/TO/asio-fswatch
+set -uo pipefail
+tool=${1:?path to asio-fswatch}
+work=$(mktemp -d)
+trap 'kill ${pids:-} 2>/dev/null; rm -rf "$work"' EXIT
+source "$(dirname "$0")/common.sh"
+
+# Refused, with a reason.
+check "close_write refused" expect_exit 2 "$tool" watch -e close_write "$work"
+check "close_write: why" grep -q "close_write is not reported yet" "$work/err"
+check "open refused" expect_exit 2 "$tool" watch -e modify,open "$work"
+check "open: why" grep -q "'open' is not watched" "$work/err"
+check "unknown event" expect_exit 2 "$tool" watch -e bogus "$work"
+check "bad format field" expect_exit 2 "$tool" watch --format '%w %q' "$work"
+check "bad format: why" grep -qF "unknown field '%q'" "$work/err"
+check "json with format" expect_exit 2 "$tool" watch --json -0 "$work"
+check "zero timeout" expect_exit 2 "$tool" watch -t 0 "$work"
+check "missing fromfile" expect_exit 2 "$tool" watch --fromfile "$work/none"
+
+# A script from inotifywait's manual, both ways, on the same changes.
+tree=$work/tree; mkdir -p "$tree"
+script='while read -r line; do echo "$line"; done'
+events=create,delete,modify,attrib,moved_from,moved_to
+if [[ ${ASIO_FSWATCH_GENERIC_POSIX:-} == 1 ]]; then
+  platform_skip inotifywait_port "the generic POSIX build polls: a rename is a removal and a creation there"
+elif command -v inotifywait >/dev/null; then
+  inotifywait -m -r -e "$events" --format '%w%f %e' "$tree" 2>"$work/iw.err" | bash -c "$script" >"$work/iw.out" &
+  pids="$!"
+  "$tool" watch -m -r -e "$events" --format '%w%f %e' "$tree" 2>"$work/ours.err" | bash -c "$script" >"$work/ours.out" &
+  pids="$pids $!"
+  wait_for "$work/iw.err" "Watches established."
+  wait_for "$work/ours.err" "watching 1 path"
+  step() { "$@"; sleep 0.3; } # one change at a time: each tool reads it on its own
+  step bash -c ": > '$tree/f'"
+  step bash -c "echo x >> '$tree/f'"
+  step mkdir "$tree/d"
+  step bash -c ": > '$tree/d/g'"
+  step mv "$tree/f" "$tree/d/h"
+  step chmod 600 "$tree/d/h"
+  step rm "$tree/d/h"
+  step rm "$tree/d/g"
+  step rmdir "$tree/d"
+  step bash -c ": > '$tree/last'"
+  wait_for "$work/iw.out" "$tree/last CREATE"
+  wait_for "$work/ours.out" "$tree/last CREATE"
+  kill $pids 2>/dev/null; pkill -f "inotifywait -m -r -e $events" 2>/dev/null; pids=
+  check "the same lines as inotifywait" diff "$work/iw.out" "$work/ours.out"
+  check "the script saw every change" test "$(wc -l <"$work/ours.out")" = 11
+else
+  skip_case inotifywait "inotifywait (Debian's inotify-tools) is not installed: the script cannot be run both ways"
+fi
+
+# -0: any name comes through whole, newline and invalid UTF-8 included.
+"$tool" watch -0 -e create "$tree" >"$work/nul.out" 2>"$work/nul.err" & pids="$!"
+wait_for "$work/nul.err" "watching 1 path"
+hostile=$(printf 'new\nline\xff')
+touch "$tree/$hostile"
+touch "$tree/end"
+for _ in $(seq 300); do grep -q "end" "$work/nul.out" 2>/dev/null && break; sleep 0.1; done
+kill $pids; pids=
+found=0
+while IFS= read -r -d '' path; do [[ $path == "$tree/$hostile" ]] && found=1; done <"$work/nul.out"
+check "-0 keeps a hostile name whole" test "$found" = 1
+
+# --one-shot: the first event, then exit 0; -q: nothing on standard error.
+"$tool" watch --one-shot -q --format '%e %f' "$tree" >"$work/one.out" 2>"$work/one.err" & pid=$!
+sleep 0.5
+touch "$tree/first"
+wait_exit "$pid"
+check "one-shot exits 0" test "$status" = 0
+check "one-shot prints one line" test "$(cat "$work/one.out")" = "CREATE first"
+check "-q: nothing on standard error" test ! -s "$work/one.err"
+
+# -t: no event for that long: status 2, as inotifywait.
+check "timeout exits 2" expect_exit 2 "$tool" watch -q -t 1 "$tree"
+
+# --fromfile: the paths, one per line.
+mkdir -p "$work/a" "$work/b"
+printf '%s\n%s\n' "$work/a" "$work/b" >"$work/list"
+"$tool" watch --fromfile "$work/list" --one-shot >"$work/from.out" 2>"$work/from.err" & pid=$!
+wait_for "$work/from.err" "watching 2 paths"
+touch "$work/b/x"
+wait_exit "$pid"
+check "fromfile: both paths watched" grep -q "$work/b/x" "$work/from.out"
+
+echo "inotifywait_cli_test: $passed passed, $failed failed"
+((failed == 0))

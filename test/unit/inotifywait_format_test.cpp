@@ -1,0 +1,99 @@
+// Unit tests of inotifywait's --format for fs_events (detail/inotifywait_format.hpp): the fields,
+// the names of each kind (a rename as MOVED_FROM then MOVED_TO), roots, the -e filter, raw
+// paths with NUL terminators, and formats refused.
+#include <boost/test/unit_test.hpp>
+
+#include <asio_fswatch/detail/inotifywait_format.hpp>
+
+#include <common/make_event.hpp>
+
+#include <string>
+
+namespace {
+
+namespace detail = asio_fswatch::detail;
+using asio_fswatch::entry_type;
+using asio_fswatch::event_kind;
+using asio_fswatch::fs_event;
+using asio_fswatch::test::make_event;
+
+fs_event under_root(event_kind kind, std::string path, entry_type type = entry_type::file,
+                    std::string old_path = {}) {
+  fs_event e = make_event(kind, std::move(path), type, std::move(old_path));
+  e.root = "/w";
+  return e;
+}
+
+std::string format(const fs_event& e, std::string_view fmt = "%w|%f|%e",
+                   std::uint32_t wanted = detail::iw_all, char terminator = '\n') {
+  std::string out;
+  detail::append_inotifywait(out, e, fmt, "12:00", wanted, terminator);
+  return out;
+}
+
+BOOST_AUTO_TEST_SUITE(inotifywait_format)
+
+BOOST_AUTO_TEST_CASE(each_kind_has_inotifywaits_names) {
+  BOOST_TEST(format(under_root(event_kind::created, "/w/a/f")) == "/w/a/|f|CREATE\n");
+  BOOST_TEST(format(under_root(event_kind::created, "/w/d", entry_type::directory)) == "/w/|d|CREATE,ISDIR\n");
+  BOOST_TEST(format(under_root(event_kind::removed, "/w/f")) == "/w/|f|DELETE\n");
+  BOOST_TEST(format(under_root(event_kind::modified, "/w/f")) == "/w/|f|MODIFY\n");
+  BOOST_TEST(format(under_root(event_kind::attributes, "/w/d", entry_type::directory)) == "/w/|d|ATTRIB,ISDIR\n");
+  BOOST_TEST(format(under_root(event_kind::renamed, "/w/new", entry_type::file, "/w/old")) ==
+             "/w/|old|MOVED_FROM\n/w/|new|MOVED_TO\n");
+  BOOST_TEST(format(under_root(event_kind::overflow, "/w", entry_type::directory)) == "/w/||Q_OVERFLOW\n");
+  BOOST_TEST(format(under_root(event_kind::error, "/w/x")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_exchange_is_both_moves_of_each_entry) {
+  fs_event e = under_root(event_kind::exchanged, "/w/b", entry_type::file, "/w/a");
+  e.old_type = entry_type::directory;
+  BOOST_TEST(format(e) == "/w/|a|MOVED_FROM\n/w/|b|MOVED_TO\n/w/|b|MOVED_FROM,ISDIR\n/w/|a|MOVED_TO,ISDIR\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_root_is_named_whole_by_w) {
+  BOOST_TEST(format(under_root(event_kind::removed, "/w", entry_type::directory)) == "/w/||DELETE_SELF,ISDIR\n");
+  fs_event file_root = make_event(event_kind::modified, "/etc/app.conf", entry_type::file);
+  file_root.root = "/etc/app.conf";
+  BOOST_TEST(format(file_root) == "/etc/app.conf||MODIFY\n");
+}
+
+BOOST_AUTO_TEST_CASE(fields_time_separators_and_percent) {
+  fs_event e = under_root(event_kind::created, "/w/d", entry_type::directory);
+  BOOST_TEST(format(e, "%T %w%f %:e 100%%") == "12:00 /w/d CREATE:ISDIR 100%\n");
+  BOOST_TEST(format(e, "%w%f") == "/w/d\n");
+}
+
+BOOST_AUTO_TEST_CASE(the_filter_selects_records_not_events) {
+  fs_event e = under_root(event_kind::renamed, "/w/new", entry_type::file, "/w/old");
+  BOOST_TEST(format(e, "%w%f %e", detail::iw_moved_to) == "/w/new MOVED_TO\n");
+  BOOST_TEST(format(e, "%w%f %e", detail::iw_create).empty());
+  std::string why;
+  BOOST_TEST(detail::inotifywait_events_named("MOVE", why) == (detail::iw_moved_from | detail::iw_moved_to));
+  BOOST_TEST(detail::inotifywait_events_named("created", why) == detail::iw_create);
+  BOOST_TEST(detail::inotifywait_events_named("delete", why) == (detail::iw_delete | detail::iw_delete_self));
+  BOOST_TEST(detail::inotifywait_events_named("close_write", why) == 0u);
+  BOOST_TEST(why.find("close_write") != std::string::npos);
+  BOOST_TEST(detail::inotifywait_events_named("open", why) == 0u);
+  BOOST_TEST(why.find("not watched") != std::string::npos);
+  BOOST_TEST(detail::inotifywait_events_named("bogus", why) == 0u);
+  BOOST_TEST(why == "unknown event 'bogus'");
+}
+
+BOOST_AUTO_TEST_CASE(paths_are_raw_and_nul_keeps_them_apart) {
+  // A name with a newline and an invalid UTF-8 byte: written as it is.
+  fs_event e = under_root(event_kind::created, std::string("/w/a\nb\xff"));
+  BOOST_TEST(format(e, "%w%f", detail::iw_all, '\0') == std::string("/w/a\nb\xff") + '\0');
+}
+
+BOOST_AUTO_TEST_CASE(bad_formats_are_refused) {
+  std::string problem;
+  BOOST_TEST(detail::check_inotifywait_format("%w%f %e %T %% %:e", problem));
+  BOOST_TEST(!detail::check_inotifywait_format("%w %q", problem));
+  BOOST_TEST(problem.find("%q") != std::string::npos);
+  BOOST_TEST(!detail::check_inotifywait_format("100%", problem));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace
