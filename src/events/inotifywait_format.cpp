@@ -16,14 +16,13 @@ struct name_bits {
 
 constexpr name_bits selectable[] = {
     {"create", iw_create},
-    {"delete", iw_delete | iw_delete_self},
+    {"delete", iw_delete},
     {"delete_self", iw_delete_self},
     {"modify", iw_modify},
     {"attrib", iw_attrib},
     {"moved_from", iw_moved_from},
     {"moved_to", iw_moved_to},
     {"move", iw_moved_from | iw_moved_to},
-    {"move_self", iw_moved_from | iw_moved_to},
     {"created", iw_create},
     {"removed", iw_delete | iw_delete_self},
     {"modified", iw_modify},
@@ -34,8 +33,9 @@ constexpr name_bits selectable[] = {
     {"q_overflow", iw_overflow},
 };
 
-// What the monitor never reports: opening, reading and closing.
-constexpr std::string_view not_watched[] = {"access", "open", "close_nowrite", "close", "unmount"};
+// What the monitor never reports: opening, reading and closing; a watched path that moves (it
+// ends, or a symlink root follows its target).
+constexpr std::string_view not_watched[] = {"access", "open", "close_nowrite", "close", "unmount", "move_self"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -59,8 +59,13 @@ void append_fields(std::string& out, std::string_view format, const fs_event& ev
   std::string_view name;
   if (!event.root.empty() && *r.path == event.root) {
     directory = path;
-    if (r.directory && (directory.empty() || directory.back() != '/'))
-      directory += '/';
+#if defined(_WIN32)
+    const char separator = '\\';
+#else
+    const char separator = '/';
+#endif
+    if (r.directory && (directory.empty() || (directory.back() != '/' && directory.back() != separator)))
+      directory += separator;
   } else {
 #if defined(_WIN32)
     const std::size_t cut = path.find_last_of("/\\");
@@ -93,6 +98,10 @@ void append_fields(std::string& out, std::string_view format, const fs_event& ev
       out += time_text;
     else if (c == '%')
       out += '%';
+    else if (c == '0')
+      out += '\0';
+    else if (c == 'n')
+      out += '\n';
     else if (i + 1 < format.size() && format[i + 1] == 'e') {
       names(c);
       ++i;
@@ -110,7 +119,9 @@ std::uint32_t inotifywait_events_named(std::string_view name, std::string& why) 
   if (key == "close_write")
     why = "close_write is not reported yet: use modify (a write and its close are one `modified`)";
   else if (std::find(std::begin(not_watched), std::end(not_watched), key) != std::end(not_watched))
-    why = "'" + std::string(name) + "' is not watched: opening, reading and closing files are not changes";
+    why = key == "move_self"
+              ? "'move_self' is not reported: a watched path that moves ends (delete_self)"
+              : "'" + std::string(name) + "' is not watched: opening, reading and closing files are not changes";
   else
     why = "unknown event '" + std::string(name) + "'";
   return 0;
@@ -125,20 +136,21 @@ bool check_inotifywait_format(std::string_view format, std::string& problem) {
       return false;
     }
     const char c = format[++i];
-    if (c == 'w' || c == 'f' || c == 'e' || c == 'T' || c == '%')
+    if (c == 'w' || c == 'f' || c == 'e' || c == 'T' || c == '%' || c == '0' || c == 'n')
       continue;
     if (i + 1 < format.size() && format[i + 1] == 'e') {
       ++i; // %Xe: the names separated by X
       continue;
     }
-    problem = std::string("unknown field '%") + c + "' (known: %w %f %e %Xe %T %%)";
+    problem = std::string("unknown field '%") + c + "' (known: %w %f %e %Xe %T %0 %n %%)";
     return false;
   }
   return true;
 }
 
-void append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
-                        std::string_view time_text, std::uint32_t wanted, char terminator) {
+std::size_t append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
+                               std::string_view time_text, std::uint32_t wanted,
+                               std::string_view terminator, std::size_t most) {
   const bool is_dir = event.type == entry_type::directory;
   const bool old_is_dir = event.old_type == entry_type::directory;
   record records[4];
@@ -167,12 +179,15 @@ void append_inotifywait(std::string& out, const fs_event& event, std::string_vie
   case event_kind::overflow: records[count++] = {iw_overflow, "Q_OVERFLOW", &event.path, is_dir}; break;
   default: break;
   }
-  for (std::size_t i = 0; i < count; ++i) {
+  std::size_t written = 0;
+  for (std::size_t i = 0; i < count && written < most; ++i) {
     if ((records[i].bit & wanted) == 0)
       continue;
     append_fields(out, format, event, records[i], time_text);
     out += terminator;
+    ++written;
   }
+  return written;
 }
 
 } // namespace asio_fswatch::detail

@@ -18,7 +18,7 @@ check "unknown event" expect_exit 2 "$tool" watch -e bogus "$work"
 check "bad format field" expect_exit 2 "$tool" watch --format '%w %q' "$work"
 check "bad format: why" grep -qF "unknown field '%q'" "$work/err"
 check "json with format" expect_exit 2 "$tool" watch --json -0 "$work"
-check "zero timeout" expect_exit 2 "$tool" watch -t 0 "$work"
+check "bad timeout" expect_exit 2 "$tool" watch -t 1x "$work"
 check "missing fromfile" expect_exit 2 "$tool" watch --fromfile "$work/none"
 
 # A script from inotifywait's manual, both ways, on the same changes.
@@ -28,12 +28,13 @@ events=create,delete,modify,attrib,moved_from,moved_to
 if [[ ${ASIO_FSWATCH_GENERIC_POSIX:-} == 1 ]]; then
   platform_skip inotifywait_port "the generic POSIX build polls: a rename is a removal and a creation there"
 elif command -v inotifywait >/dev/null; then
-  inotifywait -m -r -e "$events" --format '%w%f %e' "$tree" 2>"$work/iw.err" | bash -c "$script" >"$work/iw.out" &
-  pids="$!"
-  "$tool" watch -m -r -e "$events" --format '%w%f %e' "$tree" 2>"$work/ours.err" | bash -c "$script" >"$work/ours.out" &
-  pids="$pids $!"
+  # Each watcher writes to a file, and the script reads it afterwards: the same lines either way,
+  # and each watcher is a process of its own to stop.
+  inotifywait -m -r -e "$events" --format '%w%f %e' "$tree" >"$work/iw.raw" 2>"$work/iw.err" & iw_pid=$!
+  "$tool" watch -mr -e "$events" --format='%w%f %e' "$tree" >"$work/ours.raw" 2>"$work/ours.err" & ours_pid=$!
+  pids="$iw_pid $ours_pid"
   wait_for "$work/iw.err" "Watches established."
-  wait_for "$work/ours.err" "watching 1 path"
+  wait_for "$work/ours.err" "Watches established."
   step() { "$@"; sleep 0.3; } # one change at a time: each tool reads it on its own
   step bash -c ": > '$tree/f'"
   step bash -c "echo x >> '$tree/f'"
@@ -45,9 +46,11 @@ elif command -v inotifywait >/dev/null; then
   step rm "$tree/d/g"
   step rmdir "$tree/d"
   step bash -c ": > '$tree/last'"
-  wait_for "$work/iw.out" "$tree/last CREATE"
-  wait_for "$work/ours.out" "$tree/last CREATE"
-  kill $pids 2>/dev/null; pkill -f "inotifywait -m -r -e $events" 2>/dev/null; pids=
+  wait_for "$work/iw.raw" "$tree/last CREATE"
+  wait_for "$work/ours.raw" "$tree/last CREATE"
+  kill $pids 2>/dev/null; wait $pids 2>/dev/null; pids=
+  bash -c "$script" <"$work/iw.raw" >"$work/iw.out"
+  bash -c "$script" <"$work/ours.raw" >"$work/ours.out"
   check "the same lines as inotifywait" diff "$work/iw.out" "$work/ours.out"
   check "the script saw every change" test "$(wc -l <"$work/ours.out")" = 11
 else
@@ -66,17 +69,28 @@ found=0
 while IFS= read -r -d '' path; do [[ $path == "$tree/$hostile" ]] && found=1; done <"$work/nul.out"
 check "-0 keeps a hostile name whole" test "$found" = 1
 
-# --one-shot: the first event, then exit 0; -q: nothing on standard error.
-"$tool" watch --one-shot -q --format '%e %f' "$tree" >"$work/one.out" 2>"$work/one.err" & pid=$!
-sleep 0.5
+# --one-shot: the first record, whole (a format with a newline in it), then exit 0.
+"$tool" watch --one-shot --format '%e%n%f' "$tree" >"$work/one.out" 2>"$work/one.err" & pid=$!
+wait_for "$work/one.err" "Watches established."
 touch "$tree/first"
 wait_exit "$pid"
 check "one-shot exits 0" test "$status" = 0
-check "one-shot prints one line" test "$(cat "$work/one.out")" = "CREATE first"
-check "-q: nothing on standard error" test ! -s "$work/one.err"
+check "one-shot prints one record, whole" test "$(cat "$work/one.out")" = "$(printf 'CREATE\nfirst')"
 
-# -t: no event for that long: status 2, as inotifywait.
+# -t: no event for that long: status 2, as inotifywait; -q: nothing on standard error.
+started=$(date +%s)
 check "timeout exits 2" expect_exit 2 "$tool" watch -q -t 1 "$tree"
+check "timeout: not a usage error" test ! -s "$work/err"
+check "timeout: after a second" test $(($(date +%s) - started)) -ge 1
+check "-t 0: no timeout" expect_exit 124 timeout 2 "$tool" watch -q -t 0 "$tree"
+
+# -qq: not even the events (a loop's condition); bundles and attached values as getopt reads them.
+"$tool" watch -qq --one-shot -ecreate "$tree" >"$work/qq.out" 2>"$work/qq.err" & pid=$!
+# Nothing says when it is ready: a file each 0.2 s until it has seen one.
+for n in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; touch "$tree/silent$n"; sleep 0.2; done
+wait_exit "$pid"
+check "-qq: exits 0 on the event" test "$status" = 0
+check "-qq: prints nothing" test ! -s "$work/qq.out"
 
 # --fromfile: the paths, one per line.
 mkdir -p "$work/a" "$work/b"

@@ -25,7 +25,7 @@ fs_event under_root(event_kind kind, std::string path, entry_type type = entry_t
 }
 
 std::string format(const fs_event& e, std::string_view fmt = "%w|%f|%e",
-                   std::uint32_t wanted = detail::iw_all, char terminator = '\n') {
+                   std::uint32_t wanted = detail::iw_all, std::string_view terminator = "\n") {
   std::string out;
   detail::append_inotifywait(out, e, fmt, "12:00", wanted, terminator);
   return out;
@@ -62,6 +62,14 @@ BOOST_AUTO_TEST_CASE(fields_time_separators_and_percent) {
   fs_event e = under_root(event_kind::created, "/w/d", entry_type::directory);
   BOOST_TEST(format(e, "%T %w%f %:e 100%%") == "12:00 /w/d CREATE:ISDIR 100%\n");
   BOOST_TEST(format(e, "%w%f") == "/w/d\n");
+  BOOST_TEST(format(e, "%f%n%e", detail::iw_all, "") == "d\nCREATE,ISDIR");
+}
+
+BOOST_AUTO_TEST_CASE(at_most_so_many_records) {
+  fs_event e = under_root(event_kind::renamed, "/w/new", entry_type::file, "/w/old");
+  std::string out;
+  BOOST_TEST(detail::append_inotifywait(out, e, "%w\n%f", "", detail::iw_all, "\n", 1) == 1u);
+  BOOST_TEST(out == "/w/\nold\n"); // the whole first record, its newline field included
 }
 
 BOOST_AUTO_TEST_CASE(the_filter_selects_records_not_events) {
@@ -71,7 +79,9 @@ BOOST_AUTO_TEST_CASE(the_filter_selects_records_not_events) {
   std::string why;
   BOOST_TEST(detail::inotifywait_events_named("MOVE", why) == (detail::iw_moved_from | detail::iw_moved_to));
   BOOST_TEST(detail::inotifywait_events_named("created", why) == detail::iw_create);
-  BOOST_TEST(detail::inotifywait_events_named("delete", why) == (detail::iw_delete | detail::iw_delete_self));
+  BOOST_TEST(detail::inotifywait_events_named("delete", why) == detail::iw_delete);
+  BOOST_TEST(detail::inotifywait_events_named("removed", why) == (detail::iw_delete | detail::iw_delete_self));
+  BOOST_TEST(detail::inotifywait_events_named("move_self", why) == 0u);
   BOOST_TEST(detail::inotifywait_events_named("close_write", why) == 0u);
   BOOST_TEST(why.find("close_write") != std::string::npos);
   BOOST_TEST(detail::inotifywait_events_named("open", why) == 0u);
@@ -83,12 +93,13 @@ BOOST_AUTO_TEST_CASE(the_filter_selects_records_not_events) {
 BOOST_AUTO_TEST_CASE(paths_are_raw_and_nul_keeps_them_apart) {
   // A name with a newline and an invalid UTF-8 byte: written as it is.
   fs_event e = under_root(event_kind::created, std::string("/w/a\nb\xff"));
-  BOOST_TEST(format(e, "%w%f", detail::iw_all, '\0') == std::string("/w/a\nb\xff") + '\0');
+  BOOST_TEST(format(e, "%w%f", detail::iw_all, std::string_view("\0", 1)) == std::string("/w/a\nb\xff") + '\0');
+  BOOST_TEST(format(e, "%w%f%0", detail::iw_all, "") == std::string("/w/a\nb\xff") + '\0');
 }
 
 BOOST_AUTO_TEST_CASE(bad_formats_are_refused) {
   std::string problem;
-  BOOST_TEST(detail::check_inotifywait_format("%w%f %e %T %% %:e", problem));
+  BOOST_TEST(detail::check_inotifywait_format("%w%f %e %T %% %:e %0 %n", problem));
   BOOST_TEST(!detail::check_inotifywait_format("%w %q", problem));
   BOOST_TEST(problem.find("%q") != std::string::npos);
   BOOST_TEST(!detail::check_inotifywait_format("100%", problem));

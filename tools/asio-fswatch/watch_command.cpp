@@ -42,7 +42,9 @@ const char* const watch_help =
     "  -h, --help          this text\n"
     "\n"
     "inotifywait's options, so that its scripts run unchanged:\n"
-    "  -m, --monitor       keep watching (the default); -r, --recursive: the default too\n"
+    "  -m, --monitor       keep watching (the default: without -m too, unlike inotifywait);\n"
+    "                      -r, --recursive: the default too. Bundles (-mrq), -ecreate, -t5\n"
+    "                      and --format=FMT are read as inotifywait's getopt reads them\n"
     "  --one-shot          exit after the first event (inotifywait without -m)\n"
     "  -e, --event LIST    report only these events, comma-separated: inotifywait's names\n"
     "                      (create delete delete_self modify attrib moved_from moved_to move)\n"
@@ -50,13 +52,15 @@ const char* const watch_help =
     "                      Repeatable. close_write, open, access and close are refused\n"
     "  --format FMT        one line per inotify event: %w the directory (with its '/'), %f the\n"
     "                      name, %e the event names (CREATE,ISDIR), %Xe the same separated by\n"
-    "                      X, %T the time (--timefmt), %% a '%'. A rename is two lines,\n"
+    "                      X, %T the time (--timefmt), %0 a NUL, %n a newline, %% a '%'.\n"
+    "                      Paths are absolute. A rename is two lines,\n"
     "                      MOVED_FROM then MOVED_TO. Paths are written raw, as inotifywait does\n"
     "  --timefmt FMT       strftime(3) format of %T (default %H:%M:%S)\n"
     "  -0, --null          end each --format record with NUL, not newline: the only safe form\n"
     "                      for any name (default format with it: %w%f)\n"
-    "  -q, --quiet         no 'watching' line on standard error\n"
-    "  -t, --timeout S     exit with status 2 when no event came for S seconds\n"
+    "  --no-newline        nothing after each --format record (use %n or %0 in it)\n"
+    "  -q, --quiet         no 'watching' line on standard error; twice (-qq): no events either\n"
+    "  -t, --timeout S     exit with status 2 when no event came for S seconds (0: never)\n"
     "  --fromfile FILE     read PATHs from FILE, one per line ('-': standard input)\n"
     "\n"
     "Event kinds: created removed modified attributes renamed exchanged overflow error.\n"
@@ -81,8 +85,10 @@ struct watch_settings {
   // inotifywait's options.
   std::optional<std::string> format; // --format, or %w%f for -0 alone
   std::string timefmt = "%H:%M:%S";
-  char terminator = '\n';
+  std::string terminator = "\n"; // -0: a NUL; --no-newline: none
   bool quiet = false;
+  bool silent = false; // -qq: not even the events
+  bool null_given = false;
   bool one_shot = false;
   std::uint32_t events = detail::iw_all; // -e
   bool events_given = false;
@@ -111,8 +117,37 @@ bool read_paths_from(const std::string& name, std::vector<std::string>& paths) {
   return true;
 }
 
+/// inotifywait's getopt spellings as separate arguments: bundled flags (-mrq, -qq), a value
+/// attached to a short option (-ecreate, -t5) or given after '=' (--format=%w%f). What follows
+/// "--" is left as it is.
+std::vector<std::string> split_options(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-' && arg.find('=') != std::string::npos) {
+      out.push_back(arg.substr(0, arg.find('=')));
+      out.push_back(arg.substr(arg.find('=') + 1));
+    } else if (arg.size() > 2 && arg[0] == '-' && arg[1] != '-' && (arg[1] == 'e' || arg[1] == 't')) {
+      out.push_back(arg.substr(0, 2));
+      out.push_back(arg.substr(2));
+    } else if (arg.size() > 2 && arg[0] == '-' && arg[1] != '-' &&
+               arg.find_first_not_of("mrq0", 1) == std::string::npos) {
+      for (std::size_t c = 1; c < arg.size(); ++c)
+        out.push_back(std::string("-") + arg[c]);
+    } else {
+      out.push_back(arg);
+    }
+  }
+  return out;
+}
+
 // Returns an exit code when the command line is not usable.
-std::optional<int> parse(const std::vector<std::string>& args, watch_settings& out) {
+std::optional<int> parse(const std::vector<std::string>& given, watch_settings& out) {
+  const std::vector<std::string> args = split_options(given);
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
@@ -158,10 +193,15 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
       // inotifywait's: what this tool does anyway.
     } else if (arg == "--one-shot") {
       out.one_shot = true;
-    } else if (arg == "-q" || arg == "--quiet" || arg == "-qq") {
+    } else if (arg == "-q" || arg == "--quiet") {
+      // Twice (-qq), as inotifywait: not even the events.
+      out.silent = out.quiet;
       out.quiet = true;
     } else if (arg == "-0" || arg == "--null") {
-      out.terminator = '\0';
+      out.terminator = std::string(1, '\0');
+      out.null_given = true;
+    } else if (arg == "--no-newline") {
+      out.terminator.clear();
     } else if (arg == "-e" || arg == "--event") {
       const std::string* list = value();
       if (!list || list->empty())
@@ -171,12 +211,15 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
       out.events_given = true;
       for (std::size_t start = 0; start <= list->size();) {
         const std::size_t comma = std::min(list->find(',', start), list->size());
+        const std::string name = list->substr(start, comma - start);
+        start = comma + 1;
+        if (name.empty())
+          continue; // "create,,delete", "create,": as inotifywait
         std::string why;
-        const std::uint32_t bits = detail::inotifywait_events_named(list->substr(start, comma - start), why);
+        const std::uint32_t bits = detail::inotifywait_events_named(name, why);
         if (bits == 0)
           return usage_error(arg + ": " + why, "watch");
         out.events |= bits;
-        start = comma + 1;
       }
     } else if (arg == "--format" || arg == "--timefmt") {
       const std::string* text = value();
@@ -195,9 +238,10 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
       if (!text)
         return usage_error(arg + " needs a number of seconds", "watch");
       auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), seconds);
-      if (ec != std::errc() || end != text->data() + text->size() || seconds == 0 || seconds > 31'536'000)
-        return usage_error(arg + " takes seconds from 1 to 31536000, not '" + *text + "'", "watch");
-      out.timeout = std::chrono::seconds(seconds);
+      if (ec != std::errc() || end != text->data() + text->size() || seconds > 31'536'000)
+        return usage_error(arg + " takes seconds from 0 (no timeout) to 31536000, not '" + *text + "'", "watch");
+      if (seconds > 0)
+        out.timeout = std::chrono::seconds(seconds);
     } else if (arg == "--fromfile") {
       const std::string* name = value();
       if (!name)
@@ -215,9 +259,9 @@ std::optional<int> parse(const std::vector<std::string>& args, watch_settings& o
   }
   if (out.paths.empty())
     return usage_error("no PATH to watch", "watch");
-  if (out.json && (out.format || out.terminator == '\0'))
+  if (out.json && (out.format || out.null_given))
     return usage_error("--json cannot be given with --format or -0", "watch");
-  if (out.terminator == '\0' && !out.format)
+  if (out.null_given && !out.format)
     out.format = "%w%f";
   return std::nullopt;
 }
@@ -248,7 +292,7 @@ public:
     if (!settings_.quiet)
       diagnose("watching " + std::to_string(settings_.paths.size()) +
                (settings_.paths.size() == 1 ? " path" : " paths") + " with the " +
-               std::string(to_string(monitor_.backend())) + " backend");
+               std::string(to_string(monitor_.backend())) + " backend. Watches established.");
     signals_.async_wait([this](boost::system::error_code ec, int) {
       if (!ec)
         finish(exit_ok);
@@ -293,16 +337,19 @@ private:
       // A reader that does not keep up: the queue stays bounded because no more events are
       // read until it has drained; meanwhile the kernel queues them (and, if its queue
       // overflows, the monitor's rescan reports what changed).
-      if (output_.full())
+      if (output_.full()) {
         reading_paused_ = true;
-      else
+        timeout_.cancel(); // the events wait for the reader, not the other way round
+      } else {
         read();
+      }
     });
   }
 
   void resume_reading() {
     if (reading_paused_ && !stopped_ && !finishing_) {
       reading_paused_ = false;
+      arm_timeout();
       read();
     }
   }
@@ -310,6 +357,7 @@ private:
   /// Writes the events (errors to standard error); whether any was printed.
   bool print(const std::vector<fs_event>& events) {
     line_.clear();
+    bool any = false;
     std::string time_text;
     if (settings_.format && settings_.format->find("%T") != std::string::npos)
       time_text = now_as(settings_.timefmt);
@@ -320,23 +368,27 @@ private:
         diagnose(diagnostic);
         continue;
       }
+      // --one-shot (inotifywait without -m): one record, the first.
+      const std::size_t most = settings_.one_shot ? 1 : 4;
+      bool printed = false;
       if (settings_.format) {
-        detail::append_inotifywait(line_, event, *settings_.format, time_text, settings_.events, settings_.terminator);
+        printed = detail::append_inotifywait(line_, event, *settings_.format, time_text, settings_.events,
+                                             settings_.terminator, most) > 0;
       } else if (!settings_.events_given || selected(event)) {
         if (settings_.json)
           detail::append_json(line_, event);
         else
           detail::append_human(line_, event);
         line_ += '\n';
+        printed = true;
       }
-      if (settings_.one_shot && !line_.empty()) {
-        // inotifywait without -m: one record, the first.
-        line_.resize(line_.find(settings_.format ? settings_.terminator : '\n') + 1);
+      any = any || printed;
+      if (settings_.one_shot && printed)
         break;
-      }
     }
-    output_.write(line_);
-    return !line_.empty();
+    if (!settings_.silent)
+      output_.write(line_);
+    return any;
   }
 
   /// Whether -e selects the event (the human and JSON formats: by its kind).

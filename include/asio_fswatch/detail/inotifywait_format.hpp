@@ -5,6 +5,7 @@
 
 #include <asio_fswatch/fs_event.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,7 +26,7 @@ enum inotifywait_event : std::uint32_t {
 };
 
 /// The bits that `name` selects in an `-e` list: inotifywait's names (create, delete,
-/// delete_self, modify, attrib, moved_from, moved_to, move, move_self) and the kinds of
+/// delete_self, modify, attrib, moved_from, moved_to, move) and the kinds of
 /// fs_event (created, removed, modified, attributes, renamed, exchanged, overflow), in either
 /// case. 0 for a name that selects nothing here; `why` then says why.
 std::uint32_t inotifywait_events_named(std::string_view name, std::string& why);
@@ -33,16 +34,18 @@ std::uint32_t inotifywait_events_named(std::string_view name, std::string& why);
 /// Whether `format` is a valid --format: text with %w (the directory of the entry, with its
 /// trailing '/'; a root: its own path), %f (the entry's name; empty for a root), %e (the event
 /// names, comma-separated), %Xe (the same, separated by the character X), %T (the time, as the
-/// caller formatted it with --timefmt) and %% (a '%'). The problem otherwise.
+/// caller formatted it with --timefmt), %0 (a NUL), %n (a newline) and %% (a '%'). The problem
+/// otherwise.
 bool check_inotifywait_format(std::string_view format, std::string& problem);
 
-/// Appends, for each inotify event that `event` stands for and `wanted` selects, `format` with
-/// its fields filled in, then `terminator`. Paths are written as they are, unescaped: a name
-/// may hold a newline, which only a NUL terminator (-0) keeps apart. A rename gives MOVED_FROM
-/// (the old path) then MOVED_TO; an exchange, both moves of each entry; `error` events give
-/// nothing (the tool writes them to standard error).
-void append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
-                        std::string_view time_text, std::uint32_t wanted, char terminator);
+/// Appends, for each inotify event that `event` stands for and `wanted` selects (at most
+/// `most`), `format` with its fields filled in, then `terminator`; how many. Paths are written
+/// as they are, unescaped: a name may hold a newline, which only a NUL terminator (-0) keeps
+/// apart. A rename gives MOVED_FROM (the old path) then MOVED_TO; an exchange, both moves of
+/// each entry; `error` events give nothing (the tool writes them to standard error).
+std::size_t append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
+                               std::string_view time_text, std::uint32_t wanted,
+                               std::string_view terminator, std::size_t most = 4);
 
 } // namespace asio_fswatch::detail
 
