@@ -59,10 +59,11 @@ void append_fields(std::string& out, std::string_view format, const fs_event& ev
   std::string_view name;
   if (!event.root.empty() && *r.path == event.root) {
     directory = path;
+    // The separator the path itself uses: '\\' in a Windows path as the reader gets it.
 #if defined(_WIN32)
-    const char separator = '\\';
+    const char separator = path.find('\\') != std::string::npos ? '\\' : '/';
 #else
-    const char separator = '/';
+    const char separator = '/'; // a '\\' is part of a name here
 #endif
     if (r.directory && (directory.empty() || (directory.back() != '/' && directory.back() != separator)))
       directory += separator;
