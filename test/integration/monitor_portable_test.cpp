@@ -9,6 +9,7 @@
 // same, and are logged as wine-defect when they fail there; a Wine that fixes the defect makes
 // them pass, and the test output says so.
 #include <common/monitor_collect.hpp>
+#include <common/wine_defect.hpp>
 #include <common/skip.hpp>
 #include <common/skip_log.hpp>
 #include <common/wine.hpp>
@@ -46,39 +47,9 @@ namespace {
 
 namespace test = asio_fswatch::test;
 
-/// Whether a case meets Wine's defect `id` on backend `b` here: only the native backend runs
-/// into it, and only under Wine.
-bool meets_wine_defect(backend b) { return b == backend::native && test::wine_version().has_value(); }
-
-/// Replays `events` on `start` and compares with the tree now: what differs, or "".
-std::string replay_problems(test::tree_snapshot start, const std::vector<fs_event>& events, const fs::path& root) {
-  test::replay_stats stats;
-  test::replay(start, events, stats);
-  std::string out = test::describe_problems(stats);
-  std::string diff = test::compare(snapshot_of(root), start);
-  if (!diff.empty())
-    out += "replayed events do not give the real tree:\n" + diff;
-  if (!out.empty())
-    out += "events:\n" + test::dump(events, 80);
-  return out;
-}
-
-/// The result of a case that may meet Wine's defect `id` (doc/guarantees.md): checked as any
-/// other, unless it failed under Wine on the native backend, where it is logged as such.
-void check_or_wine_defect(backend b, const std::string& problems, const char* id, const char* defect) {
-  const std::string test_name = boost::unit_test::framework::current_test_case().full_name();
-  if (!meets_wine_defect(b)) {
-    BOOST_TEST(problems.empty(), problems);
-    return;
-  }
-  if (problems.empty()) {
-    BOOST_TEST_MESSAGE("Wine " << *test::wine_version() << " no longer has defect " << id << " (" << defect
-                               << "): this case passes; update doc/guarantees.md");
-    return;
-  }
-  BOOST_TEST_MESSAGE("wine-defect " << id << ": " << defect << "\n" << problems);
-  test::detail::log_skip(test::skip_kind::wine_defect, id, test_name, defect);
-}
+using test::check_or_wine_defect;
+using test::meets_wine_defect;
+using test::replay_problems;
 
 } // namespace
 
