@@ -54,6 +54,24 @@ struct monitor_options {
   /// root is rescanned). Rounded up to whole DWORDs, at least 1 KiB; a network share takes at
   /// most 64 KiB, and a larger buffer drops to that on the first read there.
   std::size_t change_buffer = 64 * 1024;
+  /// Settling: when not zero, events are held back until the watched trees have been quiet
+  /// (no change at all) for this long, and then delivered as one batch merged per path, so
+  /// that the batch says what changed rather than every step of it: a file written in 48
+  /// chunks is one `modified`, a file created and written is one `created`, an entry created
+  /// and removed again is nothing, an editor's atomic save (a temporary file renamed over the
+  /// original) is one `modified` of the original. The merged batch keeps the replay invariant:
+  /// applied to the tree as the batch found it, it gives the tree as it is.
+  ///
+  /// "Written and closed": with settling on, inotify also reports when a file opened for
+  /// writing is closed (IN_CLOSE_WRITE), and a batch in which a file was written is held until
+  /// every such file is closed again (or `settle_max` passes). So a `modified` delivered by a
+  /// settling monitor means the writer is done with the file. Other backends have no such
+  /// record: there the end of the quiet period stands for it.
+  std::chrono::milliseconds settle{0};
+  /// With settling: the longest a batch is held back while the trees keep changing (or a file
+  /// stays open for writing, a log for instance); the batch is then delivered as it is. Taken
+  /// as at least `settle`.
+  std::chrono::milliseconds settle_max{2000};
 };
 
 /// Options of one watched root, given to add().

@@ -1,6 +1,7 @@
 #include <asio_fswatch/detail/event_queue.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace asio_fswatch::detail {
@@ -28,8 +29,16 @@ bool include_wants(const glob_set& include, event_kind kind, std::string_view re
           include.matches(relative_old_path, old_type == entry_type::directory));
 }
 
+event_queue::event_queue(std::chrono::milliseconds settle, std::chrono::milliseconds settle_max)
+    : batch_(std::in_place), settle_(settle), settle_max_(std::max(settle, settle_max)) {}
+
 void event_queue::push_change(const std::filesystem::path& root, event_kind kind, std::string path,
                               entry_type type, std::string old_path, entry_type old_type) {
+  if (batch_) {
+    ++changes_;
+    batch_->push(root, kind, std::move(path), type, std::move(old_path), old_type);
+    return;
+  }
   if (kind == event_kind::modified || kind == event_kind::attributes) {
     auto it = last_change_.find(path);
     if (it != last_change_.end() && it->second >= popped_ && it->second - popped_ < events_.size() &&
@@ -52,6 +61,17 @@ void event_queue::push_change(const std::filesystem::path& root, event_kind kind
 }
 
 void event_queue::push(fs_event event) {
+  if (batch_) {
+    ++changes_;
+    if (event.kind == event_kind::overflow || event.kind == event_kind::error) {
+      batch_->push_barrier(std::move(event));
+    } else {
+      std::filesystem::path root = std::move(event.root);
+      batch_->push(root, event.kind, generic_path_text(event.path), event.type,
+                   event.old_path.empty() ? std::string() : generic_path_text(event.old_path), event.old_type);
+    }
+    return;
+  }
   if (event.kind == event_kind::overflow || event.kind == event_kind::error)
     forget_changes();
   events_.push_back(std::move(event));
@@ -74,7 +94,42 @@ void event_queue::append(event_queue&& other) {
   other = event_queue{};
 }
 
+std::size_t event_queue::checkpoint() { return batch_ ? batch_->checkpoint() : events_.size(); }
+
+std::optional<std::chrono::steady_clock::time_point>
+event_queue::settle_step(std::chrono::steady_clock::time_point now) {
+  if (!batch_)
+    return std::nullopt;
+  if (changes_ != changes_seen_) {
+    changes_seen_ = changes_;
+    last_change_at_ = now;
+    if (!first_change_)
+      first_change_ = now;
+  }
+  settle_due_.reset();
+  if (batch_->empty() || !first_change_) {
+    batch_->release_into(events_); // what it holds merged away: start afresh
+    first_change_.reset();
+    return std::nullopt;
+  }
+  const auto longest = *first_change_ + settle_max_;
+  const auto due = batch_->writing() ? longest : std::min(last_change_at_ + settle_, longest);
+  if (now < due) {
+    settle_due_ = due;
+    return due;
+  }
+  const std::size_t before = events_.size();
+  batch_->release_into(events_);
+  pushed_ += events_.size() - before;
+  first_change_.reset();
+  return std::nullopt;
+}
+
 void event_queue::truncate(std::size_t size) {
+  if (batch_) {
+    batch_->truncate(size);
+    return;
+  }
   while (events_.size() > size) {
     events_.pop_back();
     --pushed_;

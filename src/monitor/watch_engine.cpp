@@ -36,7 +36,8 @@ time_sample time_sample::now() {
 }
 
 watch_engine::watch_engine(filesystem& fs, watch_policy policy, const monitor_options& options)
-    : fs_(fs), policy_(policy), options_(options) {}
+    : fs_(fs), policy_(policy), options_(options),
+      queue_(options.settle.count() > 0 ? event_queue(options.settle, options.settle_max) : event_queue()) {}
 
 watch_engine::~watch_engine() = default;
 
@@ -239,6 +240,8 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
   for (const held_move& m : held_)
     if (!next || m.deadline < *next)
       next = m.deadline;
+  if (auto settled = queue_.settle_due(); settled && (!next || *settled < *next))
+    next = settled;
   if (limit_retry_at_ && (!next || *limit_retry_at_ < *next))
     next = limit_retry_at_;
   for (const auto& root : roots_)

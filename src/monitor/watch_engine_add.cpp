@@ -98,7 +98,7 @@ sys::error_code watch_engine::add_root(const std::string& path, const watch_opti
   std::unique_ptr<root_state> root;
   if (sys::error_code ec = prepare_root(path, options, root))
     return ec;
-  const std::size_t output_before = queue_.size();
+  const std::size_t output_before = queue_.checkpoint();
   const node_id top = root->tree.root();
   if (sys::error_code ec = scan(*root, root->tree, top, root->tree[top].name, add_scan_mode(options))) {
     forget_watches(*root, root->tree, top, true);

@@ -258,9 +258,15 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
       return;
     }
     event_kind kind = (mask & inotify_flag::modify) ? event_kind::modified : event_kind::attributes;
-    emit(root, kind, tree.path(child), tree[child].type);
+    std::string path = tree.path(child);
+    if (kind == event_kind::modified && queue_.settling() && tree[child].type != entry_type::directory)
+      queue_.note_write(path); // held until its IN_CLOSE_WRITE (settling watches for it)
+    emit(root, kind, std::move(path), tree[child].type);
     if (kind == event_kind::attributes && !root.problems_reported.empty())
       retry_problem_directories(root, child);
+  } else if (mask & inotify_flag::close_write) {
+    if (child != no_node)
+      queue_.note_closed(tree.path(child));
   }
 }
 

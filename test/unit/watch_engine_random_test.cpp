@@ -67,6 +67,7 @@ struct random_settings {
   // read), and after a move out of the tree the hold expires before anything else changes. These
   // races once met bugs (their regression tests are above); the later tests turn this off.
   bool isolate_moves = true;
+  bool settling = false; // monitor_options::settle: events come out merged, in settled batches
 };
 
 struct random_outcome {
@@ -84,6 +85,10 @@ random_outcome run_random_changes(std::uint32_t seed, const random_settings& set
   t.fake.write("/r/g");
   t.fake.take_records();
   t.fake.set_moves_as_pairs(settings.moves_as_pairs);
+  if (settings.settling) {
+    t.options.settle = milliseconds(5); // reads come 0 to 3 ms apart: batches span several
+    t.options.settle_max = milliseconds(40);
+  }
   t.start(settings.policy);
   t.add_ok("/r");
   const auto before = t.fake.snapshot("/r");
@@ -101,6 +106,7 @@ random_outcome run_random_changes(std::uint32_t seed, const random_settings& set
   if (trace)
     t.fake.trace = [](const std::string& what) { std::fprintf(stderr, "fs: %s\n", what.c_str()); };
   auto collect = [&] {
+    t.engine->settle_step(t.now.steady);
     while (t.engine->has_output()) {
       all.push_back(t.engine->pop());
       if (trace)
@@ -475,6 +481,26 @@ BOOST_AUTO_TEST_CASE(random_changes_with_every_race) {
 
 // The same, with the tree changing while the engine lists, looks and watches (the real race with
 // other processes, which the randomized replay on a real tree meets by chance).
+// Settling (monitor_options::settle) on the engine's own streams, every race included: the
+// merged batches still replay to the tree (settle_batch_test.cpp checks the rules on their own).
+BOOST_AUTO_TEST_CASE(random_changes_settled) {
+  for (watch_policy policy : {watch_policy::per_directory, watch_policy::recursive_root, watch_policy::polling}) {
+    random_settings settings;
+    settings.max_batch = 6;
+    settings.split_reads = true;
+    settings.overflow_every = 100;
+    settings.isolate_moves = false;
+    settings.exchanges = policy == watch_policy::per_directory;
+    settings.reuse_names = true;
+    settings.policy = policy;
+    settings.settling = true;
+    for (std::uint32_t seed : {41u, 42u}) {
+      random_outcome outcome = run_random_changes(seed, settings);
+      BOOST_TEST(outcome.events > 20u); // 2,000 changes, merged: a few hundred events
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(random_changes_during_scans) {
   random_settings settings;
   settings.max_batch = 6;

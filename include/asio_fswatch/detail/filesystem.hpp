@@ -89,8 +89,9 @@ public:
   virtual int mark_queue() = 0;
 };
 
-/// The real one: readdir, lstat, and inotify on `inotify_fd` (-1 when polling).
-std::unique_ptr<filesystem> make_posix_filesystem(int inotify_fd);
+/// The real one: readdir, lstat, and inotify on `inotify_fd` (-1 when polling), whose watches
+/// ask for inotify_watch_mask and `extra_mask` (IN_CLOSE_WRITE, when the monitor settles).
+std::unique_ptr<filesystem> make_posix_filesystem(int inotify_fd, std::uint32_t extra_mask = 0);
 
 entry_type entry_type_from_mode(std::uint32_t mode) noexcept;
 

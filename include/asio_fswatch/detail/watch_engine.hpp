@@ -115,7 +115,10 @@ public:
   void on_watch_error(int watch, boost::system::error_code error, const time_sample& now);
   /// Resolves moves held longer than monitor_options::rename_hold.
   void on_timer(const time_sample& now);
-  /// When on_timer should be called next, if anything is held.
+  /// Settling (monitor_options::settle): makes the held batch ready for the reader when it is
+  /// due (see event_queue::settle_step). Call after each step that may have queued events.
+  void settle_step(std::chrono::steady_clock::time_point now) { queue_.settle_step(now); }
+  /// When on_timer (or settle_step) should be called next, if anything is held.
   std::optional<std::chrono::steady_clock::time_point> next_deadline() const;
   /// When on_timer should be called to check that each root's path still names the directory
   /// watched (inotify; none without roots). Apart from next_deadline, which says what is held.

@@ -1,6 +1,7 @@
 #include "inotify_edge.hpp"
 
 #include <asio_fswatch/detail/config.hpp>
+#include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/error.hpp>
 
 #include <boost/asio/error.hpp>
@@ -58,7 +59,7 @@ sys::error_code inotify_edge::open(backend& mode, bool automatic, edge_sink sink
     return errc::backend_unavailable;
 #endif
   }
-  filesystem_ = make_posix_filesystem(fd);
+  filesystem_ = make_posix_filesystem(fd, closes_ ? inotify_flag::close_write : 0);
   if (fd >= 0) {
     descriptor_.emplace(executor_, fd);
     descriptor_->non_blocking(true);

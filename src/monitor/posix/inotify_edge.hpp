@@ -21,7 +21,8 @@ namespace asio_fswatch::detail {
 
 class inotify_edge {
 public:
-  inotify_edge(const boost::asio::any_io_executor& executor, const monitor_options&) : executor_(executor) {}
+  inotify_edge(const boost::asio::any_io_executor& executor, const monitor_options& options)
+      : executor_(executor), closes_(options.settle.count() > 0) {}
 
   boost::system::error_code open(backend& mode, bool automatic, edge_sink sink);
   filesystem& files() noexcept { return *filesystem_; }
@@ -45,6 +46,7 @@ private:
   std::optional<boost::asio::posix::stream_descriptor> descriptor_;
   std::array<char, read_buffer_size> buffer_{};
   bool waiting_ = false; // for the descriptor to be readable
+  bool closes_;          // settling: watch IN_CLOSE_WRITE too, to know when a write ends
 };
 
 } // namespace asio_fswatch::detail

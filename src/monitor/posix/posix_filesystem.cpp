@@ -61,7 +61,7 @@ void fill_status(const struct ::statx& stx, entry_status& out) {
 
 class posix_filesystem final : public filesystem {
 public:
-  explicit posix_filesystem(int inotify_fd) : inotify_fd_(inotify_fd) {}
+  posix_filesystem(int inotify_fd, std::uint32_t extra_mask) : inotify_fd_(inotify_fd), extra_mask_(extra_mask) {}
 
   sys::error_code list(const std::string& directory, std::vector<listed_entry>& out,
                        bool follow) override {
@@ -201,7 +201,7 @@ private:
     static_assert(inotify_watch_mask == (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
                                          IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK),
                   "the mask spelled out in inotify_parser.hpp is Linux's");
-    std::uint32_t mask = inotify_watch_mask;
+    std::uint32_t mask = inotify_watch_mask | extra_mask_;
     if (dont_follow)
       mask |= IN_DONT_FOLLOW;
     // IN_MASK_ADD: the mask is always the same, but adding to a directory already watched must
@@ -256,6 +256,7 @@ private:
   }
 
   int inotify_fd_;
+  std::uint32_t extra_mask_;
   bool statx_works_ = true;
   ::pid_t pid_ = 0;
   std::string proc_pid_; // "/proc/<pid>/fd", or empty (not looked up yet, or no /proc)
@@ -272,8 +273,8 @@ entry_type entry_type_from_mode(std::uint32_t mode) noexcept {
   }
 }
 
-std::unique_ptr<filesystem> make_posix_filesystem(int inotify_fd) {
-  return std::make_unique<posix_filesystem>(inotify_fd);
+std::unique_ptr<filesystem> make_posix_filesystem(int inotify_fd, std::uint32_t extra_mask) {
+  return std::make_unique<posix_filesystem>(inotify_fd, extra_mask);
 }
 
 } // namespace asio_fswatch::detail
