@@ -23,6 +23,7 @@ constexpr name_bits selectable[] = {
     {"moved_from", iw_moved_from},
     {"moved_to", iw_moved_to},
     {"move", iw_moved_from | iw_moved_to},
+    {"close_write", iw_close_write},
     {"created", iw_create},
     {"removed", iw_delete | iw_delete_self},
     {"modified", iw_modify},
@@ -77,7 +78,8 @@ void append_fields(std::string& out, std::string_view format, const fs_event& ev
     name = cut == std::string::npos ? std::string_view(path) : std::string_view(path).substr(cut + 1);
   }
   auto names = [&](char separator) {
-    out += r.name;
+    for (char c : r.name) // CLOSE_WRITE,CLOSE: two names
+      out += c == ',' ? separator : c;
     if (r.directory && r.bit != iw_overflow) { // an overflow is of the whole root
       out += separator;
       out += "ISDIR";
@@ -117,9 +119,7 @@ std::uint32_t inotifywait_events_named(std::string_view name, std::string& why) 
   for (const name_bits& n : selectable)
     if (n.name == key)
       return n.bits;
-  if (key == "close_write")
-    why = "close_write is not reported yet: use modify (a write and its close are one `modified`)";
-  else if (std::find(std::begin(not_watched), std::end(not_watched), key) != std::end(not_watched))
+  if (std::find(std::begin(not_watched), std::end(not_watched), key) != std::end(not_watched))
     why = key == "move_self"
               ? "'move_self' is not reported: a watched path that moves ends (delete_self)"
               : "'" + std::string(name) + "' is not watched: opening, reading and closing files are not changes";
@@ -157,14 +157,22 @@ std::size_t append_inotifywait(std::string& out, const fs_event& event, std::str
   record records[4];
   std::size_t count = 0;
   switch (event.kind) {
-  case event_kind::created: records[count++] = {iw_create, "CREATE", &event.path, is_dir}; break;
+  case event_kind::created:
+    records[count++] = {iw_create, "CREATE", &event.path, is_dir};
+    if (event.type == entry_type::file)
+      records[count++] = {iw_close_write, "CLOSE_WRITE,CLOSE", &event.path, false};
+    break;
   case event_kind::removed:
     if (!event.root.empty() && event.path == event.root)
       records[count++] = {iw_delete_self, "DELETE_SELF", &event.path, is_dir};
     else
       records[count++] = {iw_delete, "DELETE", &event.path, is_dir};
     break;
-  case event_kind::modified: records[count++] = {iw_modify, "MODIFY", &event.path, is_dir}; break;
+  case event_kind::modified:
+    records[count++] = {iw_modify, "MODIFY", &event.path, is_dir};
+    if (event.type == entry_type::file)
+      records[count++] = {iw_close_write, "CLOSE_WRITE,CLOSE", &event.path, false};
+    break;
   case event_kind::attributes: records[count++] = {iw_attrib, "ATTRIB", &event.path, is_dir}; break;
   case event_kind::renamed:
     records[count++] = {iw_moved_from, "MOVED_FROM", &event.old_path, is_dir};

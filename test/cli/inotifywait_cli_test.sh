@@ -10,8 +10,8 @@ trap 'kill ${pids:-} 2>/dev/null; rm -rf "$work"' EXIT
 source "$(dirname "$0")/common.sh"
 
 # Refused, with a reason.
-check "close_write refused" expect_exit 2 "$tool" watch -e close_write "$work"
-check "close_write: why" grep -q "close_write is not reported yet" "$work/err"
+check "close_write without settling" expect_exit 2 "$tool" watch -e close_write --settle 0 "$work"
+check "close_write: why" grep -q "close_write needs settling" "$work/err"
 check "open refused" expect_exit 2 "$tool" watch -e modify,open "$work"
 check "open: why" grep -q "'open' is not watched" "$work/err"
 check "unknown event" expect_exit 2 "$tool" watch -e bogus "$work"
@@ -53,6 +53,32 @@ elif command -v inotifywait >/dev/null; then
   bash -c "$script" <"$work/ours.raw" >"$work/ours.out"
   check "the same lines as inotifywait" diff "$work/iw.out" "$work/ours.out"
   check "the script saw every change" test "$(wc -l <"$work/ours.out")" = 11
+
+  # `inotifywait -m -r -e close_write --format '%w%f' DIR | while read f`: the script of the issue.
+  tree2=$work/tree2; mkdir -p "$tree2"
+  inotifywait -m -r -e close_write --format '%w%f' "$tree2" >"$work/iw2.raw" 2>"$work/iw2.err" & iw_pid=$!
+  "$tool" watch -m -r -e close_write --format '%w%f' "$tree2" >"$work/ours2.raw" 2>"$work/ours2.err" & ours_pid=$!
+  pids="$iw_pid $ours_pid"
+  wait_for "$work/iw2.err" "Watches established."
+  wait_for "$work/ours2.err" "Watches established."
+  step bash -c "echo a > '$tree2/a'"
+  step dd if=/dev/zero of="$tree2/big" bs=256k count=64 status=none # 16 MiB in 64 writes
+  step mkdir "$tree2/d"
+  step bash -c "echo e > '$tree2/d/e'"
+  step bash -c "echo more >> '$tree2/a'"
+  step touch "$tree2/last"
+  wait_for "$work/iw2.raw" "$tree2/last"
+  wait_for "$work/ours2.raw" "$tree2/last"
+  # An atomic save: inotifywait names the temporary file; the settled monitor names the file saved.
+  step bash -c "echo saved > '$tree2/.a.tmp' && mv '$tree2/.a.tmp' '$tree2/a'"
+  touch "$tree2/end"
+  wait_for "$work/ours2.raw" "$tree2/end"
+  kill $pids 2>/dev/null; wait $pids 2>/dev/null; pids=
+  # Five lines before the save: a, big, d/e, a again, last (mkdir writes no file).
+  check "close_write: the same lines as inotifywait" diff <(head -n 5 "$work/iw2.raw") <(head -n 5 "$work/ours2.raw")
+  check "close_write: a 16 MiB write is one line" test "$(grep -c "^$tree2/big\$" "$work/ours2.raw")" = 1
+  check "close_write: an atomic save names the file saved" test "$(sed -n 6p "$work/ours2.raw")" = "$tree2/a"
+  check "close_write: not the temporary file" test "$(grep -c "a.tmp" "$work/ours2.raw")" = 0
 else
   skip_case inotifywait "inotifywait (Debian's inotify-tools) is not installed: the script cannot be run both ways"
 fi

@@ -28,6 +28,9 @@ bool add_roots(directory_monitor& monitor, const std::vector<std::string>& paths
 /// Prints "asio-fswatch: <message>" and a hint to stderr; returns exit_usage.
 int usage_error(const std::string& message, const char* command);
 
+/// A whole number from 0 to `max` (milliseconds, seconds, a signal's number), or nullopt.
+std::optional<unsigned long> parse_number(const std::string& text, unsigned long max);
+
 /// Checks `pattern`, given to `option` (--exclude, --include) of `command`, before anything is
 /// watched. On a malformed one: a usage error naming the pattern, and exit_usage.
 std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command);

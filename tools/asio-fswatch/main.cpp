@@ -7,6 +7,7 @@
 #include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/version.hpp>
 
+#include <charconv>
 #include <iostream>
 
 namespace {
@@ -87,6 +88,14 @@ int usage_error(const std::string& message, const char* command) {
   else
     std::cerr << "Try 'asio-fswatch --help'.\n";
   return exit_usage;
+}
+
+std::optional<unsigned long> parse_number(const std::string& text, unsigned long max) {
+  unsigned long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > max)
+    return std::nullopt;
+  return value;
 }
 
 std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command) {

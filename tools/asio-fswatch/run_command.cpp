@@ -52,7 +52,9 @@ const char* const run_help =
     "  --no-default-ignores\n"
     "                    also restart on what is ignored by default: the directories .git,\n"
     "                    .hg and .svn, and editors' files *.swp, *.swx, *~, .#* and 4913\n"
-    "  --debounce MS     quiet time after the last change before restarting (default 100)\n"
+    "  --debounce MS     quiet time after the last change before restarting (default 100);\n"
+    "                    with inotify, also until every file written is closed again (for at\n"
+    "                    most 4 times as long, and 2000 at least)\n"
 #if defined(_WIN32)
     "  --grace MS        time COMMAND has to end after CTRL_BREAK_EVENT before its job is\n"
     "                    ended (default 2000)\n"
@@ -112,17 +114,9 @@ struct run_settings {
   std::vector<std::string> command;
 };
 
-std::optional<unsigned long> parse_ms(const std::string& text, unsigned long max) {
-  unsigned long value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value > max)
-    return std::nullopt;
-  return value;
-}
-
 #if defined(ASIO_FSWATCH_HAS_SIGNALS)
 std::optional<int> parse_signal(std::string name) {
-  if (auto number = parse_ms(name, 64); number && *number > 0)
+  if (auto number = parse_number(name, 64); number && *number > 0)
     return int(*number);
   if (name.rfind("SIG", 0) == 0)
     name.erase(0, 3);
@@ -185,7 +179,7 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
       out.options.exclude.push_back(*glob);
     } else if (arg == "--debounce" || arg == "--grace") {
       const std::string* text = value();
-      auto ms = text ? parse_ms(*text, 3'600'000) : std::nullopt;
+      auto ms = text ? parse_number(*text, 3'600'000) : std::nullopt;
       if (!ms)
         return usage_error(arg + " takes milliseconds from 0 to 3600000" + (text ? ", not '" + *text + "'" : ""),
                            "run");
@@ -292,10 +286,21 @@ struct change_batch {
   std::set<std::string> seen;
 };
 
+/// The monitor settles for the quiet period: its batches come merged, once nothing changed for
+/// that long and (inotify) every file written was closed again, so that a command is not
+/// restarted while a compiler or an editor is still writing.
+monitor_options settling(const run_settings& settings) {
+  monitor_options options;
+  options.settle = settings.debounce;
+  options.settle_max = std::max(options.settle_max, settings.debounce * 4);
+  return options;
+}
+
 class runner {
 public:
   runner(boost::asio::io_context& ioc, const run_settings& settings)
-      : settings_(settings), command_name_(escaped(settings.command.front())), monitor_(ioc), process_(ioc),
+      : settings_(settings), command_name_(escaped(settings.command.front())), monitor_(ioc, settling(settings)),
+        process_(ioc),
         debounce_(ioc), signals_(ioc) {
     add_stop_signals(signals_);
   }
@@ -376,12 +381,13 @@ private:
   /// The changes noted so far, for a start; later ones go to the next start.
   change_batch take_changes() { return std::exchange(changes_, change_batch()); }
 
-  /// A change: (re)start the quiet period, unless a restart is under way (the change then
-  /// waits for it to end, and causes one more restart).
+  /// A change: restart, unless a restart is under way (the change then waits for it to end,
+  /// and causes one more restart). The monitor settled it already (settling()): the restart
+  /// comes once the loop has handled what is ready.
   void on_change() {
     if (phase_ == phase::stopping)
       return;
-    debounce_.expires_after(settings_.debounce);
+    debounce_.expires_after(std::chrono::milliseconds(0));
     debounce_.async_wait([this](boost::system::error_code ec) {
       // No change left: a wait that had already expired when it was renewed, whose changes an
       // earlier restart took.

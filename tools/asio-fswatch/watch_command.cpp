@@ -39,6 +39,11 @@ const char* const watch_help =
     "  --initial           report every entry already there as created, first\n"
     "  --backend B         auto (default), native (inotify on Linux, rdcw on Windows) or poll\n"
     "  --poll-interval MS  time between scans of the poll backend (default 500)\n"
+    "  --settle MS         hold events until the trees have been quiet for MS, then print them\n"
+    "                      merged per path: a file written in many chunks is one 'modified',\n"
+    "                      created then removed is nothing, an atomic save is one 'modified'.\n"
+    "                      With inotify, also until every file written is closed again\n"
+    "  --settle-max MS     the longest events are held while changes go on (default 2000)\n"
     "  -h, --help          this text\n"
     "\n"
     "inotifywait's options, so that its scripts run unchanged:\n"
@@ -47,9 +52,11 @@ const char* const watch_help =
     "                      and --format=FMT are read as inotifywait's getopt reads them\n"
     "  --one-shot          exit after the first event (inotifywait without -m)\n"
     "  -e, --event LIST    report only these events, comma-separated: inotifywait's names\n"
-    "                      (create delete delete_self modify attrib moved_from moved_to move)\n"
-    "                      or ours (created removed modified attributes renamed overflow).\n"
-    "                      Repeatable. close_write, open, access and close are refused\n"
+    "                      (create delete delete_self modify attrib moved_from moved_to move\n"
+    "                      close_write) or ours (created removed modified attributes renamed\n"
+    "                      overflow). Repeatable. close_write: a file written and closed,\n"
+    "                      once per settle period (--settle, default 50 with it), and a file\n"
+    "                      saved by renaming another over it. open, access and close are refused\n"
     "  --format FMT        one line per inotify event: %w the directory (with its '/'), %f the\n"
     "                      name, %e the event names (CREATE,ISDIR), %Xe the same separated by\n"
     "                      X, %T the time (--timefmt), %0 a NUL, %n a newline, %% a '%'.\n"
@@ -93,6 +100,7 @@ struct watch_settings {
   std::uint32_t events = detail::iw_all; // -e
   bool events_given = false;
   std::optional<std::chrono::seconds> timeout;
+  bool settle_given = false;
 };
 
 /// PATHs from `name` ("-": standard input), one per line; false, with a message, when it cannot
@@ -179,16 +187,19 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
         return usage_error("backend '" + *name + "' is not this platform's (" + choices + ")", "watch");
       if (bad_name)
         return usage_error("unknown backend '" + *name + "' (" + choices + ")", "watch");
-    } else if (arg == "--poll-interval") {
+    } else if (arg == "--poll-interval" || arg == "--settle" || arg == "--settle-max") {
       const std::string* text = value();
-      unsigned long ms = 0;
-      if (!text)
-        return usage_error("--poll-interval needs a number of milliseconds", "watch");
-      auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), ms);
-      if (ec != std::errc() || end != text->data() + text->size() || ms == 0 || ms > 86'400'000)
-        return usage_error("--poll-interval takes milliseconds from 1 to 86400000, not '" + *text + "'",
+      const unsigned long least = arg == "--settle" ? 0 : 1;
+      auto ms = text ? parse_number(*text, 86'400'000) : std::nullopt;
+      if (!ms || *ms < least)
+        return usage_error(arg + " takes milliseconds from " + std::to_string(least) + " to 86400000" +
+                               (text ? ", not '" + *text + "'" : ""),
                            "watch");
-      out.monitor.poll_interval = std::chrono::milliseconds(ms);
+      (arg == "--poll-interval" ? out.monitor.poll_interval
+       : arg == "--settle"      ? out.monitor.settle
+                                : out.monitor.settle_max) = std::chrono::milliseconds(*ms);
+      if (arg == "--settle")
+        out.settle_given = true;
     } else if (arg == "-m" || arg == "--monitor" || arg == "-r" || arg == "--recursive") {
       // inotifywait's: what this tool does anyway.
     } else if (arg == "--one-shot") {
@@ -234,14 +245,13 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
         out.timefmt = *text;
     } else if (arg == "-t" || arg == "--timeout") {
       const std::string* text = value();
-      unsigned long seconds = 0;
       if (!text)
         return usage_error(arg + " needs a number of seconds", "watch");
-      auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), seconds);
-      if (ec != std::errc() || end != text->data() + text->size() || seconds > 31'536'000)
+      auto seconds = parse_number(*text, 31'536'000);
+      if (!seconds)
         return usage_error(arg + " takes seconds from 0 (no timeout) to 31536000, not '" + *text + "'", "watch");
-      if (seconds > 0)
-        out.timeout = std::chrono::seconds(seconds);
+      if (*seconds > 0)
+        out.timeout = std::chrono::seconds(*seconds);
     } else if (arg == "--fromfile") {
       const std::string* name = value();
       if (!name)
@@ -263,6 +273,13 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
     return usage_error("--json cannot be given with --format or -0", "watch");
   if (out.null_given && !out.format)
     out.format = "%w%f";
+  if ((out.events & detail::iw_close_write) != 0) {
+    // "Written and closed" is what a settling monitor delivers (inotify: after IN_CLOSE_WRITE).
+    if (!out.settle_given)
+      out.monitor.settle = std::chrono::milliseconds(50);
+    else if (out.monitor.settle.count() == 0)
+      return usage_error("-e close_write needs settling: --settle 0 turns it off", "watch");
+  }
   return std::nullopt;
 }
 
@@ -393,6 +410,9 @@ private:
 
   /// Whether -e selects the event (the human and JSON formats: by its kind).
   bool selected(const fs_event& event) const {
+    if ((settings_.events & detail::iw_close_write) != 0 && event.type == entry_type::file &&
+        (event.kind == event_kind::created || event.kind == event_kind::modified))
+      return true; // written and closed: the monitor settles
     std::string ignored;
     return (detail::inotifywait_events_named(to_string(event.kind), ignored) & settings_.events) != 0;
   }

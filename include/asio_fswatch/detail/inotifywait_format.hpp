@@ -22,11 +22,15 @@ enum inotifywait_event : std::uint32_t {
   iw_moved_from = 1u << 5,
   iw_moved_to = 1u << 6,
   iw_overflow = 1u << 7,
-  iw_all = (1u << 8) - 1,
+  iw_all = (1u << 8) - 1, ///< what is printed without -e
+  /// A file written and closed (CLOSE_WRITE,CLOSE), for the `created` and `modified` of a file
+  /// from a settling monitor (monitor_options::settle): only the caller knows it settles, and
+  /// only -e close_write selects it.
+  iw_close_write = 1u << 8,
 };
 
 /// The bits that `name` selects in an `-e` list: inotifywait's names (create, delete,
-/// delete_self, modify, attrib, moved_from, moved_to, move) and the kinds of
+/// delete_self, modify, attrib, moved_from, moved_to, move, close_write) and the kinds of
 /// fs_event (created, removed, modified, attributes, renamed, exchanged, overflow), in either
 /// case. 0 for a name that selects nothing here; `why` then says why.
 std::uint32_t inotifywait_events_named(std::string_view name, std::string& why);
@@ -42,7 +46,9 @@ bool check_inotifywait_format(std::string_view format, std::string& problem);
 /// `most`), `format` with its fields filled in, then `terminator`; how many. Paths are written
 /// as they are, unescaped: a name may hold a newline, which only a NUL terminator (-0) keeps
 /// apart. A rename gives MOVED_FROM (the old path) then MOVED_TO; an exchange, both moves of
-/// each entry; `error` events give nothing (the tool writes them to standard error).
+/// each entry; `created` and `modified` of a file give CLOSE_WRITE,CLOSE after their own record
+/// when `wanted` has iw_close_write; `error` events give nothing (the tool writes them to
+/// standard error).
 std::size_t append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
                                std::string_view time_text, std::uint32_t wanted,
                                std::string_view terminator, std::size_t most = 4);
