@@ -27,6 +27,13 @@ bool same_type(entry_type a, entry_type b) {
          (b == entry_type::unknown && a != entry_type::directory);
 }
 
+// Whether an entry of type `b` that took the place of one of type `a` is, for the reader, the
+// same entry changed ("replaced"): the same type, known, and not a directory (a new directory
+// is empty; the old one's content went). `unknown` could be anything but a directory.
+bool replaceable(entry_type a, entry_type b) {
+  return a == b && a != entry_type::unknown && a != entry_type::directory;
+}
+
 } // namespace
 
 std::ptrdiff_t settle_batch::append(event_kind kind, std::string path, entry_type type,
@@ -137,8 +144,7 @@ void settle_batch::on_created(std::string path, entry_type type) {
   path_state& state = paths_[path];
   if (is_live(state.structural) && type != entry_type::directory) {
     slot& before = at(state.structural);
-    if (before.kind == event_kind::removed && before.path == path && before.type != entry_type::directory &&
-        same_type(before.type, type)) {
+    if (before.kind == event_kind::removed && before.path == path && replaceable(before.type, type)) {
       // Removed and created again, as the same type: for the reader, its content changed.
       kill(state.structural);
       ++merged_; // the creation, taken as a modification
@@ -184,9 +190,8 @@ void settle_batch::on_removed(std::string path, entry_type type) {
       path_state* origin = find(before.old_path);
       // After the move, the old path may have been created again, as the same type.
       const bool recreated = origin && is_live(origin->structural) && origin->structural > arrival &&
-                             at(origin->structural).kind == event_kind::created && !is_directory &&
-                             at(origin->structural).type != entry_type::directory &&
-                             same_type(at(origin->structural).type, type);
+                             at(origin->structural).kind == event_kind::created &&
+                             replaceable(before.type, at(origin->structural).type);
       if (origin && (origin->structural == arrival || recreated) && cancel_arrival(arrival, path, is_directory)) {
         // Moved here, then removed: removed where it was. The removal takes the rename's place,
         // before anything that later came to the old path; a creation there since is then a

@@ -259,7 +259,13 @@ void monitor_impl::on_edge_completion(const edge_work& work) {
   });
 }
 
-void monitor_impl::on_timer(sys::error_code) {
+void monitor_impl::on_timer(sys::error_code ec) {
+  // Aborted: arm() moved the deadline earlier (expires_at cancels the wait it replaces), or the
+  // wait was stopped. The wait that replaced it is its own; running this one too re-armed the
+  // timer at once, whose new wait cancelled this one's successor, and so on: a busy loop until
+  // the deadline passed (met once settling moved deadlines earlier).
+  if (ec == asio::error::operation_aborted)
+    return;
   as_io_completion([&] {
     timer_armed_ = false;
     if (!engine_)

@@ -185,6 +185,7 @@ private:
     engine_.reset();
     edge_.close();
     timer_.cancel();
+    timer_armed_ = false;
   }
 
   sys::error_code refuse_start() const;
@@ -290,6 +291,7 @@ private:
     edge_.disarm();
     if (timer_armed_)
       timer_.cancel();
+    timer_armed_ = false;
   }
 
   /// What an I/O completion of the edge brought (edge_sink).

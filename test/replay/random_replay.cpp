@@ -84,6 +84,7 @@ struct options {
   std::size_t max_entries = 3000; ///< writers prefer removals above this many entries
   bool read_pauses = false;       ///< stop reading now and then while the writers write
   bool exchanges = false;         ///< writers also swap entries (renameat2 RENAME_EXCHANGE)
+  std::chrono::milliseconds settle{0}; ///< monitor_options::settle: the stream comes merged
 };
 
 /// --exchanges, for the writers (forked after the options are read).
@@ -92,6 +93,8 @@ bool writers_exchange = false;
 void usage(std::ostream& out) {
   out << "usage: random_replay --backend inotify|poll --seconds N --seed S --writers W [--keep]\n"
          "                     [--poll-interval MS] [--max-entries N] [--read-pauses] [--exchanges]\n"
+         "                     [--settle MS]\n"
+         "  --settle MS: the monitor settles (monitor_options::settle): its batches are merged.\n"
          "  ASIO_FSWATCH_REPLAY_SEED, when set, overrides --seed (default: a random seed).\n"
          "  --keep leaves the temporary directory in place for inspection.\n"
          "  --read-pauses: every few seconds of writing, no read is pending for 0.2 to 4 s\n"
@@ -169,6 +172,11 @@ std::optional<options> parse_options(int argc, char** argv) {
       o.read_pauses = true;
     } else if (arg == "--exchanges") {
       o.exchanges = true;
+    } else if (arg == "--settle") {
+      unsigned ms = 0;
+      if (!number(ms) || ms == 0)
+        return std::nullopt;
+      o.settle = std::chrono::milliseconds(ms);
     } else if (arg == "--help" || arg == "-h") {
       usage(std::cout);
       std::exit(0);
@@ -1361,6 +1369,7 @@ int run(const options& o) {
                     : std::string())
             << " max_entries=" << o.max_entries << (o.read_pauses ? " read_pauses" : "")
             << (o.exchanges ? " exchanges" : "")
+            << (o.settle.count() ? " settle=" + std::to_string(o.settle.count()) + "ms" : std::string())
             << std::endl;
 
   const std::string scratch = make_scratch_directory();
@@ -1438,6 +1447,7 @@ int run(const options& o) {
   asio_fswatch::monitor_options monitor_options;
   monitor_options.backend = o.backend;
   monitor_options.poll_interval = o.poll_interval;
+  monitor_options.settle = o.settle;
   asio_fswatch::directory_monitor monitor(ioc, monitor_options);
   boost::system::error_code add_ec;
   monitor.add(tree, add_ec);
@@ -1452,11 +1462,14 @@ int run(const options& o) {
 
   // Quiet: inotify holds moves for a few ms; a poll needs a few intervals (and a scan of the
   // tree) before it can be taken as "nothing more is coming".
+  // Settling: a batch comes a quiet period after the last change, or settle_max (2 s) after its
+  // first while the writers go on.
   const std::chrono::milliseconds quiet =
-      o.backend == asio_fswatch::backend::poll ? std::max(500ms, o.poll_interval * 4) : 500ms;
+      std::max(o.backend == asio_fswatch::backend::poll ? std::max(500ms, o.poll_interval * 4) : 500ms,
+               o.settle.count() ? 2500ms + o.settle * 2 : 0ms);
   // Poll: the stream can go quiet while a scan that began before the writers ended is under
   // way, so only the check after the end marker means something.
-  const bool check_before_marker = o.backend == asio_fswatch::backend::inotify;
+  const bool check_before_marker = o.backend == asio_fswatch::backend::inotify && o.settle.count() == 0;
   session s(ioc, monitor, writers, std::move(start), tree, check_before_marker, quiet, timeout,
             o.read_pauses ? std::optional<std::uint64_t>(o.seed ^ 0x9a05e) : std::nullopt,
             o.read_pauses && o.backend == asio_fswatch::backend::inotify ? overflow_records() : 0);

@@ -349,12 +349,14 @@ struct stream_maker {
       case 2: { // remove (a directory: its content first, or moved out whole)
         std::string p = any_entry(false);
         const entry_type type = tree.entries.at(p).first;
+        // The engine says `unknown` for a non-directory it could not look at in time.
+        auto as_said = [&](entry_type t) { return t != dir && pick(4) == 0 ? entry_type::unknown : t; };
         if (type == dir && pick(2) == 0) {
           std::vector<std::string> inside = subtree(tree, p);
           for (auto it = inside.rbegin(); it != inside.rend(); ++it)
-            emit(out, ev(removed, *it, tree.entries.at(*it).first));
+            emit(out, ev(removed, *it, as_said(tree.entries.at(*it).first)));
         } else {
-          emit(out, ev(removed, p, type));
+          emit(out, ev(removed, p, as_said(type)));
         }
         break;
       }
