@@ -173,7 +173,8 @@ void monitor_impl::run_due_work() {
     engine_->poll(now);
     last_poll_ = std::chrono::steady_clock::now();
   }
-  engine_->settle_step(std::chrono::steady_clock::now()); // settling: the held batch, when due
+  if (engine_->settling())
+    engine_->settle_step(std::chrono::steady_clock::now()); // the held batch, when due
 }
 
 void monitor_impl::deliver() {

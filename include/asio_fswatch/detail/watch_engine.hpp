@@ -118,6 +118,7 @@ public:
   /// Settling (monitor_options::settle): makes the held batch ready for the reader when it is
   /// due (see event_queue::settle_step). Call after each step that may have queued events.
   void settle_step(std::chrono::steady_clock::time_point now) { queue_.settle_step(now); }
+  bool settling() const noexcept { return queue_.settling(); }
   /// When on_timer (or settle_step) should be called next, if anything is held.
   std::optional<std::chrono::steady_clock::time_point> next_deadline() const;
   /// When on_timer should be called to check that each root's path still names the directory
