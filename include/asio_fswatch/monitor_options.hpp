@@ -64,13 +64,18 @@ struct monitor_options {
   ///
   /// "Written and closed": with settling on, inotify also reports when a file opened for
   /// writing is closed (IN_CLOSE_WRITE), and a batch in which a file was written is held until
-  /// every such file is closed again (or `settle_max` passes). So a `modified` delivered by a
-  /// settling monitor means the writer is done with the file. Other backends have no such
-  /// record: there the end of the quiet period stands for it.
+  /// a close follows its last write (or `settle_max` passes), so that a writer that pauses
+  /// longer than the quiet period still gives one event, at its close. inotify does not say
+  /// which descriptor wrote or closed: with two writers, the first close ends the wait; after
+  /// an overflow, or for a file written while its root is still being added (async_add), there
+  /// is no wait. Other backends have no such record: the end of the quiet period stands for it.
+  /// The poll backend sees the tree only at its scans: its quiet period is at least
+  /// `poll_interval`.
   std::chrono::milliseconds settle{0};
   /// With settling: the longest a batch is held back while the trees keep changing (or a file
-  /// stays open for writing, a log for instance); the batch is then delivered as it is. Taken
-  /// as at least `settle`.
+  /// stays open for writing, a log for instance), from the first change the monitor read; the
+  /// batch is then delivered as it is. Taken as at least `settle`. Changes are read while a
+  /// read operation is pending: one made while none is counts from when the next one starts.
   std::chrono::milliseconds settle_max{2000};
 };
 

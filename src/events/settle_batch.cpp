@@ -154,8 +154,7 @@ void settle_batch::on_created(std::string path, entry_type type) {
       return;
     }
   }
-  state.modified = state.attributes = -1;
-  state.structural = append(event_kind::created, std::move(path), type, {}, entry_type::unknown);
+  set_structural(state, append(event_kind::created, std::move(path), type, {}, entry_type::unknown));
 }
 
 bool settle_batch::cancel_arrival(std::ptrdiff_t index, const std::string& path, bool is_directory) {
@@ -170,8 +169,13 @@ bool settle_batch::cancel_arrival(std::ptrdiff_t index, const std::string& path,
 }
 
 void settle_batch::on_removed(std::string path, entry_type type) {
-  writers_.erase(path);
   const bool is_directory = type == entry_type::directory;
+  writers_.erase(path); // no IN_CLOSE_WRITE comes for a file unlinked (IN_EXCL_UNLINK)
+  if (is_directory) {
+    const std::string prefix = prefix_of(path);
+    for (auto it = writers_.lower_bound(prefix); it != writers_.end() && it->compare(0, prefix.size(), prefix) == 0;)
+      it = writers_.erase(it);
+  }
   if (path_state* state = find(path); state && is_live(state->structural)) {
     const std::ptrdiff_t arrival = state->structural;
     slot& before = at(arrival);
@@ -188,8 +192,9 @@ void settle_batch::on_removed(std::string path, entry_type type) {
     if (before.kind == event_kind::renamed && before.path == path && same_type(before.type, type) &&
         !is_live(state->modified) && !is_live(state->attributes)) {
       path_state* origin = find(before.old_path);
-      // After the move, the old path may have been created again, as the same type.
-      const bool recreated = origin && is_live(origin->structural) && origin->structural > arrival &&
+      // After the move, the old path may have been created again, as the same type, and
+      // nothing else came there in between (the index knows it: previous).
+      const bool recreated = origin && is_live(origin->structural) && origin->previous == arrival &&
                              at(origin->structural).kind == event_kind::created &&
                              replaceable(before.type, at(origin->structural).type);
       if (origin && (origin->structural == arrival || recreated) && cancel_arrival(arrival, path, is_directory)) {
@@ -226,13 +231,9 @@ void settle_batch::on_removed(std::string path, entry_type type) {
       kill(it->second.attributes);
     }
     forget_below(path);
-    for (auto it = writers_.lower_bound(prefix);
-         it != writers_.end() && it->compare(0, prefix.size(), prefix) == 0;)
-      it = writers_.erase(it);
   }
   path_state& state = paths_[path];
-  state.modified = state.attributes = -1;
-  state.structural = append(event_kind::removed, std::move(path), type, {}, entry_type::unknown);
+  set_structural(state, append(event_kind::removed, std::move(path), type, {}, entry_type::unknown));
 }
 
 void settle_batch::on_renamed(std::string old_path, std::string path, entry_type type) {
@@ -241,6 +242,8 @@ void settle_batch::on_renamed(std::string old_path, std::string path, entry_type
     writers_.erase(w); // still open for writing, under its new name
     writers_.insert(path);
   }
+  if (is_directory)
+    move_writers(old_path, path);
   if (path_state* from = find(old_path); from && is_live(from->structural)) {
     const std::ptrdiff_t arrival = from->structural;
     slot& before = at(arrival);
@@ -278,18 +281,24 @@ void settle_batch::on_renamed(std::string old_path, std::string path, entry_type
   on_renamed_plain(std::move(old_path), std::move(path), type);
 }
 
+void settle_batch::move_writers(const std::string& from, const std::string& to) {
+  const std::string prefix = prefix_of(from);
+  std::vector<std::string> moved;
+  for (auto it = writers_.lower_bound(prefix); it != writers_.end() && it->compare(0, prefix.size(), prefix) == 0;) {
+    moved.push_back(prefix_of(to) + it->substr(prefix.size()));
+    it = writers_.erase(it);
+  }
+  writers_.insert(moved.begin(), moved.end());
+}
+
 void settle_batch::on_renamed_plain(std::string old_path, std::string path, entry_type type) {
   if (type == entry_type::directory) {
     forget_below(old_path);
     forget_below(path);
   }
   const std::ptrdiff_t index = append(event_kind::renamed, path, type, old_path, entry_type::unknown);
-  path_state& from = paths_[old_path];
-  from.structural = index;
-  from.modified = from.attributes = -1;
-  path_state& to = paths_[path];
-  to.structural = index;
-  to.modified = to.attributes = -1;
+  set_structural(paths_[old_path], index);
+  set_structural(paths_[path], index);
 }
 
 void settle_batch::on_exchanged(std::string path, entry_type type, std::string old_path, entry_type old_type) {
@@ -301,15 +310,20 @@ void settle_batch::on_exchanged(std::string path, entry_type type, std::string o
     writers_.erase(path_writing ? path : old_path);
     writers_.insert(path_writing ? old_path : path);
   }
+  if (type == entry_type::directory || old_type == entry_type::directory) {
+    // The two subtrees swap: through a name below neither.
+    const std::string parked = "\n";
+    move_writers(path, parked);
+    move_writers(old_path, path);
+    move_writers(parked, old_path);
+  }
   if (type == entry_type::directory)
     forget_below(old_path);
   if (old_type == entry_type::directory)
     forget_below(path);
   const std::ptrdiff_t index = append(event_kind::exchanged, path, type, old_path, old_type);
   for (const std::string* p : {&path, &old_path}) {
-    path_state& state = paths_[*p];
-    state.structural = index;
-    state.modified = state.attributes = -1;
+    set_structural(paths_[*p], index);
   }
 }
 

@@ -37,7 +37,13 @@ time_sample time_sample::now() {
 
 watch_engine::watch_engine(filesystem& fs, watch_policy policy, const monitor_options& options)
     : fs_(fs), policy_(policy), options_(options),
-      queue_(options.settle.count() > 0 ? event_queue(options.settle, options.settle_max) : event_queue()) {}
+      // Polling sees the tree only at each scan: a quiet period shorter than the interval would
+      // end before any scan could see the tree quiet.
+      queue_(options.settle.count() > 0
+                 ? event_queue(policy == watch_policy::polling ? std::max(options.settle, options.poll_interval)
+                                                                : options.settle,
+                               options.settle_max)
+                 : event_queue()) {}
 
 watch_engine::~watch_engine() = default;
 
@@ -250,17 +256,22 @@ std::optional<std::chrono::steady_clock::time_point> watch_engine::next_deadline
   return next;
 }
 
-void watch_engine::emit(root_state& root, event_kind kind, std::string path, entry_type type,
+bool watch_engine::emit(root_state& root, event_kind kind, std::string path, entry_type type,
                         std::string old_path, entry_type old_type) {
   if (!root.include.empty() &&
       !include_wants(root.include, kind, root.relative(path), type, root.relative(old_path), old_type))
-    return;
-  output_of(root).push_change(root.given_path, kind, std::move(path), type, std::move(old_path), old_type);
+    return false;
+  event_queue& out = output_of(root);
+  out.push_change(root.given_path, kind, std::move(path), type, std::move(old_path), old_type);
+  out.stamp(now_.steady); // settling: the time of the change, for the quiet period
+  return true;
 }
 
 void watch_engine::emit_raw(const root_state& root, fs_event event) {
   event.root = root.given_path;
-  output_of(root).push(std::move(event));
+  event_queue& out = output_of(root);
+  out.push(std::move(event));
+  out.stamp(now_.steady);
 }
 
 monitor_stats watch_engine::stats() const noexcept {

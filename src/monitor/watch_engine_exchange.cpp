@@ -42,6 +42,8 @@ bool may_come_between(const inotify_record& record, const exchange_watches& watc
     return false;
   if (record.name.empty() && (record.mask & inotify_flag::move_self) != 0)
     return true;
+  if ((record.mask & inotify_flag::close_write) != 0)
+    return true; // a file closed after writing (settling): no name changes
   return !watches.involve(record.watch);
 }
 

@@ -259,9 +259,10 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
     }
     event_kind kind = (mask & inotify_flag::modify) ? event_kind::modified : event_kind::attributes;
     std::string path = tree.path(child);
-    if (kind == event_kind::modified && queue_.settling() && tree[child].type != entry_type::directory)
-      queue_.note_write(path); // held until its IN_CLOSE_WRITE (settling watches for it)
-    emit(root, kind, std::move(path), tree[child].type);
+    const bool held_until_closed = kind == event_kind::modified && queue_.settling() &&
+                                   tree[child].type != entry_type::directory && !root.adding;
+    if (emit(root, kind, held_until_closed ? path : std::move(path), tree[child].type) && held_until_closed)
+      queue_.note_write(path); // until its IN_CLOSE_WRITE (settling watches for it)
     if (kind == event_kind::attributes && !root.problems_reported.empty())
       retry_problem_directories(root, child);
   } else if (mask & inotify_flag::close_write) {

@@ -161,7 +161,12 @@ BOOST_DATA_TEST_CASE_F(monitor_fixture, a_file_open_for_writing_holds_the_batch_
   collection after = settled(ioc, monitor);
   std::vector<fs_event> all = meanwhile.events;
   all.insert(all.end(), after.events.begin(), after.events.end());
-  if (sample == backend::native && monitor.backend() == backend::inotify) {
+#if defined(__linux__)
+  const bool closes_seen = sample == backend::native; // inotify (rdcw is its Windows name)
+#else
+  const bool closes_seen = false;
+#endif
+  if (closes_seen) {
     BOOST_TEST(meanwhile.events.empty(), "delivered while the file was open:\n" << test::dump(meanwhile.events));
     BOOST_TEST(after.events.size() == 1u, test::dump(after.events));
     BOOST_TEST(test::has_event(after.events, event_kind::created, log), test::dump(after.events));

@@ -496,7 +496,7 @@ BOOST_AUTO_TEST_CASE(random_changes_settled) {
     settings.settling = true;
     for (std::uint32_t seed : {41u, 42u}) {
       random_outcome outcome = run_random_changes(seed, settings);
-      BOOST_TEST(outcome.events > 20u); // 2,000 changes, merged: a few hundred events
+      BOOST_TEST(outcome.events > 0u); // 2,000 changes, merged (polling: into a few batches)
     }
   }
 }

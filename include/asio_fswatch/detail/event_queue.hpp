@@ -69,6 +69,16 @@ public:
   /// settle_max; returns when it will be due otherwise (nullopt: nothing held). Changes are
   /// timed as this is called: call it after each step that may have queued events.
   std::optional<std::chrono::steady_clock::time_point> settle_step(std::chrono::steady_clock::time_point now);
+  /// Settling: the changes queued until now happened at `now` (the quiet period starts there).
+  void stamp(std::chrono::steady_clock::time_point now) noexcept {
+    if (!batch_)
+      return;
+    if (now > last_change_at_)
+      last_change_at_ = now;
+    if (!first_change_)
+      first_change_ = now;
+    changes_seen_ = changes_;
+  }
   /// When settle_step() will release the held batch, as it last said.
   std::optional<std::chrono::steady_clock::time_point> settle_due() const noexcept { return settle_due_; }
 

@@ -77,6 +77,7 @@ private:
   // What the batch says about a path, as slot numbers (-1: nothing that may merge).
   struct path_state {
     std::ptrdiff_t structural = -1; // the last created/removed/renamed/exchanged naming it
+    std::ptrdiff_t previous = -1;   // the one before it (-1: none, or forgotten)
     std::ptrdiff_t modified = -1;
     std::ptrdiff_t attributes = -1;
   };
@@ -87,6 +88,13 @@ private:
     return index >= 0 && slots_[static_cast<std::size_t>(index)].live;
   }
   slot& at(std::ptrdiff_t index) { return slots_[static_cast<std::size_t>(index)]; }
+  static void set_structural(path_state& state, std::ptrdiff_t index) {
+    state.previous = state.structural;
+    state.structural = index;
+    state.modified = state.attributes = -1;
+  }
+  /// Files open for writing below `from` are now below `to` (a directory renamed).
+  void move_writers(const std::string& from, const std::string& to);
   void kill(std::ptrdiff_t index);
   path_state* find(const std::string& path);
   /// Forgets what the batch says about the paths strictly below `path`.

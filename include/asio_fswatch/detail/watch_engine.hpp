@@ -450,7 +450,9 @@ private:
             std::int64_t changed_since_ns);
 
   // Output.
-  void emit(root_state& root, event_kind kind, std::string path, entry_type type,
+  /// Queues the event for the reader unless the root's include patterns leave it out; whether
+  /// it did.
+  bool emit(root_state& root, event_kind kind, std::string path, entry_type type,
             std::string old_path = {}, entry_type old_type = entry_type::unknown);
   void emit_raw(const root_state& root, fs_event event);
 
