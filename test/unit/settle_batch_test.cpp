@@ -427,6 +427,12 @@ struct stream_maker {
   }
 };
 
+// Boost.Test evaluates a message's operands even when the check passes: never front() of an
+// empty list there.
+std::string first_problem(const asio_fswatch::test::replay_stats& stats) {
+  return stats.problems.empty() ? std::string() : stats.problems.front();
+}
+
 tree_snapshot snapshot(const model& m) {
   tree_snapshot out;
   for (const auto& [path, entry] : m.entries)
@@ -453,11 +459,11 @@ BOOST_AUTO_TEST_CASE(merged_streams_replay_to_the_same_tree_and_say_the_same) {
     tree_snapshot raw_tree = snapshot(start);
     asio_fswatch::test::replay(raw_tree, raw, raw_stats);
     BOOST_TEST_REQUIRE(raw_stats.problems.empty(), "seed " << seed << ": the generator's stream is not strict: "
-                                                           << raw_stats.problems.front() << "\n" << text(raw));
+                                                           << first_problem(raw_stats) << "\n" << text(raw));
     asio_fswatch::test::replay_stats stats;
     tree_snapshot merged_tree = snapshot(start);
     asio_fswatch::test::replay(merged_tree, merged, stats);
-    BOOST_TEST_REQUIRE(stats.problems.empty(), "seed " << seed << ": " << stats.problems.front() << "\nraw:\n"
+    BOOST_TEST_REQUIRE(stats.problems.empty(), "seed " << seed << ": " << first_problem(stats) << "\nraw:\n"
                                                        << text(raw) << "merged:\n" << text(merged));
     BOOST_TEST_REQUIRE(asio_fswatch::test::compare(raw_tree, merged_tree).empty(),
                        "seed " << seed << ":\n" << asio_fswatch::test::compare(raw_tree, merged_tree)

@@ -52,9 +52,7 @@ const char* const run_help =
     "  --no-default-ignores\n"
     "                    also restart on what is ignored by default: the directories .git,\n"
     "                    .hg and .svn, and editors' files *.swp, *.swx, *~, .#* and 4913\n"
-    "  --debounce MS     quiet time after the last change before restarting (default 100);\n"
-    "                    with inotify, also until every file written is closed again (for at\n"
-    "                    most 4 times as long, and 2000 at least)\n"
+    "  --debounce MS     quiet time after the last change before restarting (default 100)\n"
 #if defined(_WIN32)
     "  --grace MS        time COMMAND has to end after CTRL_BREAK_EVENT before its job is\n"
     "                    ended (default 2000)\n"
@@ -286,21 +284,10 @@ struct change_batch {
   std::set<std::string> seen;
 };
 
-/// The monitor settles for the quiet period: its batches come merged, once nothing changed for
-/// that long and (inotify) every file written was closed again, so that a command is not
-/// restarted while a compiler or an editor is still writing.
-monitor_options settling(const run_settings& settings) {
-  monitor_options options;
-  options.settle = settings.debounce;
-  options.settle_max = std::max(options.settle_max, settings.debounce * 4);
-  return options;
-}
-
 class runner {
 public:
   runner(boost::asio::io_context& ioc, const run_settings& settings)
-      : settings_(settings), command_name_(escaped(settings.command.front())), monitor_(ioc, settling(settings)),
-        process_(ioc),
+      : settings_(settings), command_name_(escaped(settings.command.front())), monitor_(ioc), process_(ioc),
         debounce_(ioc), signals_(ioc) {
     add_stop_signals(signals_);
   }
@@ -381,13 +368,12 @@ private:
   /// The changes noted so far, for a start; later ones go to the next start.
   change_batch take_changes() { return std::exchange(changes_, change_batch()); }
 
-  /// A change: restart, unless a restart is under way (the change then waits for it to end,
-  /// and causes one more restart). The monitor settled it already (settling()): the restart
-  /// comes once the loop has handled what is ready.
+  /// A change: (re)start the quiet period, unless a restart is under way (the change then
+  /// waits for it to end, and causes one more restart).
   void on_change() {
     if (phase_ == phase::stopping)
       return;
-    debounce_.expires_after(std::chrono::milliseconds(0));
+    debounce_.expires_after(settings_.debounce);
     debounce_.async_wait([this](boost::system::error_code ec) {
       // No change left: a wait that had already expired when it was renewed, whose changes an
       // earlier restart took.
