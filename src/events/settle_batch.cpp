@@ -19,6 +19,24 @@ bool is_below(std::string_view path, std::string_view prefix) {
   return path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0;
 }
 
+const std::string& key_of(const std::string& key) { return key; }
+template <typename Value>
+const std::string& key_of(const std::pair<const std::string, Value>& entry) {
+  return entry.first;
+}
+
+/// The entries of `keys` (a std::set or std::map of paths) strictly below `path`: contiguous
+/// in their order, from "path/" on.
+template <typename Ordered>
+auto range_below(Ordered& keys, const std::string& path) {
+  const std::string prefix = prefix_of(path);
+  auto first = keys.lower_bound(prefix);
+  auto last = first;
+  while (last != keys.end() && is_below(key_of(*last), prefix))
+    ++last;
+  return std::pair(first, last);
+}
+
 bool same_type(entry_type a, entry_type b) {
   if (a == b)
     return true;
@@ -57,11 +75,7 @@ settle_batch::path_state* settle_batch::find(const std::string& path) {
 }
 
 void settle_batch::forget_below(const std::string& path) {
-  const std::string prefix = prefix_of(path);
-  auto first = paths_.lower_bound(prefix);
-  auto last = first;
-  while (last != paths_.end() && last->first.compare(0, prefix.size(), prefix) == 0)
-    ++last;
+  auto [first, last] = range_below(paths_, path);
   paths_.erase(first, last);
 }
 
@@ -172,9 +186,8 @@ void settle_batch::on_removed(std::string path, entry_type type) {
   const bool is_directory = type == entry_type::directory;
   writers_.erase(path); // no IN_CLOSE_WRITE comes for a file unlinked (IN_EXCL_UNLINK)
   if (is_directory) {
-    const std::string prefix = prefix_of(path);
-    for (auto it = writers_.lower_bound(prefix); it != writers_.end() && it->compare(0, prefix.size(), prefix) == 0;)
-      it = writers_.erase(it);
+    auto [first, last] = range_below(writers_, path);
+    writers_.erase(first, last);
   }
   if (path_state* state = find(path); state && is_live(state->structural)) {
     const std::ptrdiff_t arrival = state->structural;
@@ -224,13 +237,12 @@ void settle_batch::on_removed(std::string path, entry_type type) {
     kill(state->attributes);
   }
   if (is_directory) {
-    const std::string prefix = prefix_of(path);
-    for (auto it = paths_.lower_bound(prefix);
-         it != paths_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    auto [first, last] = range_below(paths_, path);
+    for (auto it = first; it != last; ++it) {
       kill(it->second.modified);
       kill(it->second.attributes);
     }
-    forget_below(path);
+    paths_.erase(first, last);
   }
   path_state& state = paths_[path];
   set_structural(state, append(event_kind::removed, std::move(path), type, {}, entry_type::unknown));
@@ -282,12 +294,13 @@ void settle_batch::on_renamed(std::string old_path, std::string path, entry_type
 }
 
 void settle_batch::move_writers(const std::string& from, const std::string& to) {
-  const std::string prefix = prefix_of(from);
+  auto [first, last] = range_below(writers_, from);
+  const std::string from_prefix = prefix_of(from);
+  const std::string to_prefix = prefix_of(to);
   std::vector<std::string> moved;
-  for (auto it = writers_.lower_bound(prefix); it != writers_.end() && it->compare(0, prefix.size(), prefix) == 0;) {
-    moved.push_back(prefix_of(to) + it->substr(prefix.size()));
-    it = writers_.erase(it);
-  }
+  for (auto it = first; it != last; ++it)
+    moved.push_back(to_prefix + it->substr(from_prefix.size()));
+  writers_.erase(first, last);
   writers_.insert(moved.begin(), moved.end());
 }
 
