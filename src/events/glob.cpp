@@ -6,6 +6,7 @@
 #include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/error.hpp>
 
+#include <cctype>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -22,8 +23,35 @@ unsigned char byte_at(std::string_view text, std::size_t index) noexcept {
   return static_cast<unsigned char>(text[index]);
 }
 
-// `open` indexes the '['. Returns nothing for an unterminated class or a reversed range.
-std::optional<parsed_class> parse_class(std::string_view pattern, std::size_t open) {
+// A POSIX class name of "[[:name:]]", as git's wildmatch knows them: adds its members. False
+// for a name it does not know.
+bool add_named_class(std::string_view name, std::bitset<256>& members) {
+  static constexpr struct {
+    std::string_view name;
+    int (*test)(int);
+  } named[] = {
+      {"alnum", [](int c) { return std::isalnum(c); }}, {"alpha", [](int c) { return std::isalpha(c); }},
+      {"blank", [](int c) { return std::isblank(c); }}, {"cntrl", [](int c) { return std::iscntrl(c); }},
+      {"digit", [](int c) { return std::isdigit(c); }}, {"graph", [](int c) { return std::isgraph(c); }},
+      {"lower", [](int c) { return std::islower(c); }}, {"print", [](int c) { return std::isprint(c); }},
+      {"punct", [](int c) { return std::ispunct(c); }}, {"space", [](int c) { return std::isspace(c); }},
+      {"upper", [](int c) { return std::isupper(c); }}, {"xdigit", [](int c) { return std::isxdigit(c); }},
+  };
+  for (const auto& entry : named) {
+    if (entry.name != name)
+      continue;
+    for (int c = 0; c < 128; ++c) // ASCII only, whatever the locale: bytes above are not letters
+      if (entry.test(c))
+        members.set(static_cast<std::size_t>(c));
+    return true;
+  }
+  return false;
+}
+
+// `open` indexes the '['. Returns nothing for an unterminated class, an unknown "[:name:]", or
+// (unless `reversed_ranges_are_empty`, as in git) a reversed range.
+std::optional<parsed_class> parse_class(std::string_view pattern, std::size_t open,
+                                        bool reversed_ranges_are_empty) {
   std::size_t index = open + 1;
   bool negated = false;
   if (index < pattern.size() && (pattern[index] == '!' || pattern[index] == '^')) {
@@ -49,6 +77,20 @@ std::optional<parsed_class> parse_class(std::string_view pattern, std::size_t op
     if (pattern[index] == ']' && !first)
       break;
     first = false;
+    if (pattern.compare(index, 2, "[:") == 0) {
+      // "[:alpha:]" inside a class. Without its ":]" before the next ']', the '[' is a member
+      // and the ':' is passed over, as git's wildmatch does.
+      const std::size_t close = pattern.find(']', index + 2);
+      if (close != std::string_view::npos && close >= index + 3 && pattern[close - 1] == ':') {
+        if (!add_named_class(pattern.substr(index + 2, close - 1 - (index + 2)), result.members))
+          return std::nullopt;
+        index = close + 1;
+      } else {
+        result.members.set(static_cast<unsigned char>('['));
+        index += 2;
+      }
+      continue;
+    }
 
     unsigned char low = 0;
     if (!read_member(low))
@@ -59,7 +101,7 @@ std::optional<parsed_class> parse_class(std::string_view pattern, std::size_t op
       ++index;
       if (!read_member(high))
         return std::nullopt;
-      if (high < low)
+      if (high < low && !reversed_ranges_are_empty)
         return std::nullopt; // "[z-a]" is almost certainly a typo; say so instead of matching nothing
     }
     for (unsigned value = low; value <= high; ++value)
@@ -92,7 +134,8 @@ std::size_t component_end(std::string_view path, std::size_t start) noexcept {
 
 } // namespace
 
-glob_pattern glob_pattern::compile(std::string_view pattern, boost::system::error_code& ec) {
+glob_pattern glob_pattern::compile(std::string_view pattern, boost::system::error_code& ec,
+                                   glob_syntax syntax) {
   ec.clear();
   auto fail = [&ec] {
     ec = make_error_code(errc::invalid_pattern);
@@ -107,6 +150,16 @@ glob_pattern glob_pattern::compile(std::string_view pattern, boost::system::erro
   if (!body.empty() && body.front() == '/') {
     has_separator = true; // anchors at the root
     body.remove_prefix(1);
+  }
+  // A trailing '/' (not escaped) names directories only, as in a .gitignore: "build/".
+  if (body.size() >= 2 && body.back() == '/') {
+    std::size_t backslashes = 0;
+    for (std::size_t at = body.size() - 1; at > 0 && body[at - 1] == '\\'; --at)
+      ++backslashes;
+    if (backslashes % 2 == 0) {
+      result.directory_only_ = true;
+      body.remove_suffix(1);
+    }
   }
   if (body.empty())
     return fail();
@@ -206,7 +259,7 @@ glob_pattern glob_pattern::compile(std::string_view pattern, boost::system::erro
       ++other_elements;
       result.tokens_.push_back({token_kind::any_byte, 0, 0});
     } else if (current == '[') {
-      std::optional<parsed_class> parsed = parse_class(body, index);
+      std::optional<parsed_class> parsed = parse_class(body, index, syntax == glob_syntax::gitignore);
       if (!parsed)
         return fail();
       index = parsed->next;
@@ -225,8 +278,8 @@ glob_pattern glob_pattern::compile(std::string_view pattern, boost::system::erro
   if (!result.name_only_ && result.components_.size() >= 2 &&
       result.components_.back().kind == component_kind::globstar) {
     // "p/**" must consume at least one component, so store it as "p/*/**"; matches() tries the
-    // prefix "p" alone for directories.
-    result.trailing_globstar_ = true;
+    // prefix "p" alone for directories (not in a .gitignore, where it names what "p" holds).
+    result.trailing_globstar_ = syntax == glob_syntax::watch_options;
     result.components_.insert(result.components_.end() - 1,
                               component{component_kind::any_name, 0, 0, 0, 0});
   }
@@ -234,7 +287,7 @@ glob_pattern glob_pattern::compile(std::string_view pattern, boost::system::erro
 }
 
 bool glob_pattern::matches(std::string_view relative_path, bool is_directory) const {
-  if (components_.empty() || relative_path.empty())
+  if (components_.empty() || relative_path.empty() || (directory_only_ && !is_directory))
     return false;
 
   if (name_only_) {

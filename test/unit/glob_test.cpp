@@ -416,7 +416,8 @@ BOOST_AUTO_TEST_CASE(invalid_patterns) {
       "[z-a]",  // reversed range
       "/",      // nothing after the anchor
       "a//b",   // empty component
-      "a/",     // trailing '/'
+      "a//",    // an empty component before the trailing '/'
+      "[[:nonsense:]]", // a POSIX class nobody knows
       "//a",    //
   };
   for (std::string_view text : bad) {
@@ -597,3 +598,43 @@ BOOST_AUTO_TEST_CASE(agrees_with_a_naive_reference) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(trailing_slash_names_directories_only) {
+  BOOST_TEST(match("build/", "build", directory));
+  BOOST_TEST(!match("build/", "build", file));
+  BOOST_TEST(match("build/", "x/y/build", directory)); // still a name pattern
+  BOOST_TEST(match("src/gen/", "src/gen", directory));
+  BOOST_TEST(!match("src/gen/", "src/gen", file));
+  BOOST_TEST(!match("src/gen/", "x/src/gen", directory));
+  BOOST_TEST(match("/out/", "out", directory));
+  BOOST_TEST(!compile_ok("build/").matches_paths());
+  BOOST_TEST(compile_ok("src/gen/").matches_paths());
+}
+
+BOOST_AUTO_TEST_CASE(posix_classes) {
+  BOOST_TEST(match("[[:digit:]]*", "7up"));
+  BOOST_TEST(!match("[[:digit:]]*", "up"));
+  BOOST_TEST(match("[[:upper:][:digit:]]", "Q"));
+  BOOST_TEST(match("[[:upper:][:digit:]]", "3"));
+  BOOST_TEST(!match("[[:upper:][:digit:]]", "q"));
+  BOOST_TEST(!match("[[:alpha:]]", "\xe9")); // ASCII only, whatever the locale (Latin-1 é)
+  BOOST_TEST(match("[[:space:]]x", " x"));
+}
+
+BOOST_AUTO_TEST_CASE(gitignore_syntax_differences) {
+  using asio_fswatch::detail::glob_syntax;
+  boost::system::error_code ec;
+  // "p/**": what p holds; in gitignore's reading, not p itself.
+  const glob_pattern git = glob_pattern::compile("abc/**", ec, glob_syntax::gitignore);
+  BOOST_TEST_REQUIRE(!ec);
+  BOOST_TEST(!git.matches("abc", directory));
+  BOOST_TEST(git.matches("abc/x", file));
+  BOOST_TEST(match("abc/**", "abc", directory));
+  // A reversed range is empty there, an error here.
+  const glob_pattern reversed = glob_pattern::compile("[z-ax]", ec, glob_syntax::gitignore);
+  BOOST_TEST_REQUIRE(!ec);
+  BOOST_TEST(reversed.matches("x", file));
+  BOOST_TEST(!reversed.matches("m", file));
+  glob_pattern::compile("[z-ax]", ec);
+  BOOST_TEST((ec == asio_fswatch::errc::invalid_pattern));
+}

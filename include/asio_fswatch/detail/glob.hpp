@@ -12,16 +12,25 @@
 
 namespace asio_fswatch::detail {
 
+/// Which syntax a pattern is read in: ours (watch_options::exclude and ::include), or a
+/// .gitignore's, whose wildmatch differs in two points: "p/**" matches what `p` holds but not
+/// `p` itself, and a reversed range ("[z-a]") is empty rather than an error.
+enum class glob_syntax : unsigned char { watch_options, gitignore };
+
 /// One compiled glob pattern. Syntax (documented in watch_options and doc/):
 ///  - `*` any run of characters other than `/`; `?` one character other than `/`;
 ///  - `**` as a whole path component: any number (zero or more) of components;
-///  - `[abc]`, `[a-z]`, `[!a-z]` (also `[^...]`) one character of a class, never `/`;
+///  - `[abc]`, `[a-z]`, `[!a-z]` (also `[^...]`) one character of a class, never `/`; a class
+///    may hold POSIX classes, `[[:alpha:]]` (ASCII: alnum alpha blank cntrl digit graph lower
+///    print punct space upper xdigit);
 ///  - `\c` the character c itself;
 ///  - a pattern without `/` is matched against the last component (the name) only, at any depth;
 ///  - a pattern with `/` is matched against the whole path relative to the root (a leading `/`
 ///    anchors it at the root and is ignored otherwise);
 ///  - a pattern ending in `/**` also matches the directory it names (so `**/.git/**` matches the
-///    directory `.git` itself, which is then never watched).
+///    directory `.git` itself, which is then never watched);
+///  - a pattern ending in `/` matches directories only (`build/`, as in a .gitignore), and is
+///    otherwise read without that `/`.
 /// Matching works on bytes: names need not be valid UTF-8.
 class glob_pattern {
 public:
@@ -29,13 +38,17 @@ public:
 
   /// Compiles `pattern`; on a syntax error (empty pattern, unterminated `[`, trailing `\`) sets
   /// `ec` to errc::invalid_pattern and returns an empty pattern that matches nothing.
-  static glob_pattern compile(std::string_view pattern, boost::system::error_code& ec);
+  static glob_pattern compile(std::string_view pattern, boost::system::error_code& ec,
+                              glob_syntax syntax = glob_syntax::watch_options);
 
   /// `relative_path`: '/'-separated, relative to the watched root, no leading or trailing '/',
   /// never empty. `is_directory`: the entry is a directory (see the `/**` rule).
   bool matches(std::string_view relative_path, bool is_directory) const;
 
   const std::string& text() const noexcept { return text_; }
+  /// Whether the pattern matches the whole path rather than the name alone (it has a '/' other
+  /// than a trailing one): what it says of an entry may change when a directory above moves.
+  bool matches_paths() const noexcept { return !components_.empty() && !name_only_; }
 
 private:
   // A component is one '/'-separated piece of the pattern. The common shapes get their own kind so
@@ -78,7 +91,8 @@ private:
   // is stored as "/*/**" (one component at least); the directory itself is matched by the prefix.
   std::vector<component> components_;
   bool name_only_ = false;         // no '/' in the pattern
-  bool trailing_globstar_ = false; // ends in "/**"
+  bool trailing_globstar_ = false; // ends in "/**", which also names the directory itself
+  bool directory_only_ = false;    // ended in a '/' (directories only)
 };
 
 /// A list of patterns; matches when any of them does.
