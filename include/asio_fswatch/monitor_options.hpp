@@ -96,6 +96,20 @@ struct watch_options {
   /// a directory's `renamed` and `removed` are always reported: they move or take away the
   /// matching entries inside it.
   std::vector<std::string> include{};
+  /// Names of ignore files (".gitignore", ".ignore", ...): the patterns of every file so named
+  /// in a directory of the tree, read with gitignore's semantics (negation with `!`, a trailing
+  /// `/` for directories only, a `/` at the start or in the middle anchoring to the file's
+  /// directory, `**`; doc/guide.md, "Ignore files"), keep the entries they match out of the
+  /// tree as `exclude` does: an ignored directory is never watched nor scanned. A deeper
+  /// directory's files take precedence over those above it, and a later name over an earlier
+  /// one in the same directory. With ".gitignore" named, the repository's `.git/info/exclude`
+  /// applies too; and when the root lies inside a repository, so do the ignore files of the
+  /// directories between the repository's top and the root (read when the root is added).
+  /// Editing, creating, removing or renaming an ignore file in the tree changes what is
+  /// watched at once: what it now hides is reported `removed`, what it shows `created`, so that
+  /// the events still replay to the tree the filters let through. An ignore file that cannot
+  /// be read (no permission, a symlink, more than 8 MiB) is an `error` event, and adds nothing.
+  std::vector<std::string> ignore_files{};
   /// Report `created` for every entry already in the tree when it is added.
   bool initial_listing = false;
 };

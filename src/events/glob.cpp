@@ -429,6 +429,13 @@ void glob_set::add(std::string_view pattern, boost::system::error_code& ec) {
     patterns_.push_back(std::move(compiled));
 }
 
+bool glob_set::matches_paths() const noexcept {
+  for (const glob_pattern& pattern : patterns_)
+    if (pattern.matches_paths())
+      return true;
+  return false;
+}
+
 bool glob_set::matches(std::string_view relative_path, bool is_directory) const {
   for (const glob_pattern& pattern : patterns_) {
     if (pattern.matches(relative_path, is_directory))

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <functional>
+#include <utility>
 
 namespace asio_fswatch::detail {
 
@@ -313,10 +314,24 @@ std::string entry_tree::check() const {
   return {};
 }
 
+void entry_tree::set_ignore_rules(node_id id, ignore_rules rules) {
+  tree_node& node = nodes_[id];
+  if (rules.empty()) {
+    if (node.has_ignore_rules)
+      ignore_rules_.erase(id);
+    node.has_ignore_rules = false;
+    return;
+  }
+  ignore_rules_.insert_or_assign(id, std::move(rules));
+  node.has_ignore_rules = true;
+}
+
 std::size_t entry_tree::memory_bytes() const noexcept {
   std::size_t bytes = nodes_.capacity() * sizeof(tree_node) + free_.capacity() * sizeof(node_id) +
                       index_.capacity() * sizeof(slot) + statuses_.capacity() * sizeof(entry_status) +
                       detached_.capacity() * sizeof(node_id);
+  for (const auto& [id, rules] : ignore_rules_)
+    bytes += sizeof(id) + rules.memory_bytes();
   return bytes + name_bytes_;
 }
 

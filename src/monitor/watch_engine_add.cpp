@@ -32,6 +32,7 @@ sys::error_code watch_engine::prepare_root(const std::string& path, const watch_
     if (ec)
       return ec;
   }
+  root->exclude_matches_paths = root->exclude.matches_paths();
   for (const std::string& pattern : options.include) {
     root->include.add(pattern, ec);
     if (ec)
@@ -56,6 +57,8 @@ sys::error_code watch_engine::prepare_root(const std::string& path, const watch_
       return sys::errc::make_error_code(sys::errc::not_a_directory);
   }
   root->tree = entry_tree(directory, entry_type::directory, policy_ == watch_policy::polling);
+  if (root->ignoring())
+    read_above_rules(*root, directory);
   root->watched_inode = status.inode;
   root->watched_mount = status.mount_id;
   if (policy_ != watch_policy::polling) {

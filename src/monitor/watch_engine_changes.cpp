@@ -79,6 +79,11 @@ void watch_engine::apply_change(root_state& root, const change_record& change) {
     overflow_of(root);
     return;
   }
+  if (root.ignoring()) {
+    note_ignore_change(root, change.path); // ignored itself or not, it is read
+    if (change.kind == change_kind::renamed)
+      note_ignore_change(root, change.old_path);
+  }
   if (change.kind == change_kind::renamed) {
     change_renamed(root, change);
     return;
@@ -208,6 +213,7 @@ void watch_engine::change_renamed(root_state& root, const change_record& change)
     entry_removed(root, target); // rename over an existing entry replaces it
   tree.move(moving, new_dir, new_name);
   ++counters_.renames_paired;
+  note_directory_moved(root, moving, old_dir);
   std::string new_path = tree.path(moving);
   emit(root, event_kind::renamed, new_path, type_to_report(root, moving, new_path), std::move(old_path));
   // The picture's type may be of a later entry of the old name, met by a look made after this

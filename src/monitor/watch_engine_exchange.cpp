@@ -258,6 +258,8 @@ void watch_engine::finish_exchange(root_state& root, const held_move& move, node
     return;
   }
   tree.exchange(move.node, target);
+  note_directory_moved(root, move.node, no_node);
+  note_directory_moved(root, target, no_node);
   const std::string path = tree.path(move.node);
   const std::string old_path = tree.path(target);
   const entry_type target_type = tree[target].type;
@@ -376,6 +378,8 @@ bool watch_engine::uncross(root_state& root, node_id dir, int there) {
   if (!path_names_watched(tree.path(other), tree[dir].watch))
     return false;
   tree.exchange(dir, other);
+  note_directory_moved(root, dir, no_node);
+  note_directory_moved(root, other, no_node);
   emit(root, event_kind::exchanged, tree.path(dir), entry_type::directory, tree.path(other),
        entry_type::directory);
   root.contents_to_verify.insert(other);

@@ -198,6 +198,8 @@ void watch_engine::handle_named(root_state& root, node_id dir, std::uint32_t mas
                                 std::uint32_t cookie, std::string_view name) {
   entry_tree& tree = root.tree;
   bool is_directory = (mask & inotify_flag::is_dir) != 0;
+  if (root.ignoring())
+    note_ignore_record(root, dir, name); // ignored itself or not, it is read
   if (!accepts(root, tree, dir, name, is_directory)) {
     if (mask & inotify_flag::moved_to) {
       // Renamed to an ignored name: for the watched tree, the entry left.

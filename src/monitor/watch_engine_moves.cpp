@@ -115,6 +115,7 @@ bool watch_engine::finish_move(root_state& root, node_id dir, std::string_view n
     entry_removed(root, existing); // rename(2) over an existing entry replaces it
   tree.move(move.node, dir, name);
   ++counters_.renames_paired;
+  note_directory_moved(root, move.node, move.from_parent);
   std::string new_path = tree.path(move.node);
   emit(root, event_kind::renamed, new_path, type_to_report(root, move.node, new_path),
        std::move(old_path));

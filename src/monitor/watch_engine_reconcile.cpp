@@ -116,6 +116,7 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   root.names_to_verify.clear();
   root.contents_to_verify.clear();
   root.touched_after_overflow.clear();
+  root.to_refilter.clear(); // the fresh scan reads the ignore files again
   forget_pending_looks(root);
   if (sys::error_code ec = scan(root, fresh, fresh.root(), directory, mode)) {
     const bool unreadable = there_but_unreadable(ec);

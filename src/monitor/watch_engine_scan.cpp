@@ -12,19 +12,6 @@ namespace asio_fswatch::detail {
 
 namespace sys = boost::system;
 
-bool watch_engine::accepts(const root_state& root, const entry_tree& tree, node_id parent,
-                           std::string_view name, bool is_directory) const {
-  if (root.file_root)
-    return parent == tree.root() && name == root.only_name;
-  if (root.exclude.empty())
-    return true;
-  std::string relative = tree.relative_path(parent);
-  if (!relative.empty())
-    relative += '/';
-  relative += name;
-  return !root.exclude.matches(relative, is_directory);
-}
-
 sys::error_code watch_engine::watch_directory(root_state& root, entry_tree& tree, node_id node,
                                               const std::string& path, watch_kind kind) {
   sys::error_code ec;
@@ -249,6 +236,8 @@ sys::error_code watch_engine::scan_steps(root_state& root, entry_tree& tree, nod
       }
       continue;
     }
+    if (root.ignoring())
+      load_ignore_rules(root, tree, dir.node, dir.path, entries);
     // A directory with no children yet (most of them: just created, or met by this scan) can
     // hold nothing an event reported before: no lookup needed. One with children (scanned
     // again: moved back into view, or its watch lost for a while) may have lost some while it
@@ -371,6 +360,8 @@ void watch_engine::watch_and_scan(root_state& root, node_id node, const std::str
 void watch_engine::retry_unwatched() {
   for (const auto& root_ptr : roots_) {
     root_state& root = *root_ptr;
+    if (!root.to_refilter.empty() || root.info_exclude_changed)
+      apply_ignore_changes(root);
     verify_names(root);
     verify_contents(root);
     if (root.stale.empty())

@@ -1,11 +1,17 @@
 // Ignore files against git itself: random trees with random .gitignore files (nested, negated,
 // anchored, directory-only, "**", escapes) and a .git/info/exclude, decided both by
-// detail::ignore_rules and by `git check-ignore`, which must agree on every path. Git is a
-// Debian package (scripts/install-deps.sh); without it the test says skipped.
+// detail::ignore_rules and by `git check-ignore`, which must agree on every path; and the
+// directory monitor with watch_options::ignore_files on such trees (inotify and poll): what it
+// lists is what git does not ignore, and after .gitignore files are rewritten and directories
+// moved, its events replay to what git does not ignore then. Git is a Debian package
+// (scripts/install-deps.sh); without it the tests say skipped.
 #include <asio_fswatch/detail/ignore_rules.hpp>
+#include <asio_fswatch/directory_monitor.hpp>
 
+#include <common/monitor_collect.hpp>
 #include <common/skip.hpp>
 #include <common/temp_dir.hpp>
+#include <common/tree_replay.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -129,6 +135,47 @@ std::set<std::string> ignored_by_git(const fs::path& work, const generated& tree
 
 bool have_git() { return std::system("git --version > /dev/null 2>&1") == 0; }
 
+void make_repository(const fs::path& repo, const generated& tree) {
+  fs::remove_all(repo);
+  fs::create_directories(repo);
+  BOOST_TEST_REQUIRE(std::system(("git -c init.defaultBranch=main init -q '" + repo.string() + "'").c_str()) == 0);
+  for (const auto& [path, is_directory] : tree.entries) {
+    if (is_directory)
+      fs::create_directories(repo / path);
+    else
+      std::ofstream(repo / path).put('x');
+  }
+  for (const auto& [path, text] : tree.files)
+    std::ofstream(repo / path, std::ios::binary) << text;
+  std::ofstream(repo / ".git/info/exclude", std::ios::binary) << tree.info_exclude;
+}
+
+// What is on disk under `repo` now (.git left out), as `generated` entries.
+generated on_disk(const fs::path& repo) {
+  generated now;
+  for (auto it = fs::recursive_directory_iterator(repo); it != fs::recursive_directory_iterator(); ++it) {
+    if (it->path().filename() == ".git") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    now.entries[fs::relative(it->path(), repo).generic_string()] = it->is_directory();
+  }
+  return now;
+}
+
+// The tree, as absolute path -> type, that git does not ignore (the root itself included).
+asio_fswatch::test::tree_snapshot visible_to_git(const fs::path& work, const fs::path& repo) {
+  const generated now = on_disk(repo);
+  const std::set<std::string> ignored = ignored_by_git(work, now);
+  asio_fswatch::test::tree_snapshot out;
+  out.emplace(repo.string(), asio_fswatch::entry_type::directory);
+  for (const auto& [path, is_directory] : now.entries)
+    if (!ignored.count(path))
+      out.emplace((repo / path).string(), is_directory ? asio_fswatch::entry_type::directory
+                                                       : asio_fswatch::entry_type::file);
+  return out;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(ignore_git_conformance)
@@ -144,19 +191,7 @@ BOOST_AUTO_TEST_CASE(random_trees_agree_with_git_check_ignore) {
     generated tree;
     fill(random, tree, "", 0);
     tree.info_exclude = random_rules(random);
-    const fs::path repo = work.path() / "repo";
-    fs::remove_all(repo);
-    fs::create_directories(repo);
-    BOOST_TEST_REQUIRE(std::system(("git -c init.defaultBranch=main init -q '" + repo.string() + "'").c_str()) == 0);
-    for (const auto& [path, is_directory] : tree.entries) {
-      if (is_directory)
-        fs::create_directories(repo / path);
-      else
-        std::ofstream(repo / path).put('x');
-    }
-    for (const auto& [path, text] : tree.files)
-      std::ofstream(repo / path, std::ios::binary) << text;
-    std::ofstream(repo / ".git/info/exclude", std::ios::binary) << tree.info_exclude;
+    make_repository(work.path() / "repo", tree);
 
     const std::set<std::string> ours = ignored_by_us(tree);
     const std::set<std::string> git = ignored_by_git(work.path(), tree);
@@ -178,6 +213,67 @@ BOOST_AUTO_TEST_CASE(random_trees_agree_with_git_check_ignore) {
   // Not vacuous: both answers occur often.
   BOOST_TEST(ignored_seen > paths_compared / 10);
   BOOST_TEST(ignored_seen < paths_compared * 9 / 10);
+}
+
+BOOST_AUTO_TEST_CASE(the_monitor_agrees_with_git) {
+  if (!have_git())
+    return asio_fswatch::test::skip("git", "git is not installed (scripts/install-deps.sh installs it)");
+  using namespace asio_fswatch;
+  using namespace asio_fswatch::test;
+  for (backend b : monitor_backends()) {
+    BOOST_TEST_CONTEXT("backend " << b) {
+      temp_dir work("ignore_monitor");
+      std::mt19937 random(7 + static_cast<unsigned>(b));
+      const fs::path repo = work.path() / "repo";
+      for (int round = 0; round < 6; ++round) {
+        BOOST_TEST_CONTEXT("round " << round) {
+          generated tree;
+          fill(random, tree, "", 0);
+          tree.info_exclude = random_rules(random);
+          make_repository(repo, tree);
+          boost::asio::io_context ioc;
+          directory_monitor monitor(ioc, portable_options(b));
+          watch_options options;
+          options.ignore_files = {".gitignore"};
+          options.exclude = {".git"};
+          options.initial_listing = true;
+          monitor.add(repo, options);
+          collection listed = collect_until_quiet(ioc, monitor);
+          tree_snapshot seen;
+          seen.emplace(repo.string(), entry_type::directory);
+          replay_stats stats;
+          replay(seen, listed.events, stats);
+          BOOST_TEST(stats.problems.empty(), describe_problems(stats));
+          const tree_snapshot expected = visible_to_git(work.path(), repo);
+          BOOST_TEST_REQUIRE(compare(expected, seen).empty(),
+                             "what the monitor listed is not what git keeps:\n" << compare(expected, seen));
+
+          // Rewrite some ignore files (new ones too), and move a directory elsewhere.
+          std::vector<std::string> directories{""};
+          for (const auto& [path, is_directory] : on_disk(repo).entries)
+            if (is_directory)
+              directories.push_back(path);
+          for (int i = 0; i < 3; ++i) {
+            const std::string& dir = directories[random() % directories.size()];
+            std::ofstream(repo / dir / ".gitignore", std::ios::binary) << random_rules(random);
+          }
+          if (directories.size() > 2) {
+            const std::string& from = directories[1 + random() % (directories.size() - 1)];
+            const std::string& into = directories[random() % directories.size()];
+            const fs::path to = repo / into / ("moved" + std::to_string(round));
+            if (into.compare(0, from.size(), from) != 0) // never into itself
+              fs::rename(repo / from, to);
+          }
+          collection changed = collect_until_quiet(ioc, monitor);
+          replay(seen, changed.events, stats);
+          BOOST_TEST(stats.problems.empty(), describe_problems(stats));
+          const tree_snapshot now = visible_to_git(work.path(), repo);
+          BOOST_TEST(compare(now, seen).empty(),
+                     "the events do not replay to what git keeps:\n" << compare(now, seen) << dump(changed.events));
+        }
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 #include "common/make_event.hpp"
 #include "common/tree_replay.hpp"
 
+#include <asio_fswatch/detail/ignore_rules.hpp>
 #include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/detail/rdcw_parser.hpp>
 #include <asio_fswatch/detail/watch_engine.hpp>
@@ -23,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -130,6 +132,41 @@ inline void check_replay(asio_fswatch::test::tree_snapshot before, const std::ve
   std::string differences = asio_fswatch::test::compare(after, before);
   BOOST_TEST(differences.empty(), "replayed tree differs from the real one:\n"
                                       << differences << "events:\n" << describe(events));
+}
+
+// The tree at `root` that the .gitignore files in it (and the `above` patterns, matched from
+// the root) let through: what the events must replay to.
+inline asio_fswatch::test::tree_snapshot visible_tree(const fake_filesystem& fake, const std::string& root,
+                                                     const std::string& above = {}) {
+  const asio_fswatch::test::tree_snapshot all = fake.snapshot(root);
+  std::map<std::string, detail::ignore_rules> rules; // directory -> its patterns
+  for (const auto& [path, type] : all)
+    if (type == file && path.size() > 11 && path.compare(path.size() - 11, 11, "/.gitignore") == 0)
+      rules[path.substr(0, path.size() - 11)].append_file(fake.at(path).content);
+  detail::ignore_rules above_rules;
+  above_rules.append_file(above);
+  asio_fswatch::test::tree_snapshot out;
+  for (const auto& [path, type] : all) {
+    if (path == root) {
+      out.emplace(path, type);
+      continue;
+    }
+    const std::string parent = path.substr(0, path.rfind('/'));
+    if (!out.count(parent))
+      continue; // under an ignored directory
+    std::vector<detail::ignore_level> levels;
+    for (std::string d = parent;; d = d.substr(0, d.rfind('/'))) {
+      if (auto it = rules.find(d); it != rules.end())
+        levels.push_back({&it->second, d.size() + 1 - root.size() - 1});
+      if (d == root)
+        break;
+    }
+    levels.push_back({&above_rules, 0});
+    const std::string relative = path.substr(root.size() + 1);
+    if (!detail::is_ignored(levels.data(), levels.size(), relative, type == dir))
+      out.emplace(path, type);
+  }
+  return out;
 }
 
 inline std::size_t count_errors(const std::vector<fs_event>& events) {

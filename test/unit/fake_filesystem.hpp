@@ -44,7 +44,8 @@ public:
   struct entry {
     entry_type type = entry_type::file;
     detail::entry_status status;
-    std::string target; ///< a symlink's target (absolute)
+    std::string target;  ///< a symlink's target (absolute)
+    std::string content; ///< a file's, as write() left it
   };
 
   /// Order of the records of a watched directory's removal. The kernel queues IN_DELETE_SELF and
@@ -132,6 +133,7 @@ public:
     if (e.type != entry_type::file)
       throw std::logic_error("fake_filesystem: write to a non-file " + path);
     e.status.size = content.size();
+    e.content.assign(content.data(), content.size());
     std::int64_t t = stamp();
     e.status.mtime_ns = e.status.ctime_ns = t;
     record_in_parent(path, detail::inotify_flag::modify, 0);
@@ -448,6 +450,31 @@ public:
     status.mount_id = 1; // one mount: this file system has no bind mounts
     return {};
   }
+
+  boost::system::error_code read_file(const std::string& path, std::size_t max_bytes,
+                                      std::string& out) override {
+    out.clear();
+    ++read_file_calls_;
+    if (auto it = status_failures_.find(path); it != status_failures_.end())
+      return it->second;
+    std::string resolved;
+    if (auto ec = resolve(path, false, resolved))
+      return ec;
+    const entry& e = entries_.at(resolved);
+    using boost::system::errc::make_error_code;
+    namespace errc = boost::system::errc;
+    if (e.type == entry_type::symlink)
+      return make_error_code(errc::too_many_symbolic_link_levels);
+    if (e.type == entry_type::directory)
+      return make_error_code(errc::is_a_directory);
+    if (e.type != entry_type::file)
+      return make_error_code(errc::invalid_argument);
+    if (e.content.size() > max_bytes)
+      return make_error_code(errc::file_too_large);
+    out = e.content;
+    return {};
+  }
+  std::size_t read_file_calls() const noexcept { return read_file_calls_; }
 
   int add_watch(const std::string& directory, detail::watch_kind kind,
                 boost::system::error_code& ec) override {
@@ -775,6 +802,7 @@ private:
   }
 
   std::map<std::string, entry> entries_;
+  std::size_t read_file_calls_ = 0;
   fake_change_watches changes_;
   std::map<std::uint64_t, int> watch_by_inode_;
   std::map<int, std::uint64_t> inode_by_watch_;

@@ -68,7 +68,14 @@ struct random_settings {
   // races once met bugs (their regression tests are above); the later tests turn this off.
   bool isolate_moves = true;
   bool settling = false; // monitor_options::settle: events come out merged, in settled batches
+  // watch_options::ignore_files = {".gitignore"}, and .gitignore files written, rewritten and
+  // removed among the changes: the events replay to the tree they let through.
+  bool ignore_files = false;
 };
+
+// Patterns for the random .gitignore files, of the names the random changes make.
+const char* const random_patterns[] = {"n1*", "*[02468]", "n*/", "!n2*", "w", "/x", "a/b", "**/y",
+                                       "z/", "!n1*/", "n3?", "/n*/n*/", "!w", "f", "*/*/g*"};
 
 struct random_outcome {
   std::size_t events = 0;
@@ -90,8 +97,24 @@ random_outcome run_random_changes(std::uint32_t seed, const random_settings& set
     t.options.settle_max = milliseconds(40);
   }
   t.start(settings.policy);
-  t.add_ok("/r");
-  const auto before = t.fake.snapshot("/r");
+  watch_options watching;
+  auto random_rules = [&] {
+    std::string text;
+    for (int i = 0, n = static_cast<int>(random() % 4); i < n; ++i)
+      text += std::string(random_patterns[random() % std::size(random_patterns)]) + '\n';
+    return text;
+  };
+  if (settings.ignore_files) {
+    watching.ignore_files = {".gitignore"};
+    t.fake.write("/r/.gitignore", "n1*\n");
+    t.fake.take_records();
+  }
+  t.add_ok("/r", watching);
+  // What the events replay to: the tree the ignore files let through.
+  auto tree_now = [&] {
+    return settings.ignore_files ? visible_tree(t.fake, "/r") : t.fake.snapshot("/r");
+  };
+  const auto before = tree_now();
   const bool polling = settings.policy == watch_policy::polling;
   const bool recursive = settings.policy == watch_policy::recursive_root;
   std::vector<fs_event> all;
@@ -191,6 +214,17 @@ random_outcome run_random_changes(std::uint32_t seed, const random_settings& set
     auto may_take = [&](const std::string& from, const std::string& to) {
       return from != to && (!exists(to) || (t.fake.at(from).type != dir && t.fake.at(to).type != dir));
     };
+    if (settings.ignore_files && random() % 12 == 0) {
+      // A .gitignore written, rewritten or removed somewhere in the tree.
+      const std::string path = pick(dirs) + "/.gitignore";
+      if (exists(path) && t.fake.at(path).type != file)
+        return;
+      if (exists(path) && random() % 3 == 0)
+        t.fake.remove(path);
+      else
+        t.fake.write(path, random_rules());
+      return;
+    }
     if (settings.special_entries && random() % 6 == 0) {
       // inotify tells only directories apart: the engine must look at every other new entry,
       // and see that one kind replaced another under the same name (an atomic replace).
@@ -386,7 +420,8 @@ random_outcome run_random_changes(std::uint32_t seed, const random_settings& set
   outcome.events = all.size();
 
   BOOST_TEST_CONTEXT("seed " << seed) {
-    check_replay(before, all, t.fake.snapshot("/r"));
+    const auto after = tree_now();
+    check_replay(before, all, after);
     if (std::size_t errors = count_errors(all)) {
       std::vector<fs_event> error_events;
       std::copy_if(all.begin(), all.end(), std::back_inserter(error_events),
@@ -397,7 +432,7 @@ random_outcome run_random_changes(std::uint32_t seed, const random_settings& set
     std::size_t directories = 0;
     std::size_t unwatched = 0;
     std::string unwatched_paths;
-    for (auto& [path, type] : t.fake.snapshot("/r"))
+    for (auto& [path, type] : after) // what the ignore files hide is not watched
       if (type == dir && !polling && !recursive) {
         ++directories;
         if (!t.fake.watch_of(path).has_value()) {
@@ -609,6 +644,29 @@ BOOST_AUTO_TEST_CASE(random_changes_through_a_recursive_watch_read_one_by_one) {
   for (std::uint32_t seed : {1u, 2u, 3u}) {
     random_outcome outcome = run_random_changes(seed, settings);
     BOOST_TEST(outcome.events > 1000u);
+  }
+}
+
+// Ignore files written, rewritten, removed and renamed among the other changes, on every policy
+// and with every race: what they hide and show is reported so that the events replay to the
+// tree they let through, and only the directories of that tree are watched.
+BOOST_AUTO_TEST_CASE(random_changes_with_ignore_files) {
+  for (watch_policy policy : {watch_policy::per_directory, watch_policy::recursive_root, watch_policy::polling}) {
+    BOOST_TEST_CONTEXT(static_cast<int>(policy)) {
+      random_settings settings;
+      settings.max_batch = 6;
+      settings.split_reads = true;
+      settings.overflow_every = 100;
+      settings.isolate_moves = false;
+      settings.exchanges = policy == watch_policy::per_directory;
+      settings.reuse_names = true;
+      settings.policy = policy;
+      settings.ignore_files = true;
+      for (std::uint32_t seed : {61u, 62u, 63u}) {
+        random_outcome outcome = run_random_changes(seed, settings);
+        BOOST_TEST(outcome.events > 100u);
+      }
+    }
   }
 }
 

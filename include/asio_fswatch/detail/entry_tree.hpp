@@ -6,11 +6,13 @@
 #define ASIO_FSWATCH_DETAIL_ENTRY_TREE_HPP
 
 #include <asio_fswatch/detail/filesystem.hpp>
+#include <asio_fswatch/detail/ignore_rules.hpp>
 #include <asio_fswatch/fs_event.hpp>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace asio_fswatch::detail {
@@ -39,6 +41,7 @@ struct tree_node {
   entry_type type = entry_type::unknown;
   bool in_use = false;
   bool scan_pending = false;      ///< a directory a scan listed and has yet to read (async add)
+  bool has_ignore_rules = false;  ///< a directory whose ignore files have patterns (entry_tree)
 };
 
 class entry_tree {
@@ -112,6 +115,18 @@ public:
   /// Node ids in use or free: every id is below this.
   std::size_t node_slots() const noexcept { return nodes_.size(); }
 
+  /// The patterns of directory `id`'s ignore files (watch_options::ignore_files), or nullptr
+  /// when they have none. They go with the directory: a move keeps them, erase drops them.
+  const ignore_rules* ignore_rules_of(node_id id) const noexcept {
+    if (!nodes_[id].has_ignore_rules)
+      return nullptr;
+    return &ignore_rules_.find(id)->second;
+  }
+  /// Sets them; empty rules remove them.
+  void set_ignore_rules(node_id id, ignore_rules rules);
+  /// Whether any directory has some.
+  bool has_ignore_rules() const noexcept { return !ignore_rules_.empty(); }
+
   /// Pre-order walk of the subtree at `id` (itself first): f(node_id, depth).
   template <typename F>
   void for_each_preorder(node_id id, F&& f) const;
@@ -150,6 +165,7 @@ private:
   std::vector<slot> index_; // open addressing, linear probing, id no_node = empty
   std::vector<entry_status> statuses_; // parallel to nodes_ when keep_status_
   std::vector<node_id> detached_;      // a few at most: the entries between a rename's halves
+  std::unordered_map<node_id, ignore_rules> ignore_rules_; // of the nodes with has_ignore_rules
   std::size_t live_ = 0;
   std::size_t directories_ = 0;
   std::size_t name_bytes_ = 0; // the heap the nodes' names take (memory_bytes, without a walk)
@@ -179,6 +195,10 @@ void entry_tree::erase(node_id id, OnRemoved&& on_removed) {
     n.name.shrink_to_fit();
     n.in_use = false;
     n.scan_pending = false;
+    if (n.has_ignore_rules) {
+      ignore_rules_.erase(current);
+      n.has_ignore_rules = false;
+    }
     n.watch = -1;
     n.parent = n.first_child = n.next_sibling = n.prev_sibling = no_node;
     free_.push_back(current);

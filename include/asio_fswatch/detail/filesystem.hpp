@@ -7,6 +7,7 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -83,6 +84,12 @@ public:
   virtual boost::system::error_code watch_and_list(const std::string& directory, watch_kind kind,
                                                    std::vector<listed_entry>& out,
                                                    const watched_handler& on_watched) = 0;
+
+  /// Reads the regular file at `path` (an ignore file) into `out`, not following a symlink
+  /// (ELOOP, as git refuses one) and not blocking on a FIFO; a file of more than `max_bytes`
+  /// gives file_too_large.
+  virtual boost::system::error_code read_file(const std::string& path, std::size_t max_bytes,
+                                              std::string& out) = 0;
 
   /// Queues a record after the records of every change made so far: the IN_IGNORED of a watch
   /// of its own, added and removed at once. Returns that watch's id, or -1 when it cannot.

@@ -102,6 +102,8 @@ public:
   bool matches(std::string_view relative_path, bool is_directory) const;
   bool empty() const noexcept { return patterns_.empty(); }
   std::size_t size() const noexcept { return patterns_.size(); }
+  /// Whether one of the patterns matches paths rather than names (glob_pattern::matches_paths).
+  bool matches_paths() const noexcept;
 
 private:
   std::vector<glob_pattern> patterns_;

@@ -47,6 +47,10 @@ public:
   /// directory may change when that directory moves.
   bool matches_paths() const noexcept { return matches_paths_; }
   bool operator==(const ignore_rules& other) const noexcept { return source_ == other.source_; }
+  /// About the bytes the patterns take (for monitor_stats::memory_bytes).
+  std::size_t memory_bytes() const noexcept {
+    return sizeof(*this) + rules_.capacity() * sizeof(rule) + 2 * source_.capacity();
+  }
 
 private:
   struct rule {

@@ -213,6 +213,8 @@ private:
   /// Removes (with their events) the children of `dir` the listing does not hold, or holds as
   /// another type of entry.
   void drop_unlisted(root_state& root, node_id dir, const std::vector<listed_entry>& entries);
+  /// Whether the filters let dir/name into the picture: a file root's one name, not excluded,
+  /// not ignored by ignore files.
   bool accepts(const root_state& root, const entry_tree& tree, node_id parent, std::string_view name,
                bool is_directory) const;
   boost::system::error_code watch_directory(root_state& root, entry_tree& tree, node_id node,
@@ -315,6 +317,36 @@ private:
   void change_renamed(root_state& root, const change_record& change);
   /// One root's watch lost changes: reported, and the root rescanned and compared.
   void overflow_of(root_state& root);
+
+  // Ignore files (watch_engine_ignore.cpp).
+  /// Whether the ignore files above an entry of `parent` (in the tree and above it) ignore it;
+  /// `relative` is its path relative to the root.
+  bool ignored_by_files(const root_state& root, const entry_tree& tree, node_id parent,
+                        std::string_view relative, std::size_t name_size, bool is_directory) const;
+  /// Reads the ignore files that `entries` (the listing of `node`, at `path`) hold into the
+  /// node's patterns. A directory with children whose patterns changed is refiltered after
+  /// the batch.
+  void load_ignore_rules(root_state& root, entry_tree& tree, node_id node, const std::string& path,
+                         const std::vector<listed_entry>& entries);
+  /// The patterns of the ignore files in the directory at `path`: those `listing` holds, or
+  /// every one there is when it is null. Files that cannot be read are `error` events.
+  ignore_rules read_ignore_rules(root_state& root, const std::string& path,
+                                 const std::vector<listed_entry>* listing);
+  /// What applies from above the tree `directory` (the root's directory): a repository's
+  /// .git/info/exclude, the ignore files between its top and the root.
+  void read_above_rules(root_state& root, const std::string& directory);
+  /// A record named dir/name: the change of an ignore file is applied after the batch.
+  void note_ignore_record(root_state& root, node_id dir, std::string_view name);
+  /// The same for a recursive watch's record, by its path relative to the root.
+  void note_ignore_change(root_state& root, std::string_view relative);
+  /// Directory `node` moved from `old_parent` (no_node: not known): refiltered after the batch
+  /// when other patterns may apply to what it holds where it is now.
+  void note_directory_moved(root_state& root, node_id node, node_id old_parent);
+  /// Applies the changes noted (to_refilter, info_exclude_changed).
+  void apply_ignore_changes(root_state& root);
+  /// Removes (with their events) the entries below `node` that the filters keep out now, and
+  /// lists every directory below it again, reporting what they let in.
+  void refilter(root_state& root, node_id node);
 
   // Exchanges, renameat2(RENAME_EXCHANGE) (watch_engine_exchange.cpp): the kernel reports one
   // as two moves in a row, the second the reverse of the first with another cookie.
@@ -479,6 +511,7 @@ private:
   std::uint64_t last_add_id_ = 0;
   std::unordered_map<std::uint64_t, boost::system::error_code> ended_adds_;
   engine_counters counters_;
+  mutable std::vector<ignore_level> ignore_levels_; // ignored_by_files' scratch
 };
 
 } // namespace asio_fswatch::detail

@@ -8,6 +8,7 @@
 #include <asio_fswatch/detail/entry_tree.hpp>
 #include <asio_fswatch/detail/event_queue.hpp>
 #include <asio_fswatch/detail/glob.hpp>
+#include <asio_fswatch/detail/ignore_rules.hpp>
 #include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
@@ -65,6 +66,23 @@ struct root_state {
   watch_options options;
   glob_set exclude;
   glob_set include;
+  bool exclude_matches_paths = false; // an exclude pattern that names a path, not a name
+  // Ignore files (watch_options::ignore_files): what applies from above the tree (the ignore
+  // files of the directories between a repository's top and the root, and its
+  // .git/info/exclude), deepest first, each with its prefix in paths relative to that top;
+  // `above_prefix` is the root's path from the top, with its '/' ("" at the top, or outside
+  // any repository). The levels' rules point into `above_rules`.
+  std::vector<ignore_rules> above_rules;
+  std::vector<ignore_level> above_levels;
+  std::string above_prefix;
+  // The repository's .git/info directory when it lies in the tree: its `exclude` is read again
+  // when a record names it.
+  std::string info_directory;
+  bool info_exclude_changed = false;
+  // Directories whose filters are to be applied again after this batch: their ignore files
+  // changed (false: read them again, and refilter if they say something else), or they moved
+  // where other patterns apply (true: refilter).
+  std::unordered_map<node_id, bool> to_refilter;
   std::string only_name;   // a file root: the one name of tree's root directory that is watched
   bool file_root = false;
   std::unordered_set<std::string> problems_reported;
@@ -106,6 +124,7 @@ struct root_state {
   std::unique_ptr<add_in_progress> adding;
 
   bool recursive() const noexcept { return options.recursive && !file_root; }
+  bool ignoring() const noexcept { return !options.ignore_files.empty() && !file_root; }
 
   std::string_view relative(std::string_view absolute) const noexcept {
     const std::string& base = tree[tree.root()].name;

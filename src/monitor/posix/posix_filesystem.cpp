@@ -132,6 +132,43 @@ public:
     return {};
   }
 
+  sys::error_code read_file(const std::string& path, std::size_t max_bytes, std::string& out) override {
+    out.clear();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+      return last_error();
+    sys::error_code ec;
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      ec = last_error();
+    } else if (!S_ISREG(st.st_mode)) {
+      ec = sys::errc::make_error_code(S_ISDIR(st.st_mode) ? sys::errc::is_a_directory
+                                                          : sys::errc::invalid_argument);
+    } else {
+      char buffer[16384];
+      for (;;) {
+        const ssize_t got = ::read(fd, buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR)
+          continue;
+        if (got < 0) {
+          ec = last_error();
+          break;
+        }
+        if (got == 0)
+          break;
+        if (out.size() + static_cast<std::size_t>(got) > max_bytes) {
+          ec = sys::errc::make_error_code(sys::errc::file_too_large);
+          break;
+        }
+        out.append(buffer, static_cast<std::size_t>(got));
+      }
+    }
+    ::close(fd);
+    if (ec)
+      out.clear();
+    return ec;
+  }
+
   int add_watch(const std::string& directory, watch_kind kind, sys::error_code& ec) override {
     if (kind == watch_kind::tree || kind == watch_kind::single_directory) {
       ec = sys::errc::make_error_code(sys::errc::operation_not_supported); // inotify's are per directory

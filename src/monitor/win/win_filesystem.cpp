@@ -147,6 +147,40 @@ public:
     return {};
   }
 
+  sys::error_code read_file(const std::string& path, std::size_t max_bytes, std::string& out) override {
+    out.clear();
+    // A reparse point is not followed: a link gives ELOOP, as on POSIX.
+    HANDLE handle = ::CreateFileW(win_long_path(path).c_str(), GENERIC_READ,
+                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                  FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_SEQUENTIAL_SCAN, nullptr);
+    if (handle == INVALID_HANDLE_VALUE)
+      return last_win32_error();
+    handle_closer closer(handle);
+    BY_HANDLE_FILE_INFORMATION info;
+    if (!::GetFileInformationByHandle(handle, &info))
+      return last_win32_error();
+    if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
+      return sys::errc::make_error_code(sys::errc::too_many_symbolic_link_levels);
+    if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+      return sys::errc::make_error_code(sys::errc::is_a_directory);
+    char buffer[16384];
+    for (;;) {
+      DWORD got = 0;
+      if (!::ReadFile(handle, buffer, sizeof buffer, &got, nullptr)) {
+        const sys::error_code ec = last_win32_error();
+        out.clear();
+        return ec;
+      }
+      if (got == 0)
+        return {};
+      if (out.size() + got > max_bytes) {
+        out.clear();
+        return sys::errc::make_error_code(sys::errc::file_too_large);
+      }
+      out.append(buffer, got);
+    }
+  }
+
   int add_watch(const std::string& directory, watch_kind kind, sys::error_code& ec) override {
     if (kind != watch_kind::tree && kind != watch_kind::single_directory) {
       ec = not_supported(); // watches are per root here, never per directory
