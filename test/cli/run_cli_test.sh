@@ -95,6 +95,26 @@ check "ext: .cpp in paths" has_word "$second" "$src/a.cpp"
 check "ext: .txt not in paths" bash -c '[[ $0 != *x.txt* ]]' "$second"
 check "ext: SIGTERM exits" stop_tool "$pid"
 
+# 3b. Ignore files: what .gitignore ignores changes nothing; --no-ignore-files turns that off.
+check "ignore-file takes a name" expect_exit 2 "$tool" run --ignore-file a/b -- true
+new_scenario ignore
+mkdir -p "$src/build"; printf 'build/\n*.log\n' >"$src/.gitignore"
+LOG=$log "$tool" run --watch "$src" -- sh -c "$sleeper" 2>"$err" & pid=$!; pids+=("$pid")
+check "ignore: first start" wait_starts "$log" 1
+echo x >"$src/build/out.o"; echo x >"$src/run.log"
+sleep 1.5 # time to (wrongly) restart
+check "ignore: what .gitignore ignores restarts nothing" exactly "$log" 1
+echo x >"$src/main.c"
+check "ignore: another file restarts" wait_starts "$log" 2
+check "ignore: SIGTERM exits" stop_tool "$pid"
+new_scenario no_ignore
+printf '*.log\n' >"$src/.gitignore"
+LOG=$log "$tool" run --watch "$src" --no-ignore-files -- sh -c "$sleeper" 2>"$err" & pid=$!; pids+=("$pid")
+check "no-ignore-files: first start" wait_starts "$log" 1
+echo x >"$src/run.log"
+check "no-ignore-files: an ignored name restarts" wait_starts "$log" 2
+check "no-ignore-files: SIGTERM exits" stop_tool "$pid"
+
 # 4. Debouncing: a burst of changes gives one restart.
 new_scenario debounce
 LOG=$log "$tool" run --watch "$src" --debounce 1000 -- sh -c "$sleeper" 2>"$err" & pid=$!; pids+=("$pid")

@@ -85,6 +85,24 @@ wait_for "$work/initial.out" "created    file       $opts/existing.txt"
 kill -TERM $pid; wait $pid; pid=
 check "initial listing" grep -qF "created    directory  $opts/sub" "$work/initial.out"
 
+# --ignore-file: what a .gitignore ignores is not reported; editing it shows what it hid.
+check "ignore-file needs a name" expect_exit 2 "$tool" watch "$work" --ignore-file
+check "ignore-file takes a name, not a path" expect_exit 2 "$tool" watch --ignore-file sub/.gitignore "$work"
+check "ignore-file message" grep -qF -- "--ignore-file takes the name of a file, such as .gitignore" "$work/err"
+ign=$work/ign; mkdir -p "$ign/build" "$ign/src"; printf 'build/\n*.log\n' >"$ign/.gitignore"
+"$tool" watch --json --ignore-file .gitignore "$ign" >"$work/ign.out" 2>"$work/ign.err" & pid=$!
+wait_for "$work/ign.err" "watching 1 path"
+echo x >"$ign/build/out.o"; echo x >"$ign/src/a.log"; echo x >"$ign/src/a.c"
+wait_for "$work/ign.out" '"path":"'"$ign"'/src/a.c"'
+printf '*.log\n' >"$ign/.gitignore" # build/ is shown now, with what it holds
+wait_for "$work/ign.out" '{"kind":"created","type":"file","path":"'"$ign"'/build/out.o"}'
+kill -INT $pid; wait $pid; status=$?; pid=
+check "ignore-file exits 0" test "$status" = 0
+check "ignored file not reported" bash -c "! grep -q 'a.log' '$work/ign.out'"
+check "ignored directory shown once the file no longer ignores it" \
+  grep -qF '{"kind":"created","type":"directory","path":"'"$ign"'/build"}' "$work/ign.out"
+check "out.o reported only when shown" test "$(grep -c 'out.o' "$work/ign.out")" = 1
+
 # The only watched root goes away -> a diagnostic and exit 1.
 "$tool" watch "$tree" >"$work/gone" 2>"$work/gone.err" & pid=$!
 wait_for "$work/gone.err" "watching 1 path"

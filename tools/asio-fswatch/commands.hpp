@@ -35,6 +35,10 @@ std::optional<unsigned long> parse_number(const std::string& text, unsigned long
 /// watched. On a malformed one: a usage error naming the pattern, and exit_usage.
 std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command);
 
+/// Checks `name`, given to --ignore-file of `command`: a file's name (".gitignore"), not a
+/// path. Otherwise a usage error, and exit_usage.
+std::optional<int> check_ignore_file_name(const std::string& name, const char* command);
+
 } // namespace asio_fswatch::tool
 
 #endif

@@ -110,4 +110,14 @@ std::optional<int> check_glob(const std::string& option, const std::string& patt
   return usage_error(message, command);
 }
 
+std::optional<int> check_ignore_file_name(const std::string& name, const char* command) {
+  if (!name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+      name.find('\\') == std::string::npos && name.find('\0') == std::string::npos)
+    return std::nullopt;
+  std::string message = "--ignore-file takes the name of a file, such as .gitignore (it is read in every "
+                        "directory), not '";
+  asio_fswatch::detail::append_human_path(message, name);
+  return usage_error(message + "'", command);
+}
+
 } // namespace asio_fswatch::tool

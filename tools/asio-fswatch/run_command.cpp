@@ -49,6 +49,11 @@ const char* const run_help =
     "  --ext LIST        only changes to files with these extensions: --ext .cpp,.hpp\n"
     "  --exclude GLOB    ignore matching paths (relative to the watched PATH); repeatable;\n"
     "                    e.g. --exclude '**/build/**'\n"
+    "  --ignore-file NAME also honour the files called NAME in every directory (gitignore's\n"
+    "                    syntax); repeatable. .gitignore and .ignore are honoured by default,\n"
+    "                    with .git/info/exclude and the .gitignore files above PATH in its\n"
+    "                    repository\n"
+    "  --no-ignore-files do not honour .gitignore and .ignore (--ignore-file names still are)\n"
     "  --no-default-ignores\n"
     "                    also restart on what is ignored by default: the directories .git,\n"
     "                    .hg and .svn, and editors' files *.swp, *.swx, *~, .#* and 4913\n"
@@ -76,7 +81,8 @@ const char* const run_help =
     "  while IFS= read -r -d '' path; do ...; done < \"$ASIO_FSWATCH_CHANGED_PATHS_FILE\"\n"
     "\n"
     "A COMMAND that writes into a watched tree restarts itself for ever (each write is a\n"
-    "change): --exclude what it writes, e.g. --exclude '*.o' --exclude 'build/**'. Writes to\n"
+    "change): --exclude what it writes, e.g. --exclude '*.o' --exclude 'build/' (what the\n"
+    "project's .gitignore ignores, it already does). Writes to\n"
     "the files that are asio-fswatch's own standard output and error never restart it.\n"
     "\n"
 #if defined(_WIN32)
@@ -109,6 +115,7 @@ struct run_settings {
   bool clear = false;
   bool exit_on_success = false;
   bool default_ignores = true;
+  bool ignore_files = true; // .gitignore and .ignore honoured (--no-ignore-files: not)
   std::vector<std::string> command;
 };
 
@@ -203,6 +210,15 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
       out.exit_on_success = true;
     } else if (arg == "--no-default-ignores") {
       out.default_ignores = false;
+    } else if (arg == "--no-ignore-files") {
+      out.ignore_files = false;
+    } else if (arg == "--ignore-file") {
+      const std::string* name = value();
+      if (!name)
+        return usage_error("--ignore-file needs a file name, e.g. --ignore-file .dockerignore", "run");
+      if (std::optional<int> bad = check_ignore_file_name(*name, "run"))
+        return bad;
+      out.options.ignore_files.push_back(*name);
     } else if (arg == "--") {
       out.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
       break;
@@ -219,6 +235,8 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
     out.paths.push_back(".");
   if (out.default_ignores)
     out.options.exclude.insert(out.options.exclude.end(), std::begin(default_ignores), std::end(default_ignores));
+  if (out.ignore_files) // first: the names given later take precedence in a directory
+    out.options.ignore_files.insert(out.options.ignore_files.begin(), {".gitignore", ".ignore"});
   return std::nullopt;
 }
 

@@ -36,6 +36,11 @@ const char* const watch_help =
     "  --exclude GLOB      ignore matching paths (relative to the PATH); a matching directory\n"
     "                      is never watched. Repeatable. e.g. --exclude '**/.git/**'\n"
     "  --include GLOB      report only matching paths. Repeatable. e.g. --include '*.cpp'\n"
+    "  --ignore-file NAME  honour the files called NAME in every directory, with gitignore's\n"
+    "                      syntax (and, for .gitignore, .git/info/exclude and the files above\n"
+    "                      the PATH in its repository): what they ignore is never watched, and\n"
+    "                      editing them shows or hides entries at once. Repeatable.\n"
+    "                      e.g. --ignore-file .gitignore --ignore-file .ignore\n"
     "  --initial           report every entry already there as created, first\n"
     "  --backend B         auto (default), native (inotify on Linux, rdcw on Windows) or poll\n"
     "  --poll-interval MS  time between scans of the poll backend (default 500)\n"
@@ -175,6 +180,13 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
       if (std::optional<int> bad = check_glob(arg, *glob, "watch"))
         return bad;
       (arg == "--exclude" ? out.options.exclude : out.options.include).push_back(*glob);
+    } else if (arg == "--ignore-file") {
+      const std::string* name = value();
+      if (!name)
+        return usage_error("--ignore-file needs a file name, e.g. --ignore-file .gitignore", "watch");
+      if (std::optional<int> bad = check_ignore_file_name(*name, "watch"))
+        return bad;
+      out.options.ignore_files.push_back(*name);
     } else if (arg == "--backend") {
       const std::string* name = value();
       const std::string native(to_string(backend::native));
