@@ -251,15 +251,17 @@ void watch_engine::apply_ignore_changes(root_state& root) {
   }
   // A refilter lists directories, which may find more ignore files changed: a few rounds at most.
   for (int round = 0; round < 8 && !root.to_refilter.empty(); ++round) {
-    std::vector<std::pair<node_id, bool>> nodes(root.to_refilter.begin(), root.to_refilter.end());
-    root.to_refilter.clear();
     // Shallow first: a directory refiltered lists what is below it again.
-    std::sort(nodes.begin(), nodes.end(), [&](const auto& a, const auto& b) {
-      return tree.path(a.first).size() < tree.path(b.first).size();
-    });
-    for (const auto& [node, moved] : nodes) {
+    std::vector<std::pair<std::size_t, std::pair<node_id, bool>>> nodes;
+    for (const auto& entry : root.to_refilter)
+      if (tree[entry.first].in_use && tree[entry.first].type == entry_type::directory)
+        nodes.emplace_back(tree.path(entry.first).size(), entry);
+    root.to_refilter.clear();
+    std::sort(nodes.begin(), nodes.end());
+    for (const auto& [depth, noted] : nodes) {
+      const auto [node, moved] = noted;
       if (!tree[node].in_use || tree[node].type != entry_type::directory)
-        continue;
+        continue; // removed by the refilter of a directory above it
       if (in_limbo(root, node)) {
         root.to_refilter.emplace(node, moved); // its path is known once the move is resolved
         continue;

@@ -1,0 +1,270 @@
+// ignore_bench: what ignore files (watch_options::ignore_files) cost and save.
+//  - Startup: the time add() takes on a tree of 4,000 directories and 100,000 files, without
+//    ignore files, and with a .gitignore of typical patterns that ignores nothing in it (the
+//    cost of reading and matching), and on the same tree with a node_modules directory of
+//    another 2,000 directories and 50,000 files that the .gitignore ignores (the saving:
+//    never scanned nor watched), against add() told to exclude it the same way by a glob.
+//    The floor: a raw walk (opendir/readdir) with one inotify_add_watch per directory.
+//  - Records: this process's CPU time while a child creates 20,000 files in the watched tree,
+//    with and without the .gitignore, against a raw inotify loop that reads and drops them.
+// Linux only. Medians of --repeat runs (default 5; --quick: tiny sizes, one run). See
+// bench/README.md.
+#include "bench_support.hpp"
+
+#include <asio_fswatch/directory_monitor.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+const char* const typical_gitignore =
+    "# build outputs\n*.o\n*.a\n*.so\n/build/\n/out/\ncmake-build-*/\n*.log\n!keep.log\n"
+    ".cache/\n__pycache__/\n*.py[cod]\n.DS_Store\n*.swp\n/dist/\ncoverage/\n**/tmp/**\n";
+
+double cpu_ms() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto ms = [](const timeval& t) { return double(t.tv_sec) * 1e3 + double(t.tv_usec) / 1e3; };
+  return ms(usage.ru_utime) + ms(usage.ru_stime);
+}
+
+// `directories` directories of `files / directories` files each, two levels deep.
+void make_tree(const fs::path& root, int directories, int files) {
+  const int per = files / directories;
+  for (int d = 0; d < directories; ++d) {
+    const fs::path dir = root / ("d" + std::to_string(d / 64)) / ("s" + std::to_string(d));
+    fs::create_directories(dir);
+    for (int f = 0; f < per; ++f)
+      std::ofstream(dir / ("file" + std::to_string(f) + ".cpp"));
+  }
+}
+
+double add_ms(const fs::path& root, const asio_fswatch::watch_options& options) {
+  boost::asio::io_context ioc;
+  asio_fswatch::directory_monitor monitor(ioc);
+  const auto start = clock_type::now();
+  monitor.add(root, options);
+  return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+}
+
+// The floor: readdir every directory and watch it, skipping `skip` by name.
+double raw_walk_ms(const fs::path& root, const std::string& skip) {
+  const auto start = clock_type::now();
+  const int fd = ::inotify_init1(IN_CLOEXEC);
+  std::vector<std::string> to_read{root.string()};
+  while (!to_read.empty()) {
+    const std::string dir = std::move(to_read.back());
+    to_read.pop_back();
+    ::inotify_add_watch(fd, dir.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB);
+    DIR* d = ::opendir(dir.c_str());
+    if (!d)
+      continue;
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_type != DT_DIR || e->d_name[0] == '.' || e->d_name == skip)
+        continue;
+      to_read.push_back(dir + '/' + e->d_name);
+    }
+    ::closedir(d);
+  }
+  ::close(fd);
+  return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+}
+
+pid_t start_creator(const fs::path& dir, int count) {
+  const pid_t pid = ::fork();
+  if (pid != 0)
+    return pid;
+  for (int i = 0; i < count; ++i) {
+    const std::string name = dir.string() + "/new" + std::to_string(i) + (i % 2 ? ".o" : ".c");
+    const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+      ::_exit(1);
+    ::close(fd);
+  }
+  ::_exit(0);
+}
+
+bool ended(pid_t pid, int& status) { return ::waitpid(pid, &status, WNOHANG) == pid; }
+
+// The monitor's CPU while the child creates `count` files, until it ended and nothing came for
+// half a second (that wait is idle, not counted).
+double monitor_cpu(const fs::path& root, const asio_fswatch::watch_options& options, int count,
+                   std::size_t& events) {
+  boost::asio::io_context ioc;
+  asio_fswatch::directory_monitor monitor(ioc);
+  monitor.add(root, options);
+  const double before = cpu_ms();
+  int status = 0;
+  const pid_t pid = start_creator(root / "hot", count);
+  bool child_done = false;
+  auto last = clock_type::now();
+  events = 0;
+  std::function<void()> read = [&] {
+    monitor.async_read_events([&](boost::system::error_code ec, std::vector<asio_fswatch::fs_event> batch) {
+      if (ec)
+        return;
+      events += batch.size();
+      last = clock_type::now();
+      read();
+    });
+  };
+  read();
+  boost::asio::steady_timer tick(ioc);
+  std::function<void()> check = [&] {
+    tick.expires_after(20ms);
+    tick.async_wait([&](boost::system::error_code) {
+      if (!child_done && ended(pid, status)) {
+        child_done = true;
+        last = clock_type::now();
+      }
+      if (child_done && clock_type::now() - last > 500ms) {
+        monitor.cancel();
+        return;
+      }
+      check();
+    });
+  };
+  check();
+  ioc.run();
+  return cpu_ms() - before;
+}
+
+double raw_cpu(const fs::path& root, int count, std::size_t& records) {
+  const double before = cpu_ms();
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  ::inotify_add_watch(fd, (root / "hot").c_str(), IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB);
+  int status = 0;
+  const pid_t pid = start_creator(root / "hot", count);
+  bool child_done = false;
+  auto last = clock_type::now();
+  records = 0;
+  alignas(inotify_event) static char buffer[256 * 1024];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 20) > 0) {
+      const ssize_t n = ::read(fd, buffer, sizeof buffer);
+      for (ssize_t at = 0; at < n;) {
+        auto* e = reinterpret_cast<inotify_event*>(buffer + at);
+        at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+        ++records;
+      }
+      last = clock_type::now();
+    }
+    if (!child_done && ended(pid, status)) {
+      child_done = true;
+      last = clock_type::now();
+    }
+    if (child_done && clock_type::now() - last > 500ms)
+      break;
+  }
+  ::close(fd);
+  return cpu_ms() - before;
+}
+
+void clear_hot(const fs::path& root) {
+  fs::remove_all(root / "hot");
+  fs::create_directories(root / "hot");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  std::size_t repeat = 5;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--quick")
+      quick = true;
+    else if (arg == "--repeat" && i + 1 < argc)
+      repeat = std::stoul(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: ignore_bench [--quick] [--repeat N]\n");
+      return 2;
+    }
+  }
+  if (quick)
+    repeat = 1;
+  const int directories = quick ? 40 : 4000;
+  const int files = quick ? 1000 : 100000;
+  const int created = quick ? 200 : 20000;
+  const fs::path base = fs::temp_directory_path() / ("ignore_bench." + std::to_string(::getpid()));
+  const fs::path root = base / "tree";
+  fs::create_directories(root / "hot");
+  make_tree(root, directories, files);
+  std::printf("ignore_bench (%s build): %s, %zu runs each (medians)\n\n", ASIO_FSWATCH_BENCH_CONFIG,
+              bench::cpu_model().c_str(), repeat);
+
+  asio_fswatch::watch_options plain;
+  asio_fswatch::watch_options ignoring;
+  ignoring.ignore_files = {".gitignore"};
+  asio_fswatch::watch_options globbing;
+  globbing.exclude = {"node_modules/"};
+
+  // Startup.
+  std::vector<double> floor, off, on, floor_nm, on_nm, glob_nm;
+  std::ofstream(root / ".gitignore") << typical_gitignore;
+  for (std::size_t r = 0; r < repeat; ++r) {
+    floor.push_back(raw_walk_ms(root, "node_modules"));
+    off.push_back(add_ms(root, plain));
+    on.push_back(add_ms(root, ignoring));
+  }
+  make_tree(root / "node_modules", directories / 2, files / 2);
+  std::ofstream(root / ".gitignore") << typical_gitignore << "node_modules/\n";
+  for (std::size_t r = 0; r < repeat; ++r) {
+    floor_nm.push_back(raw_walk_ms(root, "node_modules"));
+    on_nm.push_back(add_ms(root, ignoring));
+    glob_nm.push_back(add_ms(root, globbing));
+  }
+  std::printf("### Startup: add() of %d directories and %d files (ms)\n\n", directories, files);
+  std::printf("| tree | raw walk + watches (floor) | add(), no ignore files | add(), .gitignore | add(), exclude glob |\n");
+  std::printf("|---|---|---|---|---|\n");
+  std::printf("| the tree; a .gitignore of %d typical patterns ignores none of it | %.1f | %.1f | %.1f | |\n", 16,
+              bench::median(floor), bench::median(off), bench::median(on));
+  std::printf("| plus node_modules/ (%d directories, %d files), ignored | %.1f | | %.1f | %.1f |\n\n",
+              directories / 2, files / 2, bench::median(floor_nm), bench::median(on_nm), bench::median(glob_nm));
+
+  // Records.
+  std::vector<double> raw, cpu_off, cpu_on;
+  std::size_t records = 0, events_off = 0, events_on = 0;
+  for (std::size_t r = 0; r < repeat; ++r) {
+    clear_hot(root);
+    raw.push_back(raw_cpu(root, created, records));
+    clear_hot(root);
+    cpu_off.push_back(monitor_cpu(root, plain, created, events_off));
+    clear_hot(root);
+    cpu_on.push_back(monitor_cpu(root, ignoring, created, events_on));
+  }
+  std::printf("### Records: %d files created in a watched directory, half of them *.o (watcher CPU, ms)\n\n", created);
+  std::printf("| watcher | records or events | CPU ms |\n|---|---|---|\n");
+  std::printf("| raw inotify loop (floor) | %zu | %.1f |\n", records, bench::median(raw));
+  std::printf("| monitor, no ignore files | %zu | %.1f |\n", events_off, bench::median(cpu_off));
+  std::printf("| monitor, .gitignore (*.o ignored) | %zu | %.1f |\n", events_on, bench::median(cpu_on));
+  fs::remove_all(base);
+  const bool ok = events_off >= static_cast<std::size_t>(created) && events_on >= static_cast<std::size_t>(created / 2) &&
+                  events_on < events_off;
+  if (!ok)
+    std::fprintf(stderr, "ignore_bench: unexpected event counts (%zu without, %zu with the .gitignore)\n", events_off,
+                 events_on);
+  return ok ? 0 : 1;
+}
