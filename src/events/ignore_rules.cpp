@@ -64,8 +64,11 @@ bool ignore_rules::append_line(std::string_view line) {
 }
 
 ignore_verdict ignore_rules::decide(std::string_view relative, bool is_directory) const {
+  // Most patterns look at the name alone: it is found once, not by each of them.
+  const std::size_t slash = relative.rfind('/');
+  const std::string_view name = slash == std::string_view::npos ? relative : relative.substr(slash + 1);
   for (auto it = rules_.rbegin(); it != rules_.rend(); ++it)
-    if (it->pattern.matches(relative, is_directory))
+    if (it->pattern.matches(it->pattern.matches_paths() ? relative : name, is_directory))
       return it->negated ? ignore_verdict::kept : ignore_verdict::ignored;
   return ignore_verdict::none;
 }

@@ -48,45 +48,64 @@ bool watch_engine::accepts(const root_state& root, const entry_tree& tree, node_
   const bool ignoring = root.ignoring();
   if (root.exclude.empty() && !ignoring)
     return true;
-  std::string relative = tree.relative_path(parent);
-  if (!relative.empty())
-    relative += '/';
-  relative += name;
-  if (!root.exclude.empty() && root.exclude.matches(relative, is_directory))
-    return false;
-  return !ignoring || !ignored_by_files(root, tree, parent, relative, name.size(), is_directory);
+  std::string relative; // built when a pattern needs more than the name
+  if (!root.exclude.empty()) {
+    relative = tree.relative_path(parent);
+    if (!relative.empty())
+      relative += '/';
+    relative += name;
+    if (root.exclude.matches(relative, is_directory))
+      return false;
+  }
+  return !ignoring || !ignored_by_files(root, tree, parent, name, relative, is_directory);
 }
 
 bool watch_engine::ignored_by_files(const root_state& root, const entry_tree& tree, node_id parent,
-                                    std::string_view relative, std::size_t name_size,
-                                    bool is_directory) const {
+                                    std::string_view name, std::string& relative, bool is_directory) const {
   if (!tree.has_ignore_rules() && root.above_levels.empty())
     return false;
-  // The levels are matched against the path from the repository's top when patterns apply from
-  // above the tree; the tree's own then start after the root's path from there.
-  std::string from_top;
-  std::string_view path = relative;
-  const std::size_t shift = root.above_prefix.size();
-  if (shift != 0) {
-    from_top.reserve(shift + relative.size());
-    from_top.append(root.above_prefix).append(relative);
-    path = from_top;
-  }
+  // The patterns of the directories above, deepest first, each with the number of path
+  // components from its directory down to `parent`.
   ignore_levels_.clear();
-  // `prefix`: the bytes of `relative` that name directory `n`, with its '/' (0 for the root).
-  std::size_t prefix = relative.size() - name_size;
-  for (node_id n = parent; n != no_node; n = tree[n].parent) {
-    if (const ignore_rules* rules = tree.ignore_rules_of(n))
-      ignore_levels_.push_back({rules, shift + prefix});
+  bool paths_matter = root.above_paths_matter;
+  std::size_t steps = 0;
+  for (node_id n = parent; n != no_node; n = tree[n].parent, ++steps) {
+    if (const ignore_rules* rules = tree.ignore_rules_of(n)) {
+      ignore_levels_.push_back({rules, steps});
+      paths_matter = paths_matter || rules->matches_paths();
+    }
     if (n == tree.root())
       break;
-    const std::size_t up = tree[n].name.size() + 1;
-    if (up > prefix)
-      break; // a detached directory (between a move's halves): nothing above it applies
-    prefix -= up;
+  }
+  if (!paths_matter) {
+    // Every pattern matches a name: the name is all they look at, wherever they come from.
+    for (ignore_level& level : ignore_levels_)
+      level.prefix = 0;
+    ignore_levels_.insert(ignore_levels_.end(), root.above_levels.begin(), root.above_levels.end());
+    for (std::size_t i = ignore_levels_.size() - root.above_levels.size(); i < ignore_levels_.size(); ++i)
+      ignore_levels_[i].prefix = 0;
+    return is_ignored(ignore_levels_.data(), ignore_levels_.size(), name, is_directory);
+  }
+  // Matched against the path from the repository's top when patterns apply from above the
+  // tree; the tree's own then start after the root's path from there.
+  if (relative.empty()) {
+    relative = tree.relative_path(parent);
+    if (!relative.empty())
+      relative += '/';
+    relative += name;
+  }
+  if (!root.above_prefix.empty())
+    relative.insert(0, root.above_prefix);
+  // A level `steps` components above the entry's directory: its prefix ends after the path of
+  // its directory, found by walking back `steps` + 1 components from the end.
+  for (ignore_level& level : ignore_levels_) {
+    std::size_t end = relative.size();
+    for (std::size_t i = 0; i <= level.prefix && end != std::string::npos && end != 0; ++i)
+      end = relative.rfind('/', end - 1);
+    level.prefix = end == std::string::npos ? root.above_prefix.size() : end + 1;
   }
   ignore_levels_.insert(ignore_levels_.end(), root.above_levels.begin(), root.above_levels.end());
-  return is_ignored(ignore_levels_.data(), ignore_levels_.size(), path, is_directory);
+  return is_ignored(ignore_levels_.data(), ignore_levels_.size(), relative, is_directory);
 }
 
 ignore_rules watch_engine::read_ignore_rules(root_state& root, const std::string& path,
@@ -139,6 +158,7 @@ void watch_engine::load_ignore_rules(root_state& root, entry_tree& tree, node_id
 void watch_engine::read_above_rules(root_state& root, const std::string& directory) {
   root.above_rules.clear();
   root.above_levels.clear();
+  root.above_paths_matter = false;
   root.above_prefix.clear();
   root.info_directory.clear();
   if (!names_an_ignore_file(root.options, ".gitignore"))
@@ -187,6 +207,8 @@ void watch_engine::read_above_rules(root_state& root, const std::string& directo
   add_level(std::move(exclude), 0);
   for (std::size_t i = 0; i < root.above_levels.size(); ++i)
     root.above_levels[i].rules = &root.above_rules[i];
+  root.above_paths_matter = std::any_of(root.above_rules.begin(), root.above_rules.end(),
+                                        [](const ignore_rules& rules) { return rules.matches_paths(); });
 }
 
 void watch_engine::note_ignore_record(root_state& root, node_id dir, std::string_view name) {
@@ -231,8 +253,7 @@ void watch_engine::note_directory_moved(root_state& root, node_id node, node_id 
     const std::vector<const ignore_rules*> now = levels_above(tree[node].parent);
     depends = old_parent == no_node || levels_above(old_parent) != now ||
               std::any_of(now.begin(), now.end(), [](const ignore_rules* r) { return r->matches_paths(); }) ||
-              std::any_of(root.above_rules.begin(), root.above_rules.end(),
-                          [](const ignore_rules& r) { return r.matches_paths(); });
+              root.above_paths_matter;
   }
   if (depends)
     root.to_refilter[node] = true;

@@ -319,10 +319,10 @@ private:
   void overflow_of(root_state& root);
 
   // Ignore files (watch_engine_ignore.cpp).
-  /// Whether the ignore files above an entry of `parent` (in the tree and above it) ignore it;
-  /// `relative` is its path relative to the root.
+  /// Whether the ignore files above dir/name (in the tree and above it) ignore it. `relative`:
+  /// its path relative to the root, or empty; built here when a pattern needs it.
   bool ignored_by_files(const root_state& root, const entry_tree& tree, node_id parent,
-                        std::string_view relative, std::size_t name_size, bool is_directory) const;
+                        std::string_view name, std::string& relative, bool is_directory) const;
   /// Reads the ignore files that `entries` (the listing of `node`, at `path`) hold into the
   /// node's patterns. A directory with children whose patterns changed is refiltered after
   /// the batch.

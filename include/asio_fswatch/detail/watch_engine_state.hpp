@@ -75,6 +75,7 @@ struct root_state {
   std::vector<ignore_rules> above_rules;
   std::vector<ignore_level> above_levels;
   std::string above_prefix;
+  bool above_paths_matter = false; // one of those patterns matches paths, not names
   // The repository's .git/info directory when it lies in the tree: its `exclude` is read again
   // when a record names it.
   std::string info_directory;
