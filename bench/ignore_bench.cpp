@@ -10,24 +10,22 @@
 // Linux only. Medians of --repeat runs (default 5; --quick: tiny sizes, one run). See
 // bench/README.md.
 #include "bench_support.hpp"
+#include "child_changes.hpp"
 
 #include <asio_fswatch/directory_monitor.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -129,8 +127,6 @@ pid_t start_creator(const fs::path& dir, int count) {
   ::_exit(0);
 }
 
-bool ended(pid_t pid, int& status) { return ::waitpid(pid, &status, WNOHANG) == pid; }
-
 // The monitor's CPU while the child creates `count` files, until it ended and nothing came for
 // half a second (that wait is idle, not counted).
 double monitor_cpu(const fs::path& root, const asio_fswatch::watch_options& options, int count,
@@ -140,37 +136,7 @@ double monitor_cpu(const fs::path& root, const asio_fswatch::watch_options& opti
   monitor.add(root, options);
   const double before = cpu_ms();
   int status = 0;
-  const pid_t pid = start_creator(root / "hot", count);
-  bool child_done = false;
-  auto last = clock_type::now();
-  events = 0;
-  std::function<void()> read = [&] {
-    monitor.async_read_events([&](boost::system::error_code ec, std::vector<asio_fswatch::fs_event> batch) {
-      if (ec)
-        return;
-      events += batch.size();
-      last = clock_type::now();
-      read();
-    });
-  };
-  read();
-  boost::asio::steady_timer tick(ioc);
-  std::function<void()> check = [&] {
-    tick.expires_after(20ms);
-    tick.async_wait([&](boost::system::error_code) {
-      if (!child_done && ended(pid, status)) {
-        child_done = true;
-        last = clock_type::now();
-      }
-      if (child_done && clock_type::now() - last > 500ms) {
-        monitor.cancel();
-        return;
-      }
-      check();
-    });
-  };
-  check();
-  ioc.run();
+  events = bench::read_while_child_runs(ioc, monitor, start_creator(root / "hot", count), 500ms, status);
   return cpu_ms() - before;
 }
 
@@ -179,29 +145,7 @@ double raw_cpu(const fs::path& root, int count, std::size_t& records) {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   ::inotify_add_watch(fd, (root / "hot").c_str(), IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB);
   int status = 0;
-  const pid_t pid = start_creator(root / "hot", count);
-  bool child_done = false;
-  auto last = clock_type::now();
-  records = 0;
-  alignas(inotify_event) static char buffer[256 * 1024];
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 20) > 0) {
-      const ssize_t n = ::read(fd, buffer, sizeof buffer);
-      for (ssize_t at = 0; at < n;) {
-        auto* e = reinterpret_cast<inotify_event*>(buffer + at);
-        at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
-        ++records;
-      }
-      last = clock_type::now();
-    }
-    if (!child_done && ended(pid, status)) {
-      child_done = true;
-      last = clock_type::now();
-    }
-    if (child_done && clock_type::now() - last > 500ms)
-      break;
-  }
+  records = bench::drain_while_child_runs(fd, start_creator(root / "hot", count), 500ms, status);
   ::close(fd);
   return cpu_ms() - before;
 }

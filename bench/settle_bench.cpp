@@ -6,22 +6,20 @@
 // write: a raw inotify loop on the same directory, reading the kernel's records and dropping
 // them. Linux only. See bench/README.md.
 #include "bench_support.hpp"
+#include "child_changes.hpp"
 
 #include <asio_fswatch/directory_monitor.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -31,7 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using clock_type = std::chrono::steady_clock;
 
 double cpu_ms() {
   rusage usage{};
@@ -69,8 +66,6 @@ pid_t start_npm(const fs::path& directory, const fs::path& cache) {
   ::_exit(127);
 }
 
-bool ended(pid_t pid, int& status) { return ::waitpid(pid, &status, WNOHANG) == pid; }
-
 struct outcome {
   std::size_t events = 0;
   double cpu = 0;
@@ -89,36 +84,7 @@ outcome watch_with_monitor(const fs::path& root, std::chrono::milliseconds settl
   monitor.add(root);
   outcome out;
   int status = 0;
-  const pid_t pid = start();
-  bool child_done = false;
-  auto last = clock_type::now();
-  std::function<void()> read = [&] {
-    monitor.async_read_events([&](boost::system::error_code ec, std::vector<asio_fswatch::fs_event> events) {
-      if (ec)
-        return;
-      out.events += events.size();
-      last = clock_type::now();
-      read();
-    });
-  };
-  read();
-  boost::asio::steady_timer tick(ioc);
-  std::function<void()> check = [&] {
-    tick.expires_after(20ms);
-    tick.async_wait([&](boost::system::error_code) {
-      if (!child_done && ended(pid, status)) {
-        child_done = true;
-        last = clock_type::now();
-      }
-      if (child_done && clock_type::now() - last > 1s) {
-        monitor.cancel();
-        return;
-      }
-      check();
-    });
-  };
-  check();
-  ioc.run();
+  out.events = bench::read_while_child_runs(ioc, monitor, start(), 1s, status);
   out.cpu = cpu_ms() - cpu_before;
   out.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   return out;
@@ -131,28 +97,7 @@ outcome watch_raw(const fs::path& root, std::size_t mebibytes) {
   ::inotify_add_watch(fd, root.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB);
   outcome out;
   int status = 0;
-  const pid_t pid = start_writer(root / "big.bin", mebibytes);
-  bool child_done = false;
-  auto last = clock_type::now();
-  alignas(inotify_event) static char buffer[256 * 1024];
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 20) > 0) {
-      const ssize_t n = ::read(fd, buffer, sizeof buffer);
-      for (ssize_t at = 0; at < n;) {
-        auto* e = reinterpret_cast<inotify_event*>(buffer + at);
-        at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
-        ++out.events;
-      }
-      last = clock_type::now();
-    }
-    if (!child_done && ended(pid, status)) {
-      child_done = true;
-      last = clock_type::now();
-    }
-    if (child_done && clock_type::now() - last > 1s)
-      break;
-  }
+  out.events = bench::drain_while_child_runs(fd, start_writer(root / "big.bin", mebibytes), 1s, status);
   ::close(fd);
   out.cpu = cpu_ms() - cpu_before;
   out.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -203,7 +148,7 @@ int main(int argc, char** argv) {
   row plain{"monitor, settle off", {}, {}};
   row settled{"monitor, settle 100 ms", {}, {}};
   for (std::size_t run = 0; run < repeat; ++run) {
-    const fs::path dir = base / ("w" + std::to_string(run));
+    const fs::path dir = base / std::string("w").append(std::to_string(run)); // not "w" + ...: GCC 12's -Wrestrict
     fs::create_directories(dir);
     raw.add(watch_raw(dir, mebibytes));
     plain.add(watch_with_monitor(dir, 0ms, [&] { return start_writer(dir / "big.bin", mebibytes); }));

@@ -518,16 +518,27 @@ BOOST_AUTO_TEST_CASE(random_changes_with_every_race) {
 // other processes, which the randomized replay on a real tree meets by chance).
 // Settling (monitor_options::settle) on the engine's own streams, every race included: the
 // merged batches still replay to the tree (settle_batch_test.cpp checks the rules on their own).
+namespace {
+
+// Batches, split reads, overflows, moves not isolated, names reused, and exchanges where the
+// policy has them (inotify's): every race, on one of the three policies.
+random_settings every_race_on(watch_policy policy) {
+  random_settings settings;
+  settings.max_batch = 6;
+  settings.split_reads = true;
+  settings.overflow_every = 100;
+  settings.isolate_moves = false;
+  settings.exchanges = policy == watch_policy::per_directory;
+  settings.reuse_names = true;
+  settings.policy = policy;
+  return settings;
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_CASE(random_changes_settled) {
   for (watch_policy policy : {watch_policy::per_directory, watch_policy::recursive_root, watch_policy::polling}) {
-    random_settings settings;
-    settings.max_batch = 6;
-    settings.split_reads = true;
-    settings.overflow_every = 100;
-    settings.isolate_moves = false;
-    settings.exchanges = policy == watch_policy::per_directory;
-    settings.reuse_names = true;
-    settings.policy = policy;
+    random_settings settings = every_race_on(policy);
     settings.settling = true;
     for (std::uint32_t seed : {41u, 42u}) {
       random_outcome outcome = run_random_changes(seed, settings);
@@ -653,14 +664,7 @@ BOOST_AUTO_TEST_CASE(random_changes_through_a_recursive_watch_read_one_by_one) {
 BOOST_AUTO_TEST_CASE(random_changes_with_ignore_files) {
   for (watch_policy policy : {watch_policy::per_directory, watch_policy::recursive_root, watch_policy::polling}) {
     BOOST_TEST_CONTEXT(static_cast<int>(policy)) {
-      random_settings settings;
-      settings.max_batch = 6;
-      settings.split_reads = true;
-      settings.overflow_every = 100;
-      settings.isolate_moves = false;
-      settings.exchanges = policy == watch_policy::per_directory;
-      settings.reuse_names = true;
-      settings.policy = policy;
+      random_settings settings = every_race_on(policy);
       settings.ignore_files = true;
       for (std::uint32_t seed : {61u, 62u, 63u}) {
         random_outcome outcome = run_random_changes(seed, settings);

@@ -35,9 +35,9 @@ std::optional<unsigned long> parse_number(const std::string& text, unsigned long
 /// watched. On a malformed one: a usage error naming the pattern, and exit_usage.
 std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command);
 
-/// Checks `name`, given to --ignore-file of `command`: a file's name (".gitignore"), not a
-/// path. Otherwise a usage error, and exit_usage.
-std::optional<int> check_ignore_file_name(const std::string& name, const char* command);
+/// Takes the value of --ignore-file of `command` (null when it had none) into `options`: a
+/// file's name (".gitignore"), not a path. Otherwise a usage error, and exit_usage.
+std::optional<int> take_ignore_file(const std::string* name, watch_options& options, const char* command);
 
 } // namespace asio_fswatch::tool
 

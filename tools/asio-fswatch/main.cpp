@@ -110,13 +110,17 @@ std::optional<int> check_glob(const std::string& option, const std::string& patt
   return usage_error(message, command);
 }
 
-std::optional<int> check_ignore_file_name(const std::string& name, const char* command) {
-  if (!name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
-      name.find('\\') == std::string::npos && name.find('\0') == std::string::npos)
+std::optional<int> take_ignore_file(const std::string* name, watch_options& options, const char* command) {
+  if (!name)
+    return usage_error("--ignore-file needs a file name, e.g. --ignore-file .gitignore", command);
+  if (!name->empty() && *name != "." && *name != ".." && name->find('/') == std::string::npos &&
+      name->find('\\') == std::string::npos && name->find('\0') == std::string::npos) {
+    options.ignore_files.push_back(*name);
     return std::nullopt;
+  }
   std::string message = "--ignore-file takes the name of a file, such as .gitignore (it is read in every "
                         "directory), not '";
-  asio_fswatch::detail::append_human_path(message, name);
+  asio_fswatch::detail::append_human_path(message, *name);
   return usage_error(message + "'", command);
 }
 

@@ -213,12 +213,8 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
     } else if (arg == "--no-ignore-files") {
       out.ignore_files = false;
     } else if (arg == "--ignore-file") {
-      const std::string* name = value();
-      if (!name)
-        return usage_error("--ignore-file needs a file name, e.g. --ignore-file .dockerignore", "run");
-      if (std::optional<int> bad = check_ignore_file_name(*name, "run"))
+      if (std::optional<int> bad = take_ignore_file(value(), out.options, "run"))
         return bad;
-      out.options.ignore_files.push_back(*name);
     } else if (arg == "--") {
       out.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
       break;

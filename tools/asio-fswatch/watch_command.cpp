@@ -181,12 +181,8 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
         return bad;
       (arg == "--exclude" ? out.options.exclude : out.options.include).push_back(*glob);
     } else if (arg == "--ignore-file") {
-      const std::string* name = value();
-      if (!name)
-        return usage_error("--ignore-file needs a file name, e.g. --ignore-file .gitignore", "watch");
-      if (std::optional<int> bad = check_ignore_file_name(*name, "watch"))
+      if (std::optional<int> bad = take_ignore_file(value(), out.options, "watch"))
         return bad;
-      out.options.ignore_files.push_back(*name);
     } else if (arg == "--backend") {
       const std::string* name = value();
       const std::string native(to_string(backend::native));
