@@ -94,7 +94,9 @@ ign=$work/ign; mkdir -p "$ign/build" "$ign/src"; printf 'build/\n*.log\n' >"$ign
 wait_for "$work/ign.err" "watching 1 path"
 echo x >"$ign/build/out.o"; echo x >"$ign/src/a.log"; echo x >"$ign/src/a.c"
 wait_for "$work/ign.out" '"path":"'"$ign"'/src/a.c"'
-printf '*.log\n' >"$ign/.gitignore" # build/ is shown now, with what it holds
+# Replaced whole (written beside it, renamed over it), as editors save: rewritten in place, it
+# could be read empty, between the truncation and the write, and a.log shown for that moment.
+printf '*.log\n' >"$work/new.gitignore" && mv "$work/new.gitignore" "$ign/.gitignore" # build/ shown now
 wait_for "$work/ign.out" '{"kind":"created","type":"file","path":"'"$ign"'/build/out.o"}'
 kill -INT $pid; wait $pid; status=$?; pid=
 check "ignore-file exits 0" test "$status" = 0
