@@ -15,6 +15,8 @@ packages=(
   # ps (procps: process groups of `run`), setpriv (util-linux: a case run as nobody),
   # inotifywait (inotify-tools: the port of its scripts is checked against it).
   python3 procps util-linux inotify-tools
+  # git: ignore files are checked against `git check-ignore` itself (ignore_git_conformance).
+  git
   # The Windows build (preset windows), tested under Wine: MinGW-w64's "-posix" compiler (the one
   # with std::thread; not the mingw-w64 meta package, 800 MB more), and Wine, whose commands
   # (wine, wineserver) come from package wine.
