@@ -78,18 +78,15 @@ std::optional<parsed_class> parse_class(std::string_view pattern, std::size_t op
       break;
     first = false;
     if (pattern.compare(index, 2, "[:") == 0) {
-      // "[:alpha:]" inside a class. Without its ":]" before the next ']', the '[' is a member
-      // and the ':' is passed over, as git's wildmatch does.
+      // "[:alpha:]" inside a class. Without its ":]" before the next ']', the '[' and what
+      // follows are members, as in git's wildmatch.
       const std::size_t close = pattern.find(']', index + 2);
       if (close != std::string_view::npos && close >= index + 3 && pattern[close - 1] == ':') {
         if (!add_named_class(pattern.substr(index + 2, close - 1 - (index + 2)), result.members))
           return std::nullopt;
         index = close + 1;
-      } else {
-        result.members.set(static_cast<unsigned char>('['));
-        index += 2;
+        continue;
       }
-      continue;
     }
 
     unsigned char low = 0;
@@ -163,6 +160,10 @@ glob_pattern glob_pattern::compile(std::string_view pattern, boost::system::erro
   }
   if (body.empty())
     return fail();
+  // git anchors a pattern with a '/' anywhere but at its end, even one inside a class
+  // ("[!/]*.c"), where it can never match.
+  if (syntax == glob_syntax::gitignore && body.find('/') != std::string_view::npos)
+    has_separator = true;
 
   // State of the component being built. "**" is a globstar only when it is the whole component
   // and both stars are unescaped; "a**b" or "***" just behave like "*".

@@ -14,6 +14,7 @@
 #include <asio_fswatch/error.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace asio_fswatch::detail {
@@ -204,11 +205,34 @@ void watch_engine::read_above_rules(root_state& root, const std::string& directo
   const std::string exclude_file = join_path(join_path(join_path(top, ".git"), "info"), "exclude");
   if (!fs_.read_file(exclude_file, max_ignore_file_bytes, text))
     exclude.append_file(text);
+  if (!root.info_directory.empty())
+    root.info_exclude_seen = info_exclude_status(root);
   add_level(std::move(exclude), 0);
   for (std::size_t i = 0; i < root.above_levels.size(); ++i)
     root.above_levels[i].rules = &root.above_rules[i];
   root.above_paths_matter = std::any_of(root.above_rules.begin(), root.above_rules.end(),
                                         [](const ignore_rules& rules) { return rules.matches_paths(); });
+}
+
+std::optional<entry_status> watch_engine::info_exclude_status(const root_state& root) {
+  entry_type type = entry_type::unknown;
+  entry_status status;
+  if (fs_.status(join_path(root.info_directory, "exclude"), false, type, status))
+    return std::nullopt;
+  return status;
+}
+
+bool watch_engine::info_exclude_changed_on_disk(root_state& root) {
+  if (root.info_directory.empty() || !root.ignoring() || root.adding)
+    return false;
+  const std::optional<entry_status> now = info_exclude_status(root);
+  const std::optional<entry_status>& seen = root.info_exclude_seen;
+  const bool same = now.has_value() == seen.has_value() &&
+                    (!now || (now->inode == seen->inode && now->size == seen->size &&
+                              now->mtime_ns == seen->mtime_ns && now->ctime_ns == seen->ctime_ns));
+  if (!same)
+    root.info_exclude_changed = true;
+  return !same;
 }
 
 void watch_engine::note_ignore_record(root_state& root, node_id dir, std::string_view name) {

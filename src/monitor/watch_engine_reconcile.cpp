@@ -117,6 +117,10 @@ void watch_engine::reconcile(root_state& root, std::int64_t changed_since_ns) {
   root.contents_to_verify.clear();
   root.touched_after_overflow.clear();
   root.to_refilter.clear(); // the fresh scan reads the ignore files again
+  if (root.ignoring()) {
+    root.info_exclude_changed = false;
+    read_above_rules(root, directory); // and those from above the tree, .git/info/exclude too
+  }
   forget_pending_looks(root);
   if (sys::error_code ec = scan(root, fresh, fresh.root(), directory, mode)) {
     const bool unreadable = there_but_unreadable(ec);
@@ -167,6 +171,8 @@ void watch_engine::check_root_identities() {
         now_there.mount_id == root->watched_mount) {
       if (root->rescan_due_since)
         retry_rescan(*root); // in reach again, perhaps (an ancestor's permissions)
+      else if (info_exclude_changed_on_disk(*root))
+        apply_ignore_changes(*root); // .git/info/exclude, whose directory may not be watched
       continue;
     }
     reexamine_root(*root);

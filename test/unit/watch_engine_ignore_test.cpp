@@ -237,6 +237,32 @@ BOOST_FIXTURE_TEST_CASE(info_exclude_in_the_tree_is_read_again, engine_fixture) 
   BOOST_TEST(std::count(got.begin(), got.end(), removed("/r/a.bak")) == 1);
 }
 
+// .git kept out of the tree (exclude ".git/"): no record names info/exclude, and the look each
+// second finds its change; polling reads it at each scan.
+BOOST_AUTO_TEST_CASE(info_exclude_outside_the_watched_tree_is_looked_at) {
+  for (watch_policy policy : policies) {
+    BOOST_TEST_CONTEXT(name_of(policy)) {
+      engine_fixture f;
+      f.fake.mkdirs("/r/.git/info");
+      f.fake.write("/r/a.bak");
+      watch_options options = gitignore;
+      options.exclude = {".git/"};
+      f.start(policy);
+      f.add_ok("/r", options);
+      f.fake.write("/r/.git/info/exclude", "*.bak\n");
+      f.advance(std::chrono::seconds(1));
+      f.engine->on_timer(f.now);
+      std::vector<fs_event> got = policy == watch_policy::polling ? f.poll() : f.events_until_quiet();
+      check_events(got, {removed("/r/a.bak")});
+      f.fake.write("/r/.git/info/exclude", "# nothing\n");
+      f.advance(std::chrono::seconds(1));
+      f.engine->on_timer(f.now);
+      got = policy == watch_policy::polling ? f.poll() : f.events_until_quiet();
+      check_events(got, {created("/r/a.bak")});
+    }
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(an_ignore_file_that_cannot_be_read_is_an_error, engine_fixture) {
   fake.mkdirs("/r/t");
   fake.write("/r/t/rules", "*\n");

@@ -335,6 +335,10 @@ private:
   /// What applies from above the tree `directory` (the root's directory): a repository's
   /// .git/info/exclude, the ignore files between its top and the root.
   void read_above_rules(root_state& root, const std::string& directory);
+  /// The repository's .git/info/exclude as a look finds it now (none: not there).
+  std::optional<entry_status> info_exclude_status(const root_state& root);
+  /// Whether it changed since it was read (then info_exclude_changed is set).
+  bool info_exclude_changed_on_disk(root_state& root);
   /// A record named dir/name: the change of an ignore file is applied after the batch.
   void note_ignore_record(root_state& root, node_id dir, std::string_view name);
   /// The same for a recursive watch's record, by its path relative to the root.

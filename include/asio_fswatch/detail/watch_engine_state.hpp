@@ -80,6 +80,9 @@ struct root_state {
   // when a record names it.
   std::string info_directory;
   bool info_exclude_changed = false;
+  // What its `exclude` was when read (none: not there): compared each second, since the
+  // directory may be kept out of the tree (an exclude of `.git/`) and give no record.
+  std::optional<entry_status> info_exclude_seen;
   // Directories whose filters are to be applied again after this batch: their ignore files
   // changed (false: read them again, and refilter if they say something else), or they moved
   // where other patterns apply (true: refilter).

@@ -149,18 +149,25 @@ public:
 
   sys::error_code read_file(const std::string& path, std::size_t max_bytes, std::string& out) override {
     out.clear();
-    // A reparse point is not followed: a link gives ELOOP, as on POSIX.
+    // A link is not followed: ELOOP, as on POSIX. Another reparse point (a cloud file's
+    // placeholder) is read as the file it is. A directory opens too (backup semantics), and is
+    // told apart below rather than refused as access denied.
     HANDLE handle = ::CreateFileW(win_long_path(path).c_str(), GENERIC_READ,
                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
-                                  FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_SEQUENTIAL_SCAN, nullptr);
+                                  FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_SEQUENTIAL_SCAN | FILE_FLAG_BACKUP_SEMANTICS,
+                                  nullptr);
     if (handle == INVALID_HANDLE_VALUE)
       return last_win32_error();
     handle_closer closer(handle);
     BY_HANDLE_FILE_INFORMATION info;
     if (!::GetFileInformationByHandle(handle, &info))
       return last_win32_error();
-    if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
-      return sys::errc::make_error_code(sys::errc::too_many_symbolic_link_levels);
+    if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+      FILE_ATTRIBUTE_TAG_INFO tag{};
+      if (!::GetFileInformationByHandleEx(handle, FileAttributeTagInfo, &tag, sizeof tag) ||
+          rdcw_reparse_tag::is_link(tag.ReparseTag))
+        return sys::errc::make_error_code(sys::errc::too_many_symbolic_link_levels);
+    }
     if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
       return sys::errc::make_error_code(sys::errc::is_a_directory);
     char buffer[16384];
