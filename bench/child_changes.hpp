@@ -1,6 +1,6 @@
-// child_changes.hpp: what settle_bench and ignore_bench share: reading what a child process
-// changes, with the monitor or with a raw inotify loop (the floor), until the child has ended
-// and nothing came for a quiet period. Linux only.
+// child_changes.hpp: what settle_bench and ignore_bench share: this process's CPU time, and
+// reading what a child process changes, with the monitor or with a raw inotify loop (the
+// floor), until the child has ended and nothing came for a quiet period. Linux only.
 #pragma once
 
 #include <asio_fswatch/directory_monitor.hpp>
@@ -15,10 +15,19 @@
 
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace bench {
+
+/// This process's CPU time so far, in milliseconds: user and system, or (`user_only`) user.
+inline double cpu_ms(bool user_only = false) {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto ms = [](const timeval& t) { return double(t.tv_sec) * 1e3 + double(t.tv_usec) / 1e3; };
+  return ms(usage.ru_utime) + (user_only ? 0 : ms(usage.ru_stime));
+}
 
 inline bool child_ended(pid_t pid, int& status) { return ::waitpid(pid, &status, WNOHANG) == pid; }
 

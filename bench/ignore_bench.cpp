@@ -27,7 +27,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/inotify.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,13 +39,6 @@ using clock_type = std::chrono::steady_clock;
 const char* const typical_gitignore =
     "# build outputs\n*.o\n*.a\n*.so\n/build/\n/out/\ncmake-build-*/\n*.log\n!keep.log\n"
     ".cache/\n__pycache__/\n*.py[cod]\n.DS_Store\n*.swp\n/dist/\ncoverage/\n**/tmp/**\n";
-
-double cpu_ms() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  auto ms = [](const timeval& t) { return double(t.tv_sec) * 1e3 + double(t.tv_usec) / 1e3; };
-  return ms(usage.ru_utime) + ms(usage.ru_stime);
-}
 
 // `directories` directories of `files / directories` files each, two levels deep.
 void make_tree(const fs::path& root, int directories, int files) {
@@ -69,23 +61,17 @@ void make_tree(const fs::path& root, int directories, int files) {
 // while: each measurement starts after a pause, so that it does not pay for the one before.
 void let_the_kernel_settle() { std::this_thread::sleep_for(300ms); }
 
-double user_ms() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_utime.tv_sec) * 1e3 + double(usage.ru_utime.tv_usec) / 1e3;
-}
-
 // add()'s wall time, and its user CPU time in `user` (the matching shows there; the kernel's
 // work for the watches and the listings is system time, which varies much more here).
 double add_ms(const fs::path& root, const asio_fswatch::watch_options& options, std::vector<double>& user) {
   let_the_kernel_settle();
   boost::asio::io_context ioc;
   asio_fswatch::directory_monitor monitor(ioc);
-  const double user_before = user_ms();
+  const double user_before = bench::cpu_ms(true);
   const auto start = clock_type::now();
   monitor.add(root, options);
   const double wall = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
-  user.push_back(user_ms() - user_before);
+  user.push_back(bench::cpu_ms(true) - user_before);
   return wall;
 }
 
@@ -134,20 +120,20 @@ double monitor_cpu(const fs::path& root, const asio_fswatch::watch_options& opti
   boost::asio::io_context ioc;
   asio_fswatch::directory_monitor monitor(ioc);
   monitor.add(root, options);
-  const double before = cpu_ms();
+  const double before = bench::cpu_ms();
   int status = 0;
   events = bench::read_while_child_runs(ioc, monitor, start_creator(root / "hot", count), 500ms, status);
-  return cpu_ms() - before;
+  return bench::cpu_ms() - before;
 }
 
 double raw_cpu(const fs::path& root, int count, std::size_t& records) {
-  const double before = cpu_ms();
+  const double before = bench::cpu_ms();
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   ::inotify_add_watch(fd, (root / "hot").c_str(), IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB);
   int status = 0;
   records = bench::drain_while_child_runs(fd, start_creator(root / "hot", count), 500ms, status);
   ::close(fd);
-  return cpu_ms() - before;
+  return bench::cpu_ms() - before;
 }
 
 void clear_hot(const fs::path& root) {
@@ -155,21 +141,16 @@ void clear_hot(const fs::path& root) {
   fs::create_directories(root / "hot");
 }
 
+void usage(std::FILE* out) { std::fprintf(out, "usage: ignore_bench [--quick] [--repeat N]\n"); }
+
 } // namespace
 
 int main(int argc, char** argv) {
   bool quick = false;
   std::size_t repeat = 5;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--quick")
-      quick = true;
-    else if (arg == "--repeat" && i + 1 < argc)
-      repeat = std::stoul(argv[++i]);
-    else {
-      std::fprintf(stderr, "usage: ignore_bench [--quick] [--repeat N]\n");
-      return 2;
-    }
+  if (!bench::parse_options(argc, argv, {{"--repeat", &repeat}}, quick, usage)) {
+    usage(stderr);
+    return 2;
   }
   if (quick)
     repeat = 1;

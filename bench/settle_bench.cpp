@@ -21,7 +21,6 @@
 
 #include <fcntl.h>
 #include <sys/inotify.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,13 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-double cpu_ms() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  auto ms = [](const timeval& t) { return double(t.tv_sec) * 1e3 + double(t.tv_usec) / 1e3; };
-  return ms(usage.ru_utime) + ms(usage.ru_stime);
-}
 
 // The child: the changes.
 pid_t start_writer(const fs::path& file, std::size_t mebibytes) {
@@ -80,26 +72,26 @@ outcome watch_with_monitor(const fs::path& root, std::chrono::milliseconds settl
   asio_fswatch::monitor_options options;
   options.settle = settle;
   asio_fswatch::directory_monitor monitor(ioc, options);
-  const double cpu_before = cpu_ms();
+  const double cpu_before = bench::cpu_ms();
   monitor.add(root);
   outcome out;
   int status = 0;
   out.events = bench::read_while_child_runs(ioc, monitor, start(), 1s, status);
-  out.cpu = cpu_ms() - cpu_before;
+  out.cpu = bench::cpu_ms() - cpu_before;
   out.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   return out;
 }
 
 // The floor: inotify on the directory alone, every record read and dropped.
 outcome watch_raw(const fs::path& root, std::size_t mebibytes) {
-  const double cpu_before = cpu_ms();
+  const double cpu_before = bench::cpu_ms();
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   ::inotify_add_watch(fd, root.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB);
   outcome out;
   int status = 0;
   out.events = bench::drain_while_child_runs(fd, start_writer(root / "big.bin", mebibytes), 1s, status);
   ::close(fd);
-  out.cpu = cpu_ms() - cpu_before;
+  out.cpu = bench::cpu_ms() - cpu_before;
   out.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   return out;
 }
@@ -121,21 +113,16 @@ void print(const row& r) {
               r.ok ? "" : "the child failed");
 }
 
+void usage(std::FILE* out) { std::fprintf(out, "usage: settle_bench [--quick] [--repeat N]\n"); }
+
 } // namespace
 
 int main(int argc, char** argv) {
   bool quick = false;
   std::size_t repeat = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--quick")
-      quick = true;
-    else if (arg == "--repeat" && i + 1 < argc)
-      repeat = std::stoul(argv[++i]);
-    else {
-      std::fprintf(stderr, "usage: settle_bench [--quick] [--repeat N]\n");
-      return 2;
-    }
+  if (!bench::parse_options(argc, argv, {{"--repeat", &repeat}}, quick, usage)) {
+    usage(stderr);
+    return 2;
   }
   const std::size_t mebibytes = quick ? 4 : 64;
   if (quick)

@@ -239,6 +239,14 @@ std::string join_path(std::string_view directory, std::string_view name) {
   return out;
 }
 
+std::string_view parent_path(std::string_view path) noexcept {
+  const std::size_t slash = path.find_last_of('/');
+  if (slash == std::string_view::npos)
+    return {};
+  const bool parent_is_a_root = slash == 0 || (slash == 2 && path[1] == ':');
+  return path.substr(0, parent_is_a_root ? slash + 1 : slash);
+}
+
 std::string entry_tree::path(node_id id) const {
   const std::string& root_path = nodes_[root()].name;
   if (id == root())
@@ -314,16 +322,20 @@ std::string entry_tree::check() const {
   return {};
 }
 
-void entry_tree::set_ignore_rules(node_id id, ignore_rules rules) {
+bool entry_tree::set_ignore_rules(node_id id, ignore_rules rules) {
   tree_node& node = nodes_[id];
   if (rules.empty()) {
-    if (node.has_ignore_rules)
+    const bool had = node.has_ignore_rules;
+    if (had)
       ignore_rules_.erase(id);
     node.has_ignore_rules = false;
-    return;
+    return had;
   }
+  if (const ignore_rules* before = ignore_rules_of(id); before && *before == rules)
+    return false;
   ignore_rules_.insert_or_assign(id, std::move(rules));
   node.has_ignore_rules = true;
+  return true;
 }
 
 std::size_t entry_tree::memory_bytes() const noexcept {

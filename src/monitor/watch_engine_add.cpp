@@ -45,11 +45,8 @@ sys::error_code watch_engine::prepare_root(const std::string& path, const watch_
     return ec;
   std::string directory = path;
   if (type != entry_type::directory) {
-    std::size_t slash = path.find_last_of('/');
-    // The parent keeps its '/' when it is a file system's root: "/", or a drive's, "C:/".
-    const bool parent_is_a_root = slash == 0 || (slash == 2 && path[1] == ':');
-    directory = path.substr(0, parent_is_a_root ? slash + 1 : slash);
-    root->only_name = path.substr(slash + 1);
+    directory = std::string(parent_path(path));
+    root->only_name = path.substr(path.find_last_of('/') + 1);
     root->file_root = true;
     if ((ec = fs_.status(directory, true, type, status)))
       return ec;

@@ -31,13 +31,12 @@ bool names_an_ignore_file(const watch_options& options, std::string_view name) {
          options.ignore_files.end();
 }
 
-std::string_view parent_of(std::string_view path) {
-  const std::size_t slash = path.find_last_of('/');
-  if (slash == std::string_view::npos)
-    return {};
-  // A file system's root keeps its '/': "/", or a drive's, "C:/".
-  const bool is_a_root = slash == 0 || (slash == 2 && path[1] == ':');
-  return path.substr(0, is_a_root ? slash + 1 : slash);
+// The path of dir/name relative to the root, into `out`.
+void path_below(const entry_tree& tree, node_id dir, std::string_view name, std::string& out) {
+  out = tree.relative_path(dir);
+  if (!out.empty())
+    out += '/';
+  out += name;
 }
 
 } // namespace
@@ -51,10 +50,7 @@ bool watch_engine::accepts(const root_state& root, const entry_tree& tree, node_
     return true;
   std::string relative; // built when a pattern needs more than the name
   if (!root.exclude.empty()) {
-    relative = tree.relative_path(parent);
-    if (!relative.empty())
-      relative += '/';
-    relative += name;
+    path_below(tree, parent, name, relative);
     if (root.exclude.matches(relative, is_directory))
       return false;
   }
@@ -80,21 +76,15 @@ bool watch_engine::ignored_by_files(const root_state& root, const entry_tree& tr
   }
   if (!paths_matter) {
     // Every pattern matches a name: the name is all they look at, wherever they come from.
+    ignore_levels_.insert(ignore_levels_.end(), root.above_levels.begin(), root.above_levels.end());
     for (ignore_level& level : ignore_levels_)
       level.prefix = 0;
-    ignore_levels_.insert(ignore_levels_.end(), root.above_levels.begin(), root.above_levels.end());
-    for (std::size_t i = ignore_levels_.size() - root.above_levels.size(); i < ignore_levels_.size(); ++i)
-      ignore_levels_[i].prefix = 0;
     return is_ignored(ignore_levels_.data(), ignore_levels_.size(), name, is_directory);
   }
   // Matched against the path from the repository's top when patterns apply from above the
   // tree; the tree's own then start after the root's path from there.
-  if (relative.empty()) {
-    relative = tree.relative_path(parent);
-    if (!relative.empty())
-      relative += '/';
-    relative += name;
-  }
+  if (relative.empty())
+    path_below(tree, parent, name, relative);
   if (!root.above_prefix.empty())
     relative.insert(0, root.above_prefix);
   // A level `steps` components above the entry's directory: its prefix ends after the path of
@@ -141,18 +131,9 @@ ignore_rules watch_engine::read_ignore_rules(root_state& root, const std::string
 
 void watch_engine::load_ignore_rules(root_state& root, entry_tree& tree, node_id node,
                                      const std::string& path, const std::vector<listed_entry>& entries) {
-  const ignore_rules* before = tree.ignore_rules_of(node);
-  ignore_rules rules;
-  const bool any = std::any_of(entries.begin(), entries.end(), [&](const listed_entry& entry) {
-    return names_an_ignore_file(root.options, entry.name);
-  });
-  if (any)
-    rules = read_ignore_rules(root, path, &entries);
-  if (before ? *before == rules : rules.empty())
-    return;
-  tree.set_ignore_rules(node, std::move(rules));
   // What the picture has below it was let in by the patterns of before.
-  if (&tree == &root.tree && tree[node].first_child != no_node)
+  if (tree.set_ignore_rules(node, read_ignore_rules(root, path, &entries)) && &tree == &root.tree &&
+      tree[node].first_child != no_node)
     root.to_refilter.emplace(node, true);
 }
 
@@ -174,7 +155,7 @@ void watch_engine::read_above_rules(root_state& root, const std::string& directo
       top = std::string(at);
       break;
     }
-    const std::string_view up = parent_of(at);
+    const std::string_view up = parent_path(at);
     if (up == at || up.empty())
       break;
     at = up;
@@ -311,13 +292,8 @@ void watch_engine::apply_ignore_changes(root_state& root) {
         root.to_refilter.emplace(node, moved); // its path is known once the move is resolved
         continue;
       }
-      if (!moved) {
-        ignore_rules rules = read_ignore_rules(root, tree.path(node), nullptr);
-        const ignore_rules* before = tree.ignore_rules_of(node);
-        if (before ? *before == rules : rules.empty())
-          continue; // touched, or written the same
-        tree.set_ignore_rules(node, std::move(rules));
-      }
+      if (!moved && !tree.set_ignore_rules(node, read_ignore_rules(root, tree.path(node), nullptr)))
+        continue; // touched, or written the same
       refilter(root, node);
     }
     if (std::any_of(root.to_refilter.begin(), root.to_refilter.end(),
@@ -342,8 +318,6 @@ void watch_engine::refilter(root_state& root, node_id node) {
   for (node_id c : out)
     if (tree[c].in_use && tree.attached(c))
       entry_removed(root, c);
-  if (!root.recursive() && node != tree.root())
-    return;
   // What they let in now enters it: each directory left is listed again (a scan of one with
   // children reports only what it lacks), shallow first.
   for (node_id dir : directories) {

@@ -19,6 +19,9 @@ namespace asio_fswatch::detail {
 
 /// `directory` + '/' + `name`, without doubling the '/' of the root directory "/".
 std::string join_path(std::string_view directory, std::string_view name);
+/// The directory of `path` (absolute, normal): it keeps its '/' when it is a file system's
+/// root, "/" or a drive's "C:/". Empty when `path` has no '/'.
+std::string_view parent_path(std::string_view path) noexcept;
 
 /// The same type of entry, where `unknown` (a type that could not be read in time) stands for
 /// any non-directory: a symlink replaced by a file under the same name is another entry.
@@ -122,8 +125,8 @@ public:
       return nullptr;
     return &ignore_rules_.find(id)->second;
   }
-  /// Sets them; empty rules remove them.
-  void set_ignore_rules(node_id id, ignore_rules rules);
+  /// Sets them (empty rules remove them); whether they differ from those it had.
+  bool set_ignore_rules(node_id id, ignore_rules rules);
   /// Whether any directory has some.
   bool has_ignore_rules() const noexcept { return !ignore_rules_.empty(); }
 
