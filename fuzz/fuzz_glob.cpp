@@ -48,7 +48,8 @@ struct component {
 
 struct pattern {
   std::vector<component> components;
-  bool whole_path = false; // it has a '/' (or "\/"), so it matches the whole relative path
+  bool whole_path = false;       // it has a '/' (or "\/"), so it matches the whole relative path
+  bool directories_only = false; // it ended in an unescaped '/' ("build/")
 };
 
 element byte_element(unsigned char byte) {
@@ -68,10 +69,67 @@ std::vector<std::string_view> split_path(std::string_view path) {
   }
 }
 
+// The members of a POSIX class, "[:name:]", written out as byte ranges (ASCII only).
+std::optional<std::bitset<256>> named_class(std::string_view name) {
+  std::bitset<256> bytes;
+  const auto range = [&bytes](unsigned char low, unsigned char high) {
+    for (unsigned byte = low; byte <= high; ++byte)
+      bytes.set(byte);
+  };
+  const auto punctuation = [&] {
+    range('!', '/');
+    range(':', '@');
+    range('[', '`');
+    range('{', '~');
+  };
+  const auto letters_and_digits = [&] {
+    range('0', '9');
+    range('A', 'Z');
+    range('a', 'z');
+  };
+  if (name == "digit") {
+    range('0', '9');
+  } else if (name == "xdigit") {
+    range('0', '9');
+    range('a', 'f');
+    range('A', 'F');
+  } else if (name == "upper") {
+    range('A', 'Z');
+  } else if (name == "lower") {
+    range('a', 'z');
+  } else if (name == "alpha") {
+    range('A', 'Z');
+    range('a', 'z');
+  } else if (name == "alnum") {
+    letters_and_digits();
+  } else if (name == "blank") {
+    range(' ', ' ');
+    range('\t', '\t');
+  } else if (name == "space") {
+    range(' ', ' ');
+    range('\t', '\r');
+  } else if (name == "cntrl") {
+    range(0, 31);
+    range(127, 127);
+  } else if (name == "punct") {
+    punctuation();
+  } else if (name == "graph" || name == "print") {
+    letters_and_digits();
+    punctuation();
+    if (name == "print")
+      range(' ', ' ');
+  }
+  if (bytes.none())
+    return std::nullopt; // not a name POSIX knows
+  return bytes;
+}
+
 // A class starts at text[open] == '['. A '!' or '^' right after it negates it. Members run up
-// to a ']' that is not the first member; a member is one byte, or '\' and the byte it escapes;
-// two members joined by a '-' that is not right before the closing ']' are a range, and a
-// reversed range is an error. A class never holds '/'. Returns the bytes and the index past ']'.
+// to a ']' that is not the first member; a member is one byte, or '\' and the byte it escapes,
+// or "[:name:]" (an unknown name is an error; a "[:" without ":]" before the next ']' is just
+// members); two members joined by a '-' that is not right before the closing ']' are a range,
+// and a reversed range is an error. A class never holds '/'. Returns the bytes and the index
+// past ']'.
 std::optional<std::pair<std::bitset<256>, std::size_t>> parse_class(std::string_view text, std::size_t open) {
   std::size_t index = open + 1;
   const bool negated = index < text.size() && (text[index] == '!' || text[index] == '^');
@@ -92,6 +150,18 @@ std::optional<std::pair<std::bitset<256>, std::size_t>> parse_class(std::string_
       return std::nullopt;
     if (text[index] == ']' && has_member)
       break;
+    if (text.substr(index, 2) == "[:") {
+      const std::size_t close = text.find(']', index + 2);
+      if (close != std::string_view::npos && close > index + 2 && text[close - 1] == ':') {
+        const auto members = named_class(text.substr(index + 2, close - index - 3));
+        if (!members)
+          return std::nullopt;
+        bytes |= *members;
+        has_member = true;
+        index = close + 1;
+        continue;
+      }
+    }
     unsigned char low = 0;
     if (!member(low))
       return std::nullopt;
@@ -116,6 +186,15 @@ std::optional<pattern> parse(std::string_view text) {
   if (!text.empty() && text.front() == '/') {
     result.whole_path = true;
     text.remove_prefix(1);
+  }
+  // A final '/' that no '\' escapes (an even run of them before it) asks for directories; a
+  // pattern of nothing but '/' is not one.
+  std::size_t backslashes = 0;
+  while (text.size() >= 2 + backslashes && text[text.size() - 2 - backslashes] == '\\')
+    ++backslashes;
+  if (text.size() >= 2 && text.back() == '/' && backslashes % 2 == 0) {
+    result.directories_only = true;
+    text.remove_suffix(1);
   }
   if (text.empty())
     return std::nullopt;
@@ -190,6 +269,8 @@ bool name_matches(const component& piece, std::string_view name) {
 }
 
 bool matches(const pattern& compiled, std::string_view path, bool is_directory) {
+  if (compiled.directories_only && !is_directory)
+    return false;
   const std::vector<std::string_view> names = split_path(path);
   if (!compiled.whole_path)
     return name_matches(compiled.components.front(), names.back());
