@@ -7,7 +7,7 @@
 #
 # Environment:
 #   ASIO_FSWATCH_FUZZ_SECONDS    seconds per target (default 30)
-#   ASIO_FSWATCH_FUZZ_TARGETS    targets to run (default "inotify_parser glob json")
+#   ASIO_FSWATCH_FUZZ_TARGETS    targets to run (default "inotify_parser glob json snapshot")
 #   ASIO_FSWATCH_FUZZ_BUILD_DIR  build directory (default build/fuzz, the preset's own)
 #   ASIO_FSWATCH_FUZZ_KEEP       if set, keep the working directory when nothing was found
 # Extra arguments go to every fuzzer run, after the script's own (e.g. -use_value_profile=1).
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${ASIO_FSWATCH_FUZZ_SECONDS:-30}
-read -r -a targets <<<"${ASIO_FSWATCH_FUZZ_TARGETS:-inotify_parser glob json}"
+read -r -a targets <<<"${ASIO_FSWATCH_FUZZ_TARGETS:-inotify_parser glob json snapshot}"
 build_dir=${ASIO_FSWATCH_FUZZ_BUILD_DIR:-build/fuzz}
 
 scripts/install-deps.sh --fuzz

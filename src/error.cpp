@@ -41,6 +41,10 @@ public:
       return "the supervised process has no running child";
     case errc::invalid_monitor_backend:
       return "ASIO_FSWATCH_MONITOR_BACKEND must be inotify or poll";
+    case errc::invalid_snapshot:
+      return "not a snapshot file of asio_fswatch, or a damaged one";
+    case errc::unsupported_snapshot_version:
+      return "the snapshot file is of a format version this asio_fswatch does not read";
     }
     return "asio_fswatch error " + std::to_string(value);
   }

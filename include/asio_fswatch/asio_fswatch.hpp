@@ -19,6 +19,7 @@
 #include <asio_fswatch/monitor_options.hpp>
 #include <asio_fswatch/process_options.hpp>
 #include <asio_fswatch/random_access_file.hpp>
+#include <asio_fswatch/snapshot.hpp>
 #include <asio_fswatch/stream_file.hpp>
 #include <asio_fswatch/supervised_process.hpp>
 #include <asio_fswatch/version.hpp>

@@ -41,6 +41,12 @@ enum class errc {
   /// The environment variable ASIO_FSWATCH_MONITOR_BACKEND holds something else than inotify or
   /// poll.
   invalid_monitor_backend,
+  /// The file given to events_since is not a snapshot written by write_snapshot, or it was
+  /// damaged (cut short, changed: its checksum or its structure does not hold).
+  invalid_snapshot,
+  /// The snapshot file was written by another version of asio_fswatch, in a format this one
+  /// does not read.
+  unsupported_snapshot_version,
 };
 
 /// The category of asio_fswatch::errc; its name is "asio_fswatch".

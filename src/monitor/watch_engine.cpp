@@ -85,6 +85,11 @@ engine::root_state* watch_engine::find_root(const std::string& path) const {
   return nullptr;
 }
 
+entry_tree* watch_engine::picture_of(const std::string& path) const noexcept {
+  root_state* root = find_root(path);
+  return root && !root->file_root ? &root->tree : nullptr;
+}
+
 sys::error_code watch_engine::check_overlap(const std::string& path) const {
   for (const auto& root : roots_)
     if (is_within(path, root->path) || is_within(root->path, path))

@@ -17,6 +17,9 @@ enum exit_code : int { exit_ok = 0, exit_watch_error = 1, exit_usage = 2, exit_o
 int watch_command(const std::vector<std::string>& args, bool output_was_closed);
 int demo_command(const std::vector<std::string>& args);
 int run_command(const std::vector<std::string>& args);
+/// snapshot: saves a tree's picture; since: prints the events since one (snapshot.hpp).
+int snapshot_command(const std::vector<std::string>& args);
+int since_command(const std::vector<std::string>& args);
 
 /// The demo's third part: `run` restarting a command after an edit. True when all went as expected.
 bool run_demo();

@@ -18,6 +18,8 @@ const char* const help_text =
     "Commands:\n"
     "  watch   print the changes of directory trees as they happen (like inotifywait -m -r)\n"
     "  run     run a command, and restart it (with everything it started) when files change\n"
+    "  snapshot save the picture of a tree to a file (for since)\n"
+    "  since   print the events since a snapshot (and, with --update, move it on)\n"
 #if !defined(_WIN32)
     "  demo    make changes in a temporary tree and show the events as they arrive, then\n"
     "          copy files concurrently with async_copy_file and check the copies\n"
@@ -50,6 +52,10 @@ int main(int argc, char** argv) {
       return watch_command(args, output_was_closed);
     if (command == "run")
       return run_command(args);
+    if (command == "snapshot")
+      return snapshot_command(args);
+    if (command == "since")
+      return since_command(args);
     if (command == "demo")
 #if defined(_WIN32)
       return usage_error("the demo is not built on Windows: it drives POSIX commands (chmod, symlinks, sh)",

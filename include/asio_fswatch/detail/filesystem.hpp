@@ -100,6 +100,10 @@ public:
 /// ask for inotify_watch_mask and `extra_mask` (IN_CLOSE_WRITE, when the monitor settles).
 std::unique_ptr<filesystem> make_posix_filesystem(int inotify_fd, std::uint32_t extra_mask = 0);
 
+/// The real one of this platform, for scans that watch nothing (snapshots): it lists, reads
+/// statuses and files, and never adds a watch.
+std::unique_ptr<filesystem> make_scan_filesystem();
+
 entry_type entry_type_from_mode(std::uint32_t mode) noexcept;
 
 } // namespace asio_fswatch::detail

@@ -101,6 +101,9 @@ public:
   /// Stops watching a root (one being added too: its add ends with operation_aborted).
   boost::system::error_code remove_root(const std::string& path);
   std::vector<std::string> root_paths() const;
+  /// The picture of the directory root at `path`: nullptr for a path that is no root, or a
+  /// file root. Snapshots (snapshot_scan.hpp) take it once add_root returned.
+  entry_tree* picture_of(const std::string& path) const noexcept;
   bool has_roots() const noexcept { return !roots_.empty(); }
 
   /// inotify: the bytes of one read. A truncated record at the end is kept for the next call.

@@ -314,4 +314,6 @@ std::unique_ptr<filesystem> make_posix_filesystem(int inotify_fd, std::uint32_t 
   return std::make_unique<posix_filesystem>(inotify_fd, extra_mask);
 }
 
+std::unique_ptr<filesystem> make_scan_filesystem() { return make_posix_filesystem(-1); }
+
 } // namespace asio_fswatch::detail

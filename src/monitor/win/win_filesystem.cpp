@@ -116,7 +116,7 @@ public:
       const DWORD error = ::GetLastError();
       // A watched directory that was deleted stays, unopenable, until the watch lets it go:
       // for the engine it is gone (its root ends, and the watch with it).
-      if (error == ERROR_ACCESS_DENIED && edge_->delete_pending(path))
+      if (error == ERROR_ACCESS_DENIED && edge_ && edge_->delete_pending(path))
         return sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
       return {static_cast<int>(error), sys::system_category()};
     }
@@ -212,5 +212,8 @@ private:
 } // namespace
 
 std::unique_ptr<filesystem> make_win_filesystem(rdcw_edge* edge) { return std::make_unique<win_filesystem>(edge); }
+
+// Without an edge: it lists and reads, and never watches (snapshots scan so).
+std::unique_ptr<filesystem> make_scan_filesystem() { return std::make_unique<win_filesystem>(nullptr); }
 
 } // namespace asio_fswatch::detail
