@@ -197,6 +197,12 @@ BOOST_AUTO_TEST_CASE(full_descriptor_table_is_not_an_instance_limit,
       [&]() -> std::string {
         boost::asio::io_context ioc; // its own descriptors first
         directory_monitor monitor(ioc);
+        // UBSan checks an object's dynamic type the first time a process meets it, through a
+        // pipe (two descriptors): the error category's check is made before the table is full
+        // (as the first test of a process, this one found it without a descriptor: "invalid vptr").
+        const boost::system::error_code warm(EMFILE, boost::system::system_category());
+        if (!(warm == std::errc::too_many_files_open) || warm.message().empty())
+          return "EMFILE is not too_many_files_open";
         std::vector<int> filler;
         for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
           filler.push_back(fd);
