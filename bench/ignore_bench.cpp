@@ -10,6 +10,7 @@
 // Linux only. Medians of --repeat runs (default 5; --quick: tiny sizes, one run). See
 // bench/README.md.
 #include "bench_support.hpp"
+#include "bench_tree.hpp"
 #include "child_changes.hpp"
 
 #include <asio_fswatch/directory_monitor.hpp>
@@ -39,23 +40,6 @@ using clock_type = std::chrono::steady_clock;
 const char* const typical_gitignore =
     "# build outputs\n*.o\n*.a\n*.so\n/build/\n/out/\ncmake-build-*/\n*.log\n!keep.log\n"
     ".cache/\n__pycache__/\n*.py[cod]\n.DS_Store\n*.swp\n/dist/\ncoverage/\n**/tmp/**\n";
-
-// `directories` directories of `files / directories` files each, two levels deep.
-void make_tree(const fs::path& root, int directories, int files) {
-  // Names appended to a std::string: GCC 12's -Wrestrict misreads `"d" + std::to_string(n)`.
-  auto name = [](const char* prefix, int n, const char* suffix = "") {
-    std::string out(prefix);
-    out.append(std::to_string(n)).append(suffix);
-    return out;
-  };
-  const int per = files / directories;
-  for (int d = 0; d < directories; ++d) {
-    const fs::path dir = root / name("d", d / 64) / name("s", d);
-    fs::create_directories(dir);
-    for (int f = 0; f < per; ++f)
-      std::ofstream(dir / name("file", f, ".cpp"));
-  }
-}
 
 // Closing an inotify descriptor with thousands of watches leaves the kernel work to do for a
 // while: each measurement starts after a pause, so that it does not pay for the one before.
@@ -160,7 +144,7 @@ int main(int argc, char** argv) {
   const fs::path base = fs::temp_directory_path() / ("ignore_bench." + std::to_string(::getpid()));
   const fs::path root = base / "tree";
   fs::create_directories(root / "hot");
-  make_tree(root, directories, files);
+  bench::make_tree(root, directories, files);
   std::printf("ignore_bench (%s build): %s, %zu runs each (medians)\n\n", ASIO_FSWATCH_BENCH_CONFIG,
               bench::cpu_model().c_str(), repeat);
 
@@ -185,7 +169,7 @@ int main(int argc, char** argv) {
       floor.push_back(raw_walk_ms(root, "node_modules"));
     }
   }
-  make_tree(root / "node_modules", directories / 2, files / 2);
+  bench::make_tree(root / "node_modules", directories / 2, files / 2);
   std::ofstream(root / ".gitignore") << typical_gitignore << "node_modules/\n";
   for (std::size_t r = 0; r < repeat; ++r) {
     if (r % 2 == 0) {

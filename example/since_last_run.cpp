@@ -5,12 +5,14 @@
 // One source for Linux and Windows.
 #include <asio_fswatch/asio_fswatch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -41,6 +43,11 @@ int main() {
   std::ofstream(sources / "main.cpp") << "int main() {}\n";
   std::ofstream(sources / "lib" / "util.cpp") << "void util() {}\n";
 
+  // Edits and runs of a build tool are seconds apart. (A file changed within 50 ms before a run
+  // counts as changed at the next one too: its status cannot tell a second change in the same
+  // clock tick.)
+  const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); };
+  pause();
   build(sources, snapshot); // first run: no snapshot yet
 
   // Between the runs: an edit, a new file, a removal, and a file the options exclude.
@@ -48,6 +55,7 @@ int main() {
   std::ofstream(sources / "lib" / "new.cpp") << "void added() {}\n";
   fs::remove(sources / "lib" / "util.cpp");
   std::ofstream(sources / "scratch.tmp") << "ignored\n";
+  pause();
 
   const std::vector<asio_fswatch::fs_event> changes = build(sources, snapshot);
   const bool third_run_quiet = build(sources, snapshot).empty();

@@ -8,10 +8,13 @@
 //    empty picture (the root alone);
 //  - an accepted one gives a picture whose structure holds (entry_tree::check), which encodes
 //    to a file that decodes back to the same picture: the same entries, types and statuses (the
-//    order of a directory's entries in the file is not kept).
+//    order of a directory's entries in the file is not kept);
+//  - compared with an empty tree (what events_since does with a tree that lost everything),
+//    it gives one `created` per entry, and the paths stay within the decoder's bounds.
 #include "fuzz_check.hpp"
 
 #include <asio_fswatch/detail/snapshot_codec.hpp>
+#include <asio_fswatch/detail/snapshot_diff.hpp>
 #include <asio_fswatch/error.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -64,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     file = with_checksum(std::move(file));
 
   boost::system::error_code ec;
-  const detail::entry_tree picture = detail::decode_snapshot(file, "/r", ec);
+  std::int64_t scanned_ns = 0;
+  const detail::entry_tree picture = detail::decode_snapshot(file, "/r", scanned_ns, ec);
   if (ec) {
     require(ec == errc::invalid_snapshot || ec == errc::unsupported_snapshot_version,
             "a refused file gives one of the snapshot errors", {{"file", file}, {"error", ec.message()}});
@@ -72,11 +76,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   require(picture.check().empty(), "an accepted file gives a picture whose structure holds", {{"file", file}});
-  const std::string encoded = detail::encode_snapshot(picture);
+  const std::string encoded = detail::encode_snapshot(picture, scanned_ns);
   boost::system::error_code again;
-  const detail::entry_tree decoded = detail::decode_snapshot(encoded, "/r", again);
-  require(!again, "what a picture encodes to decodes", {{"file", file}, {"encoded", encoded}});
+  std::int64_t scanned_again = 0;
+  const detail::entry_tree decoded = detail::decode_snapshot(encoded, "/r", scanned_again, again);
+  require(!again && scanned_again == scanned_ns, "what a picture encodes to decodes",
+          {{"file", file}, {"encoded", encoded}});
   require(lines_of(decoded) == lines_of(picture), "the picture comes back the same",
           {{"file", file}, {"encoded", encoded}});
+
+  const detail::entry_tree empty("/r", asio_fswatch::entry_type::directory, true);
+  std::size_t created = 0;
+  detail::diff_snapshots(empty, picture, -1, [&](asio_fswatch::event_kind kind, std::string path, asio_fswatch::entry_type) {
+    require(kind == asio_fswatch::event_kind::created, "against an empty tree, only creations", {{"file", file}});
+    require(path.size() <= 3 + detail::snapshot_max_path, "a path within the bounds", {{"file", file}});
+    ++created;
+  });
+  require(created + 1 == picture.size(), "one creation per entry", {{"file", file}});
   return 0;
 }

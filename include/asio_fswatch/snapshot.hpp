@@ -17,11 +17,13 @@ namespace asio_fswatch {
 /// Saves to `file` the picture of the directory tree at `root`: every entry the monitor would
 /// watch there with `options` (the same filters and ignore files; `initial_listing` is not
 /// used), with its type, identity (inode or file index, and device), size, times, mode and
-/// owner. Nothing is hashed: it costs one listing of each directory and one status of each
-/// entry, as `directory_monitor::add` does when it polls. The file is written beside its final
-/// name and renamed over it, so a reader meets the old snapshot or the new one, never a part.
-/// A directory that cannot be read is saved empty. Errors: those of `add` (the root missing,
-/// not a directory, an invalid pattern), and of writing the file.
+/// owner, and when the scan began. Nothing is hashed: it costs one listing of each directory
+/// and one status of each entry, as `directory_monitor::add` does when it polls. The file is
+/// created beside its final name (never over an existing file or a symlink), flushed to the
+/// disk and renamed over it, so a reader meets the old snapshot or the new one, never a part.
+/// A snapshot file inside the tree is left out of the picture. A directory that cannot be read
+/// is saved empty. Errors: those of `add` (the root missing, an invalid pattern),
+/// not_a_directory for a root that is a file, and those of writing the file.
 void write_snapshot(const std::filesystem::path& root, const std::filesystem::path& file,
                     const watch_options& options, boost::system::error_code& ec);
 /// The same; throws std::filesystem::filesystem_error (with `root` and `file`).
@@ -32,13 +34,17 @@ void write_snapshot(const std::filesystem::path& root, const std::filesystem::pa
 /// monitor's event model: replayed in order onto the saved picture, they give the tree as it
 /// was scanned (`removed` deepest first, then `created` parents first, then `modified` for a
 /// file whose mtime, size or identity changed and `attributes` for one whose mode, owner, link
-/// count or ctime changed). An entry moved is reported `removed` at its old path and `created`
-/// at its new one. A directory that cannot be read now is an `error` event, first. Each event's
+/// count or ctime changed; `include` decides what is reported, as in the monitor). An entry
+/// moved is reported `removed` at its old path and `created` at its new one. A file whose saved
+/// times lie within 50 ms of the scan that saved it is `modified` too: a second change in the
+/// same clock tick leaves its status as it was. What cannot be read now is an `error` event,
+/// first, and nothing else is said of it (what the picture held of it stands). Each event's
 /// `root` is `root`, absolute and lexically normal. `options` should be those the picture was
 /// saved with: what other filters show or hide is reported `created` or `removed`. The
 /// snapshot may come from the same tree under another path (moved with it). Errors:
-/// errc::invalid_snapshot (not a snapshot file, or a damaged one: cut short, changed),
-/// errc::unsupported_snapshot_version, those of reading `file`, and those of `add` for `root`.
+/// errc::invalid_snapshot (not a snapshot file, or a damaged one: cut short, changed, or
+/// holding what no tree holds), errc::unsupported_snapshot_version, those of reading `file`,
+/// and write_snapshot's for `root`.
 std::vector<fs_event> events_since(const std::filesystem::path& file, const std::filesystem::path& root,
                                    const watch_options& options, boost::system::error_code& ec);
 /// The same; throws std::filesystem::filesystem_error (with `file` and `root`).

@@ -108,10 +108,15 @@ std::optional<decoded_entry> get_entry(reader& in) {
   return e;
 }
 
-// A name the tree can hold as one directory entry: not empty, no '/' nor NUL, not "." or "..".
+// A name the tree can hold as one directory entry: not empty, no '/' nor NUL, not "." or "..";
+// on Windows, no '\\' nor ':' either (they would name another entry, or a stream).
 bool is_entry_name(std::string_view name) noexcept {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
-         name.find('\0') == std::string_view::npos;
+#if defined(_WIN32)
+  constexpr std::string_view forbidden{"/\0\\:", 4};
+#else
+  constexpr std::string_view forbidden{"/\0", 2};
+#endif
+  return !name.empty() && name != "." && name != ".." && name.find_first_of(forbidden) == std::string_view::npos;
 }
 
 } // namespace
@@ -125,11 +130,12 @@ std::uint64_t snapshot_checksum(std::string_view bytes) noexcept {
   return hash;
 }
 
-std::string encode_snapshot(const entry_tree& tree) {
+std::string encode_snapshot(const entry_tree& tree, std::int64_t scanned_ns) {
   std::string bytes(magic);
   writer out(bytes);
   out.put(snapshot_format_version);
   out.put(std::uint32_t{0});
+  out.put_signed(scanned_ns);
   out.put(static_cast<std::uint64_t>(0)); // the count, written below once known
   const std::size_t count_at = bytes.size() - 8;
   out.put_text(tree[tree.root()].name);
@@ -151,8 +157,10 @@ std::string encode_snapshot(const entry_tree& tree) {
   return bytes;
 }
 
-entry_tree decode_snapshot(std::string_view bytes, const std::string& root_path, boost::system::error_code& ec) {
+entry_tree decode_snapshot(std::string_view bytes, const std::string& root_path, std::int64_t& scanned_ns,
+                           boost::system::error_code& ec) {
   ec.clear();
+  scanned_ns = 0;
   auto fail = [&ec](errc why) {
     ec = make_error_code(why);
     return entry_tree(std::string(), entry_type::directory, true);
@@ -178,12 +186,18 @@ entry_tree decode_snapshot(std::string_view bytes, const std::string& root_path,
   reader in(body.substr(magic.size() + 8));
   std::uint64_t count = 0;
   std::string_view written_root;
-  if (!in.get(count) || !in.get_text(written_root) || count == 0 || count > in.left() / entry_fixed_bytes)
+  std::int64_t scanned = 0;
+  if (!in.get_signed(scanned) || !in.get(count) || !in.get_text(written_root) || count == 0 ||
+      count > in.left() / entry_fixed_bytes)
     return fail(errc::invalid_snapshot);
 
   entry_tree tree(root_path, entry_type::directory, true);
   std::vector<node_id> node_of;
   node_of.reserve(static_cast<std::size_t>(count));
+  std::vector<std::size_t> path_length; // below the root, by index in the file
+  path_length.reserve(static_cast<std::size_t>(count));
+  const std::uint64_t path_budget = 32 * std::uint64_t(bytes.size()) + (1u << 20);
+  std::uint64_t paths_total = 0;
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::optional<decoded_entry> e = get_entry(in);
     if (!e)
@@ -193,10 +207,16 @@ entry_tree decode_snapshot(std::string_view bytes, const std::string& root_path,
         return fail(errc::invalid_snapshot);
       tree.status(tree.root()) = e->status;
       node_of.push_back(tree.root());
+      path_length.push_back(0);
       continue;
     }
     if (e->parent >= i || !is_entry_name(e->name))
       return fail(errc::invalid_snapshot);
+    const std::size_t length = path_length[e->parent] + (e->parent == 0 ? 0 : 1) + e->name.size();
+    paths_total += length;
+    if (length > snapshot_max_path || paths_total > path_budget)
+      return fail(errc::invalid_snapshot);
+    path_length.push_back(length);
     const node_id parent = node_of[e->parent];
     if (tree[parent].type != entry_type::directory || tree.find(parent, e->name) != no_node)
       return fail(errc::invalid_snapshot);
@@ -206,6 +226,7 @@ entry_tree decode_snapshot(std::string_view bytes, const std::string& root_path,
   }
   if (in.left() != 0)
     return fail(errc::invalid_snapshot);
+  scanned_ns = scanned;
   return tree;
 }
 

@@ -6,7 +6,7 @@
 namespace asio_fswatch::detail {
 
 void diff_snapshots(const entry_tree& before, const entry_tree& after, std::int64_t changed_since_ns,
-                    const diff_sink& report) {
+                    const diff_sink& report, std::int64_t racy_since_ns) {
   struct pair {
     node_id before;
     node_id after;
@@ -49,7 +49,8 @@ void diff_snapshots(const entry_tree& before, const entry_tree& after, std::int6
           changed.push_back({event_kind::modified, after.path(a), after[a].type});
       } else if (before.keeps_status()) {
         const entry_status& x = before.status(b);
-        if (x.mtime_ns != y.mtime_ns || x.size != y.size || x.inode != y.inode)
+        const bool racy = racy_since_ns >= 0 && (x.mtime_ns >= racy_since_ns || x.ctime_ns >= racy_since_ns);
+        if (racy || x.mtime_ns != y.mtime_ns || x.size != y.size || x.inode != y.inode)
           changed.push_back({event_kind::modified, after.path(a), after[a].type});
         else if (x.mode != y.mode || x.uid != y.uid || x.gid != y.gid || x.links != y.links ||
                  x.ctime_ns != y.ctime_ns || x.attributes != y.attributes)

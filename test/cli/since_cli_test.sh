@@ -29,6 +29,9 @@ echo 'int main() {}' >"$tree/src/main.c"
 echo 'void f() {}' >"$tree/src/lib/f.c"
 echo 'notes' >"$tree/docs/notes.md"
 echo 'scratch' >"$tree/src/x.tmp"
+# A file changed less than 50 ms before a scan counts as changed at the next comparison (its
+# status cannot tell a second change in the same clock tick): let the clock move first.
+sleep 0.2
 
 check "snapshot saved" expect_exit 0 "$tool" snapshot --exclude '*.tmp' "$tree" "$snap"
 check "snapshot prints nothing" test ! -s "$work/out"
@@ -43,6 +46,7 @@ mv "$tree/src/lib" "$tree/lib"
 mkdir -p "$tree/new"
 printf 'x' >"$tree/new/line"$'\n'"break"
 echo 'more scratch' >"$tree/src/y.tmp"
+sleep 0.2
 
 check "since" expect_exit 0 "$tool" since --exclude '*.tmp' "$snap" "$tree"
 cp "$work/out" "$work/human"
@@ -72,6 +76,15 @@ records = open(sys.argv[1], "rb").read().split(b"\0")
 assert records[-1] == b"", "each record ends with NUL"
 assert (sys.argv[2] + "/new/line\nbreak").encode() in records[:-1], records
 ' "$work/out" "$tree"
+
+# Standard output fails: nothing is saved, and the events come again.
+cp "$snap" "$work/kept"
+if [[ -w /dev/full ]]; then
+  check "stdout failing" expect_exit 3 bash -c '"$0" since --update --exclude "*.tmp" "$1" "$2" >/dev/full' "$tool" "$snap" "$tree"
+  check "stdout failing: the snapshot is left as it was" cmp -s "$snap" "$work/kept"
+else
+  skip_case dev_full "no writable /dev/full here to make standard output fail"
+fi
 
 # --update: each run's events start where the last run's ended.
 check "since --update" expect_exit 0 "$tool" since --update --exclude '*.tmp' "$snap" "$tree"

@@ -24,7 +24,8 @@ struct picture_fixture {
   detail::entry_tree scan(const std::string& root, const watch_options& options = {}) {
     detail::entry_tree picture;
     std::vector<fs_event> errors;
-    const sys::error_code ec = detail::scan_picture(fake, root, options, picture, errors);
+    std::int64_t scanned_ns = 0;
+    const sys::error_code ec = detail::scan_picture(fake, root, options, picture, errors, scanned_ns);
     BOOST_TEST_REQUIRE(!ec, "scan_picture(" << root << "): " << ec.message());
     BOOST_TEST(errors.empty(), describe(errors));
     return picture;
@@ -32,7 +33,9 @@ struct picture_fixture {
   // The picture through its file: encoded, then decoded.
   detail::entry_tree through_file(const detail::entry_tree& picture, const std::string& root) {
     sys::error_code ec = make_error_code(errc::not_watched);
-    detail::entry_tree decoded = detail::decode_snapshot(detail::encode_snapshot(picture), root, ec);
+    std::int64_t scanned_ns = 0;
+    detail::entry_tree decoded = detail::decode_snapshot(detail::encode_snapshot(picture, 1234), root, scanned_ns, ec);
+    BOOST_TEST(scanned_ns == 1234);
     BOOST_TEST_REQUIRE(!ec, ec.message());
     BOOST_TEST(decoded.check() == "");
     return decoded;
@@ -55,7 +58,7 @@ struct file_builder {
     return *this;
   }
   file_builder& header(std::uint64_t count, std::uint32_t version = 1, std::uint32_t flags = 0) {
-    return put(version).put(flags).put(count).text("/r");
+    return put(version).put(flags).put(std::uint64_t{42}).put(count).text("/r");
   }
   file_builder& entry(std::uint32_t parent, entry_type type, std::string_view name) {
     put(parent).put(static_cast<std::uint8_t>(type)).text(name);
@@ -78,7 +81,8 @@ constexpr std::uint32_t no_parent = 0xffffffffu;
 
 sys::error_code decode_error(std::string_view bytes) {
   sys::error_code ec;
-  const detail::entry_tree tree = detail::decode_snapshot(bytes, "/r", ec);
+  std::int64_t scanned_ns = 0;
+  const detail::entry_tree tree = detail::decode_snapshot(bytes, "/r", scanned_ns, ec);
   if (ec)
     BOOST_TEST(tree.size() == 1u, "a refused file gives an empty picture");
   return ec;
@@ -147,7 +151,7 @@ BOOST_FIXTURE_TEST_CASE(the_events_since_replay_to_the_tree_now, picture_fixture
   fake.mkdirs("/r/moved/inside");
   fake.create("/r/becomes_a_directory");
   const tree_snapshot before = fake.snapshot("/r");
-  const std::string file_bytes = detail::encode_snapshot(scan("/r"));
+  const std::string file_bytes = detail::encode_snapshot(scan("/r"), 0);
 
   fake.write("/r/content", "new, longer");
   fake.chmod("/r/mode", 0600);
@@ -160,7 +164,8 @@ BOOST_FIXTURE_TEST_CASE(the_events_since_replay_to_the_tree_now, picture_fixture
   fake.touch("/r/src/main.cpp");
 
   sys::error_code ec;
-  const detail::entry_tree saved = detail::decode_snapshot(file_bytes, "/r", ec);
+  std::int64_t scanned_ns = 0;
+  const detail::entry_tree saved = detail::decode_snapshot(file_bytes, "/r", scanned_ns, ec);
   BOOST_TEST_REQUIRE(!ec, ec.message());
   const std::vector<fs_event> events = detail::events_between(saved, scan("/r"), "/r");
   check_replay(before, events, fake.snapshot("/r"));
@@ -206,29 +211,83 @@ BOOST_FIXTURE_TEST_CASE(the_filters_and_ignore_files_apply_as_in_the_monitor, pi
   check_replay(expected_before, events, now);
 }
 
-BOOST_FIXTURE_TEST_CASE(what_cannot_be_read_is_an_error_and_left_out, picture_fixture) {
+BOOST_FIXTURE_TEST_CASE(what_cannot_be_read_now_is_an_error_and_keeps_what_was_saved, picture_fixture) {
   fake.mkdirs("/r/locked/inside");
+  fake.write("/r/locked/inside/file");
   fake.write("/r/file");
+  fake.write("/r/unstatable", "content");
+  const detail::entry_tree saved = through_file(scan("/r"), "/r");
+
   fake.fail_list("/r/locked", posix_error(sys::errc::permission_denied));
+  fake.fail_status("/r/unstatable", posix_error(sys::errc::permission_denied));
+  fake.write("/r/new");
+  detail::entry_tree now;
+  std::vector<fs_event> errors;
+  std::int64_t scanned_ns = 0;
+  BOOST_TEST_REQUIRE(!detail::scan_picture(fake, "/r", {}, now, errors, scanned_ns));
+  BOOST_TEST(errors.size() == 2u, describe(errors));
+  BOOST_TEST(now.find(now.find(0, "locked"), "inside") == detail::no_node, "the scan could not list it");
+  detail::keep_what_cannot_be_read(saved, now, errors);
+  // Nothing but the new file: no removal for what could not be read, no change for what could
+  // not be looked at; and the picture keeps what was saved of them.
+  check_events(detail::events_between(saved, now, "/r"), {created("/r/new")});
+  BOOST_TEST(now.find(now.find(now.find(0, "locked"), "inside"), "file") != detail::no_node);
+  BOOST_TEST(now.status(now.find(0, "unstatable")).size == 7u);
+  BOOST_TEST(now.check() == "");
+
+  // Readable again, with a change made meanwhile: reported then.
+  fake.clear_failures();
+  fake.write("/r/locked/inside/file", "changed");
+  check_events(detail::events_between(now, scan("/r"), "/r"), {modified("/r/locked/inside/file")});
+}
+
+BOOST_FIXTURE_TEST_CASE(a_root_that_is_no_directory_is_refused, picture_fixture) {
+  fake.mkdirs("/r");
+  fake.write("/r/plain");
   detail::entry_tree picture;
   std::vector<fs_event> errors;
-  BOOST_TEST_REQUIRE(!detail::scan_picture(fake, "/r", {}, picture, errors));
-  BOOST_TEST(errors.size() == 1u, describe(errors));
-  BOOST_TEST(picture.find(0, "locked") != detail::no_node);
-  BOOST_TEST(picture.find(picture.find(0, "locked"), "inside") == detail::no_node);
+  std::int64_t scanned_ns = 0;
+  BOOST_TEST(detail::scan_picture(fake, "/r/plain", {}, picture, errors, scanned_ns) == sys::errc::not_a_directory);
+  BOOST_TEST(detail::scan_picture(fake, "/r/none", {}, picture, errors, scanned_ns) ==
+             sys::errc::no_such_file_or_directory);
+}
 
-  fake.write("/r/plain");
-  picture = detail::entry_tree();
-  errors.clear();
-  BOOST_TEST(detail::scan_picture(fake, "/r/plain", {}, picture, errors) == sys::errc::not_a_directory);
-  BOOST_TEST(detail::scan_picture(fake, "/r/none", {}, picture, errors) == sys::errc::no_such_file_or_directory);
+BOOST_FIXTURE_TEST_CASE(include_patterns_apply_as_in_the_monitor, picture_fixture) {
+  fake.mkdirs("/r/src");
+  fake.mkdirs("/r/doc");
+  fake.write("/r/src/a.cpp");
+  const detail::entry_tree saved = scan("/r");
+  fake.write("/r/src/b.cpp");
+  fake.write("/r/src/b.txt");
+  fake.write("/r/src/a.cpp", "edited");
+  fake.remove("/r/doc");
+  check_event_set(detail::events_between(saved, scan("/r"), "/r", {"*.cpp"}),
+                  {created("/r/src/b.cpp"), modified("/r/src/a.cpp"), removed("/r/doc", dir)});
+}
+
+BOOST_FIXTURE_TEST_CASE(a_file_changed_as_the_picture_was_taken_counts_as_changed, picture_fixture) {
+  // A rewrite of the same size in the same clock tick as the scan leaves every status field
+  // as the scan saw it: a file whose saved times are not older than the scan (less a margin)
+  // is reported, as git does with its racily clean entries.
+  fake.mkdirs("/r");
+  fake.set_tick(0);
+  fake.set_time(5000);
+  fake.write("/r/racy", "one");
+  fake.set_time(1000);
+  fake.write("/r/settled", "one");
+  const detail::entry_tree saved = scan("/r");
+  fake.set_time(5000);
+  fake.write("/r/racy", "two"); // same size, same time
+  const detail::entry_tree now = scan("/r");
+  BOOST_TEST(detail::events_between(saved, now, "/r").empty(), "the statuses cannot tell");
+  check_events(detail::events_between(saved, now, "/r", {}, 5000), {modified("/r/racy")});
 }
 
 BOOST_FIXTURE_TEST_CASE(every_cut_and_every_changed_byte_is_refused, picture_fixture) {
   fake.mkdirs("/r/a/b");
   fake.write("/r/a/b/c", "content");
   fake.create("/r/d");
-  const std::string bytes = detail::encode_snapshot(scan("/r"));
+  const std::string bytes = detail::encode_snapshot(scan("/r"), 99);
   for (std::size_t size = 0; size < bytes.size(); ++size)
     BOOST_TEST((decode_error(bytes.substr(0, size)) == errc::invalid_snapshot), "cut to " << size << " bytes");
   BOOST_TEST((decode_error(bytes + '\0') == errc::invalid_snapshot), "a byte more");
@@ -254,9 +313,12 @@ BOOST_AUTO_TEST_CASE(foreign_files_are_refused) {
               errc::unsupported_snapshot_version));
   // The builder agrees with the codec: its well-formed file is read.
   sys::error_code ec;
+  std::int64_t scanned_ns = 0;
   const detail::entry_tree tree = detail::decode_snapshot(
-      file_builder{}.header(3).entry(no_parent, dir, "").entry(0, dir, "d").entry(1, file, "f").signed_bytes(), "/r", ec);
+      file_builder{}.header(3).entry(no_parent, dir, "").entry(0, dir, "d").entry(1, file, "f").signed_bytes(), "/r",
+      scanned_ns, ec);
   BOOST_TEST_REQUIRE(!ec, ec.message());
+  BOOST_TEST(scanned_ns == 42);
   BOOST_TEST(tree.path(tree.find(tree.find(0, "d"), "f")) == "/r/d/f");
   BOOST_TEST(tree.status(tree.find(0, "d")).inode == 7u);
 }
@@ -294,6 +356,35 @@ BOOST_AUTO_TEST_CASE(a_structure_that_does_not_hold_is_refused_behind_a_good_che
   };
   for (const bad_case& c : cases)
     BOOST_TEST((decode_error(c.bytes) == errc::invalid_snapshot), c.what);
+}
+
+BOOST_AUTO_TEST_CASE(paths_that_no_tree_has_are_refused) {
+  // One path longer than any system takes.
+  BOOST_TEST((decode_error(file_builder{}.header(2).entry(no_parent, dir, "").entry(0, file, std::string(32768, 'n'))
+                               .signed_bytes()) == errc::invalid_snapshot));
+  sys::error_code ec;
+  std::int64_t scanned_ns = 0;
+  detail::decode_snapshot(
+      file_builder{}.header(2).entry(no_parent, dir, "").entry(0, file, std::string(32767, 'n')).signed_bytes(), "/r",
+      scanned_ns, ec);
+  BOOST_TEST(!ec, "the longest path is taken: " << ec.message());
+  // A chain of 2,000 directories: each path within bounds, 22 MB of paths from a 160 kB file,
+  // which reporting them all would cost.
+  file_builder chain;
+  chain.header(2001).entry(no_parent, dir, "");
+  for (std::uint32_t i = 0; i < 2000; ++i)
+    chain.entry(i, dir, "ten_bytes_");
+  BOOST_TEST((decode_error(chain.signed_bytes()) == errc::invalid_snapshot));
+  // Names that are paths or streams on Windows.
+  const std::string backslash = file_builder{}.header(2).entry(no_parent, dir, "").entry(0, file, "a\\b").signed_bytes();
+  const std::string colon = file_builder{}.header(2).entry(no_parent, dir, "").entry(0, file, "a:b").signed_bytes();
+#if defined(_WIN32)
+  BOOST_TEST((decode_error(backslash) == errc::invalid_snapshot));
+  BOOST_TEST((decode_error(colon) == errc::invalid_snapshot));
+#else
+  BOOST_TEST(!decode_error(backslash), "a POSIX name may hold a backslash");
+  BOOST_TEST(!decode_error(colon), "a POSIX name may hold a colon");
+#endif
 }
 
 BOOST_AUTO_TEST_SUITE_END()

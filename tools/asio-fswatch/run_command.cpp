@@ -66,6 +66,18 @@ const char* const run_help =
     "                    USR1, USR2, or a number\n"
     "  --grace MS        time COMMAND has to end after SIGNAL before SIGKILL (default 2000)\n"
 #endif
+    "  --on-busy-update MODE\n"
+    "                    what a change does while COMMAND runs: restart (default: stop it and\n"
+    "                    start it again), queue (let it finish, then start it once more, with\n"
+    "                    every change made meanwhile), do-nothing (the change is dropped; a\n"
+    "                    change once it has ended starts it)"
+#if defined(_WIN32)
+    "\n"
+#else
+    ", signal (send SIGNAL only,\n"
+    "                    e.g. --signal HUP for a reload; if that ends it, the next change\n"
+    "                    starts it)\n"
+#endif
     "  --postpone        do not start COMMAND before the first change\n"
     "  --clear           clear the terminal before each start\n"
     "  --exit-on-success exit (0) as soon as COMMAND exits with status 0\n"
@@ -103,6 +115,9 @@ const char* const run_help =
 const char* const default_ignores[] = {"**/.git/**", "**/.hg/**", "**/.svn/**", "*.swp",
                                        "*.swx",      "*~",         ".#*",        "4913"};
 
+/// What a change does while COMMAND runs (--on-busy-update, as watchexec has it).
+enum class busy_update { restart, queue, signal, do_nothing };
+
 struct run_settings {
   std::vector<std::string> paths;
   watch_options options;
@@ -111,6 +126,7 @@ struct run_settings {
 #if defined(ASIO_FSWATCH_HAS_SIGNALS)
   int stop_signal = SIGTERM;
 #endif
+  busy_update on_busy = busy_update::restart;
   bool postpone = false;
   bool clear = false;
   bool exit_on_success = false;
@@ -146,6 +162,14 @@ std::string extension_pattern(std::string_view ext) {
     pattern += c;
   }
   return pattern;
+}
+
+/// `text` (a name or a path) as status lines show it: escaped as `watch` escapes paths, so that
+/// a name cannot add a line, or reach the terminal as an escape sequence.
+std::string escaped(std::string_view text) {
+  std::string out;
+  detail::append_human_path(out, text);
+  return out;
 }
 
 // Returns an exit code when the command line is not usable.
@@ -202,6 +226,23 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
                            "run");
       out.stop_signal = *sig;
 #endif
+    } else if (arg == "--on-busy-update") {
+      const std::string* mode = value();
+      static const std::pair<const char*, busy_update> modes[] = {{"restart", busy_update::restart},
+                                                                  {"queue", busy_update::queue},
+                                                                  {"signal", busy_update::signal},
+                                                                  {"do-nothing", busy_update::do_nothing}};
+      const auto known = std::find_if(std::begin(modes), std::end(modes),
+                                      [&](const auto& m) { return mode && *mode == m.first; });
+      if (known == std::end(modes))
+        return usage_error("--on-busy-update takes restart, queue, signal or do-nothing" +
+                               (mode ? ", not '" + escaped(*mode) + "'" : std::string()),
+                           "run");
+#if !defined(ASIO_FSWATCH_HAS_SIGNALS)
+      if (known->second == busy_update::signal)
+        return usage_error("--on-busy-update signal: Windows has no signals to send to COMMAND", "run");
+#endif
+      out.on_busy = known->second;
     } else if (arg == "--postpone") {
       out.postpone = true;
     } else if (arg == "--clear") {
@@ -234,14 +275,6 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
   if (out.ignore_files) // first: the names given later take precedence in a directory
     out.options.ignore_files.insert(out.options.ignore_files.begin(), {".gitignore", ".ignore"});
   return std::nullopt;
-}
-
-/// `text` (a name or a path) as status lines show it: escaped as `watch` escapes paths, so that
-/// a name cannot add a line, or reach the terminal as an escape sequence.
-std::string escaped(std::string_view text) {
-  std::string out;
-  detail::append_human_path(out, text);
-  return out;
 }
 
 /// `path` relative to the current directory when it is inside it, escaped, for status lines.
@@ -392,8 +425,46 @@ private:
       // No change left: a wait that had already expired when it was renewed, whose changes an
       // earlier restart took.
       if (!ec && phase_ != phase::leaving && phase_ != phase::stopping && changes_.count > 0)
-        restart();
+        on_settled();
     });
+  }
+
+  /// The changes are quiet: what they do depends on whether COMMAND runs (--on-busy-update).
+  void on_settled() {
+    if (phase_ == phase::running) {
+      switch (settings_.on_busy) {
+      case busy_update::restart:
+        break;
+      case busy_update::queue:
+        if (!queued_)
+          say(describe(changes_) + ", " + command_name_ + " runs once more when it ends");
+        queued_ = true; // the changes stay noted: start() takes them all once COMMAND has ended
+        return;
+      case busy_update::do_nothing:
+        say(describe(take_changes()) + " while " + command_name_ + " runs: nothing done");
+        return;
+      case busy_update::signal:
+        send_signal(take_changes());
+        return;
+      }
+    }
+    restart();
+  }
+
+  /// "a.txt changed" or "a.txt changed (3 changes)".
+  static std::string describe(const change_batch& changes) {
+    return display(changes.first) + " changed" +
+           (changes.count > 1 ? " (" + std::to_string(changes.count) + " changes)" : std::string());
+  }
+
+  void send_signal([[maybe_unused]] const change_batch& changes) {
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
+    say(describe(changes) + ", sending " + signal_name(settings_.stop_signal) + " to " + command_name_);
+    boost::system::error_code ec;
+    process_.signal(settings_.stop_signal, ec);
+    if (ec)
+      say("cannot signal " + command_name_ + ": " + ec.message());
+#endif
   }
 
   void restart() {
@@ -413,8 +484,8 @@ private:
   }
 
   void start(const change_batch& changes) {
-    std::string trigger = changes.first.empty() ? std::string() : display(changes.first);
     std::size_t count = changes.count;
+    queued_ = false;
     process_options options;
     std::error_code list_error;
     std::filesystem::path list = paths_file_.write(changes.paths, list_error);
@@ -431,11 +502,10 @@ private:
       std::fputs("\x1b[H\x1b[2J\x1b[3J", stdout);
       std::fflush(stdout);
     }
-    if (trigger.empty())
+    if (changes.first.empty())
       say("starting " + command_name_);
     else
-      say(trigger + " changed" + (count > 1 ? " (" + std::to_string(count) + " changes)" : "") + ", restarting " +
-          command_name_);
+      say(describe(changes) + ", restarting " + command_name_);
     std::vector<std::string> args(settings_.command.begin() + 1, settings_.command.end());
     boost::system::error_code ec;
     process_.start(settings_.command.front(), args, options, ec);
@@ -455,6 +525,10 @@ private:
         if (settings_.exit_on_success && status.success()) {
           say(command_name_ + " succeeded, exiting");
           return leave_with(exit_ok);
+        }
+        if (queued_) { // --on-busy-update queue: the changes made while it ran
+          say(command_name_ + " " + status.to_string() + "; starting it for the changes made meanwhile");
+          return restart();
         }
         say(command_name_ + " " + status.to_string() + "; waiting for a change");
       });
@@ -534,6 +608,7 @@ private:
   boost::asio::signal_set signals_;
   phase phase_ = phase::idle;
   change_batch changes_; // noted since the last start (or since the restart began)
+  bool queued_ = false;   // --on-busy-update queue: settled changes wait for COMMAND to end
   int last_status_ = 0;
   int status_ = exit_ok;
 };

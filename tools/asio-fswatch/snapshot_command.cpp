@@ -5,6 +5,7 @@
 
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
+#include <asio_fswatch/detail/snapshot_io.hpp>
 #include <asio_fswatch/snapshot.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -18,6 +19,9 @@
 namespace asio_fswatch::tool {
 
 namespace {
+
+/// since: the events were printed, and some of them are errors (part of DIR unreadable).
+constexpr int exit_partly_unreadable = 4;
 
 const char* const snapshot_help =
     "usage: asio-fswatch snapshot [OPTIONS] DIR FILE\n"
@@ -49,9 +53,13 @@ const char* const since_help =
     "  --ignore-file NAME  honour the patterns of every file so named (repeatable)\n"
     "  -h, --help          this help\n"
     "\n"
-    "Exit status: 0 printed (nothing when nothing changed); 1 FILE is missing, not a snapshot,\n"
-    "damaged or of another version, or DIR cannot be scanned (say why, print nothing: a build\n"
-    "tool then does a full build); 2 usage; 3 standard output failed.\n";
+    "A directory or file that cannot be read now is an error event (with -0: on standard\n"
+    "error); what FILE held of it is kept, and nothing else is said of it.\n"
+    "\n"
+    "Exit status: 0 printed (nothing when nothing changed); 4 printed, but part of DIR could not\n"
+    "be read (error events); 1 FILE is missing, not a snapshot, damaged or of another version,\n"
+    "or DIR cannot be scanned (say why, print nothing, leave FILE: a build tool then does a full\n"
+    "build); 2 usage; 3 standard output failed (FILE is not updated).\n";
 
 struct snapshot_settings {
   watch_options options;
@@ -152,17 +160,19 @@ int since_command(const std::vector<std::string>& args) {
     return *done;
   const std::string& file = settings.operands[0];
   const std::string& dir = settings.operands[1];
-  // With --update, one scan gives both the events and the new picture: a second scan would
-  // miss what changed between the two.
+  // One scan gives both the events and, with --update, the new picture (a second scan would
+  // miss what changed between the two), saved only once the events are printed.
   boost::system::error_code ec;
-  const std::vector<fs_event> events =
-      settings.update ? update_snapshot(detail::path_from_text(file), detail::path_from_text(dir), settings.options, ec)
-                      : events_since(detail::path_from_text(file), detail::path_from_text(dir), settings.options, ec);
+  const detail::snapshot_comparison comparison =
+      detail::compare_with_snapshot(detail::path_from_text(file), detail::path_from_text(dir), settings.options, ec);
   if (ec)
     return failure("since", "no events since", file + " for " + dir, ec);
+  const std::vector<fs_event>& events = comparison.events;
+  bool unreadable = false;
 
   std::string text;
   for (const fs_event& event : events) {
+    unreadable = unreadable || event.kind == event_kind::error;
     if (settings.null_separated) {
       if (event.kind == event_kind::error) {
         std::string message = "asio-fswatch: since: ";
@@ -180,7 +190,13 @@ int since_command(const std::vector<std::string>& args) {
       detail::append_human(text, event);
     text.push_back('\n');
   }
-  return print(text);
+  if (const int status = print(text); status != exit_ok)
+    return status; // not saved: the next run gives these events again
+  if (settings.update) {
+    if ((ec = detail::save_snapshot(detail::path_from_text(file), comparison.now, comparison.scanned_ns)))
+      return failure("since", "cannot save the picture of", dir + " to " + file, ec);
+  }
+  return unreadable ? exit_partly_unreadable : exit_ok;
 }
 
 } // namespace asio_fswatch::tool

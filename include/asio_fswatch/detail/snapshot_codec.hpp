@@ -3,6 +3,7 @@
 //
 // The format, version 1, every integer little-endian:
 //   magic "asio_fswatch.snp" (16 bytes), u32 version, u32 flags (0),
+//   i64 when the scan began (wall clock, ns since the epoch),
 //   u64 the number of entries, u32 + bytes the root's path when written (informative),
 //   then each entry, a parent before its children, the root first:
 //     u32 the index of its parent (0xffffffff for the root), u8 its entry_type,
@@ -25,14 +26,22 @@ namespace asio_fswatch::detail {
 
 inline constexpr std::uint32_t snapshot_format_version = 1;
 
-/// The bytes of a snapshot file holding the attached nodes of `tree`, which keeps statuses.
-std::string encode_snapshot(const entry_tree& tree);
+/// The bytes of a snapshot file holding the attached nodes of `tree`, which keeps statuses,
+/// scanned from `scanned_ns` on.
+std::string encode_snapshot(const entry_tree& tree, std::int64_t scanned_ns);
+
+/// The longest path (bytes, below the root) a snapshot may hold: Windows's limit, beyond any
+/// POSIX PATH_MAX.
+inline constexpr std::size_t snapshot_max_path = 32767;
 
 /// The picture `bytes` hold, rooted at `root_path` (the root the file was written for is not
-/// compared: a tree moved with its snapshot file still compares). On any damage, sets `ec` to
-/// errc::invalid_snapshot (errc::unsupported_snapshot_version for another format version) and
-/// returns an empty picture; otherwise clears `ec`.
-entry_tree decode_snapshot(std::string_view bytes, const std::string& root_path,
+/// compared: a tree moved with its snapshot file still compares), and when its scan began. On
+/// any damage, sets `ec` to errc::invalid_snapshot (errc::unsupported_snapshot_version for
+/// another format version) and returns an empty picture; otherwise clears `ec`. Besides the
+/// checksum and the structure, it refuses what no real tree gives and would cost much to
+/// report: a path longer than snapshot_max_path, or paths whose lengths add up to more than 32
+/// times the file's size (a crafted chain of directories); on Windows, a name with `\` or `:`.
+entry_tree decode_snapshot(std::string_view bytes, const std::string& root_path, std::int64_t& scanned_ns,
                            boost::system::error_code& ec);
 
 /// FNV-1a, 64 bits: the checksum that ends a snapshot file.

@@ -22,9 +22,12 @@ using diff_sink = std::function<void(event_kind kind, std::string path, entry_ty
 /// whose mtime or ctime is not older is `modified` (the records were lost: times are all there
 /// is); with -1, the statuses of both pictures are compared (the poll backend), content first
 /// (mtime, size, identity), then attributes. Only what hangs under each root is compared: the
-/// detached nodes of `before` (the engine's limbo) are not entries.
+/// detached nodes of `before` (the engine's limbo) are not entries. With statuses compared, a
+/// non-directory whose time in `before` is not older than `racy_since_ns` (>= 0) is `modified`
+/// too: a change made in the same clock tick as that scan can leave every status field as it
+/// was (git's "racily clean" entries; snapshots).
 void diff_snapshots(const entry_tree& before, const entry_tree& after, std::int64_t changed_since_ns,
-                    const diff_sink& report);
+                    const diff_sink& report, std::int64_t racy_since_ns = -1);
 
 } // namespace asio_fswatch::detail
 

@@ -189,14 +189,17 @@ public:
   }
 
   int add_watch(const std::string& directory, watch_kind kind, sys::error_code& ec) override {
-    if (kind != watch_kind::tree && kind != watch_kind::single_directory) {
-      ec = not_supported(); // watches are per root here, never per directory
+    if (!edge_ || (kind != watch_kind::tree && kind != watch_kind::single_directory)) {
+      ec = not_supported(); // watches are per root here, never per directory; none for a scan
       return -1;
     }
     return edge_->open_watch(directory, kind == watch_kind::tree, ec);
   }
 
-  void remove_watch(int watch) override { edge_->close_watch(watch); }
+  void remove_watch(int watch) override {
+    if (edge_)
+      edge_->close_watch(watch);
+  }
 
   sys::error_code watch_and_list(const std::string&, watch_kind, std::vector<listed_entry>&,
                                  const watched_handler&) override {
