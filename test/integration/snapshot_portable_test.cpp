@@ -85,7 +85,7 @@ BOOST_FIXTURE_TEST_CASE(the_events_since_a_snapshot_replay_to_the_tree_now, snap
   BOOST_TEST(test::has_event(events, event_kind::removed, root / "src" / "deep"), test::dump(events));
   BOOST_TEST(test::has_event(events, event_kind::created, root / "deeper" / "data.txt"), test::dump(events));
   for (const fs_event& e : events) // spelled as the monitor spells it: '\\' on Windows
-    BOOST_TEST(e.root.native() == fs::path(root).lexically_normal().make_preferred().native(), e);
+    BOOST_TEST((e.root.native() == fs::path(root).lexically_normal().make_preferred().native()), e);
 
   // A new snapshot is the new starting point; the old one still tells the same.
   let_the_clock_move();
