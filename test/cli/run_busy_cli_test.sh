@@ -24,9 +24,9 @@ new_scenario queue
   -- sh -c "$until_released") 2>"$err" & pid=$!; pids+=("$pid")
 check "queue: first start" wait_starts "$log" 1
 echo one >"$src/a.txt"
+echo two >"$src/b.txt" # at once: one settle period sees both
 check "queue: status line" wait_for "$err" "runs once more when it ends"
-echo two >"$src/b.txt"
-sleep 0.5
+sleep 0.5 # time for a wrong restart to show
 check "queue: no restart while it runs" exactly "$log" 1
 touch "$dir/release"
 check "queue: started again once ended" wait_starts "$log" 2
@@ -56,15 +56,29 @@ check "do-nothing: SIGTERM exits" stop_tool "$pid"
 # signal: the signal only; the command handles it and goes on.
 new_scenario signal
 hup_loop="trap 'echo hup >>\"\$LOG\"' HUP; $log_start; while :; do sleep 0.05; done"
-(export LOG=$log && exec "$tool" run --debounce 50 --on-busy-update signal --signal HUP --watch "$src" \
+(export LOG=$log && exec "$tool" run --debounce 50 --on-busy-update signal --busy-signal HUP --watch "$src" \
   -- sh -c "$hup_loop") 2>"$err" & pid=$!; pids+=("$pid")
 check "signal: first start" wait_starts "$log" 1
 echo one >"$src/a.txt"
-check "signal: the command got SIGHUP" wait_for "$log" "hup"
+got_hup() { for _ in $(seq 300); do grep -qx hup "$log" && return 0; sleep 0.1; done; cat "$log" >&2; return 1; }
+check "signal: the command got SIGHUP" got_hup
 check "signal: status line" grep -qF "sending SIGHUP to sh" "$err"
 sleep 0.3
 check "signal: no restart" exactly "$log" 1
 check "signal: SIGTERM exits" stop_tool "$pid"
+check "signal: stopped by --signal (TERM), not by the busy signal" test "$status" = 143
+
+# queue and --exit-on-success: a success of what changed since does not end it.
+new_scenario queue_success
+(export LOG=$log RELEASE=$dir/release && exec "$tool" run --debounce 50 --on-busy-update queue --exit-on-success \
+  --watch "$src" -- sh -c "$until_released") 2>"$err" & pid=$!; pids+=("$pid")
+check "queue+success: first start" wait_starts "$log" 1
+echo one >"$src/a.txt"
+check "queue+success: queued" wait_for "$err" "runs once more when it ends"
+touch "$dir/release"
+check "queue+success: the queued run comes first" wait_starts "$log" 2
+check "queue+success: then its success ends it" wait_exit "$pid"
+check "queue+success: exit 0" test "$status" = 0
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

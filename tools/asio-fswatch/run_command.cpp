@@ -74,9 +74,10 @@ const char* const run_help =
 #if defined(_WIN32)
     "\n"
 #else
-    ", signal (send SIGNAL only,\n"
-    "                    e.g. --signal HUP for a reload; if that ends it, the next change\n"
+    ", signal (send --busy-signal\n"
+    "                    only, e.g. HUP for a reload; if that ends it, the next change\n"
     "                    starts it)\n"
+    "  --busy-signal SIG the signal of --on-busy-update signal (default: --signal's)\n"
 #endif
     "  --postpone        do not start COMMAND before the first change\n"
     "  --clear           clear the terminal before each start\n"
@@ -125,6 +126,7 @@ struct run_settings {
   std::chrono::milliseconds grace{2000};
 #if defined(ASIO_FSWATCH_HAS_SIGNALS)
   int stop_signal = SIGTERM;
+  int busy_signal = 0; // --on-busy-update signal: --busy-signal, else stop_signal
 #endif
   busy_update on_busy = busy_update::restart;
   bool postpone = false;
@@ -213,18 +215,18 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
         return usage_error(arg + " takes milliseconds from 0 to 3600000" + (text ? ", not '" + *text + "'" : ""),
                            "run");
       (arg == "--debounce" ? out.debounce : out.grace) = std::chrono::milliseconds(*ms);
-    } else if (arg == "--signal") {
+    } else if (arg == "--signal" || arg == "--busy-signal") {
 #if !defined(ASIO_FSWATCH_HAS_SIGNALS)
-      return usage_error("--signal: Windows has no signals (COMMAND gets CTRL_BREAK_EVENT, then its job is ended)",
+      return usage_error(arg + ": Windows has no signals (COMMAND gets CTRL_BREAK_EVENT, then its job is ended)",
                          "run");
 #else
       const std::string* name = value();
       auto sig = name ? parse_signal(*name) : std::nullopt;
       if (!sig)
-        return usage_error("--signal takes TERM, INT, HUP, QUIT, KILL, USR1, USR2 or a number from 1 to 64" +
+        return usage_error(arg + " takes TERM, INT, HUP, QUIT, KILL, USR1, USR2 or a number from 1 to 64" +
                                (name ? ", not '" + *name + "'" : ""),
                            "run");
-      out.stop_signal = *sig;
+      (arg == "--signal" ? out.stop_signal : out.busy_signal) = *sig;
 #endif
     } else if (arg == "--on-busy-update") {
       const std::string* mode = value();
@@ -234,8 +236,13 @@ std::optional<int> parse(const std::vector<std::string>& args, run_settings& out
                                                                   {"do-nothing", busy_update::do_nothing}};
       const auto known = std::find_if(std::begin(modes), std::end(modes),
                                       [&](const auto& m) { return mode && *mode == m.first; });
+#if defined(ASIO_FSWATCH_HAS_SIGNALS)
+      const char* const choices = "restart, queue, signal or do-nothing";
+#else
+      const char* const choices = "restart, queue or do-nothing";
+#endif
       if (known == std::end(modes))
-        return usage_error("--on-busy-update takes restart, queue, signal or do-nothing" +
+        return usage_error(std::string("--on-busy-update takes ") + choices +
                                (mode ? ", not '" + escaped(*mode) + "'" : std::string()),
                            "run");
 #if !defined(ASIO_FSWATCH_HAS_SIGNALS)
@@ -415,6 +422,16 @@ private:
   /// The changes noted so far, for a start; later ones go to the next start.
   change_batch take_changes() { return std::exchange(changes_, change_batch()); }
 
+  /// Adds `later` to `into`.
+  static void merge(change_batch& into, change_batch later) {
+    if (into.first.empty())
+      into.first = std::move(later.first);
+    into.count += later.count;
+    for (std::string& path : later.paths)
+      if (into.seen.insert(path).second)
+        into.paths.push_back(std::move(path));
+  }
+
   /// A change: (re)start the quiet period, unless a restart is under way (the change then
   /// waits for it to end, and causes one more restart).
   void on_change() {
@@ -431,7 +448,8 @@ private:
 
   /// The changes are quiet: what they do depends on whether COMMAND runs (--on-busy-update).
   void on_settled() {
-    if (phase_ == phase::running) {
+    // running(): COMMAND may have ended with its end not handled yet; then it is not busy.
+    if (phase_ == phase::running && process_.running()) {
       switch (settings_.on_busy) {
       case busy_update::restart:
         break;
@@ -459,9 +477,10 @@ private:
 
   void send_signal([[maybe_unused]] const change_batch& changes) {
 #if defined(ASIO_FSWATCH_HAS_SIGNALS)
-    say(describe(changes) + ", sending " + signal_name(settings_.stop_signal) + " to " + command_name_);
+    const int sig = settings_.busy_signal != 0 ? settings_.busy_signal : settings_.stop_signal;
+    say(describe(changes) + ", sending " + signal_name(sig) + " to " + command_name_);
     boost::system::error_code ec;
-    process_.signal(settings_.stop_signal, ec);
+    process_.signal(sig, ec);
     if (ec)
       say("cannot signal " + command_name_ + ": " + ec.message());
 #endif
@@ -483,7 +502,11 @@ private:
     });
   }
 
-  void start(const change_batch& changes) {
+  void start(change_batch changes) {
+    // Outside restart mode, changes noted while the last run was stopped happened before this
+    // start: they go with it (in restart mode they give one more restart, as they always did).
+    if (settings_.on_busy != busy_update::restart)
+      merge(changes, take_changes());
     std::size_t count = changes.count;
     queued_ = false;
     process_options options;
@@ -522,13 +545,14 @@ private:
         paths_file_.remove();
         phase_ = phase::idle;
         last_status_ = status.shell_code();
+        if (queued_) { // --on-busy-update queue: the changes made while it ran (before
+                       // --exit-on-success: that success was of what they changed since)
+          say(command_name_ + " " + status.to_string() + "; starting it for the changes made meanwhile");
+          return restart();
+        }
         if (settings_.exit_on_success && status.success()) {
           say(command_name_ + " succeeded, exiting");
           return leave_with(exit_ok);
-        }
-        if (queued_) { // --on-busy-update queue: the changes made while it ran
-          say(command_name_ + " " + status.to_string() + "; starting it for the changes made meanwhile");
-          return restart();
         }
         say(command_name_ + " " + status.to_string() + "; waiting for a change");
       });
