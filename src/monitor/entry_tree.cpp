@@ -247,6 +247,16 @@ std::string_view parent_path(std::string_view path) noexcept {
   return path.substr(0, parent_is_a_root ? slash + 1 : slash);
 }
 
+std::optional<std::string_view> relative_below(std::string_view directory, std::string_view path) noexcept {
+  if (directory.empty() || path.size() <= directory.size() || path.compare(0, directory.size(), directory) != 0)
+    return std::nullopt;
+  if (directory.back() == '/')
+    return path.substr(directory.size());
+  if (path[directory.size()] != '/' || path.size() == directory.size() + 1)
+    return std::nullopt;
+  return path.substr(directory.size() + 1);
+}
+
 std::string entry_tree::path(node_id id) const {
   const std::string& root_path = nodes_[root()].name;
   if (id == root())

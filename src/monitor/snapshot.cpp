@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -156,11 +157,11 @@ sys::error_code read_whole_file(const fs::path& file, std::string& bytes) {
 watch_options without_the_file(const std::string& root_path, const fs::path& file, watch_options options) {
   sys::error_code ec;
   const std::string file_path = detail::root_text(file, ec);
-  const std::string prefix = root_path.back() == '/' ? root_path : root_path + '/';
-  if (ec || file_path.size() <= prefix.size() || file_path.compare(0, prefix.size(), prefix) != 0)
+  const std::optional<std::string_view> relative = detail::relative_below(root_path, file_path);
+  if (ec || !relative)
     return options;
   std::string pattern = "/";
-  for (const char c : std::string_view(file_path).substr(prefix.size())) {
+  for (const char c : *relative) {
     if (c == '*' || c == '?' || c == '[' || c == '\\')
       pattern.push_back('\\');
     pattern.push_back(c);
@@ -170,14 +171,9 @@ watch_options without_the_file(const std::string& root_path, const fs::path& fil
   return options;
 }
 
-// The picture of `root` now; `root_path` gets the engine's text of it.
-sys::error_code scan_now(const fs::path& root, const fs::path& file, const watch_options& options,
-                         std::string& root_path, detail::entry_tree& picture, std::vector<fs_event>& errors,
-                         std::int64_t& scanned_ns) {
-  sys::error_code ec;
-  root_path = detail::root_text(root, ec);
-  if (ec)
-    return ec;
+// The picture of the root whose engine text is `root_path`, now.
+sys::error_code scan_now(const std::string& root_path, const fs::path& file, const watch_options& options,
+                         detail::entry_tree& picture, std::vector<fs_event>& errors, std::int64_t& scanned_ns) {
   const std::unique_ptr<detail::filesystem> files = detail::make_scan_filesystem();
   return detail::scan_picture(*files, root_path, without_the_file(root_path, file, options), picture, errors,
                               scanned_ns);
@@ -198,7 +194,7 @@ snapshot_comparison compare_with_snapshot(const fs::path& file, const fs::path& 
   std::string bytes;
   if ((ec = read_whole_file(file, bytes)))
     return result;
-  std::string root_path = root_text(root, ec);
+  const std::string root_path = root_text(root, ec);
   if (ec)
     return result;
   std::int64_t saved_ns = 0;
@@ -206,7 +202,7 @@ snapshot_comparison compare_with_snapshot(const fs::path& file, const fs::path& 
   if (ec)
     return result;
   bytes = std::string();
-  if ((ec = scan_now(root, file, options, root_path, result.now, result.events, result.scanned_ns)))
+  if ((ec = scan_now(root_path, file, options, result.now, result.events, result.scanned_ns)))
     return result;
   keep_what_cannot_be_read(before, result.now, result.events);
   fs::path root_given = path_from_text(root_path);
@@ -232,11 +228,13 @@ sys::error_code save_snapshot(const fs::path& file, const entry_tree& picture, s
 
 void write_snapshot(const fs::path& root, const fs::path& file, const watch_options& options,
                     sys::error_code& ec) {
-  std::string root_path;
+  const std::string root_path = detail::root_text(root, ec);
+  if (ec)
+    return;
   detail::entry_tree picture;
   std::vector<fs_event> errors;
   std::int64_t scanned_ns = 0;
-  if ((ec = scan_now(root, file, options, root_path, picture, errors, scanned_ns)))
+  if ((ec = scan_now(root_path, file, options, picture, errors, scanned_ns)))
     return;
   ec = detail::save_snapshot(file, picture, scanned_ns);
 }

@@ -6,6 +6,7 @@
 #include <asio_fswatch/detail/snapshot_diff.hpp>
 #include <asio_fswatch/detail/watch_engine.hpp>
 
+#include <optional>
 #include <utility>
 
 namespace asio_fswatch::detail {
@@ -72,10 +73,10 @@ void keep_what_cannot_be_read(const entry_tree& before, entry_tree& now, const s
   const std::string& root = now[now.root()].name;
   for (const fs_event& error : errors) {
     const std::string path = generic_path_text(error.path);
-    if (path.size() <= root.size() || path.compare(0, root.size(), root) != 0 ||
-        (root.back() != '/' && path[root.size()] != '/'))
+    const std::optional<std::string_view> below = relative_below(root, path);
+    if (!below)
       continue; // the root itself, or not in the tree
-    const std::string_view relative = std::string_view(path).substr(root.size() + (root.back() == '/' ? 0 : 1));
+    const std::string_view relative = *below;
     const node_id saved = find_path(before, relative);
     if (saved == no_node)
       continue; // nothing known of it
@@ -106,12 +107,11 @@ std::vector<fs_event> events_between(const entry_tree& before, const entry_tree&
     wanted.add(pattern, ignored);
   }
   const std::string& base = after[after.root()].name;
-  const std::size_t skip = base.size() + (base.back() == '/' ? 0 : 1);
   std::vector<fs_event> events;
   diff_snapshots(
       before, after, -1,
       [&](event_kind kind, std::string path, entry_type type) {
-        if (!include_wants(wanted, kind, std::string_view(path).substr(std::min(skip, path.size())), type, {},
+        if (!include_wants(wanted, kind, relative_below(base, path).value_or(std::string_view()), type, {},
                            entry_type::unknown))
           return;
         fs_event event;

@@ -136,6 +136,18 @@ BOOST_AUTO_TEST_CASE(join_path) {
   BOOST_TEST(detail::join_path("", "a") == "/a");
 }
 
+BOOST_AUTO_TEST_CASE(relative_below) {
+  using detail::relative_below;
+  BOOST_TEST(relative_below("/r", "/r/a/b").value_or("?") == "a/b");
+  BOOST_TEST(relative_below("/", "/a").value_or("?") == "a");
+  BOOST_TEST(relative_below("C:/", "C:/a/b").value_or("?") == "a/b");
+  BOOST_TEST(!relative_below("/r", "/r"), "the directory itself is not below it");
+  BOOST_TEST(!relative_below("/r", "/rs/a"), "a sibling whose name starts the same");
+  BOOST_TEST(!relative_below("/r", "/"));
+  BOOST_TEST(!relative_below("/r/a", "/r"));
+  BOOST_TEST(!relative_below("", "/r"));
+}
+
 BOOST_AUTO_TEST_CASE(names_of_every_length) {
   detail::entry_tree tree("/r");
   node_id parent = tree.root();

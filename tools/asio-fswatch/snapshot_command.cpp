@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -162,9 +163,10 @@ int since_command(const std::vector<std::string>& args) {
   const std::string& dir = settings.operands[1];
   // One scan gives both the events and, with --update, the new picture (a second scan would
   // miss what changed between the two), saved only once the events are printed.
+  const std::filesystem::path file_path = detail::path_from_text(file);
   boost::system::error_code ec;
   const detail::snapshot_comparison comparison =
-      detail::compare_with_snapshot(detail::path_from_text(file), detail::path_from_text(dir), settings.options, ec);
+      detail::compare_with_snapshot(file_path, detail::path_from_text(dir), settings.options, ec);
   if (ec)
     return failure("since", "no events since", file + " for " + dir, ec);
   const std::vector<fs_event>& events = comparison.events;
@@ -193,7 +195,7 @@ int since_command(const std::vector<std::string>& args) {
   if (const int status = print(text); status != exit_ok)
     return status; // not saved: the next run gives these events again
   if (settings.update) {
-    if ((ec = detail::save_snapshot(detail::path_from_text(file), comparison.now, comparison.scanned_ns)))
+    if ((ec = detail::save_snapshot(file_path, comparison.now, comparison.scanned_ns)))
       return failure("since", "cannot save the picture of", dir + " to " + file, ec);
   }
   return unreadable ? exit_partly_unreadable : exit_ok;

@@ -10,6 +10,7 @@
 #include <asio_fswatch/fs_event.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,6 +23,10 @@ std::string join_path(std::string_view directory, std::string_view name);
 /// The directory of `path` (absolute, normal): it keeps its '/' when it is a file system's
 /// root, "/" or a drive's "C:/". Empty when `path` has no '/'.
 std::string_view parent_path(std::string_view path) noexcept;
+/// The part of `path` below `directory` (both absolute, normal), without the '/' between them:
+/// "b/c" for "/a" and "/a/b/c" (a file system's root, "/" or "C:/", ends in its own '/').
+/// Nothing when `path` is not strictly below `directory`.
+std::optional<std::string_view> relative_below(std::string_view directory, std::string_view path) noexcept;
 
 /// The same type of entry, where `unknown` (a type that could not be read in time) stands for
 /// any non-directory: a symlink replaced by a file under the same name is another entry.
