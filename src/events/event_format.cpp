@@ -286,6 +286,10 @@ void append_json(std::string& out, const fs_event& event) {
     out.append(to_string(event.old_type));
     out.push_back('"');
   }
+  if (!event.root.empty()) {
+    append_json_key(out, "root");
+    append_json_string(out, path_text(event.root));
+  }
   if (event.kind == event_kind::error) {
     append_json_key(out, "error");
     append_json_string(out, event.error.message());

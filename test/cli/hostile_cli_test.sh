@@ -104,7 +104,8 @@ def lines_of(output):
     return data.split(b"\n")[:-1]
 
 def parse_json_lines(output):
-    """Every line is one UTF-8 JSON object with the documented keys in order; returns the events
+    """Every line is one UTF-8 JSON object with the documented keys in order, its path below its
+    root (the byte-exact paths are checked against the names made); returns the events
     with their paths turned back into bytes by os.fsencode (the documented mapping)."""
     events = []
     for number, raw in enumerate(lines_of(output), 1):
@@ -113,9 +114,12 @@ def parse_json_lines(output):
         except ValueError as e:
             fail("line %d is not UTF-8 JSON (%s): %r" % (number, e, raw))
         keys = [key for key, _ in pairs]
-        if keys not in (["kind", "type", "path"], ["kind", "type", "path", "old_path"]):
+        if keys not in (["kind", "type", "path", "root"], ["kind", "type", "path", "old_path", "root"]):
             fail("line %d has the keys %s: %r" % (number, keys, raw))
         fields = dict(pairs)
+        root = os.fsencode(fields["root"])
+        if not os.fsencode(fields["path"]).startswith(root + b"/"):
+            fail("line %d: the path is not below its root: %r" % (number, raw))
         old = os.fsencode(fields["old_path"]) if "old_path" in fields else None
         events.append(event(fields["kind"], fields["type"], os.fsencode(fields["path"]), old))
     return events
@@ -314,10 +318,10 @@ wait_for "$work/single.err" "watching 1 path"
 echo two >>"$work/single/f"
 wait_for "$work/single.out" '"kind":"modified"'
 rm "$work/single/f" && mkdir "$work/single/f"
-wait_for "$work/single.out" '{"kind":"created","type":"directory","path":"'"$work/single/f"'"}'
+wait_for "$work/single.out" '{"kind":"created","type":"directory","path":"'"$work/single/f"'","root":"'
 stop
 check "file root: SIGINT exits 0" test "$status" = 0
-check "file root: removed as a file" grep -qF '{"kind":"removed","type":"file","path":"'"$work/single/f"'"}' "$work/single.out"
+check "file root: removed as a file" grep -qF '{"kind":"removed","type":"file","path":"'"$work/single/f"'","root":"' "$work/single.out"
 
 # An unreadable directory, as nobody (root reads everything): named on stderr, the rest reported.
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
@@ -342,8 +346,8 @@ else
   stop
   check "unreadable: SIGINT exits 0" test "$status" = 0
   check "unreadable: named on stderr" grep -qxF "asio-fswatch: $(printf '%-11s%-11s' error directory)$locked/late: Permission denied" "$work/locked.err"
-  check "unreadable: still reported as created" grep -qF '{"kind":"created","type":"directory","path":"'"$locked/late"'"}' "$work/locked.out"
-  check "unreadable: the rest is reported" grep -qF '{"kind":"created","type":"file","path":"'"$locked/after"'"}' "$work/locked.out"
+  check "unreadable: still reported as created" grep -qF '{"kind":"created","type":"directory","path":"'"$locked/late"'","root":"' "$work/locked.out"
+  check "unreadable: the rest is reported" grep -qF '{"kind":"created","type":"file","path":"'"$locked/after"'","root":"' "$work/locked.out"
 fi
 
 # Roots that cannot be watched: a clear message naming the path and the reason, exit status 1.

@@ -66,7 +66,7 @@ import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 events = [json.loads(line) for line in lines]
 assert len(events) == 9, len(events)
-assert {"kind": "modified", "type": "file", "path": sys.argv[2] + "/src/main.c"} in events, events
+assert {"kind": "modified", "type": "file", "path": sys.argv[2] + "/src/main.c", "root": sys.argv[2]} in events, events
 ' "$work/out" "$tree"
 
 check "since -0" expect_exit 0 "$tool" since -0 --exclude '*.tmp' "$snap" "$tree"

@@ -37,7 +37,7 @@ tree=$work/tree; mkdir -p "$tree/keep"
 wait_for "$work/json.err" "watching 1 path"
 echo hi >"$tree/a.txt"
 # Its creation is handled before it moves: handled after, it is `unknown` (gone from its name).
-wait_for "$work/json" '{"kind":"created","type":"file","path":"'"$tree"'/a.txt"}'
+wait_for "$work/json" '{"kind":"created","type":"file","path":"'"$tree"'/a.txt","root":"'
 mkdir -p "$tree/x/y/z" && touch "$tree/x/y/z/deep"
 mv "$tree/a.txt" "$tree/keep/b.txt"
 touch "$tree/ignored.swp"
@@ -45,13 +45,13 @@ touch "$tree/$(printf 'new\nline')" "$tree/$(printf 'quote"back\\slash')" "$tree
 wait_for "$work/json" '"path":"'"$tree"'/bad\udcffbyte"'
 kill -INT $pid; wait $pid; status=$?; pid=
 check "SIGINT exits 0" test "$status" = 0
-check "created" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/a.txt"}' "$work/json"
-check "mkdir -p race" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/x/y/z/deep"}' "$work/json"
+check "created, with its root" grep -qxF '{"kind":"created","type":"file","path":"'"$tree"'/a.txt","root":"'"$tree"'"}' "$work/json"
+check "mkdir -p race" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/x/y/z/deep","root":"' "$work/json"
 if [[ ${ASIO_FSWATCH_GENERIC_POSIX:-} == 1 ]]; then # polling sees a rename as removed and created
-  check "renamed, polled" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/keep/b.txt"}' "$work/json"
-  check "renamed, polled: the old name removed" grep -qF '{"kind":"removed","type":"file","path":"'"$tree"'/a.txt"}' "$work/json"
+  check "renamed, polled" grep -qF '{"kind":"created","type":"file","path":"'"$tree"'/keep/b.txt","root":"' "$work/json"
+  check "renamed, polled: the old name removed" grep -qF '{"kind":"removed","type":"file","path":"'"$tree"'/a.txt","root":"' "$work/json"
 else
-  check "renamed" grep -qF '{"kind":"renamed","type":"file","path":"'"$tree"'/keep/b.txt","old_path":"'"$tree"'/a.txt"}' "$work/json"
+  check "renamed" grep -qF '{"kind":"renamed","type":"file","path":"'"$tree"'/keep/b.txt","old_path":"'"$tree"'/a.txt","root":"' "$work/json"
 fi
 check "newline escaped" grep -qF '"path":"'"$tree"'/new\nline"' "$work/json"
 check "quote and backslash escaped" grep -qF '"path":"'"$tree"'/quote\"back\\slash"' "$work/json"
@@ -97,12 +97,12 @@ wait_for "$work/ign.out" '"path":"'"$ign"'/src/a.c"'
 # Replaced whole (written beside it, renamed over it), as editors save: rewritten in place, it
 # could be read empty, between the truncation and the write, and a.log shown for that moment.
 printf '*.log\n' >"$work/new.gitignore" && mv "$work/new.gitignore" "$ign/.gitignore" # build/ shown now
-wait_for "$work/ign.out" '{"kind":"created","type":"file","path":"'"$ign"'/build/out.o"}'
+wait_for "$work/ign.out" '{"kind":"created","type":"file","path":"'"$ign"'/build/out.o","root":"'
 kill -INT $pid; wait $pid; status=$?; pid=
 check "ignore-file exits 0" test "$status" = 0
 check "ignored file not reported" bash -c "! grep -q 'a.log' '$work/ign.out'"
 check "ignored directory shown once the file no longer ignores it" \
-  grep -qF '{"kind":"created","type":"directory","path":"'"$ign"'/build"}' "$work/ign.out"
+  grep -qF '{"kind":"created","type":"directory","path":"'"$ign"'/build","root":"' "$work/ign.out"
 check "out.o reported only when shown" test "$(grep -c 'out.o' "$work/ign.out")" = 1
 
 # The only watched root goes away -> a diagnostic and exit 1.

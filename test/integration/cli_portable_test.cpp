@@ -34,6 +34,7 @@ namespace fs = std::filesystem;
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using asio_fswatch::entry_type;
+using asio_fswatch::fs_event;
 using asio_fswatch::event_kind;
 using asio_fswatch::process_options;
 using asio_fswatch::stdio_mode;
@@ -48,12 +49,14 @@ namespace {
 
 std::string text(const fs::path& path) { return asio_fswatch::detail::path_text(path); }
 
-/// The line `watch --json` writes for this event.
-std::string json_line(event_kind kind, const fs::path& path, entry_type type, const fs::path& old_path = {}) {
+/// The line `watch --json ROOT` writes for this event.
+std::string json_line(const fs::path& root, event_kind kind, const fs::path& path, entry_type type,
+                      const fs::path& old_path = {}) {
   std::string line;
-  asio_fswatch::detail::append_json(line,
-                                    asio_fswatch::test::make_event(kind, fs::path(path).make_preferred(), type,
-                                                                   fs::path(old_path).make_preferred()));
+  fs_event event = asio_fswatch::test::make_event(kind, fs::path(path).make_preferred(), type,
+                                                  fs::path(old_path).make_preferred());
+  event.root = fs::path(root).make_preferred();
+  asio_fswatch::detail::append_json(line, event);
   return line;
 }
 
@@ -266,20 +269,20 @@ BOOST_AUTO_TEST_CASE(watch_prints_each_change_as_a_json_line) {
     std::vector<std::string> more = tool.output_until(std::move(expected));
     lines.insert(lines.end(), more.begin(), more.end());
   };
-  step([&] { write(dir / "a.txt"); }, {json_line(event_kind::created, dir / "a.txt", entry_type::file)});
+  step([&] { write(dir / "a.txt"); }, {json_line(dir, event_kind::created, dir / "a.txt", entry_type::file)});
   step([&] { fs::rename(dir / "a.txt", dir / "b.txt"); },
-       polling ? std::set<std::string>{json_line(event_kind::removed, dir / "a.txt", entry_type::file),
-                                       json_line(event_kind::created, dir / "b.txt", entry_type::file)}
-               : std::set<std::string>{json_line(event_kind::renamed, dir / "b.txt", entry_type::file, dir / "a.txt")});
-  step([&] { fs::remove(dir / "b.txt"); }, {json_line(event_kind::removed, dir / "b.txt", entry_type::file)});
+       polling ? std::set<std::string>{json_line(dir, event_kind::removed, dir / "a.txt", entry_type::file),
+                                       json_line(dir, event_kind::created, dir / "b.txt", entry_type::file)}
+               : std::set<std::string>{json_line(dir, event_kind::renamed, dir / "b.txt", entry_type::file, dir / "a.txt")});
+  step([&] { fs::remove(dir / "b.txt"); }, {json_line(dir, event_kind::removed, dir / "b.txt", entry_type::file)});
   const fs::path unicode = dir / fs::path(u8"\u2713 \U0001F600");
   step(
       [&] {
         fs::create_directory(dir / "d");
         write(unicode);
       },
-      {json_line(event_kind::created, dir / "d", entry_type::directory),
-       json_line(event_kind::created, unicode, entry_type::file)});
+      {json_line(dir, event_kind::created, dir / "d", entry_type::directory),
+       json_line(dir, event_kind::created, unicode, entry_type::file)});
   for (const std::string& line : lines)
     BOOST_TEST((line.rfind("{\"kind\":\"", 0) == 0 && line.back() == '}'), "not a JSON event line: " << line);
   check_terminated(tool.terminate(), 0);
@@ -302,7 +305,7 @@ BOOST_AUTO_TEST_CASE(watch_loses_nothing_while_its_reader_stalls) {
   for (int i = 0; i < 4000; ++i) {
     const fs::path file = dir / (std::to_string(i) + '-' + padding);
     write(file, "");
-    expected.insert(json_line(event_kind::created, file, entry_type::file));
+    expected.insert(json_line(dir.path(), event_kind::created, file, entry_type::file));
   }
   std::this_thread::sleep_for(500ms); // the tool meets the full pipe meanwhile
   tool.output_until(expected);

@@ -602,6 +602,18 @@ BOOST_AUTO_TEST_CASE(json_object_has_the_documented_layout) {
   detail::append_json(out, fs_event{event_kind::modified, "/abs/f", "/abs/stale", entry_type::file,
                                     make_error_code(asio_fswatch::errc::root_removed)});
   BOOST_TEST(out == R"({"kind":"modified","type":"file","path":"/abs/f"})");
+
+  // The root the event belongs to, when it names one: after the paths, before an error's members.
+  out.clear();
+  fs_event rooted{event_kind::created, "/abs/tree/a", {}, entry_type::file, {}};
+  rooted.root = "/abs/tree";
+  detail::append_json(out, rooted);
+  BOOST_TEST(out == R"({"kind":"created","type":"file","path":"/abs/tree/a","root":"/abs/tree"})");
+  out.clear();
+  rooted.kind = event_kind::error;
+  rooted.error = make_error_code(asio_fswatch::errc::watch_limit_reached);
+  detail::append_json(out, rooted);
+  BOOST_TEST(out.find(R"("path":"/abs/tree/a","root":"/abs/tree","error":)") != std::string::npos, out);
 }
 
 BOOST_AUTO_TEST_CASE(json_object_of_an_error_names_message_code_and_category) {

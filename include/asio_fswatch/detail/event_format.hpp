@@ -28,6 +28,8 @@ std::optional<std::string> decode_json_string(std::string_view literal);
 /// {"kind":"renamed","type":"directory","path":"/abs/new","old_path":"/abs/old"}
 /// {"kind":"exchanged","type":"file","path":"/abs/b","old_path":"/abs/a","old_type":"directory"}
 /// {"kind":"error","type":"directory","path":"/abs/d","error":"Permission denied","code":13}
+/// Each object also has "root" (before "error"), the root the event belongs to, when the event
+/// names one: {"kind":"created","type":"file","path":"/abs/a.txt","root":"/abs"}
 void append_json(std::string& out, const fs_event& event);
 
 /// Appends one human-readable line, no newline: the kind padded to 10 columns, the type padded
