@@ -52,38 +52,79 @@ struct record {
   bool directory;
 };
 
-void append_fields(std::string& out, std::string_view format, const fs_event& event, const record& r,
-                   std::string_view time_text) {
-  const std::string path = path_text(*r.path);
-  // A root (the watched path itself) is named whole by %w, as inotifywait names a watched file.
+/// `text` as one CSV field, as inotifywait -c writes it: in double quotes, each '"' doubled, when
+/// it holds a '"', a ',' or a line break or begins or ends with a space; as it is otherwise.
+/// (inotifywait leaves a carriage return unquoted, which a CSV reader takes for a line's end.)
+void append_csv_field(std::string& out, std::string_view text) {
+  const bool quoted = text.find_first_of("\",\n\r") != std::string_view::npos ||
+                      (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+  if (!quoted) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (char c : text) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+/// A record's %w and %f: the directory (with its '/') and the name. A root (the watched path
+/// itself) is named whole by %w, as inotifywait names a watched file.
+struct record_path {
   std::string directory;
-  std::string_view name;
+  std::string name;
+};
+
+record_path split(const fs_event& event, const record& r) {
+  const std::string path = path_text(*r.path);
+  record_path out;
   if (!event.root.empty() && *r.path == event.root) {
-    directory = path;
+    out.directory = path;
     // The separator the path itself uses: '\\' in a Windows path as the reader gets it.
 #if defined(_WIN32)
     const char separator = path.find('\\') != std::string::npos ? '\\' : '/';
 #else
     const char separator = '/'; // a '\\' is part of a name here
 #endif
+    std::string& directory = out.directory;
     if (r.directory && (directory.empty() || (directory.back() != '/' && directory.back() != separator)))
       directory += separator;
-  } else {
-#if defined(_WIN32)
-    const std::size_t cut = path.find_last_of("/\\");
-#else
-    const std::size_t cut = path.rfind('/');
-#endif
-    directory = cut == std::string::npos ? std::string() : path.substr(0, cut + 1);
-    name = cut == std::string::npos ? std::string_view(path) : std::string_view(path).substr(cut + 1);
+    return out;
   }
+#if defined(_WIN32)
+  const std::size_t cut = path.find_last_of("/\\");
+#else
+  const std::size_t cut = path.rfind('/');
+#endif
+  out.directory = cut == std::string::npos ? std::string() : path.substr(0, cut + 1);
+  out.name = cut == std::string::npos ? path : path.substr(cut + 1);
+  return out;
+}
+
+void append_fields(std::string& out, const record_path& where, const record& r, const inotifywait_style& style) {
+  const std::string_view format = style.format;
+  const std::string& directory = where.directory;
+  const std::string& name = where.name;
   auto names = [&](char separator) {
+    std::string text;
     for (char c : r.name) // CLOSE_WRITE,CLOSE: two names
-      out += c == ',' ? separator : c;
-    if (r.directory && r.bit != iw_overflow) { // an overflow is of the whole root
-      out += separator;
-      out += "ISDIR";
+      text += c == ',' ? separator : c;
+    // An overflow is of the whole root; the kernel's DELETE_SELF carries no ISDIR (inotifywait
+    // prints "DELETE_SELF" for a directory).
+    if (r.directory && r.bit != iw_overflow && r.bit != iw_delete_self) {
+      text += separator;
+      text += "ISDIR";
     }
+    return text;
+  };
+  auto field = [&](std::string_view text) {
+    if (style.csv)
+      append_csv_field(out, text);
+    else
+      out += text;
   };
   for (std::size_t i = 0; i < format.size(); ++i) {
     if (format[i] != '%' || i + 1 == format.size()) {
@@ -92,13 +133,13 @@ void append_fields(std::string& out, std::string_view format, const fs_event& ev
     }
     const char c = format[++i];
     if (c == 'w')
-      out += directory;
+      field(directory);
     else if (c == 'f')
-      out += name;
+      field(name);
     else if (c == 'e')
-      names(',');
+      field(names(','));
     else if (c == 'T')
-      out += time_text;
+      out += style.time_text;
     else if (c == '%')
       out += '%';
     else if (c == '0')
@@ -106,7 +147,7 @@ void append_fields(std::string& out, std::string_view format, const fs_event& ev
     else if (c == 'n')
       out += '\n';
     else if (i + 1 < format.size() && format[i + 1] == 'e') {
-      names(c);
+      field(names(c));
       ++i;
     }
   }
@@ -149,9 +190,8 @@ bool check_inotifywait_format(std::string_view format, std::string& problem) {
   return true;
 }
 
-std::size_t append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
-                               std::string_view time_text, std::uint32_t wanted,
-                               std::string_view terminator, std::size_t most) {
+std::size_t append_inotifywait(std::string& out, const fs_event& event, const inotifywait_style& style,
+                               std::size_t most) {
   const bool is_dir = event.type == entry_type::directory;
   const bool old_is_dir = event.old_type == entry_type::directory;
   record records[4];
@@ -190,10 +230,13 @@ std::size_t append_inotifywait(std::string& out, const fs_event& event, std::str
   }
   std::size_t written = 0;
   for (std::size_t i = 0; i < count && written < most; ++i) {
-    if ((records[i].bit & wanted) == 0)
+    if ((records[i].bit & style.wanted) == 0)
       continue;
-    append_fields(out, format, event, records[i], time_text);
-    out += terminator;
+    const record_path where = split(event, records[i]);
+    if (style.shows && !style.shows(where.directory + where.name))
+      continue;
+    append_fields(out, where, records[i], style);
+    out += style.terminator;
     ++written;
   }
   return written;

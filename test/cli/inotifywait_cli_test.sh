@@ -20,6 +20,18 @@ check "bad format: why" grep -qF "unknown field '%q'" "$work/err"
 check "json with format" expect_exit 2 "$tool" watch --json -0 "$work"
 check "bad timeout" expect_exit 2 "$tool" watch -t 1x "$work"
 check "missing fromfile" expect_exit 2 "$tool" watch --fromfile "$work/none"
+check "csv with format" expect_exit 2 "$tool" watch -c --format '%w' "$work"
+check "csv with format: why" grep -qF -- "-c and --format cannot both be given" "$work/err"
+# inotifywait's --exclude takes a regular expression, ours a glob: one that can only be a regular
+# expression is refused, never read as a glob that matches nothing.
+check "regex given as a glob" expect_exit 2 "$tool" watch --exclude '\.swp$' "$work"
+check "regex given as a glob: where it goes" grep -qF -- "go to --exclude-regex (or --excludei)" "$work/err"
+check "regex given as a glob, include" expect_exit 2 "$tool" watch --include 'src|lib' "$work"
+check "a glob's bracketed characters are a glob" expect_exit 124 timeout 1 "$tool" watch -q --exclude 'a[$]' "$work"
+check "bad regex" expect_exit 2 "$tool" watch --exclude-regex 'a(' "$work"
+check "bad regex: why" grep -qF -- "--exclude-regex: invalid regular expression 'a(': " "$work/err"
+check "bad regex, hostile: escaped" expect_exit 2 "$tool" watch --includei $'(\n\x1b' "$work"
+check "bad regex, hostile: one line and a hint" test "$(wc -l <"$work/err")" = 2
 
 # A script from inotifywait's manual, both ways, on the same changes.
 tree=$work/tree; mkdir -p "$tree"
@@ -79,6 +91,33 @@ elif command -v inotifywait >/dev/null; then
   check "close_write: a 16 MiB write is one line" test "$(grep -c "^$tree2/big\$" "$work/ours2.raw")" = 1
   check "close_write: an atomic save names the file saved" test "$(sed -n 6p "$work/ours2.raw")" = "$tree2/a"
   check "close_write: not the temporary file" test "$(grep -c "a.tmp" "$work/ours2.raw")" = 0
+
+  # -c (CSV) and --exclude as a regular expression, on a relative PATH: inotifywait spells paths
+  # from the PATH given and matches the expression there. Names that CSV must quote.
+  mkdir -p "$work/rel/d"
+  (cd "$work/rel" && exec inotifywait -m -r -c -e create,delete,moved_from,moved_to,attrib \
+    --exclude '\.swp$|tmp' d >"$work/iw3.raw" 2>"$work/iw3.err") & iw_pid=$!
+  (cd "$work/rel" && exec "$tool" watch -mrc -e create,delete,moved_from,moved_to,attrib \
+    --exclude-regex '\.swp$|tmp' d >"$work/ours3.raw" 2>"$work/ours3.err") & ours_pid=$!
+  pids="$iw_pid $ours_pid"
+  wait_for "$work/iw3.err" "Watches established."
+  wait_for "$work/ours3.err" "Watches established."
+  d=$work/rel/d
+  step touch "$d/a.swp" "$d/b.swpx" "$d/tmpfile" "$d/q\"a,b" "$d/ lead" "$d/trail " "$d/keep"
+  step mkdir "$d/s d"
+  step touch "$d/s d/f"
+  step mv "$d/keep" "$d/tmp2"
+  step mv "$d/b.swpx" "$d/s d/"
+  step rm "$d/ lead"
+  step touch "$d/last"
+  wait_for "$work/iw3.raw" "last"
+  wait_for "$work/ours3.raw" "last"
+  kill $pids 2>/dev/null; wait $pids 2>/dev/null; pids=
+  check "csv and regex: the same records as inotifywait" diff "$work/iw3.raw" "$work/ours3.raw"
+  check "csv: quoted fields" grep -qxF 'd/,CREATE,"q""a,b"' "$work/ours3.raw"
+  check "csv: a space at either end quoted" grep -qxF 'd/,DELETE," lead"' "$work/ours3.raw"
+  check "csv: excluded by the expression" test "$(grep -c 'a[.]swp\|tmp' "$work/ours3.raw")" = 0
+  check "csv: every change made a record" test "$(wc -l <"$work/ours3.raw")" -ge 13
 else
   skip_case inotifywait "inotifywait (Debian's inotify-tools) is not installed: the script cannot be run both ways"
 fi

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace asio_fswatch::tool {
@@ -34,8 +35,14 @@ int usage_error(const std::string& message, const char* command);
 /// A whole number from 0 to `max` (milliseconds, seconds, a signal's number), or nullopt.
 std::optional<unsigned long> parse_number(const std::string& text, unsigned long max);
 
+/// Appends a pattern as a message shows it: as typed when it is printable ASCII (so that a
+/// regular expression's '\\' reads as the user wrote it), else escaped as event lines escape
+/// paths (a newline or an escape sequence cannot reach the terminal).
+void append_pattern(std::string& message, std::string_view pattern);
+
 /// Checks `pattern`, given to `option` (--exclude, --include) of `command`, before anything is
-/// watched. On a malformed one: a usage error naming the pattern, and exit_usage.
+/// watched. On a malformed one, or one that can only be meant as a regular expression
+/// (inotifywait's --exclude): a usage error naming the pattern, and exit_usage.
 std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command);
 
 /// Takes the value of --ignore-file of `command` (null when it had none) into `options`: a

@@ -1,5 +1,6 @@
 // asio-fswatch: a lossless, fast inotifywait built on asio_fswatch.
 #include "commands.hpp"
+#include "path_regex.hpp"
 #include "platform.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
@@ -7,6 +8,7 @@
 #include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/version.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 
@@ -104,9 +106,27 @@ std::optional<unsigned long> parse_number(const std::string& text, unsigned long
   return value;
 }
 
+void append_pattern(std::string& message, std::string_view pattern) {
+  if (std::all_of(pattern.begin(), pattern.end(), [](char c) { return c >= ' ' && c <= '~'; }))
+    message += pattern;
+  else
+    asio_fswatch::detail::append_human_path(message, pattern);
+}
+
 std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command) {
   boost::system::error_code ec;
   asio_fswatch::detail::glob_pattern::compile(pattern, ec);
+  if (std::string why; !ec && looks_like_a_regex(pattern, why)) {
+    // inotifywait's --exclude takes a regular expression: a script passing one must not be
+    // read as a glob that silently matches nothing.
+    std::string message = option + " takes a glob, and '";
+    append_pattern(message, pattern);
+    message += "' looks like a regular expression (" + why + "). ";
+    if (std::string_view(command) == "watch")
+      message += "inotifywait's regular expressions go to " + option + "-regex (or " + option + "i). ";
+    message += "A glob says those characters in brackets: [^] [$] [|] [.]";
+    return usage_error(message, command);
+  }
   if (!ec)
     return std::nullopt;
   // Escaped: the pattern is the user's, and may hold a newline or an escape sequence.

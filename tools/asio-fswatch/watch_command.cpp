@@ -1,10 +1,13 @@
 // asio-fswatch watch: print the changes of directory trees, one line per event.
 #include "commands.hpp"
 #include "event_output.hpp"
+#include "given_paths.hpp"
+#include "path_regex.hpp"
 #include "platform.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/detail/inotifywait_format.hpp>
+#include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/directory_monitor.hpp>
 #include <asio_fswatch/error.hpp>
 
@@ -69,12 +72,22 @@ const char* const watch_help =
     "                      Paths are absolute. A rename is two lines,\n"
     "                      MOVED_FROM then MOVED_TO. Paths are written raw, as inotifywait does\n"
     "  --timefmt FMT       strftime(3) format of %T (default %H:%M:%S)\n"
+    "  -c, --csv           one CSV record per inotify event: directory,events,name, a field\n"
+    "                      quoted (\"\" for a quote) when it holds a quote, a comma or a line\n"
+    "                      break or begins or ends with a space; not with --format\n"
     "  -0, --null          end each --format record with NUL, not newline: the only safe form\n"
     "                      for any name (default format with it: %w%f)\n"
     "  --no-newline        nothing after each --format record (use %n or %0 in it)\n"
     "  -q, --quiet         no 'watching' line on standard error; twice (-qq): no events either\n"
     "  -t, --timeout S     exit with status 2 when no event came for S seconds (0: never)\n"
     "  --fromfile FILE     read PATHs from FILE, one per line ('-': standard input)\n"
+    "  --exclude-regex RE  inotifywait's --exclude: print nothing about a path in which the\n"
+    "                      POSIX extended regular expression RE is found (the whole absolute\n"
+    "                      path, as %w%f prints it; a directory is still watched). Repeatable\n"
+    "  --include-regex RE  inotifywait's --include: print only paths in which RE is found\n"
+    "  --excludei RE, --includei RE  the same, ignoring case\n"
+    "                      (--exclude and --include take globs: a pattern that can only be a\n"
+    "                      regular expression, such as '\\.swp$', is refused there)\n"
     "\n"
     "Event kinds: created removed modified attributes renamed exchanged overflow error.\n"
     "exchanged: two entries swapped places (renameat2 RENAME_EXCHANGE), 'old <-> new'.\n"
@@ -96,7 +109,8 @@ struct watch_settings {
   monitor_options monitor;
   std::vector<std::string> paths;
   // inotifywait's options.
-  std::optional<std::string> format; // --format, or %w%f for -0 alone
+  std::optional<std::string> format; // --format, or %w%f for -0 alone, or -c's
+  bool csv = false;                  // -c
   std::string timefmt = "%H:%M:%S";
   std::string terminator = "\n"; // -0: a NUL; --no-newline: none
   bool quiet = false;
@@ -107,6 +121,7 @@ struct watch_settings {
   bool events_given = false;
   std::optional<std::chrono::seconds> timeout;
   bool settle_given = false;
+  path_regex_filter regex; // --exclude-regex, --include-regex, --excludei, --includei
 };
 
 /// PATHs from `name` ("-": standard input), one per line; false, with a message, when it cannot
@@ -149,7 +164,7 @@ std::vector<std::string> split_options(const std::vector<std::string>& args) {
       out.push_back(arg.substr(0, 2));
       out.push_back(arg.substr(2));
     } else if (arg.size() > 2 && arg[0] == '-' && arg[1] != '-' &&
-               arg.find_first_not_of("mrq0", 1) == std::string::npos) {
+               arg.find_first_not_of("mrq0c", 1) == std::string::npos) {
       for (std::size_t c = 1; c < arg.size(); ++c)
         out.push_back(std::string("-") + arg[c]);
     } else {
@@ -181,6 +196,17 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
       if (std::optional<int> bad = check_glob(arg, *glob, "watch"))
         return bad;
       (arg == "--exclude" ? out.options.exclude : out.options.include).push_back(*glob);
+    } else if (arg == "--exclude-regex" || arg == "--include-regex" || arg == "--excludei" ||
+               arg == "--includei") {
+      const std::string* pattern = value();
+      if (!pattern)
+        return usage_error(arg + " needs a regular expression", "watch");
+      std::string problem;
+      if (!out.regex.add(*pattern, arg.find("exclude") != std::string::npos, arg.back() == 'i', problem)) {
+        std::string message = arg + ": invalid regular expression '";
+        append_pattern(message, *pattern);
+        return usage_error(message + "': " + problem, "watch");
+      }
     } else if (arg == "--ignore-file") {
       if (std::optional<int> bad = take_ignore_file(value(), out.options, "watch"))
         return bad;
@@ -220,6 +246,8 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
     } else if (arg == "-0" || arg == "--null") {
       out.terminator = std::string(1, '\0');
       out.null_given = true;
+    } else if (arg == "-c" || arg == "--csv") {
+      out.csv = true;
     } else if (arg == "--no-newline") {
       out.terminator.clear();
     } else if (arg == "-e" || arg == "--event") {
@@ -278,8 +306,12 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
   }
   if (out.paths.empty())
     return usage_error("no PATH to watch", "watch");
-  if (out.json && (out.format || out.null_given))
-    return usage_error("--json cannot be given with --format or -0", "watch");
+  if (out.json && (out.format || out.null_given || out.csv))
+    return usage_error("--json cannot be given with --format, -c or -0", "watch");
+  if (out.csv && out.format)
+    return usage_error("-c and --format cannot both be given", "watch"); // as inotifywait
+  if (out.csv)
+    out.format = std::string(detail::inotifywait_csv_format);
   if (out.null_given && !out.format)
     out.format = "%w%f";
   if ((out.events & detail::iw_close_write) != 0) {
@@ -299,6 +331,14 @@ public:
         output_(
             ioc, [this](boost::system::error_code ec) { output_failed(ec); }, [this] { resume_reading(); }) {
     add_stop_signals(signals_);
+    if (settings_.format) {
+      style_.format = *settings_.format;
+      style_.wanted = settings_.events;
+      style_.terminator = settings_.terminator;
+      style_.csv = settings_.csv;
+      if (!settings_.regex.empty())
+        style_.shows = [this](std::string_view path) { return shows(path); };
+    }
   }
 
   int run(boost::asio::io_context& ioc) {
@@ -313,6 +353,8 @@ public:
     }
     if (!add_roots(monitor_, settings_.paths, settings_.options))
       return exit_watch_error;
+    for (const std::string& path : settings_.paths)
+      given_.add(path);
     // Like inotifywait's "Watches established.": scripts wait for this line before changing
     // anything, since changes made before it may not be reported.
     if (!settings_.quiet)
@@ -397,10 +439,13 @@ private:
       // --one-shot (inotifywait without -m): one record, the first.
       const std::size_t most = settings_.one_shot ? 1 : 4;
       bool printed = false;
+      // inotifywait's forms of the paths, printed by --format and searched by its expressions.
+      const bool as_given = settings_.format || !settings_.regex.empty();
+      const fs_event spelled = as_given ? given_.respelled(event) : fs_event{};
       if (settings_.format) {
-        printed = detail::append_inotifywait(line_, event, *settings_.format, time_text, settings_.events,
-                                             settings_.terminator, most) > 0;
-      } else if (!settings_.events_given || selected(event)) {
+        style_.time_text = time_text;
+        printed = detail::append_inotifywait(line_, spelled, style_, most) > 0;
+      } else if ((!settings_.events_given || selected(event)) && (!as_given || shown(spelled))) {
         if (settings_.json)
           detail::append_json(line_, event);
         else
@@ -415,6 +460,28 @@ private:
     if (!settings_.silent)
       output_.write(line_);
     return any;
+  }
+
+  /// Whether the regular expressions show the path (--exclude-regex and the like). One that
+  /// cannot be searched in it shows it, once with a note.
+  bool shows(std::string_view path) {
+    std::string problem;
+    const bool shown = settings_.regex.shows(path, problem);
+    if (!problem.empty() && !regex_problem_noted_) {
+      regex_problem_noted_ = true;
+      diagnose("a regular expression could not be searched for in a path, which is printed: " + problem);
+    }
+    return shown;
+  }
+
+  /// Whether the regular expressions show an event (the human and JSON formats; its paths
+  /// spelled as inotifywait spells them): when they show one of its paths (a rename into the
+  /// paths shown is shown).
+  bool shown(const fs_event& event) {
+    if (shows(detail::path_text(event.path)))
+      return true;
+    return (event.kind == event_kind::renamed || event.kind == event_kind::exchanged) &&
+           shows(detail::path_text(event.old_path));
   }
 
   /// Whether -e selects the event (the human and JSON formats: by its kind).
@@ -499,6 +566,9 @@ private:
   boost::asio::steady_timer timeout_;
   event_output output_;
   std::string line_;
+  detail::inotifywait_style style_; // --format, -c: views of settings_
+  given_paths given_;
+  bool regex_problem_noted_ = false;
   bool reading_paused_ = false;
   bool finishing_ = false; // a signal came: no more reads, the queue drains
   bool stopped_ = false;

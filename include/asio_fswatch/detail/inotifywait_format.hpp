@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -42,16 +43,33 @@ std::uint32_t inotifywait_events_named(std::string_view name, std::string& why);
 /// otherwise.
 bool check_inotifywait_format(std::string_view format, std::string& problem);
 
-/// Appends, for each inotify event that `event` stands for and `wanted` selects (at most
-/// `most`), `format` with its fields filled in, then `terminator`; how many. Paths are written
-/// as they are, unescaped: a name may hold a newline, which only a NUL terminator (-0) keeps
-/// apart. A rename gives MOVED_FROM (the old path) then MOVED_TO; an exchange, both moves of
-/// each entry; `created` and `modified` of a file give CLOSE_WRITE,CLOSE after their own record
-/// when `wanted` has iw_close_write; `error` events give nothing (the tool writes them to
-/// standard error).
-std::size_t append_inotifywait(std::string& out, const fs_event& event, std::string_view format,
-                               std::string_view time_text, std::uint32_t wanted,
-                               std::string_view terminator, std::size_t most = 4);
+/// How inotify events are written: inotifywait's --format, -c, -e, --timefmt, -0 and its
+/// --exclude/--include regular expressions.
+struct inotifywait_style {
+  std::string_view format;    ///< checked by check_inotifywait_format
+  std::string_view time_text; ///< what %T writes (the caller formats the time, with --timefmt)
+  std::uint32_t wanted = iw_all;      ///< the records written (-e)
+  std::string_view terminator = "\n"; ///< after each record (-0: a NUL)
+  /// -c: %w, %f and %e are CSV fields, quoted, with each '"' doubled, when they hold a '"', a
+  /// ',', a newline or a carriage return or begin or end with a space (the format is then
+  /// inotifywait_csv_format).
+  bool csv = false;
+  /// Whether a record whose path is `%w%f` is written (null: all are).
+  std::function<bool(std::string_view)> shows{};
+};
+
+/// The record of inotifywait -c: the directory, the event names, the name.
+inline constexpr std::string_view inotifywait_csv_format = "%w,%e,%f";
+
+/// Appends, for each inotify event that `event` stands for and `style` selects (at most
+/// `most`), `style.format` with its fields filled in, then the terminator; how many. Paths are
+/// written as they are, unescaped: a name may hold a newline, which only a NUL terminator (-0)
+/// keeps apart. A rename gives MOVED_FROM (the old path) then MOVED_TO; an exchange, both moves
+/// of each entry; `created` and `modified` of a file give CLOSE_WRITE,CLOSE after their own
+/// record when `style.wanted` has iw_close_write; `error` events give nothing (the tool writes
+/// them to standard error).
+std::size_t append_inotifywait(std::string& out, const fs_event& event, const inotifywait_style& style,
+                               std::size_t most = 4);
 
 } // namespace asio_fswatch::detail
 

@@ -1,0 +1,31 @@
+// asio-fswatch watch: paths spelled from the PATHs given on the command line, as inotifywait
+// spells them.
+#ifndef ASIO_FSWATCH_TOOL_GIVEN_PATHS_HPP
+#define ASIO_FSWATCH_TOOL_GIVEN_PATHS_HPP
+
+#include <asio_fswatch/fs_event.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace asio_fswatch::tool {
+
+/// The monitor reports absolute paths ("/home/u/d/x" for the root given as "d"); inotifywait
+/// prints them from the PATH as given ("d/x"), and its --exclude expressions are matched there.
+class given_paths {
+public:
+  /// Records `given` (a PATH as typed) under the absolute, normal root the monitor makes of it.
+  void add(const std::string& given);
+
+  /// `event` with its path, old path and root spelled from the PATH given for its root. An
+  /// event whose root was not given so (none is left out: a fallback) keeps its paths.
+  fs_event respelled(const fs_event& event) const;
+
+private:
+  std::map<std::filesystem::path, std::string> given_by_root_;
+};
+
+} // namespace asio_fswatch::tool
+
+#endif
