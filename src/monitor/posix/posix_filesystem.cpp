@@ -4,11 +4,13 @@
 #include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/error.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <string>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,7 +70,10 @@ public:
     int fd = open_directory(directory, follow);
     if (fd < 0)
       return last_error();
-    return list_and_close(fd, out);
+    ino_t dot = 0;
+    sys::error_code ec = list_entries(fd, out, dot);
+    ::close(fd);
+    return ec;
   }
 
   sys::error_code watch_and_list(const std::string& directory, watch_kind kind,
@@ -88,20 +93,30 @@ public:
       ::close(fd);
       return ec;
     }
-    struct stat read_one;
-    if (::fstat(fd, &read_one) != 0) {
+    ino_t dot = 0;
+    if ((ec = list_entries(fd, out, dot))) {
+      ::close(fd);
+      return ec;
+    }
+    // Still where it was opened? A rename of it (or above it) while it was read leaves the
+    // picture with a path that names another entry now, or none.
+    struct stat now_there;
+    if ((follow ? ::stat(directory.c_str(), &now_there) : ::lstat(directory.c_str(), &now_there)) != 0) {
       ec = last_error();
       ::close(fd);
       return ec;
     }
-    if ((ec = list_and_close(fd, out)))
-      return ec;
-    // Still where it was opened? A rename of it (or above it) while it was read leaves the
-    // picture with a path that names another entry now, or none.
-    struct stat now_there;
-    if ((follow ? ::stat(directory.c_str(), &now_there) : ::lstat(directory.c_str(), &now_there)) != 0)
-      return last_error();
-    if (now_there.st_ino != read_one.st_ino || now_there.st_dev != read_one.st_dev)
+    // The listing's "." is the open directory's number: one system call less per directory
+    // (bench/cli_startup_bench). Without a "." (some FUSE file systems), or when its number is
+    // not the one stat gives (an overlay's merged directory may say another), the descriptor's
+    // own status decides, device included.
+    bool same = dot != 0 && now_there.st_ino == dot;
+    if (!same) {
+      struct stat read_one;
+      same = ::fstat(fd, &read_one) == 0 && now_there.st_ino == read_one.st_ino && now_there.st_dev == read_one.st_dev;
+    }
+    ::close(fd);
+    if (!same)
       return sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
     return {};
   }
@@ -222,15 +237,28 @@ private:
   const char* own_fd_directory() {
     // "/proc/<pid>/fd", with the pid that this /proc gives the process (it may be mounted from
     // another pid namespace): looked up once, and again in a child after fork. Cheaper to
-    // resolve than /proc/self/fd, whose "self" is a link made anew on each lookup.
-    const ::pid_t pid = ::getpid();
-    if (proc_pid_.empty() || pid != pid_) {
-      pid_ = pid;
+    // resolve than /proc/self/fd, whose "self" is a link made anew on each lookup. A fork is
+    // told by a counter that pthread_atfork's child handler moves, not by getpid(): a system
+    // call per directory watched.
+    const unsigned generation = fork_generation();
+    if (proc_pid_.empty() || generation != generation_) {
+      generation_ = generation;
       char target[32] = {};
       const ::ssize_t length = ::readlink("/proc/self", target, sizeof target - 1);
       proc_pid_ = length > 0 ? "/proc/" + std::string(target, static_cast<std::size_t>(length)) + "/fd" : std::string();
     }
     return proc_pid_.empty() ? nullptr : proc_pid_.c_str();
+  }
+
+  /// How many forks made this process (0 in the first one): each child sees one more.
+  static unsigned fork_generation() {
+    static std::atomic<unsigned> forks{0};
+    static const bool registered = [] {
+      ::pthread_atfork(nullptr, nullptr, [] { forks.fetch_add(1, std::memory_order_relaxed); });
+      return true;
+    }();
+    (void)registered;
+    return forks.load(std::memory_order_relaxed);
   }
 
   int add_watch_at(const char* path, bool dont_follow, sys::error_code& ec) {
@@ -262,40 +290,79 @@ private:
 #endif
   }
 
-  static sys::error_code list_and_close(int fd, std::vector<listed_entry>& out) {
-    DIR* dir = ::fdopendir(fd);
+  /// One entry of a listing; "." gives its number to `dot`, and ".." nothing.
+  static void take_entry(int fd, const char* name, ino_t inode, unsigned char dirent_type,
+                         std::vector<listed_entry>& out, ino_t& dot) {
+    if (name[0] == '.' && name[1] == '\0') {
+      dot = inode;
+      return;
+    }
+    if (name[0] == '.' && name[1] == '.' && name[2] == '\0')
+      return;
+    listed_entry item;
+    item.name = name;
+    item.inode = inode;
+    item.type = type_from_dirent(dirent_type);
+    if (item.type == entry_type::unknown) {
+      // Some file systems (XFS without ftype, many FUSE ones) do not fill d_type.
+      struct stat st;
+      if (::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        item.type = entry_type_from_mode(st.st_mode);
+    }
+    out.push_back(std::move(item));
+  }
+
+#if defined(ASIO_FSWATCH_LINUX)
+  // getdents64 on the descriptor itself: fdopendir would fstat it and allocate a buffer per
+  // directory. On a tree of 100,000 directories that was a twentieth of the startup
+  // (bench/cli_startup_bench).
+  /// Appends the entries of the open directory `fd` to `out`; "."'s number goes to `dot`.
+  static sys::error_code list_entries(int fd, std::vector<listed_entry>& out, ino_t& dot) {
+    alignas(struct ::dirent64) char buffer[32768];
+    sys::error_code ec;
+    for (;;) {
+      const ::ssize_t got = ::getdents64(fd, buffer, sizeof buffer);
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0) {
+        ec = last_error();
+        break;
+      }
+      if (got == 0)
+        break;
+      for (::ssize_t at = 0; at < got;) {
+        const auto* entry = reinterpret_cast<const struct ::dirent64*>(buffer + at);
+        take_entry(fd, entry->d_name, entry->d_ino, entry->d_type, out, dot);
+        at += entry->d_reclen;
+      }
+    }
+    return ec;
+  }
+#else
+  static sys::error_code list_entries(int fd, std::vector<listed_entry>& out, ino_t& dot) {
+    const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0); // closedir closes it; the caller closes fd
+    DIR* dir = own < 0 ? nullptr : ::fdopendir(own);
     if (!dir) {
       sys::error_code ec = last_error();
-      ::close(fd);
+      if (own >= 0)
+        ::close(own);
       return ec;
     }
     errno = 0;
     while (const dirent* entry = ::readdir(dir)) {
-      const char* name = entry->d_name;
-      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
-        continue;
-      listed_entry item;
-      item.name = name;
-      item.inode = entry->d_ino;
-      item.type = type_from_dirent(entry->d_type);
-      if (item.type == entry_type::unknown) {
-        // Some file systems (XFS without ftype, many FUSE ones) do not fill d_type.
-        struct stat st;
-        if (::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-          item.type = entry_type_from_mode(st.st_mode);
-      }
-      out.push_back(std::move(item));
+      take_entry(fd, entry->d_name, entry->d_ino, entry->d_type, out, dot);
       errno = 0;
     }
     sys::error_code ec = errno ? last_error() : sys::error_code();
     ::closedir(dir);
     return ec;
   }
+#endif
 
   int inotify_fd_;
   std::uint32_t extra_mask_;
   bool statx_works_ = true;
-  ::pid_t pid_ = 0;
+  unsigned generation_ = 0;
   std::string proc_pid_; // "/proc/<pid>/fd", or empty (not looked up yet, or no /proc)
 };
 
