@@ -126,7 +126,7 @@ check "debounce: one restart" exactly "$log" 2
 second=$(nth_start "$log" 2)
 check "debounce: count" test "$(awk '{ print $3 }' <<<"$second")" -ge 20
 check "debounce: every path" test "$(wc -w <<<"$second")" = 23
-check "debounce: status line" grep -q "changed ([0-9]* changes), restarting sh$" "$err"
+check "debounce: status line" grep -q " and [0-9]* more changed ([0-9]* changes: [^)]*), restarting sh$" "$err"
 check "debounce: SIGTERM exits" stop_tool "$pid"
 
 # 5. Changes during a restart give exactly one more restart. The command stays through SIGTERM

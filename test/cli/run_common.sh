@@ -18,7 +18,7 @@ cleanup() {
   for g in $(cat "$work"/*/log 2>/dev/null | awk '$1 == "start" { print $2 }'); do
     kill -KILL -- "-$g" 2>/dev/null
   done
-  rm -rf "$work"
+  [[ -n ${KEEP:-} ]] || rm -rf "$work"
 }
 
 starts() { # starts LOG: how many times the command started

@@ -170,7 +170,7 @@ check "ignores: SIGTERM exits" stop_tool "$pid"
 : >"$log"
 LOG=$log "$tool" run --watch "$src" --no-default-ignores -- sh -c "$sleeper" 2>"$err" & pid=$!; pids+=("$pid")
 check "no-default-ignores: first start" wait_starts "$log" 1
-touch "$src/.git/index"
+echo more >>"$src/.git/index" # written: a touch alone is no change by default (--fs-events)
 check "no-default-ignores: .git restarts" wait_starts "$log" 2
 check "no-default-ignores: SIGTERM exits" stop_tool "$pid"
 

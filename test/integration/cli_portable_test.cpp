@@ -370,6 +370,30 @@ BOOST_AUTO_TEST_CASE(run_restarts_its_command_with_the_changed_paths) {
   BOOST_TEST(ends_soon(second.pid), "the command outlived the tool");
 }
 
+// --shell (sh -c; Windows: cmd /d /c) runs COMMAND's words as one command line, and entr's /_
+// is the changed path: the first PATH at the first start, then the path that changed.
+BOOST_AUTO_TEST_CASE(run_shell_line_with_the_changed_path) {
+  asio::io_context io;
+  temp_dir dir("asio_fswatch_cli");
+  tool_process tool(io);
+  tool.start({"run", "--watch", text(dir.path()), "--debounce", "50", "--shell", "--", "echo", "one", "&&", "echo",
+              "/_"});
+  error_code ec;
+  const auto next = [&] {
+    std::string line = tool.output_line(ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
+      line.pop_back();
+    return line;
+  };
+  BOOST_TEST(next() == "one");
+  BOOST_TEST(next() == text(fs::path(dir.path()).make_preferred()));
+  write(dir / "source.txt");
+  BOOST_TEST(next() == "one");
+  BOOST_TEST(next() == text(fs::path(dir / "source.txt").make_preferred()));
+  check_terminated(tool.terminate(), 0); // the line had ended: the tool exits with its status
+}
+
 BOOST_AUTO_TEST_CASE(run_never_restarts_for_its_own_lists) {
   // The lists of changed paths are written inside the watched tree (the temporary directory is
   // there, named in another case on Windows, whose names ignore case): their writes must not

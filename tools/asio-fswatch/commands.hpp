@@ -45,6 +45,10 @@ void append_pattern(std::string& message, std::string_view pattern);
 /// (inotifywait's --exclude): a usage error naming the pattern, and exit_usage.
 std::optional<int> check_glob(const std::string& option, const std::string& pattern, const char* command);
 
+/// Takes the value of --backend of `command` (null when it had none) into `monitor`: auto,
+/// native (or its name: inotify, rdcw) or poll. Otherwise a usage error, and exit_usage.
+std::optional<int> take_backend(const std::string* name, monitor_options& monitor, const char* command);
+
 /// Takes the value of --ignore-file of `command` (null when it had none) into `options`: a
 /// file's name (".gitignore"), not a path. Otherwise a usage error, and exit_usage.
 std::optional<int> take_ignore_file(const std::string* name, watch_options& options, const char* command);

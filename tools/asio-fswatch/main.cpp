@@ -6,6 +6,7 @@
 #include <asio_fswatch/detail/event_format.hpp>
 #include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
+#include <asio_fswatch/error.hpp>
 #include <asio_fswatch/version.hpp>
 
 #include <algorithm>
@@ -134,6 +135,20 @@ std::optional<int> check_glob(const std::string& option, const std::string& patt
   asio_fswatch::detail::append_human_path(message, pattern);
   message += "' (the syntax is in the section 'Glob syntax' of doc/guide.md)";
   return usage_error(message, command);
+}
+
+std::optional<int> take_backend(const std::string* name, monitor_options& monitor, const char* command) {
+  const std::string native(to_string(backend::native));
+  const std::string choices = "auto, native (" + native + ") or poll";
+  if (!name)
+    return usage_error("--backend needs one of " + choices, command);
+  boost::system::error_code bad_name;
+  monitor.backend = backend_from_name(*name == "auto" ? "automatic" : *name, bad_name);
+  if (bad_name == errc::backend_unavailable)
+    return usage_error("backend '" + *name + "' is not this platform's (" + choices + ")", command);
+  if (bad_name)
+    return usage_error("unknown backend '" + *name + "' (" + choices + ")", command);
+  return std::nullopt;
 }
 
 std::optional<int> take_ignore_file(const std::string* name, watch_options& options, const char* command) {

@@ -16,6 +16,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -28,6 +30,8 @@
 
 namespace asio_fswatch::tool {
 namespace {
+
+constexpr std::size_t kinds_counted = static_cast<std::size_t>(event_kind::error) + 1;
 
 /// `path` relative to the current directory when it is inside it, escaped, for status lines.
 std::string display(const std::filesystem::path& path) {
@@ -81,12 +85,14 @@ struct change_batch {
   std::size_t count = 0;
   std::vector<std::string> paths; // each once, in order
   std::set<std::string> seen;
+  std::array<std::size_t, kinds_counted> by_kind{}; // how many of each event_kind
 };
 
 class runner {
 public:
   runner(boost::asio::io_context& ioc, const run_settings& settings)
-      : settings_(settings), command_name_(escaped(settings.command.front())), monitor_(ioc), process_(ioc),
+      : settings_(settings), command_name_(escaped(settings.command.front())), monitor_(ioc, settings.monitor),
+        process_(ioc),
         debounce_(ioc), signals_(ioc) {
     add_stop_signals(signals_);
   }
@@ -133,10 +139,10 @@ private:
           say(escaped(detail::path_text(event.path)) + ": " + event.error.message());
           continue;
         }
-        if (is_own_write(event))
+        if ((settings_.fs_events & kind_bit(event.kind)) == 0 || is_own_write(event))
           continue;
         changed = true;
-        note_change(event.path);
+        note_change(event);
       }
       if (changed)
         on_change();
@@ -155,11 +161,12 @@ private:
     return event.kind != event_kind::removed && own_outputs_.holds(event.path);
   }
 
-  void note_change(const std::filesystem::path& path) {
+  void note_change(const fs_event& event) {
     if (changes_.first.empty())
-      changes_.first = path;
+      changes_.first = event.path;
     ++changes_.count;
-    const std::string text = detail::path_text(path);
+    ++changes_.by_kind[static_cast<std::size_t>(event.kind)];
+    const std::string text = detail::path_text(event.path);
     if (changes_.seen.insert(text).second)
       changes_.paths.push_back(text);
   }
@@ -172,6 +179,8 @@ private:
     if (into.first.empty())
       into.first = std::move(later.first);
     into.count += later.count;
+    for (std::size_t k = 0; k < kinds_counted; ++k)
+      into.by_kind[k] += later.by_kind[k];
     for (std::string& path : later.paths)
       if (into.seen.insert(path).second)
         into.paths.push_back(std::move(path));
@@ -214,10 +223,34 @@ private:
     restart();
   }
 
-  /// "a.txt changed" or "a.txt changed (3 changes)".
+  /// "a.txt changed (modified)", or "a.txt, b/c.txt, d.h and 2 more changed (7 changes: 6
+  /// modified, 1 created)": the first three paths, and the count of each kind, most first.
   static std::string describe(const change_batch& changes) {
-    return display(changes.first) + " changed" +
-           (changes.count > 1 ? " (" + std::to_string(changes.count) + " changes)" : std::string());
+    constexpr std::size_t shown = 3;
+    std::string out;
+    for (std::size_t i = 0; i < changes.paths.size() && i < shown; ++i) {
+      if (i > 0)
+        out += i + 1 == changes.paths.size() ? " and " : ", ";
+      out += display(detail::path_from_text(changes.paths[i]));
+    }
+    if (changes.paths.size() > shown)
+      out += " and " + std::to_string(changes.paths.size() - shown) + " more";
+    std::vector<std::pair<std::size_t, event_kind>> kinds;
+    for (std::size_t k = 0; k < kinds_counted; ++k)
+      if (changes.by_kind[k] > 0)
+        kinds.emplace_back(changes.by_kind[k], static_cast<event_kind>(k));
+    std::stable_sort(kinds.begin(), kinds.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    out += " changed (";
+    if (changes.count > 1)
+      out += std::to_string(changes.count) + " changes: ";
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      if (i > 0)
+        out += ", ";
+      if (changes.count > 1)
+        out += std::to_string(kinds[i].first) + ' ';
+      out += to_string(kinds[i].second);
+    }
+    return out + ')';
   }
 
   void send_signal([[maybe_unused]] const change_batch& changes) {
@@ -274,9 +307,10 @@ private:
       say("starting " + command_name_);
     else
       say(describe(changes) + ", restarting " + command_name_);
-    std::vector<std::string> args(settings_.command.begin() + 1, settings_.command.end());
+    const std::vector<std::string> line = command_line(changes);
+    const std::vector<std::string> args(line.begin() + 1, line.end());
     boost::system::error_code ec;
-    process_.start(settings_.command.front(), args, options, ec);
+    process_.start(line.front(), args, options, ec);
     if (ec) {
       say("cannot start " + command_name_ + ": " + ec.message() + "; waiting for a change");
       paths_file_.remove();
@@ -305,6 +339,35 @@ private:
     // Changes during the restart: one more restart.
     if (changes_.count > 0)
       on_change();
+  }
+
+  /// The program and arguments of one start: entr's /_ (the first argument that is exactly
+  /// that) becomes the first changed path, or at a start without a change the first PATH;
+  /// with --shell, the words are one command line of the shell.
+  std::vector<std::string> command_line(const change_batch& changes) const {
+    std::error_code ignored;
+    const std::filesystem::path first =
+        changes.first.empty() ? std::filesystem::absolute(detail::path_from_text(settings_.paths.front()), ignored)
+                              : changes.first;
+    std::vector<std::string> words = settings_.command;
+    const auto placeholder = std::find(words.begin(), words.end(), "/_");
+    if (placeholder != words.end())
+      *placeholder = detail::path_text(first);
+    if (!settings_.shell)
+      return words;
+#if defined(_WIN32)
+    // cmd.exe reads its own command line: the words go as they are, each quoted by the
+    // process layer only when it holds a space or a quote.
+    const char* comspec = std::getenv("COMSPEC");
+    std::vector<std::string> line{comspec && *comspec ? comspec : "cmd.exe", "/d", "/c"};
+    line.insert(line.end(), words.begin(), words.end());
+    return line;
+#else
+    std::string joined;
+    for (const std::string& word : words)
+      joined += (joined.empty() ? "" : " ") + word;
+    return {"/bin/sh", "-c", joined, detail::path_text(first)}; // $0: as entr -s gives it
+#endif
   }
 
   void wait_for_signal() {

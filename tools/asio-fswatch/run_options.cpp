@@ -35,6 +35,13 @@ const char* const run_help =
     "  --ext LIST        only changes to files with these extensions: --ext .cpp,.hpp\n"
     "  --exclude GLOB    ignore matching paths (relative to the watched PATH); repeatable;\n"
     "                    e.g. --exclude '**/build/**'\n"
+    "  --include GLOB    only changes to matching paths; repeatable; e.g. --include 'src/**'\n"
+    "  --fs-events LIST  the kinds of change that count, comma-separated: created, removed,\n"
+    "                    modified, renamed (and exchanged), attributes, or watchexec's create,\n"
+    "                    remove, modify, rename, metadata. Default: all but attributes, so\n"
+    "                    that a touch or a chmod alone starts nothing. An overflow always counts\n"
+    "  --backend B       auto (default), native (inotify on Linux, rdcw on Windows) or poll\n"
+    "  --poll-interval MS time between scans of the poll backend (default 500)\n"
     "  --ignore-file NAME also honour the files called NAME in every directory (gitignore's\n"
     "                    syntax); repeatable. .gitignore and .ignore are honoured by default,\n"
     "                    with .git/info/exclude and the .gitignore files above PATH in its\n"
@@ -68,7 +75,23 @@ const char* const run_help =
     "  --postpone        do not start COMMAND before the first change\n"
     "  --clear           clear the terminal before each start\n"
     "  --exit-on-success exit (0) as soon as COMMAND exits with status 0\n"
+#if defined(_WIN32)
+    "  --shell           run COMMAND's words as one command line of %COMSPEC% /d /c (cmd.exe):\n"
+    "                    asio-fswatch run --shell -- \"make && app.exe\"\n"
+#else
+    "  --shell           run COMMAND's words, joined by spaces, as a command line of /bin/sh -c,\n"
+    "                    with $0 the first changed path (entr -s):\n"
+    "                    asio-fswatch run --shell -- 'make && ./app'\n"
+#endif
     "  -h, --help        this text\n"
+    "\n"
+    "An argument of COMMAND that is exactly /_ (the first one only, as in entr) is replaced by\n"
+    "the absolute path of the first change that caused the start; at a start without a change,\n"
+    "by the first PATH watched.\n"
+    "\n"
+    "One status line per start on standard error says what changed: the first paths, how many\n"
+    "more, and how many changes of each kind:\n"
+    "  asio-fswatch: src/a.c, src/b.c and 2 more changed (5 changes: 4 modified, 1 created), restarting make\n"
     "\n"
     "COMMAND runs in its own process group (Windows: Job Object), with\n"
     "ASIO_FSWATCH_CHANGED_PATHS_FILE naming a file that holds the absolute paths whose changes\n"
@@ -131,6 +154,44 @@ std::string extension_pattern(std::string_view ext) {
   return pattern;
 }
 
+/// --fs-events LIST into `events` (an overflow always counts); a usage error on an unknown name.
+std::optional<int> read_fs_events(const std::string& list, std::uint32_t& events) {
+  static const std::pair<std::string_view, std::uint32_t> names[] = {
+      {"created", kind_bit(event_kind::created)},
+      {"create", kind_bit(event_kind::created)},
+      {"removed", kind_bit(event_kind::removed)},
+      {"remove", kind_bit(event_kind::removed)},
+      {"modified", kind_bit(event_kind::modified)},
+      {"modify", kind_bit(event_kind::modified)},
+      {"renamed", kind_bit(event_kind::renamed) | kind_bit(event_kind::exchanged)},
+      {"rename", kind_bit(event_kind::renamed) | kind_bit(event_kind::exchanged)},
+      {"exchanged", kind_bit(event_kind::exchanged)},
+      {"attributes", kind_bit(event_kind::attributes)},
+      {"metadata", kind_bit(event_kind::attributes)},
+  };
+  events = kind_bit(event_kind::overflow);
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    const std::string_view name = rest.substr(0, rest.find(','));
+    rest.remove_prefix(std::min(rest.size(), name.size() + 1));
+    if (name.empty())
+      continue;
+    const auto known = std::find_if(std::begin(names), std::end(names), [&](const auto& n) { return n.first == name; });
+    if (known == std::end(names)) {
+      const bool not_a_change = name == "access" || name == "open" || name == "close";
+      return usage_error("--fs-events: " +
+                             (not_a_change ? "'" + escaped(name) + "' is not a change: opening and reading files are not watched"
+                                           : "unknown kind '" + escaped(name) +
+                                                 "' (created, removed, modified, renamed, exchanged, attributes)"),
+                         "run");
+    }
+    events |= known->second;
+  }
+  if (events == kind_bit(event_kind::overflow))
+    return usage_error("--fs-events: '" + escaped(list) + "' names no kind of change", "run");
+  return std::nullopt;
+}
+
 } // namespace
 
 std::string escaped(std::string_view text) {
@@ -165,13 +226,32 @@ std::optional<int> parse_run_options(const std::vector<std::string>& args, run_s
           return usage_error("--ext: an extension cannot hold '/', as in '" + *list + "'", "run");
         out.options.include.push_back(extension_pattern(ext));
       }
-    } else if (arg == "--exclude") {
+    } else if (arg == "--exclude" || arg == "--include") {
       const std::string* glob = value();
       if (!glob)
-        return usage_error("--exclude needs a glob pattern", "run");
+        return usage_error(arg + " needs a glob pattern", "run");
       if (std::optional<int> bad = check_glob(arg, *glob, "run"))
         return bad;
-      out.options.exclude.push_back(*glob);
+      (arg == "--exclude" ? out.options.exclude : out.options.include).push_back(*glob);
+    } else if (arg == "--fs-events") {
+      const std::string* list = value();
+      if (!list || list->empty())
+        return usage_error("--fs-events needs a list of kinds, e.g. --fs-events created,removed,modified", "run");
+      if (std::optional<int> bad = read_fs_events(*list, out.fs_events))
+        return bad;
+    } else if (arg == "--backend") {
+      if (std::optional<int> bad = take_backend(value(), out.monitor, "run"))
+        return bad;
+    } else if (arg == "--poll-interval") {
+      const std::string* text = value();
+      auto ms = text ? parse_number(*text, 86'400'000) : std::nullopt;
+      if (!ms || *ms < 1)
+        return usage_error("--poll-interval takes milliseconds from 1 to 86400000" +
+                               (text ? ", not '" + escaped(*text) + "'" : std::string()),
+                           "run");
+      out.monitor.poll_interval = std::chrono::milliseconds(*ms);
+    } else if (arg == "--shell") {
+      out.shell = true;
     } else if (arg == "--debounce" || arg == "--grace") {
       const std::string* text = value();
       auto ms = text ? parse_number(*text, 3'600'000) : std::nullopt;

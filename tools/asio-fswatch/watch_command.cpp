@@ -211,17 +211,8 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
       if (std::optional<int> bad = take_ignore_file(value(), out.options, "watch"))
         return bad;
     } else if (arg == "--backend") {
-      const std::string* name = value();
-      const std::string native(to_string(backend::native));
-      const std::string choices = "auto, native (" + native + ") or poll";
-      if (!name)
-        return usage_error("--backend needs one of " + choices, "watch");
-      boost::system::error_code bad_name;
-      out.monitor.backend = backend_from_name(*name == "auto" ? "automatic" : *name, bad_name);
-      if (bad_name == errc::backend_unavailable)
-        return usage_error("backend '" + *name + "' is not this platform's (" + choices + ")", "watch");
-      if (bad_name)
-        return usage_error("unknown backend '" + *name + "' (" + choices + ")", "watch");
+      if (std::optional<int> bad = take_backend(value(), out.monitor, "watch"))
+        return bad;
     } else if (arg == "--poll-interval" || arg == "--settle" || arg == "--settle-max") {
       const std::string* text = value();
       const unsigned long least = arg == "--settle" ? 0 : 1;
