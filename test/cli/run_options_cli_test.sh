@@ -10,6 +10,9 @@ work=$(mktemp -d) && work=$(cd "$work" && pwd -P) # physical: the tool reports r
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/run_common.sh"
 trap cleanup EXIT
+# Status lines show paths relative to the current directory when they are inside it: from a
+# directory of its own, every path here is outside it, so absolute.
+mkdir "$work/cwd" && cd "$work/cwd" || exit 1
 
 check "bad fs-events kind" expect_exit 2 "$tool" run --fs-events created,sometimes -- true
 check "bad fs-events: why" grep -qF -- "--fs-events: unknown kind 'sometimes'" "$work/err"
@@ -59,8 +62,8 @@ check "include: an other path starts nothing" exactly "$log" 1
 for f in a b c d e; do echo x >"$src/src/$f.c"; done
 rm "$src/src/e.c"
 check "include: matching paths restart" wait_starts "$log" 2
-if [[ ${ASIO_FSWATCH_GENERIC_POSIX:-} == 1 ]]; then # a scan sees what is there: no writes, no e.c
-  check "include: summary" grep -qE "^asio-fswatch: $src/src/a.c, $src/src/b.c, $src/src/c.c and [12] more changed \(. changes: . created\), restarting sh$" "$err"
+if [[ ${ASIO_FSWATCH_GENERIC_POSIX:-} == 1 ]]; then # a scan sees what is there, in its order
+  check "include: summary" grep -qE "^asio-fswatch: $src/src/[a-e].c, $src/src/[a-e].c, $src/src/[a-e].c and [12] more changed \(. changes: . created\), restarting sh$" "$err"
 else
   check "include: summary" grep -qxF "asio-fswatch: $src/src/a.c, $src/src/b.c, $src/src/c.c and 2 more changed (11 changes: 5 created, 5 modified, 1 removed), restarting sh" "$err"
 fi
@@ -84,6 +87,31 @@ echo x >"$src/x.c"
 check "shell: restart" wait_starts "$log" 2
 check "shell: \$0 is the changed path" test "$(nth_start "$log" 2 | cut -d' ' -f4-)" = "$src/x.c"
 check "shell: SIGTERM stops the line's process" stop_tool "$pid"
+
+# /_ with --shell is "$0": a name is never read as shell code.
+new_scenario shell_name
+LOG=$log "$tool" run --watch "$src" --debounce 50 --postpone --shell -- 'printf "start %s 0 %s\n" "$$"' /_ '>>"$LOG"; exec sleep 300' 2>"$err" & pid=$!; pids+=("$pid")
+check "shell name: postponed" wait_for "$err" "waiting for a change"
+hostile='x;echo INJECTED >&2;touch injected'
+touch "$src/$hostile"
+check "shell name: started" wait_starts "$log" 1
+check "shell name: the name whole, as data" test "$(nth_start "$log" 1 | cut -d' ' -f4-)" = "$src/$hostile"
+check "shell name: nothing injected" bash -c "! grep -qx INJECTED '$err' && ! test -e '$src/injected' && ! test -e injected"
+check "shell name: a first start says starting" grep -qF "changed (created), starting printf" "$err"
+check "shell name: SIGTERM exits" stop_tool "$pid"
+
+# --ext with --include: a change must match both.
+new_scenario ext_include
+mkdir -p "$src/src" "$src/doc"
+LOG=$log "$tool" run --watch "$src" --debounce 50 --ext .c --include 'src/**' -- sh -c "$sleeper" 2>"$err" & pid=$!; pids+=("$pid")
+check "ext and include: first start" wait_starts "$log" 1
+echo x >"$src/doc/readme.c"
+echo x >"$src/src/notes.txt"
+sleep 1
+check "ext and include: either alone starts nothing" exactly "$log" 1
+echo x >"$src/src/main.c"
+check "ext and include: both restart" wait_starts "$log" 2
+check "ext and include: SIGTERM exits" stop_tool "$pid"
 
 # 4. --backend poll: the same restart, by scanning.
 new_scenario poll

@@ -58,6 +58,20 @@ BOOST_AUTO_TEST_CASE(exclude_and_include_expressions_are_searched_anywhere) {
   BOOST_TEST(shows(filter, "src/\xff.c"));
 }
 
+// '^' and '$' hold at the path's ends only, as with regexec: a name with a newline in it cannot
+// pass an anchored filter (or hide from one).
+BOOST_AUTO_TEST_CASE(anchors_ignore_newlines_in_names) {
+  path_regex_filter filter;
+  std::string problem;
+  BOOST_TEST_REQUIRE(filter.add("[.]c$", false, false, problem), problem);
+  BOOST_TEST(shows(filter, "d/a.c"));
+  BOOST_TEST(!shows(filter, "d/a.c\nb.sh"));
+  path_regex_filter excluding;
+  BOOST_TEST_REQUIRE(excluding.add("^evil", true, false, problem), problem);
+  BOOST_TEST(!shows(excluding, "evil/x"));
+  BOOST_TEST(shows(excluding, "d/a\nevil"));
+}
+
 BOOST_AUTO_TEST_CASE(a_bad_expression_is_refused_with_a_reason) {
   path_regex_filter filter;
   std::string problem;
@@ -111,6 +125,11 @@ BOOST_AUTO_TEST_CASE(paths_are_spelled_from_the_path_given) {
   fs_event other = asio_fswatch::test::make_event(event_kind::created, cwd / "f" / "x", entry_type::file);
   other.root = cwd / "f";
   BOOST_TEST((given.respelled(other).path == other.path));
+  // A '..' keeps absolute paths: after a symlink, the kernel's '..' is not the lexical one.
+  given.add("g/../h");
+  fs_event dotted = asio_fswatch::test::make_event(event_kind::created, cwd / "h" / "x", entry_type::file);
+  dotted.root = cwd / "h";
+  BOOST_TEST((given.respelled(dotted).path == dotted.path));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -42,8 +42,17 @@ std::filesystem::path respell(const std::filesystem::path& path, const std::stri
 } // namespace
 
 void given_paths::add(const std::string& given) {
+  const std::filesystem::path typed = detail::path_from_text(given);
+  // A '..' after a symlink is the symlink target's parent to the kernel, not what '..' removes
+  // lexically (the monitor's root): such a PATH keeps the absolute paths, which are right. So
+  // does a drive-relative one ("C:src"), whose spelling names the drive's current directory.
+  for (const std::filesystem::path& part : typed)
+    if (part == "..")
+      return;
+  if (typed.has_root_name() && !typed.has_root_directory())
+    return;
   std::error_code ec;
-  std::filesystem::path root = std::filesystem::absolute(detail::path_from_text(given), ec).lexically_normal();
+  std::filesystem::path root = std::filesystem::absolute(typed, ec).lexically_normal();
   if (ec)
     return; // the monitor refuses it too
   if (!root.has_filename() && root.has_relative_path())

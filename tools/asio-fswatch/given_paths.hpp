@@ -15,7 +15,9 @@ namespace asio_fswatch::tool {
 /// prints them from the PATH as given ("d/x"), and its --exclude expressions are matched there.
 class given_paths {
 public:
-  /// Records `given` (a PATH as typed) under the absolute, normal root the monitor makes of it.
+  /// Records `given` (a PATH as typed) under the absolute, normal root the monitor makes of it;
+  /// not a PATH with a '..' component (after a symlink the kernel reads it otherwise) or a
+  /// drive-relative one ("C:src"): their events keep absolute paths.
   void add(const std::string& given);
 
   /// `event` with its path, old path and root spelled from the PATH given for its root. An

@@ -43,7 +43,9 @@ bool path_regex_filter::shows(std::string_view path, std::string& problem) const
       continue; // already included: only an exclusion can change it
     bool found = false;
     try {
-      found = boost::regex_search(path.begin(), path.end(), e->regex);
+      // match_single_line: '^' and '$' only at the path's ends, as regexec has them (Boost's
+      // also match beside a newline, and a name holding one would pass an anchored filter).
+      found = boost::regex_search(path.begin(), path.end(), e->regex, boost::match_single_line);
     } catch (const std::runtime_error& error) {
       problem = error.what();
       return true;

@@ -139,7 +139,7 @@ private:
           say(escaped(detail::path_text(event.path)) + ": " + event.error.message());
           continue;
         }
-        if ((settings_.fs_events & kind_bit(event.kind)) == 0 || is_own_write(event))
+        if ((settings_.fs_events & kind_bit(event.kind)) == 0 || !has_extension(event) || is_own_write(event))
           continue;
         changed = true;
         note_change(event);
@@ -147,6 +147,18 @@ private:
       if (changed)
         on_change();
       read();
+    });
+  }
+
+  /// --ext given with --include: the path must end with one of the extensions too (an overflow
+  /// is of the whole tree: it always counts).
+  bool has_extension(const fs_event& event) const {
+    if (settings_.extensions.empty() || event.kind == event_kind::overflow)
+      return true;
+    const std::string name = detail::path_text(event.path.filename());
+    return std::any_of(settings_.extensions.begin(), settings_.extensions.end(), [&](const std::string& ext) {
+      return name.size() > ext.size() + 1 && name.compare(name.size() - ext.size(), ext.size(), ext) == 0 &&
+             name[name.size() - ext.size() - 1] == '.';
     });
   }
 
@@ -266,7 +278,7 @@ private:
 
   void restart() {
     if (phase_ != phase::running && process_.id() == no_child)
-      return start(take_changes()); // nothing started yet: nothing left behind to stop
+      return start(take_changes(), false); // nothing started yet: nothing left behind to stop
     phase_ = phase::stopping;
     // The restart is for the changes seen so far; those that come while the command stops are
     // kept for one more restart.
@@ -276,11 +288,13 @@ private:
       if (ec && ec != errc::no_child)
         say("cannot stop " + command_name_ + ": " + ec.message());
       phase_ = phase::idle;
-      start(changes);
+      start(changes, true);
     });
   }
 
-  void start(change_batch changes) {
+  /// Starts COMMAND for `changes`; `again`: a run was stopped for them (the status line says
+  /// "restarting" then, "starting" otherwise).
+  void start(change_batch changes, bool again = false) {
     // Outside restart mode, changes noted while the last run was stopped happened before this
     // start: they go with it (in restart mode they give one more restart, as they always did).
     if (settings_.on_busy != busy_update::restart)
@@ -306,7 +320,7 @@ private:
     if (changes.first.empty())
       say("starting " + command_name_);
     else
-      say(describe(changes) + ", restarting " + command_name_);
+      say(describe(changes) + (again ? ", restarting " : ", starting ") + command_name_);
     const std::vector<std::string> line = command_line(changes);
     const std::vector<std::string> args(line.begin() + 1, line.end());
     boost::system::error_code ec;
@@ -345,14 +359,19 @@ private:
   /// that) becomes the first changed path, or at a start without a change the first PATH;
   /// with --shell, the words are one command line of the shell.
   std::vector<std::string> command_line(const change_batch& changes) const {
-    std::error_code ignored;
-    const std::filesystem::path first =
-        changes.first.empty() ? std::filesystem::absolute(detail::path_from_text(settings_.paths.front()), ignored)
-                              : changes.first;
+    std::filesystem::path first = changes.first;
+    if (first.empty()) {
+      std::error_code ignored;
+      first = std::filesystem::absolute(detail::path_from_text(settings_.paths.front()), ignored).lexically_normal();
+      if (!first.has_filename() && first.has_relative_path())
+        first = first.parent_path(); // "/a/b/" is "/a/b", as the monitor's roots are spelled
+    }
     std::vector<std::string> words = settings_.command;
     const auto placeholder = std::find(words.begin(), words.end(), "/_");
+    // With --shell, "$0" (the path, given to sh as $0): a name is never read as shell code.
+    // (Windows refuses /_ with --shell: run_options.cpp.)
     if (placeholder != words.end())
-      *placeholder = detail::path_text(first);
+      *placeholder = settings_.shell ? "\"$0\"" : detail::path_text(first);
     if (!settings_.shell)
       return words;
 #if defined(_WIN32)

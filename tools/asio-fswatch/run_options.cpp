@@ -33,13 +33,15 @@ const char* const run_help =
     "  --watch PATH      watch PATH (a directory, recursively, or a file); repeatable;\n"
     "                    default: the current directory\n"
     "  --ext LIST        only changes to files with these extensions: --ext .cpp,.hpp\n"
+    "                    (with --include, a change must match both)\n"
     "  --exclude GLOB    ignore matching paths (relative to the watched PATH); repeatable;\n"
     "                    e.g. --exclude '**/build/**'\n"
     "  --include GLOB    only changes to matching paths; repeatable; e.g. --include 'src/**'\n"
     "  --fs-events LIST  the kinds of change that count, comma-separated: created, removed,\n"
     "                    modified, renamed (and exchanged), attributes, or watchexec's create,\n"
     "                    remove, modify, rename, metadata. Default: all but attributes, so\n"
-    "                    that a touch or a chmod alone starts nothing. An overflow always counts\n"
+    "                    that a touch or a chmod alone starts nothing. An overflow always counts.\n"
+    "                    Repeatable: the lists add up\n"
     "  --backend B       auto (default), native (inotify on Linux, rdcw on Windows) or poll\n"
     "  --poll-interval MS time between scans of the poll backend (default 500)\n"
     "  --ignore-file NAME also honour the files called NAME in every directory (gitignore's\n"
@@ -87,11 +89,13 @@ const char* const run_help =
     "\n"
     "An argument of COMMAND that is exactly /_ (the first one only, as in entr) is replaced by\n"
     "the absolute path of the first change that caused the start; at a start without a change,\n"
-    "by the first PATH watched.\n"
+    "by the first PATH watched. With --shell it becomes \"$0\" (POSIX; refused on Windows), so\n"
+    "that the shell never reads a file's name as code.\n"
     "\n"
     "One status line per start on standard error says what changed: the first paths, how many\n"
     "more, and how many changes of each kind:\n"
-    "  asio-fswatch: src/a.c, src/b.c and 2 more changed (5 changes: 4 modified, 1 created), restarting make\n"
+    "  asio-fswatch: src/a.c, src/b.c, src/c.c and 2 more changed (6 changes: 5 modified,\n"
+    "  1 created), restarting make\n"
     "\n"
     "COMMAND runs in its own process group (Windows: Job Object), with\n"
     "ASIO_FSWATCH_CHANGED_PATHS_FILE naming a file that holds the absolute paths whose changes\n"
@@ -154,7 +158,8 @@ std::string extension_pattern(std::string_view ext) {
   return pattern;
 }
 
-/// --fs-events LIST into `events` (an overflow always counts); a usage error on an unknown name.
+/// Adds the kinds of --fs-events LIST to `events` (which has the overflow already); a usage
+/// error on an unknown name, or a list that names none.
 std::optional<int> read_fs_events(const std::string& list, std::uint32_t& events) {
   static const std::pair<std::string_view, std::uint32_t> names[] = {
       {"created", kind_bit(event_kind::created)},
@@ -169,7 +174,6 @@ std::optional<int> read_fs_events(const std::string& list, std::uint32_t& events
       {"attributes", kind_bit(event_kind::attributes)},
       {"metadata", kind_bit(event_kind::attributes)},
   };
-  events = kind_bit(event_kind::overflow);
   std::string_view rest(list);
   while (!rest.empty()) {
     const std::string_view name = rest.substr(0, rest.find(','));
@@ -224,7 +228,7 @@ std::optional<int> parse_run_options(const std::vector<std::string>& args, run_s
           return usage_error("--ext: empty extension in '" + *list + "'", "run");
         if (ext.find('/') != std::string_view::npos)
           return usage_error("--ext: an extension cannot hold '/', as in '" + *list + "'", "run");
-        out.options.include.push_back(extension_pattern(ext));
+        out.extensions.emplace_back(ext.front() == '.' ? ext.substr(1) : ext);
       }
     } else if (arg == "--exclude" || arg == "--include") {
       const std::string* glob = value();
@@ -237,6 +241,9 @@ std::optional<int> parse_run_options(const std::vector<std::string>& args, run_s
       const std::string* list = value();
       if (!list || list->empty())
         return usage_error("--fs-events needs a list of kinds, e.g. --fs-events created,removed,modified", "run");
+      if (!out.fs_events_given) // the first list replaces the default; later ones add to it
+        out.fs_events = kind_bit(event_kind::overflow);
+      out.fs_events_given = true;
       if (std::optional<int> bad = read_fs_events(*list, out.fs_events))
         return bad;
     } else if (arg == "--backend") {
@@ -321,6 +328,27 @@ std::optional<int> parse_run_options(const std::vector<std::string>& args, run_s
     return usage_error("no COMMAND to run (asio-fswatch run [OPTIONS] -- COMMAND [ARGS...])", "run");
   if (out.paths.empty())
     out.paths.push_back(".");
+#if defined(_WIN32)
+  if (out.shell) {
+    if (std::find(out.command.begin(), out.command.end(), "/_") != out.command.end())
+      return usage_error("--shell with /_: cmd.exe would read a file's name as part of its command line "
+                         "(& | < > %VAR%); without --shell, /_ is one argument",
+                         "run");
+    for (const std::string& word : out.command)
+      if (word.find('"') != std::string::npos)
+        return usage_error("--shell: '" + escaped(word) +
+                               "' holds a '\"', which cmd.exe reads otherwise than the quoting of arguments: "
+                               "give the quoted part as a word of its own",
+                           "run");
+  }
+#endif
+  // --ext alone is the monitor's include filter; with --include, which that filter takes, it is
+  // checked apart, so that a change must match both (run_command.cpp).
+  if (out.options.include.empty()) {
+    for (const std::string& ext : out.extensions)
+      out.options.include.push_back(extension_pattern(ext));
+    out.extensions.clear();
+  }
   if (out.default_ignores)
     out.options.exclude.insert(out.options.exclude.end(), std::begin(default_ignores), std::end(default_ignores));
   if (out.ignore_files) // first: the names given later take precedence in a directory

@@ -33,6 +33,8 @@ struct run_settings {
   watch_options options;
   monitor_options monitor;                     // --backend, --poll-interval
   std::uint32_t fs_events = default_fs_events; // --fs-events: the kinds that count as changes
+  bool fs_events_given = false;
+  std::vector<std::string> extensions; // --ext with --include: checked apart ("cpp"), both must match
   std::chrono::milliseconds debounce{100};
   std::chrono::milliseconds grace{2000};
 #if defined(ASIO_FSWATCH_HAS_SIGNALS)

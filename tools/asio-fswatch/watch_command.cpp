@@ -82,8 +82,9 @@ const char* const watch_help =
     "  -t, --timeout S     exit with status 2 when no event came for S seconds (0: never)\n"
     "  --fromfile FILE     read PATHs from FILE, one per line ('-': standard input)\n"
     "  --exclude-regex RE  inotifywait's --exclude: print nothing about a path in which the\n"
-    "                      POSIX extended regular expression RE is found (the whole absolute\n"
-    "                      path, as %w%f prints it; a directory is still watched). Repeatable\n"
+    "                      POSIX extended regular expression RE is found (the path as %w%f\n"
+    "                      spells it, from the PATH as given; a directory is still watched).\n"
+    "                      Repeatable\n"
     "  --include-regex RE  inotifywait's --include: print only paths in which RE is found\n"
     "  --excludei RE, --includei RE  the same, ignoring case\n"
     "                      (--exclude and --include take globs: a pattern that can only be a\n"
@@ -301,6 +302,8 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
     return usage_error("--json cannot be given with --format, -c or -0", "watch");
   if (out.csv && out.format)
     return usage_error("-c and --format cannot both be given", "watch"); // as inotifywait
+  if (out.terminator.empty() && (!out.format || out.csv))
+    return usage_error("--no-newline needs --format (records would run together)", "watch");
   if (out.csv)
     out.format = std::string(detail::inotifywait_csv_format);
   if (out.null_given && !out.format)

@@ -4,18 +4,20 @@
 #include <asio_fswatch/detail/inotify_parser.hpp>
 #include <asio_fswatch/error.hpp>
 
-#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <dirent.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #if defined(ASIO_FSWATCH_LINUX)
 #include <sys/inotify.h>
+#include <sys/syscall.h>
 #endif
 
 namespace asio_fswatch::detail {
@@ -70,8 +72,7 @@ public:
     int fd = open_directory(directory, follow);
     if (fd < 0)
       return last_error();
-    ino_t dot = 0;
-    sys::error_code ec = list_entries(fd, out, dot);
+    sys::error_code ec = list_entries(fd, out);
     ::close(fd);
     return ec;
   }
@@ -93,30 +94,22 @@ public:
       ::close(fd);
       return ec;
     }
-    ino_t dot = 0;
-    if ((ec = list_entries(fd, out, dot))) {
+    struct stat read_one;
+    if (::fstat(fd, &read_one) != 0 || (ec = list_entries(fd, out))) {
+      if (!ec)
+        ec = last_error();
       ::close(fd);
       return ec;
-    }
-    // Still where it was opened? A rename of it (or above it) while it was read leaves the
-    // picture with a path that names another entry now, or none.
-    struct stat now_there;
-    if ((follow ? ::stat(directory.c_str(), &now_there) : ::lstat(directory.c_str(), &now_there)) != 0) {
-      ec = last_error();
-      ::close(fd);
-      return ec;
-    }
-    // The listing's "." is the open directory's number: one system call less per directory
-    // (bench/cli_startup_bench). Without a "." (some FUSE file systems), or when its number is
-    // not the one stat gives (an overlay's merged directory may say another), the descriptor's
-    // own status decides, device included.
-    bool same = dot != 0 && now_there.st_ino == dot;
-    if (!same) {
-      struct stat read_one;
-      same = ::fstat(fd, &read_one) == 0 && now_there.st_ino == read_one.st_ino && now_there.st_dev == read_one.st_dev;
     }
     ::close(fd);
-    if (!same)
+    // Still where it was opened? A rename of it (or above it) while it was read leaves the
+    // picture with a path that names another entry now, or none. The device counts: two
+    // subvolumes' roots, or two copies of one file system image, share inode numbers (which is
+    // why the listing's "." cannot stand in for the fstat).
+    struct stat now_there;
+    if ((follow ? ::stat(directory.c_str(), &now_there) : ::lstat(directory.c_str(), &now_there)) != 0)
+      return last_error();
+    if (now_there.st_ino != read_one.st_ino || now_there.st_dev != read_one.st_dev)
       return sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
     return {};
   }
@@ -236,29 +229,17 @@ private:
 
   const char* own_fd_directory() {
     // "/proc/<pid>/fd", with the pid that this /proc gives the process (it may be mounted from
-    // another pid namespace): looked up once, and again in a child after fork. Cheaper to
-    // resolve than /proc/self/fd, whose "self" is a link made anew on each lookup. A fork is
-    // told by a counter that pthread_atfork's child handler moves, not by getpid(): a system
-    // call per directory watched.
-    const unsigned generation = fork_generation();
-    if (proc_pid_.empty() || generation != generation_) {
-      generation_ = generation;
+    // another pid namespace): looked up once (again while there is no /proc). Cheaper to
+    // resolve than /proc/self/fd, whose "self" is a link made anew on each lookup. Not looked
+    // up again after a fork: a child cannot use a monitor made before it (the inotify instance
+    // is the parent's too; see doc/guide.md), and a getpid() per directory watched was a
+    // hundredth of the startup (bench/cli_startup_bench).
+    if (proc_pid_.empty()) {
       char target[32] = {};
       const ::ssize_t length = ::readlink("/proc/self", target, sizeof target - 1);
       proc_pid_ = length > 0 ? "/proc/" + std::string(target, static_cast<std::size_t>(length)) + "/fd" : std::string();
     }
     return proc_pid_.empty() ? nullptr : proc_pid_.c_str();
-  }
-
-  /// How many forks made this process (0 in the first one): each child sees one more.
-  static unsigned fork_generation() {
-    static std::atomic<unsigned> forks{0};
-    static const bool registered = [] {
-      ::pthread_atfork(nullptr, nullptr, [] { forks.fetch_add(1, std::memory_order_relaxed); });
-      return true;
-    }();
-    (void)registered;
-    return forks.load(std::memory_order_relaxed);
   }
 
   int add_watch_at(const char* path, bool dont_follow, sys::error_code& ec) {
@@ -290,14 +271,10 @@ private:
 #endif
   }
 
-  /// One entry of a listing; "." gives its number to `dot`, and ".." nothing.
+  /// One entry of a listing, "." and ".." aside.
   static void take_entry(int fd, const char* name, ino_t inode, unsigned char dirent_type,
-                         std::vector<listed_entry>& out, ino_t& dot) {
-    if (name[0] == '.' && name[1] == '\0') {
-      dot = inode;
-      return;
-    }
-    if (name[0] == '.' && name[1] == '.' && name[2] == '\0')
+                         std::vector<listed_entry>& out) {
+    if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
       return;
     listed_entry item;
     item.name = name;
@@ -313,15 +290,20 @@ private:
   }
 
 #if defined(ASIO_FSWATCH_LINUX)
-  // getdents64 on the descriptor itself: fdopendir would fstat it and allocate a buffer per
-  // directory. On a tree of 100,000 directories that was a twentieth of the startup
-  // (bench/cli_startup_bench).
-  /// Appends the entries of the open directory `fd` to `out`; "."'s number goes to `dot`.
-  static sys::error_code list_entries(int fd, std::vector<listed_entry>& out, ino_t& dot) {
-    alignas(struct ::dirent64) char buffer[32768];
+  // getdents64 on the descriptor itself, into a buffer kept for every listing: fdopendir would
+  // fstat it once more and allocate a buffer per directory. On a tree of 100,000 directories
+  // that was a twentieth of the startup (bench/cli_startup_bench). The buffer is this object's
+  // (one engine uses it at a time), not the stack's: the monitor may run on a coroutine's small
+  // stack.
+  /// Appends the entries of the open directory `fd` to `out`.
+  sys::error_code list_entries(int fd, std::vector<listed_entry>& out) {
+    constexpr std::size_t buffer_bytes = 32768;
+    if (!listing_buffer_)
+      listing_buffer_ = std::make_unique<std::uint64_t[]>(buffer_bytes / sizeof(std::uint64_t));
+    char* const buffer = reinterpret_cast<char*>(listing_buffer_.get());
     sys::error_code ec;
     for (;;) {
-      const ::ssize_t got = ::getdents64(fd, buffer, sizeof buffer);
+      const ::ssize_t got = ::syscall(SYS_getdents64, fd, buffer, buffer_bytes);
       if (got < 0 && errno == EINTR)
         continue;
       if (got < 0) {
@@ -331,15 +313,23 @@ private:
       if (got == 0)
         break;
       for (::ssize_t at = 0; at < got;) {
-        const auto* entry = reinterpret_cast<const struct ::dirent64*>(buffer + at);
-        take_entry(fd, entry->d_name, entry->d_ino, entry->d_type, out, dot);
-        at += entry->d_reclen;
+        // The kernel's record (linux_dirent64; glibc names it struct dirent64 from 2.30 only):
+        // u64 inode, s64 offset, u16 length, u8 type, then the name and its NUL.
+        const char* const record = buffer + at;
+        std::uint64_t inode = 0;
+        unsigned short length = 0;
+        std::memcpy(&inode, record, sizeof inode);
+        std::memcpy(&length, record + 16, sizeof length);
+        take_entry(fd, record + 19, static_cast<ino_t>(inode), static_cast<unsigned char>(record[18]), out);
+        if (length == 0)
+          break; // never from a kernel; no endless loop on one either
+        at += length;
       }
     }
     return ec;
   }
 #else
-  static sys::error_code list_entries(int fd, std::vector<listed_entry>& out, ino_t& dot) {
+  static sys::error_code list_entries(int fd, std::vector<listed_entry>& out) {
     const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0); // closedir closes it; the caller closes fd
     DIR* dir = own < 0 ? nullptr : ::fdopendir(own);
     if (!dir) {
@@ -350,7 +340,7 @@ private:
     }
     errno = 0;
     while (const dirent* entry = ::readdir(dir)) {
-      take_entry(fd, entry->d_name, entry->d_ino, entry->d_type, out, dot);
+      take_entry(fd, entry->d_name, entry->d_ino, entry->d_type, out);
       errno = 0;
     }
     sys::error_code ec = errno ? last_error() : sys::error_code();
@@ -362,8 +352,10 @@ private:
   int inotify_fd_;
   std::uint32_t extra_mask_;
   bool statx_works_ = true;
-  unsigned generation_ = 0;
   std::string proc_pid_; // "/proc/<pid>/fd", or empty (not looked up yet, or no /proc)
+#if defined(ASIO_FSWATCH_LINUX)
+  std::unique_ptr<std::uint64_t[]> listing_buffer_; // list_entries', made at the first listing
+#endif
 };
 
 } // namespace
