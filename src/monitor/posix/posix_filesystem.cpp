@@ -27,6 +27,23 @@ namespace sys = boost::system;
 
 sys::error_code last_error() { return {errno, sys::system_category()}; }
 
+/// Calls `read_some(buffer, size)` (a read(2)-like call) until it returns 0 or fails (EINTR is
+/// retried), handing each chunk to `use(bytes)`, which may stop the reading with an error.
+template <typename ReadSome, typename Use>
+sys::error_code read_chunks(char* buffer, std::size_t size, ReadSome read_some, Use use) {
+  for (;;) {
+    const ::ssize_t got = read_some(buffer, size);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return last_error();
+    if (got == 0)
+      return {};
+    if (sys::error_code ec = use(static_cast<std::size_t>(got)))
+      return ec;
+  }
+}
+
 entry_type type_from_dirent(unsigned char d_type) {
   switch (d_type) {
   case DT_REG: return entry_type::file;
@@ -154,22 +171,14 @@ public:
                                                           : sys::errc::invalid_argument);
     } else {
       char buffer[16384];
-      for (;;) {
-        const ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR)
-          continue;
-        if (got < 0) {
-          ec = last_error();
-          break;
-        }
-        if (got == 0)
-          break;
-        if (out.size() + static_cast<std::size_t>(got) > max_bytes) {
-          ec = sys::errc::make_error_code(sys::errc::file_too_large);
-          break;
-        }
-        out.append(buffer, static_cast<std::size_t>(got));
-      }
+      ec = read_chunks(
+          buffer, sizeof buffer, [fd](char* into, std::size_t size) { return ::read(fd, into, size); },
+          [&](std::size_t got) {
+            if (out.size() + got > max_bytes)
+              return sys::errc::make_error_code(sys::errc::file_too_large);
+            out.append(buffer, got);
+            return sys::error_code();
+          });
     }
     ::close(fd);
     if (ec)
@@ -301,18 +310,11 @@ private:
     if (!listing_buffer_)
       listing_buffer_ = std::make_unique<std::uint64_t[]>(buffer_bytes / sizeof(std::uint64_t));
     char* const buffer = reinterpret_cast<char*>(listing_buffer_.get());
-    sys::error_code ec;
-    for (;;) {
-      const ::ssize_t got = ::syscall(SYS_getdents64, fd, buffer, buffer_bytes);
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0) {
-        ec = last_error();
-        break;
-      }
-      if (got == 0)
-        break;
-      for (::ssize_t at = 0; at < got;) {
+    const auto getdents = [fd](char* into, std::size_t size) {
+      return static_cast<::ssize_t>(::syscall(SYS_getdents64, fd, into, size));
+    };
+    return read_chunks(buffer, buffer_bytes, getdents, [&](std::size_t got) {
+      for (std::size_t at = 0; at < got;) {
         // The kernel's record (linux_dirent64; glibc names it struct dirent64 from 2.30 only):
         // u64 inode, s64 offset, u16 length, u8 type, then the name and its NUL.
         const char* const record = buffer + at;
@@ -325,8 +327,8 @@ private:
           break; // never from a kernel; no endless loop on one either
         at += length;
       }
-    }
-    return ec;
+      return sys::error_code();
+    });
   }
 #else
   static sys::error_code list_entries(int fd, std::vector<listed_entry>& out) {
