@@ -118,6 +118,25 @@ elif command -v inotifywait >/dev/null; then
   check "csv: a space at either end quoted" grep -qxF 'd/,DELETE," lead"' "$work/ours3.raw"
   check "csv: excluded by the expression" test "$(grep -c 'a[.]swp\|tmp' "$work/ours3.raw")" = 0
   check "csv: every change made a record" test "$(wc -l <"$work/ours3.raw")" -ge 13
+
+  # @PATH: a directory below the watched PATH is left unwatched, as by inotifywait.
+  mkdir -p "$work/rel/e/skip/deep" "$work/rel/e/keep"
+  (cd "$work/rel" && exec inotifywait -m -r -e create --format '%w%f' e @e/skip >"$work/iw4.raw" 2>"$work/iw4.err") &
+  iw_pid=$!
+  (cd "$work/rel" && exec "$tool" watch -m -r -e create --format '%w%f' e @e/skip >"$work/ours4.raw" 2>"$work/ours4.err") &
+  ours_pid=$!
+  pids="$iw_pid $ours_pid"
+  wait_for "$work/iw4.err" "Watches established."
+  wait_for "$work/ours4.err" "Watches established."
+  step touch "$work/rel/e/skip/x" "$work/rel/e/skip/deep/y" "$work/rel/e/keep/z"
+  step mkdir "$work/rel/e/skip/sub"
+  step touch "$work/rel/e/last"
+  wait_for "$work/iw4.raw" "e/last"
+  wait_for "$work/ours4.raw" "e/last"
+  kill $pids 2>/dev/null; wait $pids 2>/dev/null; pids=
+  check "@PATH: the same lines as inotifywait" diff "$work/iw4.raw" "$work/ours4.raw"
+  check "@PATH: the rest is reported" grep -qxF "e/keep/z" "$work/ours4.raw"
+  check "@PATH: nothing below it" test "$(grep -c skip "$work/ours4.raw")" = 0
 else
   skip_case inotifywait "inotifywait (Debian's inotify-tools) is not installed: the script cannot be run both ways"
 fi

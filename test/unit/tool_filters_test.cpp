@@ -132,4 +132,14 @@ BOOST_AUTO_TEST_CASE(paths_are_spelled_from_the_path_given) {
   BOOST_TEST((given.respelled(dotted).path == dotted.path));
 }
 
+// inotifywait's @PATH: anchored and escaped globs under the root it is in, none elsewhere.
+BOOST_AUTO_TEST_CASE(an_excluded_path_is_an_anchored_escaped_glob) {
+  using asio_fswatch::tool::exclusion_globs;
+  BOOST_TEST((exclusion_globs("d", "d/node_modules") == std::vector<std::string>{"/node_modules", "/node_modules/**"}));
+  BOOST_TEST((exclusion_globs("./d/", "d/a/*b[1]") == std::vector<std::string>{"/a/\\*b\\[1\\]", "/a/\\*b\\[1\\]/**"}));
+  BOOST_TEST(exclusion_globs("d", "e/x").empty());
+  BOOST_TEST(exclusion_globs("d", "d").empty());
+  BOOST_TEST(exclusion_globs("d", "d/../e").empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -73,4 +73,31 @@ fs_event given_paths::respelled(const fs_event& event) const {
   return out;
 }
 
+std::vector<std::string> exclusion_globs(const std::string& root, const std::string& excluded) {
+  std::error_code ec;
+  const auto normal = [&ec](const std::string& typed) {
+    std::filesystem::path path = std::filesystem::absolute(detail::path_from_text(typed), ec).lexically_normal();
+    if (!path.has_filename() && path.has_relative_path())
+      path = path.parent_path();
+    return path;
+  };
+  const std::filesystem::path under = normal(root);
+  const std::filesystem::path path = normal(excluded);
+  if (ec)
+    return {};
+  const std::filesystem::path relative = path.lexically_relative(under);
+  if (relative.empty() || relative == "." || *relative.begin() == "..")
+    return {};
+  std::string glob;
+  for (const std::filesystem::path& part : relative) {
+    glob += '/';
+    for (char c : detail::path_text(part)) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+        glob += '\\';
+      glob += c;
+    }
+  }
+  return {glob, glob + "/**"};
+}
+
 } // namespace asio_fswatch::tool

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace asio_fswatch::tool {
 
@@ -27,6 +28,11 @@ public:
 private:
   std::map<std::filesystem::path, std::string> given_by_root_;
 };
+
+/// inotifywait's `@PATH` under the watched PATH `root`: the globs that keep it unwatched and
+/// unreported there, "/rel" and "/rel/**" (anchored, every glob character escaped). Empty when
+/// `excluded` is not strictly below `root` (both as typed; made absolute and normal).
+std::vector<std::string> exclusion_globs(const std::string& root, const std::string& excluded);
 
 } // namespace asio_fswatch::tool
 

@@ -81,6 +81,8 @@ const char* const watch_help =
     "  -q, --quiet         no 'watching' line on standard error; twice (-qq): no events either\n"
     "  -t, --timeout S     exit with status 2 when no event came for S seconds (0: never)\n"
     "  --fromfile FILE     read PATHs from FILE, one per line ('-': standard input)\n"
+    "  @PATH               do not watch PATH (a file or a directory) below a watched PATH,\n"
+    "                      nor report it; also in --fromfile's lines\n"
     "  --exclude-regex RE  inotifywait's --exclude: print nothing about a path in which the\n"
     "                      POSIX extended regular expression RE is found (the path as %w%f\n"
     "                      spells it, from the PATH as given; a directory is still watched).\n"
@@ -123,11 +125,20 @@ struct watch_settings {
   std::optional<std::chrono::seconds> timeout;
   bool settle_given = false;
   path_regex_filter regex; // --exclude-regex, --include-regex, --excludei, --includei
+  std::vector<std::string> excluded; // inotifywait's @PATH: neither watched nor reported
 };
 
-/// PATHs from `name` ("-": standard input), one per line; false, with a message, when it cannot
-/// be read.
-bool read_paths_from(const std::string& name, std::vector<std::string>& paths) {
+/// A PATH, or with inotifywait's '@' in front, a path not to watch.
+void take_path(const std::string& arg, watch_settings& out) {
+  if (arg.size() > 1 && arg[0] == '@')
+    out.excluded.push_back(arg.substr(1));
+  else
+    out.paths.push_back(arg);
+}
+
+/// PATHs (and @PATHs) from `name` ("-": standard input), one per line; false, with a message,
+/// when it cannot be read.
+bool read_paths_from(const std::string& name, watch_settings& settings) {
   std::ifstream file;
   if (name != "-") {
     file.open(name, std::ios::binary);
@@ -142,7 +153,7 @@ bool read_paths_from(const std::string& name, std::vector<std::string>& paths) {
     if (!line.empty() && line.back() == '\r')
       line.pop_back();
     if (!line.empty())
-      paths.push_back(line);
+      take_path(line, settings);
   }
   return true;
 }
@@ -285,7 +296,7 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
       const std::string* name = value();
       if (!name)
         return usage_error("--fromfile needs a file name", "watch");
-      if (!read_paths_from(*name, out.paths))
+      if (!read_paths_from(*name, out))
         return exit_usage;
     } else if (arg == "--") {
       out.paths.insert(out.paths.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
@@ -293,7 +304,7 @@ std::optional<int> parse(const std::vector<std::string>& given, watch_settings& 
     } else if (arg.size() > 1 && arg[0] == '-') {
       return usage_error("unknown option '" + arg + "'", "watch");
     } else {
-      out.paths.push_back(arg);
+      take_path(arg, out);
     }
   }
   if (out.paths.empty())
@@ -345,8 +356,14 @@ public:
       std::cerr << "asio-fswatch: cannot write events to standard output: " << ec.message() << '\n';
       return exit_output_error;
     }
-    if (!add_roots(monitor_, settings_.paths, settings_.options))
-      return exit_watch_error;
+    for (const std::string& path : settings_.paths) {
+      watch_options options = settings_.options;
+      for (const std::string& excluded : settings_.excluded)
+        for (std::string& glob : exclusion_globs(path, excluded))
+          options.exclude.push_back(std::move(glob));
+      if (!add_roots(monitor_, {path}, options))
+        return exit_watch_error;
+    }
     for (const std::string& path : settings_.paths)
       given_.add(path);
     // Like inotifywait's "Watches established.": scripts wait for this line before changing
