@@ -20,6 +20,12 @@ check "fs-events: access is no change" expect_exit 2 "$tool" run --fs-events acc
 check "fs-events: access: why" grep -qF "'access' is not a change" "$work/err"
 check "fs-events: empty list" expect_exit 2 "$tool" run --fs-events , -- true
 check "bad backend" expect_exit 2 "$tool" run --backend fanotify -- true
+if [[ ${ASIO_FSWATCH_GENERIC_POSIX:-} == 1 ]]; then
+  platform_skip poll_interval_native "the generic POSIX build has no native backend to give --poll-interval with"
+else
+  check "poll interval with the native backend" expect_exit 2 "$tool" run --backend native --poll-interval 50 -- true
+  check "poll interval: why" grep -qF -- "--poll-interval is the poll backend's" "$work/err"
+fi
 check "bad include glob" expect_exit 2 "$tool" run --include '[x' -- true
 check "include: a regular expression refused" expect_exit 2 "$tool" run --include '\.c$' -- true
 

@@ -49,6 +49,10 @@ std::optional<int> check_glob(const std::string& option, const std::string& patt
 /// native (or its name: inotify, rdcw) or poll. Otherwise a usage error, and exit_usage.
 std::optional<int> take_backend(const std::string* name, monitor_options& monitor, const char* command);
 
+/// A usage error when --poll-interval was `given` with the native backend chosen (it would do
+/// nothing there).
+std::optional<int> check_poll_interval(bool given, const monitor_options& monitor, const char* command);
+
 /// Takes the value of --ignore-file of `command` (null when it had none) into `options`: a
 /// file's name (".gitignore"), not a path. Otherwise a usage error, and exit_usage.
 std::optional<int> take_ignore_file(const std::string* name, watch_options& options, const char* command);

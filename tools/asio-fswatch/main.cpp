@@ -151,6 +151,12 @@ std::optional<int> take_backend(const std::string* name, monitor_options& monito
   return std::nullopt;
 }
 
+std::optional<int> check_poll_interval(bool given, const monitor_options& monitor, const char* command) {
+  if (given && monitor.backend == backend::native)
+    return usage_error("--poll-interval is the poll backend's: with the native backend it would do nothing", command);
+  return std::nullopt;
+}
+
 std::optional<int> take_ignore_file(const std::string* name, watch_options& options, const char* command) {
   if (!name)
     return usage_error("--ignore-file needs a file name, e.g. --ignore-file .gitignore", command);

@@ -205,6 +205,7 @@ std::string escaped(std::string_view text) {
 }
 
 std::optional<int> parse_run_options(const std::vector<std::string>& args, run_settings& out) {
+  bool poll_interval_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
@@ -257,6 +258,7 @@ std::optional<int> parse_run_options(const std::vector<std::string>& args, run_s
                                (text ? ", not '" + escaped(*text) + "'" : std::string()),
                            "run");
       out.monitor.poll_interval = std::chrono::milliseconds(*ms);
+      poll_interval_given = true;
     } else if (arg == "--shell") {
       out.shell = true;
     } else if (arg == "--debounce" || arg == "--grace") {
@@ -326,6 +328,8 @@ std::optional<int> parse_run_options(const std::vector<std::string>& args, run_s
   }
   if (out.command.empty())
     return usage_error("no COMMAND to run (asio-fswatch run [OPTIONS] -- COMMAND [ARGS...])", "run");
+  if (std::optional<int> bad = check_poll_interval(poll_interval_given, out.monitor, "run"))
+    return bad;
   if (out.paths.empty())
     out.paths.push_back(".");
 #if defined(_WIN32)

@@ -155,6 +155,7 @@ std::vector<std::string> split_options(const std::vector<std::string>& args) {
 
 std::optional<int> parse_watch_settings(const std::vector<std::string>& given, watch_settings& out) {
   const std::vector<std::string> args = split_options(given);
+  bool poll_interval_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
@@ -204,6 +205,7 @@ std::optional<int> parse_watch_settings(const std::vector<std::string>& given, w
                                 : out.monitor.settle_max) = std::chrono::milliseconds(*ms);
       if (arg == "--settle")
         out.settle_given = true;
+      poll_interval_given = poll_interval_given || arg == "--poll-interval";
     } else if (arg == "-m" || arg == "--monitor" || arg == "-r" || arg == "--recursive") {
       // inotifywait's: what this tool does anyway.
     } else if (arg == "--one-shot") {
@@ -275,6 +277,8 @@ std::optional<int> parse_watch_settings(const std::vector<std::string>& given, w
   }
   if (out.paths.empty())
     return usage_error("no PATH to watch", "watch");
+  if (std::optional<int> bad = check_poll_interval(poll_interval_given, out.monitor, "watch"))
+    return bad;
   if (out.json && (out.format || out.null_given || out.csv))
     return usage_error("--json cannot be given with --format, -c or -0", "watch");
   if (out.csv && out.format)
