@@ -107,10 +107,11 @@ struct settings {
   std::size_t repeat = 7;
 };
 
+void usage(std::FILE* out) { std::fprintf(out, "usage: cli_startup_bench [--quick] [--repeat N]\n"); }
+
 std::optional<settings> parse(int argc, char** argv) {
   settings s;
-  if (!bench::parse_options(argc, argv, {{"--repeat", &s.repeat}}, s.quick,
-                            [](std::FILE* out) { std::fprintf(out, "usage: cli_startup_bench [--quick] [--repeat N]\n"); }))
+  if (!bench::parse_options(argc, argv, {{"--repeat", &s.repeat}}, s.quick, usage))
     return std::nullopt;
   if (s.quick)
     s.repeat = 1;
@@ -125,8 +126,7 @@ bool has_inotifywait() {
 
 int main(int argc, char** argv) {
   return bench::run_main(
-      "cli_startup_bench", argc, argv, parse,
-      [](std::FILE* out) { std::fprintf(out, "usage: cli_startup_bench [--quick] [--repeat N]\n"); },
+      "cli_startup_bench", argc, argv, parse, usage,
       [](const settings& s) {
         bench::print_heading("cli_startup_bench", s.quick);
         bench::print_build_line();

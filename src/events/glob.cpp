@@ -131,6 +131,14 @@ std::size_t component_end(std::string_view path, std::size_t start) noexcept {
 
 } // namespace
 
+void append_glob_literal(std::string& pattern, std::string_view text) {
+  for (const char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+      pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+}
+
 glob_pattern glob_pattern::compile(std::string_view pattern, boost::system::error_code& ec,
                                    glob_syntax syntax) {
   ec.clear();

@@ -1,6 +1,7 @@
 #include <asio_fswatch/snapshot.hpp>
 
 #include <asio_fswatch/detail/filesystem.hpp>
+#include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
 #include <asio_fswatch/detail/snapshot_codec.hpp>
 #include <asio_fswatch/detail/snapshot_io.hpp>
@@ -161,11 +162,7 @@ watch_options without_the_file(const std::string& root_path, const fs::path& fil
   if (ec || !relative)
     return options;
   std::string pattern = "/";
-  for (const char c : *relative) {
-    if (c == '*' || c == '?' || c == '[' || c == '\\')
-      pattern.push_back('\\');
-    pattern.push_back(c);
-  }
+  detail::append_glob_literal(pattern, *relative);
   options.exclude.push_back(pattern);
   options.exclude.push_back(pattern + ".partial-*");
   return options;

@@ -597,6 +597,20 @@ BOOST_AUTO_TEST_CASE(agrees_with_a_naive_reference) {
   BOOST_TEST(matched > rounds / 10);
 }
 
+// A literal: every glob character escaped, so the pattern matches exactly the text it was made of.
+BOOST_AUTO_TEST_CASE(a_literal_matches_exactly_its_text) {
+  for (const std::string name : {"a*b", "q?[x]", "back\\slash", "[!z]", "**"}) {
+    std::string pattern = "/";
+    asio_fswatch::detail::append_glob_literal(pattern, name);
+    boost::system::error_code ec;
+    const auto glob = asio_fswatch::detail::glob_pattern::compile(pattern, ec);
+    BOOST_TEST_REQUIRE(!ec, pattern);
+    BOOST_TEST(glob.matches(name, false), pattern);
+    BOOST_TEST(!glob.matches("ab", false), pattern);
+    BOOST_TEST(!glob.matches("d/" + name, false), pattern);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(trailing_slash_names_directories_only) {

@@ -1,6 +1,7 @@
 // asio-fswatch watch: paths spelled from the PATHs given. See given_paths.hpp.
 #include "given_paths.hpp"
 
+#include <asio_fswatch/detail/glob.hpp>
 #include <asio_fswatch/detail/path_text.hpp>
 
 #include <system_error>
@@ -41,6 +42,13 @@ std::filesystem::path respell(const std::filesystem::path& path, const std::stri
 
 } // namespace
 
+std::filesystem::path normal_root(const std::filesystem::path& typed, std::error_code& ec) {
+  std::filesystem::path root = std::filesystem::absolute(typed, ec).lexically_normal();
+  if (!root.has_filename() && root.has_relative_path())
+    root = root.parent_path(); // "/a/b/" is the root "/a/b"
+  return root;
+}
+
 void given_paths::add(const std::string& given) {
   const std::filesystem::path typed = detail::path_from_text(given);
   // A '..' after a symlink is the symlink target's parent to the kernel, not what '..' removes
@@ -52,11 +60,9 @@ void given_paths::add(const std::string& given) {
   if (typed.has_root_name() && !typed.has_root_directory())
     return;
   std::error_code ec;
-  std::filesystem::path root = std::filesystem::absolute(typed, ec).lexically_normal();
+  std::filesystem::path root = normal_root(typed, ec);
   if (ec)
     return; // the monitor refuses it too
-  if (!root.has_filename() && root.has_relative_path())
-    root = root.parent_path(); // "/a/b/" is the root "/a/b"
   given_by_root_.emplace(std::move(root), given);
 }
 
@@ -74,16 +80,10 @@ fs_event given_paths::respelled(const fs_event& event) const {
 }
 
 std::vector<std::string> exclusion_globs(const std::string& root, const std::string& excluded) {
-  std::error_code ec;
-  const auto normal = [&ec](const std::string& typed) {
-    std::filesystem::path path = std::filesystem::absolute(detail::path_from_text(typed), ec).lexically_normal();
-    if (!path.has_filename() && path.has_relative_path())
-      path = path.parent_path();
-    return path;
-  };
-  const std::filesystem::path under = normal(root);
-  const std::filesystem::path path = normal(excluded);
-  if (ec)
+  std::error_code root_ec, path_ec;
+  const std::filesystem::path under = normal_root(detail::path_from_text(root), root_ec);
+  const std::filesystem::path path = normal_root(detail::path_from_text(excluded), path_ec);
+  if (root_ec || path_ec)
     return {};
   const std::filesystem::path relative = path.lexically_relative(under);
   if (relative.empty() || relative == "." || *relative.begin() == "..")
@@ -91,11 +91,7 @@ std::vector<std::string> exclusion_globs(const std::string& root, const std::str
   std::string glob;
   for (const std::filesystem::path& part : relative) {
     glob += '/';
-    for (char c : detail::path_text(part)) {
-      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
-        glob += '\\';
-      glob += c;
-    }
+    detail::append_glob_literal(glob, detail::path_text(part));
   }
   return {glob, glob + "/**"};
 }

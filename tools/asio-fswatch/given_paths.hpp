@@ -12,6 +12,10 @@
 
 namespace asio_fswatch::tool {
 
+/// `typed` made absolute and lexically normal, without a trailing separator: how the monitor
+/// spells a root ("/a/b/" is "/a/b"). `ec` when it cannot be made absolute.
+std::filesystem::path normal_root(const std::filesystem::path& typed, std::error_code& ec);
+
 /// The monitor reports absolute paths ("/home/u/d/x" for the root given as "d"); inotifywait
 /// prints them from the PATH as given ("d/x"), and its --exclude expressions are matched there.
 class given_paths {

@@ -2,6 +2,7 @@
 // watched file changes.
 #include "changed_paths_file.hpp"
 #include "commands.hpp"
+#include "given_paths.hpp"
 #include "platform.hpp"
 #include "run_options.hpp"
 
@@ -359,13 +360,9 @@ private:
   /// that) becomes the first changed path, or at a start without a change the first PATH;
   /// with --shell, the words are one command line of the shell.
   std::vector<std::string> command_line(const change_batch& changes) const {
-    std::filesystem::path first = changes.first;
-    if (first.empty()) {
-      std::error_code ignored;
-      first = std::filesystem::absolute(detail::path_from_text(settings_.paths.front()), ignored).lexically_normal();
-      if (!first.has_filename() && first.has_relative_path())
-        first = first.parent_path(); // "/a/b/" is "/a/b", as the monitor's roots are spelled
-    }
+    std::error_code ignored;
+    const std::filesystem::path first =
+        changes.first.empty() ? normal_root(detail::path_from_text(settings_.paths.front()), ignored) : changes.first;
     std::vector<std::string> words = settings_.command;
     const auto placeholder = std::find(words.begin(), words.end(), "/_");
     // With --shell, "$0" (the path, given to sh as $0): a name is never read as shell code.

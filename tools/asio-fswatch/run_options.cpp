@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include <asio_fswatch/detail/event_format.hpp>
+#include <asio_fswatch/detail/glob.hpp>
 
 #include <algorithm>
 #include <iostream>
@@ -150,11 +151,7 @@ std::string extension_pattern(std::string_view ext) {
   if (!ext.empty() && ext.front() == '.')
     ext.remove_prefix(1);
   std::string pattern = "*.";
-  for (char c : ext) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
-      pattern += '\\';
-    pattern += c;
-  }
+  detail::append_glob_literal(pattern, ext);
   return pattern;
 }
 

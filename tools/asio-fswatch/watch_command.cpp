@@ -135,6 +135,8 @@ private:
     std::string time_text;
     if (settings_.format && settings_.format->find("%T") != std::string::npos)
       time_text = now_as(settings_.timefmt);
+    // inotifywait's forms of the paths, printed by --format and searched by its expressions.
+    const bool as_given = settings_.format || !settings_.regex.empty();
     for (const fs_event& event : events) {
       if (event.kind == event_kind::error) {
         std::string diagnostic;
@@ -145,8 +147,6 @@ private:
       // --one-shot (inotifywait without -m): one record, the first.
       const std::size_t most = settings_.one_shot ? 1 : 4;
       bool printed = false;
-      // inotifywait's forms of the paths, printed by --format and searched by its expressions.
-      const bool as_given = settings_.format || !settings_.regex.empty();
       const fs_event spelled = as_given ? given_.respelled(event) : fs_event{};
       if (settings_.format) {
         style_.time_text = time_text;

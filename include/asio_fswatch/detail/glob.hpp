@@ -17,6 +17,10 @@ namespace asio_fswatch::detail {
 /// `p` itself, and a reversed range ("[z-a]") is empty rather than an error.
 enum class glob_syntax : unsigned char { watch_options, gitignore };
 
+/// Appends `text` to `pattern` as a glob that matches exactly it: each `*`, `?`, `[`, `]` and
+/// `\` escaped (a '/' stays a separator).
+void append_glob_literal(std::string& pattern, std::string_view text);
+
 /// One compiled glob pattern. Syntax (documented in watch_options and doc/):
 ///  - `*` any run of characters other than `/`; `?` one character other than `/`;
 ///  - `**` as a whole path component: any number (zero or more) of components;
