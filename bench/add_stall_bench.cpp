@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // add_stall_bench: how long a program's event loop is held while a directory monitor adds a large
 // tree. A 1 ms steady_timer runs on the same io_context as the monitor; the figure is the
 // longest gap between two of its completions while the tree of about 220,000 entries is added,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // bench_support.hpp: what the benchmark programs (monitor_bench, file_bench, file_bench_asio,
 // child_bench) share: number formatting, medians and percentiles, numeric options, machine
 // information, the signal thread, the pieces of the printed header and tables, and the read offsets both file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // bench_tree.hpp: the tree that ignore_bench and snapshot_bench scan: `directories`
 // directories of `files / directories` empty files each, two levels deep (d0/s0 ... d62/s3999).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // child_bench: asio_fswatch::child_watcher (pidfd and sigchld backends) against a plain
 // posix_spawn + waitpid loop, the floor, and against Boost.Process v2's own async_wait, on the
 // same machine in the same run: how fast /bin/true children are spawned and waited for, 64 at a

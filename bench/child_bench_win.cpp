@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // child_bench on Windows: child_watcher (the process_handle backend: the process HANDLE in a
 // windows::object_handle) against a plain CreateProcessW + WaitForMultipleObjects loop, the
 // floor, and against Boost.Process v2's own async_wait, in the same run: how fast children are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // child_changes.hpp: what settle_bench and ignore_bench share: this process's CPU time, and
 // reading what a child process changes, with the monitor or with a raw inotify loop (the
 // floor), until the child has ended and nothing came for a quiet period. Linux only.

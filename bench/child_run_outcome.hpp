@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // child_run_outcome.hpp: what one run of child_bench (POSIX or Windows) did: how many children
 // it started and saw end, and the first thing that went wrong.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // cli_startup_bench: how long `asio-fswatch watch DIR` takes to be ready on a large tree, against
 // `inotifywait -m -r DIR` on the same tree in the same run, with a warm cache. Ready is the line
 // both print on standard error once every watch is set ("Watches established."): the time from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // file_bench: asio_fswatch's file I/O against its floors, on the same machine in the same run:
 // random 4 KiB reads of a page-cached file (io_uring backend, thread-pool backend, Boost.Asio's
 // own random_access_file on io_uring, a plain pread loop) and a whole-file copy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // file_bench_asio: the Boost.Asio reference of file_bench. Random 4 KiB reads with
 // boost::asio::random_access_file on Asio's own io_uring service.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // file_bench on Windows: random 4 KiB reads and a whole-file copy, asio_fswatch against a floor
 // in the same run. Reads: random_access_file on the io_context's completion port (the `iocp`
 // backend) and on the thread pool, against N threads doing positional ReadFile calls on one

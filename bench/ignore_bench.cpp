@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // ignore_bench: what ignore files (watch_options::ignore_files) cost and save.
 //  - Startup: the time add() takes on a tree of 4,000 directories and 100,000 files, without
 //    ignore files, and with a .gitignore of typical patterns that ignores nothing in it (the

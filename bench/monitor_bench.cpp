@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // monitor_bench: asio_fswatch::directory_monitor (inotify backend) against a raw inotify loop, the
 // floor, on the same machine in the same run. Prints machine information and a Markdown table;
 // never asserts on time. Scenarios, sizes and how each figure is taken: bench/README.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // monitor_bench on Windows: directory_monitor (native backend: ReadDirectoryChangesW on the
 // io_context's completion port) against raw ReadDirectoryChangesW floors in the same run:
 // startup (add() of a tree), burst (files created in the watched directory: time to the last

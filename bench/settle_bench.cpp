@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // settle_bench: what settling (monitor_options::settle) saves and costs. A child process makes
 // the changes while this process watches: a 64 MiB file written in 1 MiB chunks, and an
 // `npm install` of a real package (express, from npm's registry or its cache) into the watched

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // snapshot_bench: what snapshots (snapshot.hpp) cost on a tree of 4,000 directories and
 // 100,000 files, with a warm cache:
 //  - write_snapshot: the scan and the file;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // watch_limit_bench: how long `directory_monitor::add` takes to fail on a tree larger than the
 // inotify watch limit, and to give back the watches it took, against the floor of a raw loop
 // measured in the same run. See bench/README.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Copy thirty files at once with C++20 coroutines and asio_fswatch::async_copy_file, then read
 // every source and its copy back with async_read_file and compare them byte for byte.
 //

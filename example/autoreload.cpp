@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Auto-reload, the library-level version of `asio-fswatch run`: a command runs under a
 // supervised_process, and whenever a file of the watched directory changes, it is stopped with
 // its whole process group and started again. Changes are debounced: a burst gives one restart.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Wait for several child processes at once with C++20 coroutines: each child gets a coroutine
 // that co_awaits child_watcher::async_wait, which reaps the child and says how it ended.
 #include <asio_fswatch/child_watcher.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Watch a directory with plain callbacks: print events until a file named "stop" appears.
 #include <asio_fswatch/asio_fswatch.hpp>
 

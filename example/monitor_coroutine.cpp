@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Watch a tree with C++20 coroutines: one coroutine makes changes, another reads events one at
 // a time with async_next, and a timeout races the reader with awaitable operators.
 #include <asio_fswatch/asio_fswatch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Use the monitor from ordinary blocking code: the io_context runs on a thread, and the caller
 // waits on std::future.
 #include <asio_fswatch/asio_fswatch.hpp>

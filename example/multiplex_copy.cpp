@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Drain two pipes into two regular files at once, all on one io_context thread, with
 // asio_fswatch::stream_file on every descriptor.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One source, Linux and Windows alike: a tree watched by directory_monitor with an exclude,
 // its batches read by the coroutine, and a read that nothing answers cancelled by a timer; a
 // file written with random_access_file, copied with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Positional file I/O from ordinary blocking code: the io_context runs on its own thread, and
 // the main thread starts reads and writes on an asio_fswatch::random_access_file with
 // boost::asio::use_future, several at once, and waits for them.

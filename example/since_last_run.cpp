@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Events since the last run: what a build tool does when it starts. The first run finds no
 // snapshot and builds everything; it saves the picture of its sources. The next run asks what
 // changed since that picture and rebuilds only that. The program plays both runs on a tree of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The README's read loop: a coroutine that reads every root of a monitor for as long as it runs.
 // A root that goes away ends only itself (one read completes with errc::root_removed, after
 // that root's last events); the loop goes on reading the others. The program removes one of two

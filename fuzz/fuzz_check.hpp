@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch fuzzing: how a fuzz target reports a broken property. The message and the bytes
 // involved go to stderr, then the process stops on a trap, which libFuzzer records as a crash
 // (with the input saved) and which the corpus replay reports as a failed input.

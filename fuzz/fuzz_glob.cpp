@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Fuzz target for the glob compiler and matcher (detail/glob.hpp).
 //
 // Input: a pattern, a NUL, then a path (which may itself hold NULs); no NUL means no path.

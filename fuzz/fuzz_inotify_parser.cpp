@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Fuzz target for the inotify record parser (detail/inotify_parser.hpp).
 //
 // Any bytes are a possible read() result. The parse must stay inside them (AddressSanitizer sees

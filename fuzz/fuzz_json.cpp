@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Fuzz target for the JSON encoding of events (detail/event_format.hpp).
 //
 // The input is used three ways:

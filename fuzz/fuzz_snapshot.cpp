@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Fuzz target for the snapshot file's decoder (detail/snapshot_codec.hpp): events_since reads
 // files that may be damaged or foreign, so no bytes may crash it or give a broken picture.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch fuzzing: a strict reader for JSON text (RFC 8259) and UTF-8 (RFC 3629), written
 // for the fuzz targets straight from the two grammars, so that the library's JSON encoder and
 // decoder are judged by code that shares nothing with them.

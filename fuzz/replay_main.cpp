@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Replays fuzz inputs through a fuzz target without libFuzzer, so that the seed corpus and the
 // regression inputs run as ordinary tests in every build, with any compiler.
 //

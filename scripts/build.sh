@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Configures (once) and builds asio_fswatch with the given CMake preset (default: "default").
 # Usage: scripts/build.sh [PRESET] [--target T]...
 set -euo pipefail

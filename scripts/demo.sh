@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # README command 1: installs what is missing, builds the tool and runs its self-driving demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Builds the libFuzzer targets (CMake preset "fuzz": clang, AddressSanitizer + UBSan) and runs each
 # one for a fixed time, starting from fuzz/corpus/<target> and fuzz/regressions/<target>. The
 # repository is never modified: the working corpus lives in a temporary directory, printed at the

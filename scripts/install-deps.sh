@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Installs, from Debian 12 packages, everything asio_fswatch needs to build, test and run its demo.
 # Fast when everything is there already: it asks dpkg, and only calls apt-get for what is missing.
 # Runs as root, or through sudo when that is available.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The skip accounting of scripts/test.sh: reads the skip log of each preset and prints what was
 # skipped and why, one line each (indented, as test.sh prints them), then each preset's count.
 #

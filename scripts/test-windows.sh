@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The Windows step of scripts/test.sh: cross-builds the `windows` preset (MinGW-w64) and runs its
 # tests through ctest under Wine, in a private Wine prefix that it creates and removes.
 # Extra arguments go to ctest. Environment: ASIO_FSWATCH_SKIP_LOG as for the other presets.

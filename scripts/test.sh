@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # README command 2 (and CI): installs what is missing, then builds and runs the whole test suite
 # in each preset of ASIO_FSWATCH_TEST_PRESETS, in order (default: "default asan tsan generic-posix
 # windows": the normal build, then AddressSanitizer + UBSan with leaks checked, then

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The test emulator of the `windows` preset: `wine-run.sh WINE PROGRAM [ARGS...]` runs a Windows
 # program under Wine for ctest (cmake/toolchains/x86_64-w64-mingw32.cmake passes WINE).
 #

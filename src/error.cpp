@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/monitor_options.hpp>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Every public header compiles on its own (included twice: its include guard works), on every
 # platform.
 file(GLOB asio_fswatch_public_headers RELATIVE ${PROJECT_SOURCE_DIR}/include

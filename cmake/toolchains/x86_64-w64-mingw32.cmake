@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Cross build for 64-bit Windows with MinGW-w64 (Debian: g++-mingw-w64-x86-64-posix), tested under
 # Wine. Used by the `windows` preset; scripts/test-windows.sh runs its tests.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: everything in one include.
 #ifndef ASIO_FSWATCH_ASIO_FSWATCH_HPP
 #define ASIO_FSWATCH_ASIO_FSWATCH_HPP

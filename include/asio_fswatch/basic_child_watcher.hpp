@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: basic_child_watcher, waits for child processes to end without blocking. The
 // template bodies are in impl/basic_child_watcher.hpp.
 #ifndef ASIO_FSWATCH_BASIC_CHILD_WATCHER_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: basic_directory_monitor, an I/O object that reports changes in directory trees.
 // The template bodies are in impl/basic_directory_monitor.hpp.
 #ifndef ASIO_FSWATCH_BASIC_DIRECTORY_MONITOR_HPP

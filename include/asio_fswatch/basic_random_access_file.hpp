@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: basic_random_access_file, positional asynchronous file I/O on io_uring or a
 // thread pool. The template bodies are in impl/basic_random_access_file.hpp.
 #ifndef ASIO_FSWATCH_BASIC_RANDOM_ACCESS_FILE_HPP

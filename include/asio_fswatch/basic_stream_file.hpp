@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: basic_stream_file, sequential asynchronous I/O on a file or on any descriptor.
 // The template bodies are in impl/basic_stream_file.hpp.
 #ifndef ASIO_FSWATCH_BASIC_STREAM_FILE_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: basic_supervised_process, a command run as the leader of its own process group
 // (Windows: in a Job Object of its own), waited for without blocking, signalled and terminated as
 // a group (or as a whole tree). The template bodies are in impl/basic_supervised_process.hpp.

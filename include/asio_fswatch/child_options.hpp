@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the ids and handles a child_watcher waits on, and how it learns that a child
 // ended (pidfd or SIGCHLD on Linux, the process handle on Windows).
 #ifndef ASIO_FSWATCH_CHILD_OPTIONS_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: directory_monitor, basic_directory_monitor on the default executor.
 #ifndef ASIO_FSWATCH_DIRECTORY_MONITOR_HPP
 #define ASIO_FSWATCH_DIRECTORY_MONITOR_HPP

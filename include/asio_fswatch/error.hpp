@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: error codes of the library's own conditions. System errors (ENOENT, EACCES,
 // ENOTDIR, ...) keep boost::system::system_category.
 #ifndef ASIO_FSWATCH_ERROR_HPP

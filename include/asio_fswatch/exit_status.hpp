@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: how a child process ended.
 #ifndef ASIO_FSWATCH_EXIT_STATUS_HPP
 #define ASIO_FSWATCH_EXIT_STATUS_HPP

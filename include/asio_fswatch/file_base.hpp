@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: open flags and seek origins shared by the file I/O objects, named as in
 // boost::asio::file_base.
 #ifndef ASIO_FSWATCH_FILE_BASE_HPP

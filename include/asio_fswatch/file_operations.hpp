@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: composed file operations: read a whole file, copy a file.
 #ifndef ASIO_FSWATCH_FILE_OPERATIONS_HPP
 #define ASIO_FSWATCH_FILE_OPERATIONS_HPP

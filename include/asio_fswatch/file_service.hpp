@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the per-context file service: which backend runs file operations, and how to
 // choose one.
 #ifndef ASIO_FSWATCH_FILE_SERVICE_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the event model of the directory monitor.
 #ifndef ASIO_FSWATCH_FS_EVENT_HPP
 #define ASIO_FSWATCH_FS_EVENT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: options of basic_directory_monitor and of each watched root.
 #ifndef ASIO_FSWATCH_MONITOR_OPTIONS_HPP
 #define ASIO_FSWATCH_MONITOR_OPTIONS_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: what a directory monitor holds and has done, for an application to show.
 #ifndef ASIO_FSWATCH_MONITOR_STATS_HPP
 #define ASIO_FSWATCH_MONITOR_STATS_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: how basic_supervised_process starts its command.
 #ifndef ASIO_FSWATCH_PROCESS_OPTIONS_HPP
 #define ASIO_FSWATCH_PROCESS_OPTIONS_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: random_access_file, a basic_random_access_file on boost::asio::any_io_executor.
 #ifndef ASIO_FSWATCH_RANDOM_ACCESS_FILE_HPP
 #define ASIO_FSWATCH_RANDOM_ACCESS_FILE_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: events since the last run. A picture of a tree saved to a file, and later the
 // events between that picture and the tree as it is then (a build tool starting up wants
 // exactly this; parcel's writeSnapshot and getEventsSince, watchman's clocks).

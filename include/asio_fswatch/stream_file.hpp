@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: stream_file, a basic_stream_file on boost::asio::any_io_executor.
 #ifndef ASIO_FSWATCH_STREAM_FILE_HPP
 #define ASIO_FSWATCH_STREAM_FILE_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: supervised_process, a basic_supervised_process on boost::asio::any_io_executor.
 #ifndef ASIO_FSWATCH_SUPERVISED_PROCESS_HPP
 #define ASIO_FSWATCH_SUPERVISED_PROCESS_HPP

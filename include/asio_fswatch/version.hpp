@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: version of the headers.
 #ifndef ASIO_FSWATCH_VERSION_HPP
 #define ASIO_FSWATCH_VERSION_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: JSON and human-readable encodings of fs_event.
 //
 // Both encoders are on the CLI's hot path (hundreds of thousands of events), so they append

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: names and stream output of the event model.
 #include <asio_fswatch/fs_event.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: glob patterns for watch_options::exclude and ::include (see detail/glob.hpp).
 //
 // Matching is called for every entry of a watched tree, so it never allocates and never recurses:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: ignore files read with gitignore's semantics (see detail/ignore_rules.hpp).
 #include <asio_fswatch/detail/ignore_rules.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // inotifywait's --format for fs_events: see inotifywait_format.hpp.
 #include <asio_fswatch/detail/inotifywait_format.hpp>
 #include <asio_fswatch/detail/path_text.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The merging rules of a settle period: see settle_batch.hpp. Each rule takes events away only
 // when the batch's index shows that nothing kept depends on them; where it cannot tell, the
 // events are kept as they came (less merged, never wrong).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The state of a file I/O object: what does not depend on the platform (ownership, closing,
 // cancelling). Opening, adopting and the synchronous calls are in posix/ and win/.
 #include <asio_fswatch/detail/file_handle.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private to src/file: what the composed file operations (file_operations.cpp)
 // need from the platform beyond the requests themselves: the record a stat request fills and
 // what it says, closing a descriptor a request opened, and the permissions a copy keeps. One

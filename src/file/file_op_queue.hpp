@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private to src/: an intrusive doubly linked FIFO of file operations, through
 // file_op::prev and file_op::next. An operation is in at most one queue at a time.
 #ifndef ASIO_FSWATCH_SRC_FILE_OP_QUEUE_HPP

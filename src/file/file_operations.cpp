@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Composed file operations (async_read_file, async_copy_file): small state machines over the
 // file service's requests. Each request's completion comes back here, on the context's thread
 // (io_uring) or posted to the executor (thread pool); the job's own mutex orders them when the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private to src/file: what the thread pool needs from the platform, one
 // definition in posix/ and one in win/.
 #ifndef ASIO_FSWATCH_SRC_FILE_PERFORM_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The file service of an execution context: chooses the backend once and routes operations.
 #include <asio_fswatch/detail/file_service.hpp>
 #include <asio_fswatch/error.hpp>

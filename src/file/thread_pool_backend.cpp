@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The thread-pool file backend: a bounded set of threads doing the blocking system calls (the
 // platform's, in posix/ and win/: file_perform.hpp). The threads start on demand and take no
 // signal. A request that has not started can be cancelled; one that is running runs to its end,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The core of basic_directory_monitor (monitor_core.hpp): its roots, its reads, the kernel wait
 // and the timer; and the handle the I/O object holds. Adds in slices: monitor_async_add.cpp.
 #include "monitor_core.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private (src/ only): how a directory monitor's OS edge (monitor_edge.hpp) hands
 // what its I/O completions brought to the monitor.
 #ifndef ASIO_FSWATCH_SRC_MONITOR_EDGE_SINK_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <asio_fswatch/detail/entry_tree.hpp>
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The core of basic_directory_monitor (monitor_core.hpp): async_add, whose scan runs in slices of
 // about a millisecond on the monitor's executor (watch_engine::begin_add, continue_add).
 #include "monitor_core.hpp"

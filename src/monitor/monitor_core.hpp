@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private (src/ only): the core behind basic_directory_monitor (monitor_impl) and
 // its per-context service, the same on every platform: the OS edge (monitor_edge.hpp: inotify,
 // ReadDirectoryChangesW) armed only while an operation waits, a timer for holds, identity checks

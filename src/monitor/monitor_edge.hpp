@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private (src/ only): the OS edge of a directory monitor, one class per platform
 // chosen at compile time, each the one place where the monitor touches the kernel. monitor_impl
 // (directory_monitor_impl.cpp) holds one and calls, under its lock:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: a root given to the directory monitor, as the engine's path text.
 #include "root_text.hpp"
 

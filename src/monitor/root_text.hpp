@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: a root given to the directory monitor, as the engine's path text.
 #ifndef ASIO_FSWATCH_SRC_MONITOR_ROOT_TEXT_HPP
 #define ASIO_FSWATCH_SRC_MONITOR_ROOT_TEXT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <asio_fswatch/snapshot.hpp>
 
 #include <asio_fswatch/detail/filesystem.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <asio_fswatch/detail/snapshot_diff.hpp>
 
 #include <utility>

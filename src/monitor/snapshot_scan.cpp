@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <asio_fswatch/detail/snapshot_scan.hpp>
 
 #include <asio_fswatch/detail/event_queue.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine: its roots, its entry points' timers,
 // the check of its own picture, and what it hands the event queue. The other jobs live beside
 // it: scanning and watching (watch_engine_scan.cpp), inotify's records (watch_engine_inotify.cpp),

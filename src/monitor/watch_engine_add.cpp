@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine, adding a root: at once (add_root, the
 // whole scan in one call), or in slices (begin_add, continue_add) between which the records of
 // the directories already watched are handled as usual, so that an event loop is never held

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine, applying the change records of a
 // recursive watch (watch_policy::recursive_root; ReadDirectoryChangesW's, decoded by
 // rdcw_parser) to the picture of its root.

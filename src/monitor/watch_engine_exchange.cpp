@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine, recognising renameat2(RENAME_EXCHANGE).
 //
 // The kernel reports a swap of `a` and `b` as two moves, one right after the other, each with

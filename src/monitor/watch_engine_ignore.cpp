@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine, filtering what enters the picture: the
 // exclude patterns, and ignore files (watch_options::ignore_files) read with gitignore's
 // semantics (detail/ignore_rules.hpp).

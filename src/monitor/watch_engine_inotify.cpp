@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine, decoding inotify's records: which
 // watched directory each names, records held back while their directory is between the two
 // halves of a move, and the marker records that tell when what a look saw has all been read.

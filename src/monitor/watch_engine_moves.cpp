@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine, entries appearing, leaving and moving.
 // A "moved from" detaches its entry from the tree (limbo) until its "moved to" pairs with it,
 // or its hold expires and it is reported removed (moved out of the tree). The held moves are

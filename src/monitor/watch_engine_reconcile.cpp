@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine, rebuilding the picture from the disk:
 // after an overflow, for the poll backend, and when a root's path names another directory.
 // What differs is reported through diff_snapshots (snapshot_diff.hpp).

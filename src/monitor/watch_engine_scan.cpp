@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's engine, scanning directories into the picture
 // and watching them (one inotify watch per directory; none for a recursive watch or polling),
 // with the problems met on the way (unreadable directories, the watch limit) and their retries.

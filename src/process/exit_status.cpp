@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <asio_fswatch/child_options.hpp>
 #include <asio_fswatch/exit_status.hpp>
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Helpers shared by the end-to-end CLI tests, sourced after `work` (a scratch directory) is set.
 # They count into `passed` and `failed`.
 passed=0 failed=0

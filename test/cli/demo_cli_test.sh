@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # `asio-fswatch demo --fast` end to end: it must exit 0 and print its three checks' results
 # (ctest's PASS_REGULAR_EXPRESSION alone would ignore the exit status).
 # Usage: demo_cli_test.sh PATH/TO/asio-fswatch

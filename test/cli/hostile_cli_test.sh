@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end hostile input for `asio-fswatch watch`:
 #  - names with control characters, quotes, backslashes and invalid UTF-8 (the watched root's own
 #    name included): each JSON line parses and os.fsencode() gives back the exact bytes; each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end tests of `asio-fswatch watch` with inotifywait's options: a script written for
 # inotifywait, run with inotifywait and with asio-fswatch on the same changes, prints the same
 # lines; -0 keeps any name whole; --one-shot, -t, --fromfile, -q; what is refused and why.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end tests of where `asio-fswatch watch` writes: standard output that fails (/dev/full,
 # closed, a reader that went away, with SIGPIPE ignored or not), a reader that stops reading
 # (signals still end the tool; the queue is bounded and nothing is lost once the reader comes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end tests of `asio-fswatch run --on-busy-update`: what a change does while COMMAND
 # runs. queue: it runs once more when it ends, with every change made meanwhile; do-nothing:
 # the change is dropped; signal: the signal is sent and nothing restarts; restart is

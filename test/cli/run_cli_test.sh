@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end tests of `asio-fswatch run`: usage errors, restarts on changes, --ext, debouncing,
 # changes during a restart, signals (nothing left behind), --exit-on-success, --postpone, a
 # command that cannot start.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Helpers shared by the end-to-end tests of `asio-fswatch run`, sourced after common.sh.
 #
 # The commands under test append "start PID COUNT PATHS..." to $LOG each time they start (PID is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end tests of `asio-fswatch run`'s filters and command line: --fs-events (a touch or a
 # chmod alone starts nothing by default), --include, --backend, --shell (sh -c, with $0 the
 # first changed path, as entr -s), entr's /_ placeholder, and the status line that summarises

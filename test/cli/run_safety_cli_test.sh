@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end tests of what `asio-fswatch run` does with hostile names and with its own writes:
 #  - the list of changed paths (ASIO_FSWATCH_CHANGED_PATHS_FILE) holds the exact bytes of names
 #    with newlines, escape sequences, invalid UTF-8 and 255 bytes, and cannot be forged; it is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end tests of `asio-fswatch snapshot` and `asio-fswatch since`: the events since a
 # snapshot, each command a process of its own (as across a restart), with changes in between;
 # --update moves the snapshot on with nothing lost between runs; --json and -0 output; what is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The skip accounting of scripts/test.sh (scripts/skip-report.sh) on crafted skip logs: what is
 # listed, what is counted, and when a skip fails the run (kind machine, with CI set, unless
 # ASIO_FSWATCH_ALLOWED_SKIPS names its id or "all"; kind build never).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # End-to-end tests of `asio-fswatch watch`: usage errors, exit codes, human and JSON output,
 # hostile names, signals, a watched root going away.
 # Usage: watch_cli_test.sh PATH/TO/asio-fswatch

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: running a scenario as nobody (uid/gid 65534) in a forked child, for the cases
 // that need permission bits to bite (root bypasses them). The child reports through its exit
 // status and stderr. A scenario that must also do, for a moment, what nobody cannot (make a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: the child_helper program (test/integration/child_helper.cpp), found next to the
 // running test program, started with Boost.Process v2 on every platform.
 #ifndef ASIO_FSWATCH_TEST_COMMON_CHILD_HELPER_HPP

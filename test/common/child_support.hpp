@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support for child processes: both mechanisms as test data, the outcome of one wait, and
 // running a context until something is done (30 s patience, then a failure that says what).
 #ifndef ASIO_FSWATCH_TEST_COMMON_CHILD_SUPPORT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support for the integration tests that pin the exact events of each step (kind, path
 // bytes, type, error): building expected events, comparing them with what came (in order or as
 // a multiset), reading one step's events, and the replay check. The step_events, must,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support for the file I/O tests: the backend a test case runs on, running a context until
 // a condition holds (bounded), checking that no work is left behind, file contents, and FIFOs
 // that never leave a thread blocked when a test ends early.

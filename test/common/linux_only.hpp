@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: cases about one of Linux's own mechanisms (inotify, pidfd, io_uring, statx,
 // copy_file_range), which the generic POSIX build (ASIO_FSWATCH_GENERIC_POSIX) and Windows do
 // not have. There such a case is skipped, of kind `platform`, and the rest of the suite runs on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: an fs_event in one expression, for expected event sequences and replay inputs.
 #ifndef ASIO_FSWATCH_TEST_COMMON_MAKE_EVENT_HPP
 #define ASIO_FSWATCH_TEST_COMMON_MAKE_EVENT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support for the integration tests of basic_directory_monitor: a temporary-directory
 // fixture, collecting events until a predicate holds and/or the stream goes quiet (bounded by a
 // steady_timer), looking events up, and the replay check (tree_replay.hpp) of what was collected.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support for the file tests that run on every platform (Linux, and Windows under Wine):
 // file contents, one transfer run to its end, the backends a case runs on, and native pipes.
 #ifndef ASIO_FSWATCH_TEST_COMMON_PORTABLE_FILES_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: kernel limits under /proc/sys, read and written (the tests that write one run
 // as root, or in a user namespace of their own, and restore it).
 #ifndef ASIO_FSWATCH_TEST_COMMON_PROC_LIMITS_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: whether a process (by id) still runs, on every platform, and a bounded wait for
 // its end. A zombie counts as ended: it is its parent's (or a subreaper's) to reap.
 #ifndef ASIO_FSWATCH_TEST_COMMON_PROCESS_ALIVE_HPP

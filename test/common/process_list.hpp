@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: the processes /proc shows (pid, name, state, parent, group), to check what a
 // supervised command left behind.
 #ifndef ASIO_FSWATCH_TEST_COMMON_PROCESS_LIST_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: which sanitizer the build runs under, for the few checks that must know.
 #ifndef ASIO_FSWATCH_TEST_COMMON_SANITIZERS_HPP
 #define ASIO_FSWATCH_TEST_COMMON_SANITIZERS_HPP

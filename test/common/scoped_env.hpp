@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: an environment variable set for a scope (POSIX), the old value put back after.
 #ifndef ASIO_FSWATCH_TEST_COMMON_SCOPED_ENV_HPP
 #define ASIO_FSWATCH_TEST_COMMON_SCOPED_ENV_HPP

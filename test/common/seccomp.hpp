@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: a system call refused by a seccomp filter, as container runtimes and sandboxes
 // do (always, or after it has succeeded N times), in a forked child (a filter cannot be removed).
 #ifndef ASIO_FSWATCH_TEST_COMMON_SECCOMP_HPP

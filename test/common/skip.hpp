@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: saying that a test (or a part of one) did not run, and why, where the test
 // command can count it.
 //

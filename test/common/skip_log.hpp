@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: the line a skipped test appends to the file ASIO_FSWATCH_SKIP_LOG names (see
 // skip.hpp), for programs without Boost.Test as well (the benchmarks' smoke tests).
 #ifndef ASIO_FSWATCH_TEST_COMMON_SKIP_LOG_HPP

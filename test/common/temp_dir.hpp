@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: a unique temporary directory that removes itself.
 #ifndef ASIO_FSWATCH_TEST_COMMON_TEMP_DIR_HPP
 #define ASIO_FSWATCH_TEST_COMMON_TEMP_DIR_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: the invariant the directory monitor's tests rely on. Replaying the event stream
 // onto a snapshot of the tree taken when the watch started must give exactly the tree as it is
 // when the stream goes quiet (a duplicated `created` is tolerated and counted).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: whether the tests run under Wine, and which, as ntdll's wine_get_version says
 // (Windows has no such export). The Windows tests run under Wine in the test command; the cases
 // that meet a measured Wine defect say so at run time (monitor_portable_test.cpp).

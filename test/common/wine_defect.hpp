@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support for the portable monitor cases: the replay check of a case that may meet one of
 // Wine's measured defects (doc/guarantees.md, "Under Wine"), which is then logged as such rather
 // than failed.

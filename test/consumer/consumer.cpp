@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Built against the installed asio_fswatch: watches a temporary directory, creates a file in
 // it and waits for the event.
 #include <asio_fswatch/asio_fswatch.hpp>

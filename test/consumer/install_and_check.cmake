@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Installs the build into a fresh prefix (what an earlier install left is removed first), then
 # checks that the detail headers no public header needs were not installed.
 # cmake -DBUILD=<build dir> -DPREFIX=<prefix> -DPRIVATE_HEADERS="a.hpp;b.hpp" -P install_and_check.cmake

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A small program for the children tests, on every platform: what it does is chosen by argv.
 //   child_helper exit N     exits with N (on Windows any 32-bit value, 0x... accepted)
 //   child_helper crash      writes through a null pointer (SIGSEGV on POSIX, without a core

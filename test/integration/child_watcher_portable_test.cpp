@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // child_watcher on every platform (Linux with both mechanisms, Windows under Wine with the
 // process handle): children of the child_helper program, started with Boost.Process v2, waited
 // on by process object, by pid and by handle; exit codes, crashes, processes that ended before

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // child_watcher on real children (fork + _exit / kill), each case with both mechanisms (pidfd
 // and sigchld): exit codes, signals, children that ended before the wait, a thousand at once,
 // every cancellation type (the child keeps running and can be waited for again), bad pids,

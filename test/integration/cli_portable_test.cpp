@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The asio-fswatch tool, run as a user runs it, on every platform (on Windows under Wine): the
 // test starts `asio-fswatch watch` and `asio-fswatch run` as supervised processes with pipes,
 // changes the tree from inside this process (Win32 calls on Windows), and reads what the tool

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // async_read_file and async_copy_file on every platform (Linux on each file backend, Windows
 // under Wine): whole files of several blocks copied and read exactly, a longer target cut, a copy
 // onto itself refused by file identity (same name, and a hard link), the permissions or

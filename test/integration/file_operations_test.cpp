@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of the composed file operations async_read_file and async_copy_file on both
 // file backends: contents, errors, every completion token, cancellation (terminal, partial,
 // total) and the destruction of a context while one is running.

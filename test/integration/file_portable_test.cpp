@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // random_access_file on every platform (Linux on its file backend, Windows under Wine on the
 // thread pool): opening with each flag, positional reads and writes through Asio's composed
 // operations, the end of the file, append, resize, allocate, the flushes, errors of a closed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // io_uring forbidden at run time, as Docker's and containerd's default seccomp profiles do:
 // io_uring_setup fails with EPERM (or ENOSYS). The file service must fall back to the thread
 // pool, without an exception, and a forced io_uring must fail with a clear error. Each case

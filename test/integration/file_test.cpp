@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of random_access_file and stream_file on both file backends (io_uring and
 // the thread pool): data round trips, open flags and errors, many operations in flight, two
 // threads, every completion token, cancellation (per operation: terminal, partial, total;

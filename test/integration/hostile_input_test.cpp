@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Hostile input to the directory monitor, on inotify and on the poll backend: names with control
 // characters, quotes, backslashes and invalid UTF-8; names of 255 bytes (and the 256 the kernel
 // refuses); paths at and beyond PATH_MAX; symlink loops; directories made unreadable while

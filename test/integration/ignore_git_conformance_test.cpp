@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Ignore files against git itself: random trees with random .gitignore files (nested, negated,
 // anchored, directory-only, "**", escapes) and a .git/info/exclude, decided both by
 // detail::ignore_rules and by `git check-ignore`, which must agree on every path; and the

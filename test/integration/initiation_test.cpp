@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Asio's rule that no handler runs inside the initiating function, checked for every async
 // operation of every I/O object, on the paths that know their outcome at once: an object that is
 // closed or has no child, a child that has ended already (reaped or not), bad arguments, empty

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the monitor assumes of inotify itself, checked on the kernel the tests run on, with raw
 // system calls (no asio_fswatch code): a failure here says the kernel broke an assumption, not
 // that the library did.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of basic_directory_monitor::async_add on every platform and backend: the
 // loop runs other handlers while a tree is added, what changes meanwhile is neither lost nor
 // doubled (the replay invariant of doc/guarantees.md), and an add that is cancelled, removed,

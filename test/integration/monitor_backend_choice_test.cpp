@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How a directory monitor's mechanism is named and chosen, as for every I/O object of the
 // library: the `backend` option, then ASIO_FSWATCH_MONITOR_BACKEND for a monitor left at
 // `automatic`, then the platform's best; backend() says which one runs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of the directory monitor with the real kernel: renameat2(RENAME_EXCHANGE)
 // is reported as one `exchanged` event (inotify), later events inside swapped directories carry
 // their new paths, and the replay invariant holds; the poll backend reports removed + created.

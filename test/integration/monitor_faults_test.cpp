@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The directory monitor with the real kernel refusing, not mocks:
 //  - seccomp filters in a forked child (a filter cannot be removed): inotify_add_watch failing
 //    with ENOSPC after N calls, inotify_init1 failing with EMFILE or ENOSYS;

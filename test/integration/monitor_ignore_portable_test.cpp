@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of ignore files (watch_options::ignore_files) on every backend the build
 // has (inotify, ReadDirectoryChangesW, poll): what a .gitignore ignores is not listed nor
 // reported; rewriting it shows and hides entries, and the events replay to the tree it lets

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The inotify limits, with the real kernel refusing: each scenario runs in a forked child that
 // enters a user namespace of its own and lowers that namespace's limits
 // (/proc/sys/user/max_inotify_*), so the host's limits are never touched. Where user namespaces

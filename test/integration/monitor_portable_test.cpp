@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of basic_directory_monitor that run on every platform, against each backend
 // the build has: inotify and poll on Linux, ReadDirectoryChangesW and poll on Windows (under
 // Wine in the test command), poll in the generic POSIX build. The tree is changed from inside

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of settling (monitor_options::settle) on every backend the build has: a
 // burst of writes is one event, an atomic save is one `modified`, what is created and removed
 // within a period is nothing, random changes still replay to the tree, and (inotify) a batch

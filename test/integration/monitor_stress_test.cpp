@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Stress tests of basic_directory_monitor on real inotify: a storm of 20,000 files in new
 // directories written by another thread while the monitor reads, a rename storm, and forced
 // kernel queue overflows. The check is always the replay invariant: the events replayed on the

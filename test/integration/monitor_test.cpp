@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of basic_directory_monitor on real inotify (and the poll backend), in
 // temporary directories: every event kind, renames in, out and within, new directories and their
 // race window, filters, file roots, root removal, several roots, bad input, permission problems.

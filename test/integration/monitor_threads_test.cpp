@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The monitor from several threads: an io_context run by two threads reads events while another
 // thread adds and removes roots, writes files and cancels reads. The core serialises its member
 // functions; nothing may be lost or reported twice in a way the replay check would catch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of basic_directory_monitor's asynchronous operations: every completion token
 // (callback, use_future, use_awaitable, deferred, as_tuple, bound executors), async_next, and
 // cancellation (per operation: terminal, partial, total; cancel(), close(), the destructor),

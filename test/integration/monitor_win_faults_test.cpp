@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The Windows monitor with the system call refusing or losing, not mocks: the test program's
 // import of ReadDirectoryChangesW (through which the statically linked library calls it) is
 // pointed at a wrapper for the length of a case. The wrapper calls the real function, except that

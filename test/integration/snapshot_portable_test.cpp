@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Integration tests of snapshots (snapshot.hpp) on the real file system, Linux and Windows:
 // the events since a snapshot replay to the tree now, a tree moved with its snapshot still
 // compares, and a missing, foreign or damaged snapshot file is a clear error.

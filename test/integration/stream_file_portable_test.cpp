@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // stream_file on every platform (Linux, and Windows under Wine): a regular file read and written
 // from the file position on each backend (on Windows the completion port keeps no position: the
 // object does), short reads that must not skip data, seek, append, and pipes: anonymous pipes

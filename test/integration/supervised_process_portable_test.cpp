@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // supervised_process on every platform (Linux: a process group; Windows under Wine: a Job
 // Object): exit codes, the pipes, async_terminate with a grace period that the child outlives,
 // a grandchild stopped with its parent (by async_terminate and by the destructor), detach, a

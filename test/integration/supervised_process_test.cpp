@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // supervised_process on real commands (/bin/sh, sleep, cat, echo), each case that waits with
 // both child watcher mechanisms (pidfd and sigchld): exit statuses, the process group, PATH
 // lookup and start errors, pipes, environment and working directory, signals, termination of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // supervised_process and child_watcher beyond one child's life: what an ended command leaves
 // behind (its group's background jobs; with stop_descendants, daemons that left the group,
 // also in a child subreaper, which must reap them without taking other children's statuses),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A watched root made unreadable (mode 0300: nobody can list it or add a watch on it, and can
 // still work inside it) on the real kernel, inotify and poll, while the monitor has to rescan
 // (inotify: the kernel queue overflows; poll: every scan). The monitor says so once and keeps

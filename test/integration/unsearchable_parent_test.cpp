@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A directory created while its parent could not be searched (mode 644 or 000), on the real
 // kernel, inotify and poll: the monitor cannot watch or list it then, and says so once; when the
 // parent opens again, what the directory holds is reported and it is watched from then on

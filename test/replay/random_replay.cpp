@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A randomized check of the directory monitor's replay invariant (doc: DESIGN.md, event model):
 // several writer processes change a tree at random for a fixed time, from a fixed seed, while one
 // monitor (inotify or poll) reads; the events, replayed onto a snapshot of the tree taken before

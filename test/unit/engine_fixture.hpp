@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support for the engine's unit tests (watch_engine_test.cpp, watch_engine_exchange_test.cpp):
 // short event constructors, event checks, the replay invariant, and a fixture that drives a
 // detail::watch_engine over a fake_filesystem.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit test for detail/entry_tree.hpp against a model: 100k random operations (inserts, erases
 // of whole subtrees, moves, type changes, lookups), the tree compared with a std::map model.
 #include "entry_tree_support.hpp"

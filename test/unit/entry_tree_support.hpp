@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support for the entry_tree unit tests.
 #ifndef ASIO_FSWATCH_TEST_UNIT_ENTRY_TREE_SUPPORT_HPP
 #define ASIO_FSWATCH_TEST_UNIT_ENTRY_TREE_SUPPORT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/entry_tree.hpp: insert/find/erase/move, detached subtrees, paths, the
 // deepest-first erase callback, the pre-order walk, node reuse, the count of directories, and
 // the open-addressing index (backward-shift deletion, growth). The random run against a model is

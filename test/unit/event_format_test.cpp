@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests of the text encodings of fs_event: JSON strings (with the surrogateescape mapping of
 // invalid UTF-8), JSON objects, human-readable lines, and the names of kinds and types.
 #include <boost/test/unit_test.hpp>

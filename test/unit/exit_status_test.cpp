@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // exit_status: the four endings (exited, killed, ended by an exception, no status), what each
 // answers, and how a Windows exit code is read.
 #include <asio_fswatch/exit_status.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: the recursive watches of fake_filesystem, playing ReadDirectoryChangesW. Each
 // watch is on a directory (by inode: it follows the directory when it moves, as a handle does)
 // and sees the changes below it, or only in it for a single-directory watch. What it sees is laid

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test support: an in-memory asio_fswatch::detail::filesystem that also plays the kernel's
 // inotify part. Every mutation (mkdir, write, remove, rename, chmod, ...) changes the tree and
 // appends to a pending buffer the records inotify would queue for the directories that are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests of the sans-io parts of the file I/O: open flags to open(2) flags, and a finished
 // request's result to the completion's error.
 #include <asio_fswatch/detail/async_file_op.hpp>

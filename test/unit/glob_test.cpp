@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/glob.hpp: syntax, name-only vs path patterns, the "/**" directory rule,
 // bytes, errors, glob_set, and a cross-check against a naive reference matcher.
 #include <asio_fswatch/detail/glob.hpp>

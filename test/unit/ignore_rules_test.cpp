@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/ignore_rules.hpp: gitignore's syntax (comments, escapes, trailing
 // spaces, CRLF, a byte order mark), negation, directory-only and anchored patterns, "**", and
 // the precedence of nested directories. Each expectation was checked with git 2.39's

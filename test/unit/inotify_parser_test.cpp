@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/inotify_parser.hpp: the encoder against the kernel's layout, round trips,
 // NUL padding, truncation at every cut point, malformed lengths, and random buffers (which must
 // never make the parser read outside the bytes it was given; run once under ASan/UBSan).

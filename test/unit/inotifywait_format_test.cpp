@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests of inotifywait's --format for fs_events (detail/inotifywait_format.hpp): the fields,
 // the names of each kind (a rename as MOVED_FROM then MOVED_TO), roots, the -e filter, raw
 // paths with NUL terminators, and formats refused.

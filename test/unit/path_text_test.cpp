@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests of detail/path_text.hpp: a path becomes the core's text and back unchanged, on every
 // platform; on Windows the text is WTF-8, so that a name with a lone surrogate (a legal Windows
 // name that is not valid UTF-16) has a text too (what the encoders make of it is tested in

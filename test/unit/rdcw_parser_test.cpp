@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/rdcw_parser.hpp: the encoder against Windows' layouts, actions and rename
 // pairing, names to WTF-8 path text, every malformed shape (each keeping the changes before it),
 // packed records as Wine writes them, extended attributes, and random round trips and mutations

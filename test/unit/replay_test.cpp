@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for test/common/tree_replay.hpp: the checker the integration tests trust must catch
 // missing, spurious and mistyped entries and every event that does not fit the tree, or those
 // tests could pass vacuously.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests of detail/settle_batch.hpp, the merging of a settle period's events: the rules one by
 // one, then random event streams (strict: each event fits the tree the earlier ones left) checked
 // for what the merge promises: the merged batch replays to the same tree, without a problem, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Snapshots (sans-io): the picture's file format (detail/snapshot_codec.hpp), refused whole when
 // damaged or foreign, and the events since a picture (detail/snapshot_scan.hpp), which replay
 // to the tree now, over the fake file system.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests of the tool's pieces that need no kernel (tools/asio-fswatch): inotifywait's
 // regular expressions on paths, the refusal of a glob that can only be one, and paths spelled
 // from the PATH given, as inotifywait spells them.

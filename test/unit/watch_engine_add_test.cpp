@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The engine's add in slices (watch_engine::begin_add, continue_add): what async_add runs. Each
 // slice here reads one directory (its deadline has passed), and the tree changes between
 // slices, as it does while an event loop runs other handlers: nothing is lost or doubled, the

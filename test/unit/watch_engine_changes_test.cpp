@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests of the engine fed by a recursive watch (watch_policy::recursive_root): the fake file
 // system records each change as ReadDirectoryChangesW would (FILE_NOTIFY_INFORMATION, relative
 // names), the fixture decodes each read with rdcw_parser and hands the change records to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/watch_engine.hpp: exchanges racing with other changes. The records of a
 // swap are read after later changes have happened on disk (a parent renamed, an entry removed,
 // a scan that already saw the outcome), so every look at the disk that tells a swap from two

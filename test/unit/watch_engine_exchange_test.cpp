@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/watch_engine.hpp: renameat2(RENAME_EXCHANGE), which the kernel reports
 // as two moves in a row (the second the reverse of the first, with its own cookie), recognised
 // as one `exchanged` event; and the cases whose records look alike but are not a swap.

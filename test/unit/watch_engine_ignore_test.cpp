@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The engine with ignore files (watch_options::ignore_files), on each policy (inotify's watch per
 // directory, a recursive watch, polling) over the fake file system: what the files ignore is
 // neither reported nor watched; editing, creating, removing or renaming an ignore file, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Randomized tests of detail/watch_engine.hpp: thousands of random changes of a tree in the fake
 // file system (fake_filesystem.hpp), read as the kernel would report them, with every race the
 // settings ask for (reads split anywhere, records lost, changes during scans, torn listings,

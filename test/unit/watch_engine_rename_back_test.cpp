@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/watch_engine.hpp: renames that read like a swap until their last record.
 // `mv x n; mv n x` queues exactly the records of a swap of x with an entry at n the picture does
 // not have, and a swap followed by more moves of the same names queues records that plain

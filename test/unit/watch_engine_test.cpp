@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Unit tests for detail/watch_engine.hpp, driven through an in-memory filesystem that also plays
 // the kernel's inotify part (fake_filesystem.hpp): every change queues the records inotify would,
 // and the tests hand them to the engine. Where order matters, the exact event sequence is

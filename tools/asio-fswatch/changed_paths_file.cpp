@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch run: the file that tells COMMAND which paths changed.
 #include "changed_paths_file.hpp"
 

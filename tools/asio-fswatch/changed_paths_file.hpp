@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch run: the file that tells COMMAND which paths changed.
 #ifndef ASIO_FSWATCH_TOOL_CHANGED_PATHS_FILE_HPP
 #define ASIO_FSWATCH_TOOL_CHANGED_PATHS_FILE_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch: the subcommands.
 #ifndef ASIO_FSWATCH_TOOL_COMMANDS_HPP
 #define ASIO_FSWATCH_TOOL_COMMANDS_HPP

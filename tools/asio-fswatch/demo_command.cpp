@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch demo: a self-driving tour. It makes real changes in a temporary tree, shows the
 // events as they arrive, and checks at the end that the events replay to the tree on disk. Then
 // one coroutine copies several files at once with async_copy_file, and the copies are checked.

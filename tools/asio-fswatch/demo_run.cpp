@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch demo, third part: `asio-fswatch run` restarts a tiny command when a watched file
 // is edited. The demo itself drives it as a supervised_process: it reads run's status lines from
 // a pipe, edits the file, and presses Ctrl-C (SIGINT to run's process group).

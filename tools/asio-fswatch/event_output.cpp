@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch: standard output for `watch`, written without ever blocking the event loop. The
 // queue is here; how standard output takes bytes is in event_output_posix.cpp and
 // event_output_win.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch: standard output for `watch`, written without ever blocking the event loop.
 #ifndef ASIO_FSWATCH_TOOL_EVENT_OUTPUT_HPP
 #define ASIO_FSWATCH_TOOL_EVENT_OUTPUT_HPP

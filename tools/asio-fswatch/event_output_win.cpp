@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch: how standard output takes the events on Windows (see event_output.hpp).
 #include "event_output.hpp"
 

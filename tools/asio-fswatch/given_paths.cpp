@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch watch: paths spelled from the PATHs given. See given_paths.hpp.
 #include "given_paths.hpp"
 

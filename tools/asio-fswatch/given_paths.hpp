@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch watch: paths spelled from the PATHs given on the command line, as inotifywait
 // spells them.
 #ifndef ASIO_FSWATCH_TOOL_GIVEN_PATHS_HPP

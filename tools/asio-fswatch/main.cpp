@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch: a lossless, fast inotifywait built on asio_fswatch.
 #include "commands.hpp"
 #include "path_regex.hpp"

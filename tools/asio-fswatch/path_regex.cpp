@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch watch: inotifywait's regular expressions on paths. Boost.Regex (header-only)
 // rather than <regex.h>, which Windows lacks, or std::regex, whose matcher recurses once per
 // character and can overflow the stack on a long path: Boost's bounds its own memory and throws.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch watch: inotifywait's --exclude/--include, regular expressions that decide which
 // paths are printed.
 #ifndef ASIO_FSWATCH_TOOL_PATH_REGEX_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch: what the commands need from the operating system, with one implementation per
 // platform (platform_posix.cpp, platform_win.cpp). Text is the library's path text throughout:
 // the kernel's bytes on POSIX, WTF-8 on Windows (see asio_fswatch/detail/path_text.hpp).

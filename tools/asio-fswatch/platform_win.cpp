@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch: the operating system's part, Windows.
 #include "platform.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch run: start a command, and restart it (its whole process group) whenever a
 // watched file changes.
 #include "changed_paths_file.hpp"

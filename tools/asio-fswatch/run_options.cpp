@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch run: its help and the reading of its options.
 #include "run_options.hpp"
 

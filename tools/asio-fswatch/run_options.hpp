@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch run: its options, read from the command line.
 #ifndef ASIO_FSWATCH_TOOL_RUN_OPTIONS_HPP
 #define ASIO_FSWATCH_TOOL_RUN_OPTIONS_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch snapshot / since: save the picture of a tree, and print the events since one
 // (snapshot.hpp), for scripts and build tools that were not running while files changed.
 #include "commands.hpp"

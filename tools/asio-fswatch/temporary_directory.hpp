@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch: a private temporary directory (run's lists of changed paths, the demo's trees).
 #ifndef ASIO_FSWATCH_TOOL_TEMPORARY_DIRECTORY_HPP
 #define ASIO_FSWATCH_TOOL_TEMPORARY_DIRECTORY_HPP

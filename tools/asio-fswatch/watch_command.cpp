@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch watch: print the changes of directory trees, one line per event.
 #include "commands.hpp"
 #include "event_output.hpp"

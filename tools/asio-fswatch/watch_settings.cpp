@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch watch: its help and the reading of its options.
 #include "watch_settings.hpp"
 

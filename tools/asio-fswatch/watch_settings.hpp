@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio-fswatch watch: its options, read from the command line (inotifywait's among them).
 #ifndef ASIO_FSWATCH_TOOL_WATCH_SETTINGS_HPP
 #define ASIO_FSWATCH_TOOL_WATCH_SETTINGS_HPP

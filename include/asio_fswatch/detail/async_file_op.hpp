@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: a file_op that carries a completion handler, and how the file I/O
 // objects start one.
 #ifndef ASIO_FSWATCH_DETAIL_ASYNC_FILE_OP_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: what a recursive watch of one root says changed (sans-io), in the
 // engine's own terms rather than one kernel interface's. The decoder of each interface that
 // watches a whole tree through one handle (ReadDirectoryChangesW; FSEvents would be another)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the platform's child wait, chosen by an alias (as Boost.Process v2
 // chooses its process handle): posix_child_wait_op (pidfd or SIGCHLD, chosen at run time) or
 // win_child_wait_op (the process HANDLE).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: what every platform's child wait shares: the choice of mechanism, the
 // target of a wait, the set of a watcher's pending waits (which cancel() and the destructor
 // reach) and the process objects a watcher accepts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the one way an operation completes without running its handler inside
 // the call that initiated it (an early error, a child that had already ended, a result known at
 // once). A composed operation hands its `self` and its results to complete_soon().

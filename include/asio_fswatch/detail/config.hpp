@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: what the platform is, as the library's own macros, and the native types
 // that public headers name through aliases (a process id, a process handle). Only this header
 // and detail/ and src/ test the compiler's platform macros.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the monitor's own picture of one watched tree (sans-io).
 // A node is (parent, name), so renaming a directory is O(1) whatever its size; children are
 // found through one open-addressing index keyed by (parent, name), and listed through an

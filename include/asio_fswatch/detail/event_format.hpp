@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: text encodings of fs_event (sans-io): JSON lines and human-readable lines.
 #ifndef ASIO_FSWATCH_DETAIL_EVENT_FORMAT_HPP
 #define ASIO_FSWATCH_DETAIL_EVENT_FORMAT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the monitor's queue of events for the reader (sans-io), with the
 // things that shape what a reader sees: a root's include patterns, coalescing of repeated
 // `modified` and `attributes` of one path while the first is still queued, and settling

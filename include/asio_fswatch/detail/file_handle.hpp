@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the state of a file I/O object (its service and its descriptor) and
 // the synchronous operations on it. Bodies in src/file/file_handle.cpp and, per platform,
 // src/file/posix/posix_file_handle.cpp and src/file/win/win_file_handle.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: what random_access_file and stream_file share: the executor, the
 // descriptor and the synchronous operations, in their throwing and error_code forms.
 #ifndef ASIO_FSWATCH_DETAIL_FILE_OBJECT_HPP

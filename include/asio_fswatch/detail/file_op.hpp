@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: one file operation as the backends see it (a plain struct, no template),
 // and the descriptor it works on, shared by the I/O object and its pending operations.
 #ifndef ASIO_FSWATCH_DETAIL_FILE_OP_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the file service of one execution context and the interface of its
 // backends (io_uring, thread pool). The bodies live in src/file/file_service.cpp,
 // src/file/linux/io_uring_backend.cpp and src/file/posix/thread_pool_backend.cpp.

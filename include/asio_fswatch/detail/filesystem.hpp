@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the kernel edge the watch engine scans and watches through. The real
 // one (posix_filesystem) calls readdir, lstat and inotify; unit tests use an in-memory fake.
 #ifndef ASIO_FSWATCH_DETAIL_FILESYSTEM_HPP

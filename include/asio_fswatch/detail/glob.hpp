@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: glob patterns for watch_options::exclude and ::include (sans-io).
 #ifndef ASIO_FSWATCH_DETAIL_GLOB_HPP
 #define ASIO_FSWATCH_DETAIL_GLOB_HPP

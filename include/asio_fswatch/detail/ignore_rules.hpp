@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: ignore files (watch_options::ignore_files) read with gitignore's
 // semantics (sans-io): parsing one file's text, and deciding an entry from the files of the
 // directories above it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the inotify record format (sans-io). The layout and flag values are the
 // Linux ABI, spelled out here so that the parser and the engine build and test anywhere.
 #ifndef ASIO_FSWATCH_DETAIL_INOTIFY_PARSER_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the output of `inotifywait --format` for fs_events (sans-io), so that
 // scripts written for inotifywait read asio-fswatch watch unchanged.
 #ifndef ASIO_FSWATCH_DETAIL_INOTIFYWAIT_FORMAT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the non-template core behind basic_directory_monitor. Its body lives
 // in src/monitor/directory_monitor_impl.cpp; handlers arrive type-erased, so every completion token
 // works without the core being a template.

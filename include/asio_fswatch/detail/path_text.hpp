@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the one place where a std::filesystem::path becomes the library's path text and
 // back. The sans-io core (the watch engine, the tree, the formats) keeps paths as byte strings: on
 // POSIX they are the kernel's bytes, untouched; on Windows, whose paths are UTF-16, they are WTF-8.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: a wait for a child process on POSIX: on a pidfd in the reactor (Linux),
 // or through the context's SIGCHLD service.
 #ifndef ASIO_FSWATCH_DETAIL_POSIX_CHILD_WAIT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the processes a supervised child leaves behind, and how they are
 // stopped. POSIX: found in /proc: its process group and, when asked, every descendant (marked
 // through the environment, or found below a descendant); signalled as a whole, and reaped only

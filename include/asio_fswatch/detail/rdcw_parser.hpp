@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the records of ReadDirectoryChangesW and ReadDirectoryChangesExW
 // (sans-io). The layouts and values are the Windows ABI, spelled out here so that the parser is
 // built and tested on every platform, without a Windows header.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the events of one settle period (monitor_options::settle), merged per
 // path as they arrive so that the batch the reader gets at the end says what changed, not every
 // step of it (sans-io). What it promises: replaying the merged batch on the tree as it was when

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the SIGCHLD mechanism of child_watcher. One per execution context: a
 // signal_set on SIGCHLD, and the children that waits are registered for. Only those are ever
 // reaped (waitid(P_PID)), never another child of the process.

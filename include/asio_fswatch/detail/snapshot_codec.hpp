@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: a picture of a tree as the bytes of a snapshot file, and back
 // (sans-io). write_snapshot and events_since (snapshot.hpp) use it.
 //

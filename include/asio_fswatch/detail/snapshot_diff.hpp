@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the events that turn one picture of a tree into another (sans-io).
 // The poll backend compares successive scans with it; after an overflow, on any backend, the
 // picture the records built is compared with a fresh scan.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: snapshot files read, compared with the tree now, and written (the
 // I/O behind snapshot.hpp). The CLI's `since --update` uses the two steps apart: it saves the
 // new picture only once the events are printed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the pictures that snapshots save and compare, taken through the
 // filesystem interface (sans-io: the tests give it a fake file system).
 #ifndef ASIO_FSWATCH_DETAIL_SNAPSHOT_SCAN_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: starting a command as the leader of a new process group, through
 // Boost.Process v2 (src/process/posix/spawn.cpp and src/process/win/win_spawn.cpp keep its
 // headers out of the public ones).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the part of a stream_file that the reactor serves. On POSIX a descriptor
 // that is not a regular file (pipe, FIFO, socket, tty, character device) is waited on by the
 // reactor, like a posix::stream_descriptor. Windows has no reactor for files: there a stream goes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: one child of a basic_supervised_process, shared by the object and its
 // pending operations (so that start() and the destructor never free what an operation uses),
 // and the composed operations async_wait and async_terminate.

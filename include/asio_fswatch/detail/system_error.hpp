@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the error of the system call that just failed (errno on POSIX,
 // GetLastError() on Windows) as an error_code of boost::system::system_category.
 #ifndef ASIO_FSWATCH_DETAIL_SYSTEM_ERROR_HPP

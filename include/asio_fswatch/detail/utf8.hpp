@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: UTF-8 encoding of one code point, shared by the JSON decoder (event_format) and
 // the Windows path text (path_text, which also encodes lone surrogates, as WTF-8 does).
 #ifndef ASIO_FSWATCH_DETAIL_UTF8_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the directory monitor's state machine (sans-io). It turns what the
 // kernel says (inotify records; the change records of a recursive watch such as
 // ReadDirectoryChangesW; for the poll backend, successive scans) into fs_events, keeping its own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the state that watch_engine's jobs share, apart from the class: each
 // root's picture and bookkeeping, the held moves and arrivals of rename pairing, and inotify's
 // reading (records, markers, looks). Split out of watch_engine.hpp so that the engine's class

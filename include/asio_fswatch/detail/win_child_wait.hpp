@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: a wait for a process on Windows: its HANDLE in a
 // boost::asio::windows::object_handle, then its exit code.
 #ifndef ASIO_FSWATCH_DETAIL_WIN_CHILD_WAIT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the template bodies of basic_child_watcher (included by basic_child_watcher.hpp).
 #ifndef ASIO_FSWATCH_IMPL_BASIC_CHILD_WATCHER_HPP
 #define ASIO_FSWATCH_IMPL_BASIC_CHILD_WATCHER_HPP

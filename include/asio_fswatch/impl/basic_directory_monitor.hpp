@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the template bodies of basic_directory_monitor (included by basic_directory_monitor.hpp).
 #ifndef ASIO_FSWATCH_IMPL_BASIC_DIRECTORY_MONITOR_HPP
 #define ASIO_FSWATCH_IMPL_BASIC_DIRECTORY_MONITOR_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the template bodies of basic_random_access_file (included by basic_random_access_file.hpp).
 #ifndef ASIO_FSWATCH_IMPL_BASIC_RANDOM_ACCESS_FILE_HPP
 #define ASIO_FSWATCH_IMPL_BASIC_RANDOM_ACCESS_FILE_HPP

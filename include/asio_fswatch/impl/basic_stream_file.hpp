@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the template bodies of basic_stream_file (included by basic_stream_file.hpp).
 #ifndef ASIO_FSWATCH_IMPL_BASIC_STREAM_FILE_HPP
 #define ASIO_FSWATCH_IMPL_BASIC_STREAM_FILE_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch: the template bodies of basic_supervised_process (included by basic_supervised_process.hpp).
 #ifndef ASIO_FSWATCH_IMPL_BASIC_SUPERVISED_PROCESS_HPP
 #define ASIO_FSWATCH_IMPL_BASIC_SUPERVISED_PROCESS_HPP

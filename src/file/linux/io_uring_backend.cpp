@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The io_uring file backend. One ring per execution context; its eventfd is read through a
 // posix::stream_descriptor, so completions are reaped on the context's own threads and no thread
 // is started. Handlers of operations that complete together run in one batch, and the

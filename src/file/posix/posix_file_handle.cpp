@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A file I/O object on POSIX: opening and adopting a descriptor, and the synchronous calls.
 #include <asio_fswatch/detail/file_handle.hpp>
 

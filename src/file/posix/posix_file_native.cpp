@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the composed file operations need from POSIX (file_native.hpp): statx's (Linux) or
 // fstat's (generic POSIX) record read,
 // closing a descriptor an open request gave, and the permission bits a copy keeps.

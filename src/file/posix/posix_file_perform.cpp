@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The thread pool's blocking calls on POSIX (file_perform.hpp).
 #include "../file_perform.hpp"
 #include "../file_native.hpp" // with detail/config.hpp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private to src/file/win: opening a file as file_base::flags ask, for the file
 // objects (win_file_handle.cpp) and for the composed operations' open requests on the pool.
 #ifndef ASIO_FSWATCH_SRC_FILE_WIN_CREATE_FILE_HPP

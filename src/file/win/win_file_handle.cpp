@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A file I/O object on Windows: opening and adopting a HANDLE, and the synchronous calls. A
 // HANDLE opened for overlapped I/O goes on the context's completion port; one opened for
 // synchronous I/O is served by the thread pool (file_perform.hpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the composed file operations need from Windows (file_native.hpp): a HANDLE's type and
 // identity, closing a HANDLE an open request gave, and the attributes a copy keeps.
 #include "../file_native.hpp"

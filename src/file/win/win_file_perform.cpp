@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The thread pool's blocking calls on Windows (file_perform.hpp): synchronous ReadFile and
 // WriteFile at an offset given in an OVERLAPPED, one buffer after the other as readv and writev
 // fill them, and the calls behind resize, allocate and the flushes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "inotify_edge.hpp"
 
 #include <asio_fswatch/detail/config.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private (src/ only): the POSIX edge of a directory monitor: an inotify descriptor
 // in a posix::stream_descriptor (Linux), or nothing but the file system for polling. See
 // monitor_edge.hpp for what the monitor asks of it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The real filesystem edge: readdir, lstat, inotify_add_watch.
 #include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/filesystem.hpp>

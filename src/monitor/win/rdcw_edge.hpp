@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private (src/ only): the Windows edge of a directory monitor. Each root's
 // directory is opened for overlapped I/O and put on the io_context's completion port (an
 // overlapped handle: no thread of ours); ReadDirectoryChangesW, or ReadDirectoryChangesExW

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // asio_fswatch, private: the Windows file system the monitor's engine scans and watches through.
 // Directories are listed with FindFirstFileExW (types from the attributes and reparse tags),
 // entries looked at through a handle opened for its attributes only (identity: the file index

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The system calls behind a child wait on POSIX: pidfd_open and waitid(P_PIDFD); and the choice
 // of mechanism.
 #include <asio_fswatch/detail/config.hpp>

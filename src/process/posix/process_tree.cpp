@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The processes a supervised child leaves behind, as /proc shows them: one pass over /proc per
 // look, each process's stat (and, for a tree with a mark, its environment) read once.
 #include <asio_fswatch/detail/config.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The SIGCHLD mechanism: one signal_set per context, and the registered children. On each
 // SIGCHLD the zombies among them are reaped; nothing else is.
 #include <asio_fswatch/detail/posix_child_wait.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Starting a supervised command through Boost.Process v2's default launcher, with two
 // initializers of ours: the new process group (and a clean signal state) in the child, and the
 // environment prepared in the parent.

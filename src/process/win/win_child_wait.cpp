@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The system calls behind a wait for a process on Windows: OpenProcess, DuplicateHandle,
 // WaitForSingleObject (a look, never a block) and GetExitCodeProcess; and the choice of
 // mechanism.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A supervised child's tree on Windows: its Job Object. Everything the child starts joins the
 // job, so the job's process list is the tree; TerminateJobObject ends it, and closing the job
 // (kill on close) ends whatever is left.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Starting a supervised command on Windows through Boost.Process v2's launcher, with one
 // initializer of ours: the child starts suspended and in a new console process group, gets its
 // standard handles (and only those: PROC_THREAD_ATTRIBUTE_HANDLE_LIST, where the system has it)
