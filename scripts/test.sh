@@ -5,8 +5,10 @@
 # windows": the normal build, then AddressSanitizer + UBSan with leaks checked, then
 # ThreadSanitizer, then the generic POSIX configuration (Linux's own mechanisms off: the poll
 # monitor, the thread-pool files and the SIGCHLD children, as the BSDs and macOS get), then the
-# Windows build, cross-compiled with MinGW-w64 and run under Wine by scripts/test-windows.sh), and last runs
-# each libFuzzer target for ASIO_FSWATCH_FUZZ_SECONDS seconds (default 30; 0 skips the fuzzing).
+# Windows build, cross-compiled with MinGW-w64 and run under Wine by scripts/test-windows.sh); then
+# the Debian packages are built and tested on a fresh Debian 12 (scripts/package.sh,
+# scripts/package-test.sh), and last each libFuzzer target runs for ASIO_FSWATCH_FUZZ_SECONDS
+# seconds (default 30; 0 skips the fuzzing).
 # Extra arguments go to every ctest run (e.g. -R child). Prints how long each step took.
 #
 # Skips: a test that cannot run here (no root, io_uring forbidden, no user namespaces, ...) says
@@ -43,6 +45,21 @@ for preset in $presets; do
   timings+=("$preset: build $((built - start)) s, tests $((SECONDS - built)) s")
   echo "=== $preset: passed in $((SECONDS - start)) s"
 done
+# The Debian packages: built (preset package), then installed on a fresh Debian 12 where
+# consumers are built against them (scripts/package-test.sh; as root only, else a recorded skip).
+# ASIO_FSWATCH_TEST_PACKAGES=0 leaves this step out.
+if [[ ${ASIO_FSWATCH_TEST_PACKAGES:-1} != 0 ]]; then
+  start=$SECONDS
+  echo "=== packages: build"
+  scripts/package.sh
+  built=$SECONDS
+  echo "=== packages: install on a fresh Debian 12 and build consumers"
+  skip_log=$PWD/build/package/skipped-tests.log
+  rm -f "$skip_log"
+  ASIO_FSWATCH_SKIP_LOG=$skip_log scripts/package-test.sh
+  skip_logs+=("package:$skip_log")
+  timings+=("packages: build $((built - start)) s, fresh-system test $((SECONDS - built)) s")
+fi
 if ((fuzz_seconds > 0)); then
   start=$SECONDS
   echo "=== fuzz: ${fuzz_seconds} s per target"

@@ -57,7 +57,7 @@ constexpr std::string_view to_string(child_backend backend) noexcept {
 }
 
 /// Writes to_string(backend).
-std::ostream& operator<<(std::ostream& out, child_backend backend);
+ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& out, child_backend backend);
 
 struct child_watcher_options {
   child_backend backend = child_backend::automatic;

@@ -4,6 +4,8 @@
 #ifndef ASIO_FSWATCH_ERROR_HPP
 #define ASIO_FSWATCH_ERROR_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <boost/system/error_code.hpp>
 
 #include <type_traits>
@@ -51,7 +53,7 @@ enum class errc {
 };
 
 /// The category of asio_fswatch::errc; its name is "asio_fswatch".
-const boost::system::error_category& category() noexcept;
+ASIO_FSWATCH_DECL const boost::system::error_category& category() noexcept;
 
 inline boost::system::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), category()};

@@ -3,6 +3,8 @@
 #ifndef ASIO_FSWATCH_EXIT_STATUS_HPP
 #define ASIO_FSWATCH_EXIT_STATUS_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -16,7 +18,7 @@ namespace asio_fswatch {
 /// apart: a child killed by SIGTERM is not "exit code 143", a crash on Windows is not "exit code
 /// -1073741819", and no status is neither success nor any code, so code that ignores the
 /// error_code does not take a failed wait for a success.
-class exit_status {
+class ASIO_FSWATCH_DECL exit_status {
 public:
   /// A normal exit with `code` (0 to 255 on POSIX; on Windows any 32-bit value, as an int).
   static constexpr exit_status exited_with(int code) noexcept { return exit_status(ending::exited, code, false); }
@@ -94,7 +96,7 @@ private:
 };
 
 /// Writes to_string().
-std::ostream& operator<<(std::ostream& out, const exit_status& status);
+ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& out, const exit_status& status);
 
 } // namespace asio_fswatch
 

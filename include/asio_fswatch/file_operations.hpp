@@ -23,9 +23,9 @@ namespace detail {
 using read_file_signature = void(boost::system::error_code, std::string);
 using copy_file_signature = void(boost::system::error_code, std::uint64_t);
 
-void start_read_file(const boost::asio::any_io_executor& ex, const std::filesystem::path& path,
+ASIO_FSWATCH_DECL void start_read_file(const boost::asio::any_io_executor& ex, const std::filesystem::path& path,
                      boost::asio::any_completion_handler<read_file_signature> handler);
-void start_copy_file(const boost::asio::any_io_executor& ex, const std::filesystem::path& from,
+ASIO_FSWATCH_DECL void start_copy_file(const boost::asio::any_io_executor& ex, const std::filesystem::path& from,
                      const std::filesystem::path& to,
                      boost::asio::any_completion_handler<copy_file_signature> handler);
 

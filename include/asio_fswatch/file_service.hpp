@@ -4,6 +4,8 @@
 #ifndef ASIO_FSWATCH_FILE_SERVICE_HPP
 #define ASIO_FSWATCH_FILE_SERVICE_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/execution/executor.hpp>
 #include <boost/asio/execution_context.hpp>
@@ -33,7 +35,7 @@ enum class file_backend_kind : std::uint8_t {
              ///< thread; the calls that block (flushes, resize, allocate) on the thread pool
 };
 
-std::string_view to_string(file_backend_kind kind) noexcept;
+ASIO_FSWATCH_DECL std::string_view to_string(file_backend_kind kind) noexcept;
 
 /// Settings of the file service of one execution context. The environment variable
 /// `ASIO_FSWATCH_FILE_BACKEND=io_uring|threads` forces a backend when `backend` is `automatic`.
@@ -52,9 +54,9 @@ struct file_service_options {
 /// boost::asio::error::already_started. EINVAL for a thread_pool_size of 0 or a ring_entries
 /// that is not a power of two up to 4096. Nothing is probed here: a forced io_uring that cannot
 /// be used shows at the first operation (and in file_backend() and the objects' backend()) as errc::io_uring_unavailable.
-void configure_file_service(boost::asio::execution_context& context,
+ASIO_FSWATCH_DECL void configure_file_service(boost::asio::execution_context& context,
                             const file_service_options& options);
-void configure_file_service(boost::asio::execution_context& context,
+ASIO_FSWATCH_DECL void configure_file_service(boost::asio::execution_context& context,
                             const file_service_options& options, boost::system::error_code& ec);
 
 /// The backend that runs the file operations of `ex`'s execution context, chosen now when it was

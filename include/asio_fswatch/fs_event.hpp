@@ -3,6 +3,8 @@
 #ifndef ASIO_FSWATCH_FS_EVENT_HPP
 #define ASIO_FSWATCH_FS_EVENT_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
@@ -55,18 +57,18 @@ struct fs_event {
 };
 
 /// "created", "removed", "modified", "attributes", "renamed", "exchanged", "overflow", "error".
-std::string_view to_string(event_kind kind) noexcept;
+ASIO_FSWATCH_DECL std::string_view to_string(event_kind kind) noexcept;
 /// "file", "directory", "symlink", "other", "unknown".
-std::string_view to_string(entry_type type) noexcept;
+ASIO_FSWATCH_DECL std::string_view to_string(entry_type type) noexcept;
 /// The inverse of to_string; nullopt for an unknown name.
-std::optional<event_kind> event_kind_from_string(std::string_view name) noexcept;
-std::optional<entry_type> entry_type_from_string(std::string_view name) noexcept;
+ASIO_FSWATCH_DECL std::optional<event_kind> event_kind_from_string(std::string_view name) noexcept;
+ASIO_FSWATCH_DECL std::optional<entry_type> entry_type_from_string(std::string_view name) noexcept;
 
-std::ostream& operator<<(std::ostream& os, event_kind kind);
-std::ostream& operator<<(std::ostream& os, entry_type type);
+ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& os, event_kind kind);
+ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& os, entry_type type);
 /// Human-readable, one line without a newline: `renamed directory /a/old -> /a/new`,
 /// `exchanged file /a/x <-> /a/y` (see detail::append_human).
-std::ostream& operator<<(std::ostream& os, const fs_event& event);
+ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& os, const fs_event& event);
 
 } // namespace asio_fswatch
 

@@ -3,6 +3,8 @@
 #ifndef ASIO_FSWATCH_MONITOR_OPTIONS_HPP
 #define ASIO_FSWATCH_MONITOR_OPTIONS_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
@@ -27,15 +29,15 @@ enum class backend : std::uint8_t {
 
 /// "inotify" or "rdcw" for `native` (as the platform has it; "native" where it has none),
 /// "poll", "automatic".
-std::string_view to_string(backend b) noexcept;
+ASIO_FSWATCH_DECL std::string_view to_string(backend b) noexcept;
 /// Writes to_string(b).
-std::ostream& operator<<(std::ostream& out, backend b);
+ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& out, backend b);
 
 /// The backend a name given by a user (an option, an environment variable) names on this
 /// platform: "automatic", "native", "poll", and the platform's own name of `native` ("inotify"
 /// on Linux, "rdcw" on Windows). Another platform's name sets `ec` to
 /// errc::backend_unavailable, an unknown one to errc::invalid_monitor_backend.
-backend backend_from_name(std::string_view name, boost::system::error_code& ec) noexcept;
+ASIO_FSWATCH_DECL backend backend_from_name(std::string_view name, boost::system::error_code& ec) noexcept;
 
 /// Options of a whole monitor, given to its constructor.
 struct monitor_options {

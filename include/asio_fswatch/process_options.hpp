@@ -3,6 +3,8 @@
 #ifndef ASIO_FSWATCH_PROCESS_OPTIONS_HPP
 #define ASIO_FSWATCH_PROCESS_OPTIONS_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/child_options.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -61,7 +63,7 @@ struct process_options {
 /// reap the orphans it gets (supervised_process does so for the trees it looks after, see
 /// process_options::stop_descendants). Errors: those of prctl (EINVAL before Linux 3.4);
 /// operation_not_supported where Linux's prctl is not (the generic POSIX configuration).
-void make_child_subreaper(boost::system::error_code& ec) noexcept;
+ASIO_FSWATCH_DECL void make_child_subreaper(boost::system::error_code& ec) noexcept;
 
 } // namespace asio_fswatch
 

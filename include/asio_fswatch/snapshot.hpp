@@ -5,6 +5,8 @@
 #ifndef ASIO_FSWATCH_SNAPSHOT_HPP
 #define ASIO_FSWATCH_SNAPSHOT_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
 
@@ -25,10 +27,10 @@ namespace asio_fswatch {
 /// A snapshot file inside the tree is left out of the picture. A directory that cannot be read
 /// is saved empty. Errors: those of `add` (the root missing, an invalid pattern),
 /// not_a_directory for a root that is a file, and those of writing the file.
-void write_snapshot(const std::filesystem::path& root, const std::filesystem::path& file,
+ASIO_FSWATCH_DECL void write_snapshot(const std::filesystem::path& root, const std::filesystem::path& file,
                     const watch_options& options, boost::system::error_code& ec);
 /// The same; throws std::filesystem::filesystem_error (with `root` and `file`).
-void write_snapshot(const std::filesystem::path& root, const std::filesystem::path& file,
+ASIO_FSWATCH_DECL void write_snapshot(const std::filesystem::path& root, const std::filesystem::path& file,
                     const watch_options& options = {});
 
 /// The events that turn the picture saved in `file` into the tree at `root` now, in the
@@ -46,10 +48,10 @@ void write_snapshot(const std::filesystem::path& root, const std::filesystem::pa
 /// errc::invalid_snapshot (not a snapshot file, or a damaged one: cut short, changed, or
 /// holding what no tree holds), errc::unsupported_snapshot_version, those of reading `file`,
 /// and write_snapshot's for `root`.
-std::vector<fs_event> events_since(const std::filesystem::path& file, const std::filesystem::path& root,
+ASIO_FSWATCH_DECL std::vector<fs_event> events_since(const std::filesystem::path& file, const std::filesystem::path& root,
                                    const watch_options& options, boost::system::error_code& ec);
 /// The same; throws std::filesystem::filesystem_error (with `file` and `root`).
-std::vector<fs_event> events_since(const std::filesystem::path& file, const std::filesystem::path& root,
+ASIO_FSWATCH_DECL std::vector<fs_event> events_since(const std::filesystem::path& file, const std::filesystem::path& root,
                                    const watch_options& options = {});
 
 /// events_since, then the picture it compared with is saved to `file` in place of the old one
@@ -59,10 +61,10 @@ std::vector<fs_event> events_since(const std::filesystem::path& file, const std:
 /// scans. When `file` is no usable snapshot, it is left as it is and the error is events_since's;
 /// the usual answer is write_snapshot, then a full build. Errors: events_since's, and those of
 /// writing `file` (then no event is returned, and the old snapshot stays).
-std::vector<fs_event> update_snapshot(const std::filesystem::path& file, const std::filesystem::path& root,
+ASIO_FSWATCH_DECL std::vector<fs_event> update_snapshot(const std::filesystem::path& file, const std::filesystem::path& root,
                                       const watch_options& options, boost::system::error_code& ec);
 /// The same; throws std::filesystem::filesystem_error (with `file` and `root`).
-std::vector<fs_event> update_snapshot(const std::filesystem::path& file, const std::filesystem::path& root,
+ASIO_FSWATCH_DECL std::vector<fs_event> update_snapshot(const std::filesystem::path& file, const std::filesystem::path& root,
                                       const watch_options& options = {});
 
 } // namespace asio_fswatch

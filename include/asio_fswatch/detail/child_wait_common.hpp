@@ -5,6 +5,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_CHILD_WAIT_COMMON_HPP
 #define ASIO_FSWATCH_DETAIL_CHILD_WAIT_COMMON_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/child_options.hpp>
 #include <asio_fswatch/error.hpp>
 #include <asio_fswatch/exit_status.hpp>
@@ -55,7 +57,7 @@ inline bool asked_child_backend(child_backend& wanted, child_backend_choice& cho
 }
 
 /// `wanted`, or for automatic: ASIO_FSWATCH_CHILD_BACKEND, else the platform's best.
-child_backend_choice choose_child_backend(child_backend wanted) noexcept;
+ASIO_FSWATCH_DECL child_backend_choice choose_child_backend(child_backend wanted) noexcept;
 
 class child_wait_set {
 public:

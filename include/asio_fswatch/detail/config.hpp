@@ -20,6 +20,18 @@
 #endif
 #endif
 
+/// Marks a class or function that the compiled library defines and its users call: the library
+/// is compiled with hidden visibility, so that its shared form exports these and nothing else (no
+/// instantiation of Boost's or the standard library's templates). Nothing on Windows, where only
+/// the static library is built.
+#if defined(ASIO_FSWATCH_WINDOWS)
+#define ASIO_FSWATCH_DECL
+#elif defined(__GNUC__) || defined(__clang__)
+#define ASIO_FSWATCH_DECL __attribute__((visibility("default")))
+#else
+#define ASIO_FSWATCH_DECL
+#endif
+
 #include <cstdint>
 
 namespace asio_fswatch::detail {

@@ -5,6 +5,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_FILE_HANDLE_HPP
 #define ASIO_FSWATCH_DETAIL_FILE_HANDLE_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/detail/file_op.hpp>
 #include <asio_fswatch/detail/file_service.hpp>
 #include <asio_fswatch/file_base.hpp>
@@ -26,13 +28,13 @@ namespace asio_fswatch::detail {
 #if defined(ASIO_FSWATCH_POSIX)
 /// open(2) flags for file_base::flags, with O_CLOEXEC; EINVAL for a contradictory set (no
 /// access mode, or two of them, or `exclusive` without `create`).
-int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept;
+ASIO_FSWATCH_DECL int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept;
 #else
 /// An append on the completion port ended: the position kept for the file goes to its end.
-void position_at_end(shared_fd& file) noexcept;
+ASIO_FSWATCH_DECL void position_at_end(shared_fd& file) noexcept;
 #endif
 
-class file_handle {
+class ASIO_FSWATCH_DECL file_handle {
 public:
 #if defined(ASIO_FSWATCH_WINDOWS)
   using overlapped_handle = boost::asio::windows::random_access_handle;

@@ -44,7 +44,7 @@ inline constexpr std::int64_t cancelled_result = -995; // -ERROR_OPERATION_ABORT
 /// A descriptor owned by an I/O object and by each of its pending operations. close() on the
 /// object drops the object's share; the descriptor is closed when the last operation ends, so a
 /// thread-pool request that is already running never sees its descriptor number reused.
-class shared_fd {
+class ASIO_FSWATCH_DECL shared_fd {
 public:
   static shared_fd* adopt(native_file fd); // throws std::bad_alloc
   native_file get() const noexcept { return fd_; }

@@ -5,6 +5,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_FILE_SERVICE_HPP
 #define ASIO_FSWATCH_DETAIL_FILE_SERVICE_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/detail/file_op.hpp>
 #include <asio_fswatch/file_service.hpp>
 
@@ -41,15 +43,15 @@ public:
 /// data is in the page cache (that never waits for the disk). True when `op` is done: its
 /// result is set. False when it must wait (EAGAIN), or when the file system cannot do it (the
 /// descriptor then stops trying).
-bool read_if_cached(file_op& op) noexcept;
+ASIO_FSWATCH_DECL bool read_if_cached(file_op& op) noexcept;
 
 /// The io_uring backend, or null with `ec` saying why it cannot be used.
-std::unique_ptr<file_backend_base> make_io_uring_backend(const boost::asio::any_io_executor& ex,
+ASIO_FSWATCH_DECL std::unique_ptr<file_backend_base> make_io_uring_backend(const boost::asio::any_io_executor& ex,
                                                          unsigned entries,
                                                          boost::system::error_code& ec);
-std::unique_ptr<file_backend_base> make_thread_pool_backend(std::size_t threads);
+ASIO_FSWATCH_DECL std::unique_ptr<file_backend_base> make_thread_pool_backend(std::size_t threads);
 
-class file_service final : public boost::asio::execution_context::service {
+class ASIO_FSWATCH_DECL file_service final : public boost::asio::execution_context::service {
 public:
   static boost::asio::execution_context::id id;
 

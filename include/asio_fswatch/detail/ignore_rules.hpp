@@ -5,6 +5,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_IGNORE_RULES_HPP
 #define ASIO_FSWATCH_DETAIL_IGNORE_RULES_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/detail/glob.hpp>
 
 #include <cstddef>
@@ -31,7 +33,7 @@ enum class ignore_verdict : std::uint8_t { none, ignored, kept };
 ///  - `*`, `?`, `[...]` (with `[[:alpha:]]`) never match a `/`; `**` as a whole component
 ///    matches any number of them; `p/**` matches what `p` holds, not `p`.
 /// A line that is no pattern (an unterminated `[`, a trailing `\`) matches nothing, as in git.
-class ignore_rules {
+class ASIO_FSWATCH_DECL ignore_rules {
 public:
   /// Appends the patterns of `text`, the contents of one ignore file.
   void append_file(std::string_view text);
@@ -74,7 +76,7 @@ struct ignore_level {
 /// directories above it, `levels`, deepest first: the deepest directory whose patterns say
 /// something decides, as git has it. (An entry under an ignored directory is ignored too; the
 /// caller never asks about one, having never looked inside such a directory.)
-bool is_ignored(const ignore_level* levels, std::size_t count, std::string_view relative,
+ASIO_FSWATCH_DECL bool is_ignored(const ignore_level* levels, std::size_t count, std::string_view relative,
                 bool is_directory);
 
 } // namespace asio_fswatch::detail

@@ -5,6 +5,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_MONITOR_IMPL_HPP
 #define ASIO_FSWATCH_DETAIL_MONITOR_IMPL_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
 #include <asio_fswatch/monitor_stats.hpp>
@@ -30,7 +32,7 @@ class monitor_impl;
 
 /// Owning handle: the I/O object holds one; pending internal operations hold it too, so the core
 /// outlives the object until they have finished.
-class monitor_handle {
+class ASIO_FSWATCH_DECL monitor_handle {
 public:
   monitor_handle() = default;
   monitor_handle(const boost::asio::any_io_executor& ex, const monitor_options& options);

@@ -32,17 +32,17 @@
 namespace asio_fswatch::detail {
 
 /// pidfd_open(pid, 0): a descriptor, or -1 with errno set.
-int open_pidfd(pid_type pid) noexcept;
+ASIO_FSWATCH_DECL int open_pidfd(pid_type pid) noexcept;
 
 /// A close-on-exec duplicate of `fd`, or -1 with errno set.
-int duplicate_pidfd(int fd) noexcept;
+ASIO_FSWATCH_DECL int duplicate_pidfd(int fd) noexcept;
 
 /// Reaps the child behind `pidfd` when it has ended: true with `status` set; false when it has
 /// not ended yet, or with `ec` set.
-bool reap_child(int pidfd, exit_status& status, boost::system::error_code& ec) noexcept;
+ASIO_FSWATCH_DECL bool reap_child(int pidfd, exit_status& status, boost::system::error_code& ec) noexcept;
 
 /// siginfo_t's si_code and si_status of an ended child (`code`, `value`), as an exit_status.
-exit_status to_exit_status(int code, int value) noexcept;
+ASIO_FSWATCH_DECL exit_status to_exit_status(int code, int value) noexcept;
 
 /// pidfd_open refused in a way that says "not here": no such system call, or forbidden.
 inline bool pidfd_refused(int err) noexcept { return err == ENOSYS || err == EPERM; }

@@ -47,7 +47,7 @@ inline constexpr int forced_stop = 9;
 
 struct process_tree;
 /// Closes the tree's handles: with kill on close still set, what runs in the job ends.
-void close_tree(process_tree& tree) noexcept;
+ASIO_FSWATCH_DECL void close_tree(process_tree& tree) noexcept;
 
 /// The child and its Job Object (kill on close: closing the last handle ends every process in
 /// it). Owns both handles.
@@ -66,28 +66,28 @@ struct process_tree {
 
 /// A fresh mark for a child whose whole tree is to be looked after: unique in this process,
 /// and naming it (POSIX; Windows needs none).
-std::string new_tree_mark();
+ASIO_FSWATCH_DECL std::string new_tree_mark();
 
 /// Sends `signal` to every live descendant outside the group (the group is signalled as a whole
 /// with signal_group); nothing when the tree has no mark, and nothing on Windows (the job is
 /// the whole tree).
-void signal_descendants(process_tree& tree, int signal) noexcept;
+ASIO_FSWATCH_DECL void signal_descendants(process_tree& tree, int signal) noexcept;
 
 /// Whether a live process (not a zombie) other than the leader is left in the tree.
-bool tree_alive(process_tree& tree) noexcept;
+ASIO_FSWATCH_DECL bool tree_alive(process_tree& tree) noexcept;
 
 /// Reaps the tree's zombies that are children of this process, one waitid(P_PID) each, never
 /// the leader (its watcher reaps it). Nothing on Windows.
-void reap_tree_zombies(process_tree& tree) noexcept;
+ASIO_FSWATCH_DECL void reap_tree_zombies(process_tree& tree) noexcept;
 
 /// Ends the whole tree (SIGKILL, looked at again until nothing of it is alive, then its zombies
 /// that are this process's children reaped; Windows: TerminateJobObject, then waited for),
 /// blocking while the system ends them. The leader is not reaped. For start() and destructors.
-void kill_tree(process_tree& tree) noexcept;
+ASIO_FSWATCH_DECL void kill_tree(process_tree& tree) noexcept;
 
 /// The object gives the child up (detach()): Windows clears kill on close, so that closing the
 /// job leaves the processes running; nothing on POSIX.
-void let_tree_run(process_tree& tree) noexcept;
+ASIO_FSWATCH_DECL void let_tree_run(process_tree& tree) noexcept;
 
 } // namespace asio_fswatch::detail
 

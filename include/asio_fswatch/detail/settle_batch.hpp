@@ -17,6 +17,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_SETTLE_BATCH_HPP
 #define ASIO_FSWATCH_DETAIL_SETTLE_BATCH_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/fs_event.hpp>
 
 #include <cstddef>
@@ -32,7 +34,7 @@
 
 namespace asio_fswatch::detail {
 
-class settle_batch {
+class ASIO_FSWATCH_DECL settle_batch {
 public:
   /// Takes one event of the tree (paths absolute, '/' between their parts). `overflow` and
   /// `error` are kept as they are, and nothing before them merges with anything after.

@@ -5,6 +5,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_SIGCHLD_SERVICE_HPP
 #define ASIO_FSWATCH_DETAIL_SIGCHLD_SERVICE_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/exit_status.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -18,7 +20,7 @@
 
 namespace asio_fswatch::detail {
 
-class sigchld_service final : public boost::asio::execution_context::service {
+class ASIO_FSWATCH_DECL sigchld_service final : public boost::asio::execution_context::service {
 public:
   static boost::asio::execution_context::id id;
 

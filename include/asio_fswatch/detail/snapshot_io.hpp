@@ -5,6 +5,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_SNAPSHOT_IO_HPP
 #define ASIO_FSWATCH_DETAIL_SNAPSHOT_IO_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/detail/entry_tree.hpp>
 #include <asio_fswatch/fs_event.hpp>
 #include <asio_fswatch/monitor_options.hpp>
@@ -25,11 +27,11 @@ struct snapshot_comparison {
 };
 
 /// events_since's work (snapshot.hpp), keeping the picture for save_snapshot.
-snapshot_comparison compare_with_snapshot(const std::filesystem::path& file, const std::filesystem::path& root,
+ASIO_FSWATCH_DECL snapshot_comparison compare_with_snapshot(const std::filesystem::path& file, const std::filesystem::path& root,
                                           const watch_options& options, boost::system::error_code& ec);
 
 /// Writes `picture` to `file` beside it, flushed to the disk, then renamed over it.
-boost::system::error_code save_snapshot(const std::filesystem::path& file, const entry_tree& picture,
+ASIO_FSWATCH_DECL boost::system::error_code save_snapshot(const std::filesystem::path& file, const entry_tree& picture,
                                         std::int64_t scanned_ns);
 
 } // namespace asio_fswatch::detail

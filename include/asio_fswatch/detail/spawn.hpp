@@ -33,21 +33,21 @@ struct spawned_pipes {
 /// its default, and no descriptor but 0, 1 and 2 survives. Errors: ENOENT (not found; the
 /// message names the program), EACCES, the errors of fork, of chdir into the working directory,
 /// and of exec (Windows: of CreateProcessW and the job calls).
-spawned_pipes spawn_group_leader(const boost::asio::any_io_executor& ex, const std::string& program,
+ASIO_FSWATCH_DECL spawned_pipes spawn_group_leader(const boost::asio::any_io_executor& ex, const std::string& program,
                                  const std::vector<std::string>& args, const process_options& options,
                                  process_tree& tree, boost::system::error_code& ec);
 
 /// Sends `signal` (polite_stop or forced_stop on Windows) to the tree's process group (Windows:
 /// CTRL_BREAK_EVENT, where the child has a console, or TerminateJobObject). No error when the
 /// group is gone already.
-void signal_group(process_tree& tree, int signal, boost::system::error_code& ec) noexcept;
+ASIO_FSWATCH_DECL void signal_group(process_tree& tree, int signal, boost::system::error_code& ec) noexcept;
 
 /// Kills the group and waits for its leader to end (POSIX: reaps it), blocking (a killed
 /// process ends at once). For destructors.
-void kill_and_reap(process_tree& tree) noexcept;
+ASIO_FSWATCH_DECL void kill_and_reap(process_tree& tree) noexcept;
 
 /// Closes a pipe end spawn_group_leader gave and nobody took.
-void close_pipe_end(native_file end) noexcept;
+ASIO_FSWATCH_DECL void close_pipe_end(native_file end) noexcept;
 
 } // namespace asio_fswatch::detail
 

@@ -4,6 +4,8 @@
 #ifndef ASIO_FSWATCH_DETAIL_WIN_CHILD_WAIT_HPP
 #define ASIO_FSWATCH_DETAIL_WIN_CHILD_WAIT_HPP
 
+#include <asio_fswatch/detail/config.hpp>
+
 #include <asio_fswatch/detail/child_wait_common.hpp>
 #include <asio_fswatch/detail/completion.hpp>
 
@@ -19,14 +21,14 @@ namespace asio_fswatch::detail {
 
 /// OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION) of `pid`; null with `ec` set
 /// (errc::no_such_process when no process has that id, errc::invalid_argument for 0).
-native_process_handle open_process(pid_type pid, boost::system::error_code& ec) noexcept;
+ASIO_FSWATCH_DECL native_process_handle open_process(pid_type pid, boost::system::error_code& ec) noexcept;
 
 /// A duplicate of the caller's process handle `handle` with the same access; null with `ec` set.
-native_process_handle duplicate_process_handle(native_process_handle handle, boost::system::error_code& ec) noexcept;
+ASIO_FSWATCH_DECL native_process_handle duplicate_process_handle(native_process_handle handle, boost::system::error_code& ec) noexcept;
 
 /// Whether the process behind `handle` has ended: true with `status` set (from its exit code);
 /// false when it still runs, or with `ec` set. See exit_status::from_windows_exit_code.
-bool process_ended(native_process_handle handle, exit_status& status, boost::system::error_code& ec) noexcept;
+ASIO_FSWATCH_DECL bool process_ended(native_process_handle handle, exit_status& status, boost::system::error_code& ec) noexcept;
 
 /// The composed operation behind basic_child_watcher::async_wait on Windows.
 template <typename Executor, typename OnReaped = nothing_on_reap>
