@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSL-1.0
-# Writes the linker version script of the shared library: what libasio_fswatch.so.0 exports.
+# Writes the linker version script of the shared library: what libasio_fswatch.so exports.
 #   cmake -DNM=<nm> -DOBJECT_LIST=<file holding a;b;...> -DOUTPUT=<file> -P version_script.cmake
 # Exported: asio_fswatch's own symbols (those the headers mark ASIO_FSWATCH_DECL: everything else
 # of ours is compiled hidden), and the objects that must be one per process, which the compiler

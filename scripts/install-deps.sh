@@ -21,6 +21,8 @@ packages=(
   # The Debian packages (scripts/package.sh: CPack calls dpkg-shlibdeps, from dpkg-dev; the man
   # page is checked with groff) and their test on a fresh Debian 12 (scripts/package-test.sh).
   dpkg-dev groff-base debootstrap
+  # The reference site (scripts/doc.sh): Doxygen.
+  doxygen
   # The Windows build (preset windows), tested under Wine: MinGW-w64's "-posix" compiler (the one
   # with std::thread; not the mingw-w64 meta package, 800 MB more), and Wine, whose commands
   # (wine, wineserver) come from package wine.

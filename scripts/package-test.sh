@@ -4,9 +4,10 @@
 # machine: no compiler, no CMake), installs build/package/packages/*.deb there with apt-get (which
 # must pull every declared dependency), checks that dpkg -L shows nothing outside /usr and that
 # the tool, its man page and its bash completion are in place, then installs a compiler and builds
-# and runs test/consumer with find_package (the shared and the static library) and with
-# pkg-config alone. Needs root (debootstrap, chroot, mounts) and the Debian mirror; without root
-# it says so and records a skip (machine precondition `root`: a failure on CI, which runs as root).
+# and runs test/consumer with find_package (the shared and the static library), with
+# pkg-config alone, and in header-only mode (src.hpp). Needs root (debootstrap, chroot, mounts)
+# and the Debian mirror; without root it says so and records a skip (machine precondition
+# `root`: a failure on CI, which runs as root).
 # Run scripts/package.sh first. ASIO_FSWATCH_DEBIAN_MIRROR overrides http://deb.debian.org/debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,7 @@ debootstrap --variant=minbase bookworm "$root" "$mirror" > "$work/debootstrap.lo
   { tail -20 "$work/debootstrap.log" >&2; echo "package-test: debootstrap failed (log: $work/debootstrap.log)" >&2; exit 1; }
 mkdir -p "$root/debs" "$root/consumer"
 cp "${debs[@]}" "$root/debs/"
-cp test/consumer/consumer.cpp test/consumer/CMakeLists.txt "$root/consumer/"
+cp test/consumer/consumer.cpp test/consumer/header_only_src.cpp test/consumer/CMakeLists.txt "$root/consumer/"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cat > "$root/inside.sh" <<'INSIDE'
 set -euo pipefail
@@ -45,7 +46,8 @@ command -v c++ > /dev/null && fail "the fresh system already has a compiler"
 apt-get update -qq
 echo "=== apt-get install ./debs/*.deb"
 apt-get install -y -qq --no-install-recommends ./debs/*.deb > /tmp/apt-debs.log || { cat /tmp/apt-debs.log; fail "apt-get install of the packages"; }
-for package in asio-fswatch libasio-fswatch0 libasio-fswatch-dev; do
+for deb in /debs/*.deb; do
+  package=$(dpkg-deb --field "$deb" Package)
   echo "=== dpkg -L $package"
   dpkg -L "$package" | tee "/tmp/$package.list" | sed 's/^/    /'
   outside=$(grep -v -e '^/\.$' -e '^/usr$' -e '^/usr/' "/tmp/$package.list" || true)
@@ -55,7 +57,8 @@ echo "=== the declared dependencies were pulled"
 for dependency in libboost1.81-dev liburing-dev liburing2; do
   dpkg -s "$dependency" > /dev/null 2>&1 || fail "$dependency was not installed with the packages"
 done
-asio-fswatch --version && asio-fswatch watch --help > /dev/null
+asio-fswatch --version || fail "asio-fswatch --version"
+asio-fswatch watch --help > /dev/null || fail "asio-fswatch watch --help"
 test -f /usr/share/man/man1/asio-fswatch.1.gz || fail "no man page"
 test -f /usr/share/doc/libasio-fswatch-dev/copyright || fail "no copyright file"
 grep -q '^License: BSL-1.0' /usr/share/doc/asio-fswatch/copyright || fail "the copyright file does not name BSL-1.0"
@@ -70,6 +73,10 @@ echo "pkg-config: $(pkg-config --cflags --libs asio_fswatch)"
 # shellcheck disable=SC2046
 c++ -std=c++17 /consumer/consumer.cpp -o /tmp/consumer-pc $(pkg-config --cflags --libs asio_fswatch) || fail "building with pkg-config"
 /tmp/consumer-pc || fail "the pkg-config consumer"
+echo "=== header-only mode (src.hpp), with Asio macros the installed library was not built with"
+c++ -std=c++17 -DBOOST_ASIO_DISABLE_EPOLL -DBOOST_ASIO_ENABLE_HANDLER_TRACKING /consumer/consumer.cpp /consumer/header_only_src.cpp \
+  -o /tmp/consumer-header-only -luring -pthread || fail "building in header-only mode"
+/tmp/consumer-header-only 2> /dev/null || fail "the header-only consumer"
 echo "package-test: installed on a fresh Debian 12, consumers built with find_package and pkg-config, and ran"
 INSIDE
 echo "=== package-test: inside the fresh system"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSL-1.0
 # Builds the Debian packages (cmake/packaging.cmake) into build/package/packages/:
-# asio-fswatch, libasio-fswatch0 and libasio-fswatch-dev, from the preset `package` (Release,
+# asio-fswatch, libasio-fswatch0.1 (the SONAME's version) and libasio-fswatch-dev, from the preset `package` (Release,
 # installed under /usr). Prints each package's control fields and files.
 set -euo pipefail
 cd "$(dirname "$0")/.."

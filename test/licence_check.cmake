@@ -11,12 +11,18 @@ if(NOT licence_hash STREQUAL "c9bff75738922193e67fa726fa225535870d2aa1059f91452c
 endif()
 file(GLOB_RECURSE candidates RELATIVE "${SOURCE}" LIST_DIRECTORIES false
      "${SOURCE}/*.cpp" "${SOURCE}/*.hpp" "${SOURCE}/*.h" "${SOURCE}/*.sh" "${SOURCE}/*.bash"
-     "${SOURCE}/*.cmake" "${SOURCE}/*.in" "${SOURCE}/*.1" "${SOURCE}/CMakeLists.txt" "${SOURCE}/.ci/run")
+     "${SOURCE}/*.cmake" "${SOURCE}/*.in" "${SOURCE}/*.1" "${SOURCE}/*.py" "${SOURCE}/CMakeLists.txt"
+     "${SOURCE}/.ci/run")
 set(checked 0)
 set(missing)
 foreach(file IN LISTS candidates)
-  # Build trees and the fuzzers' inputs (data, not source) are not the project's files.
-  if(file MATCHES "^(build|\\.git|fuzz/corpus|fuzz/regressions)/")
+  # Build trees (build/, an IDE's cmake-build-*/, any directory CMake configured) and the
+  # fuzzers' inputs (data, not source) are not the project's files.
+  if(file MATCHES "^(build|cmake-build-[^/]*|\\.git|fuzz/corpus|fuzz/regressions)/")
+    continue()
+  endif()
+  string(REGEX MATCH "^[^/]+" top "${file}")
+  if(EXISTS "${SOURCE}/${top}/CMakeCache.txt")
     continue()
   endif()
   file(STRINGS "${SOURCE}/${file}" head LIMIT_COUNT 2)

@@ -25,4 +25,11 @@
 #include <asio_fswatch/supervised_process.hpp>
 #include <asio_fswatch/version.hpp>
 
+/// Directory monitoring, asynchronous file I/O and child processes as Boost.Asio I/O objects:
+/// basic_directory_monitor, basic_random_access_file and basic_stream_file, basic_child_watcher
+/// and basic_supervised_process, with the composed operations async_read_file and
+/// async_copy_file and the snapshot functions. Each header of include/asio_fswatch/ compiles on
+/// its own; this one includes them all. What is in namespace asio_fswatch::detail is not the API.
+namespace asio_fswatch {}
+
 #endif

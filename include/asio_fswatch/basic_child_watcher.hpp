@@ -42,10 +42,13 @@ namespace asio_fswatch {
 template <typename Executor = boost::asio::any_io_executor>
 class basic_child_watcher {
 public:
+  /// The type of the executor through which the watcher's waits complete by default.
   using executor_type = Executor;
 
+  /// The watcher type for another executor type.
   template <typename OtherExecutor>
   struct rebind_executor {
+    /// basic_child_watcher on `OtherExecutor`.
     using other = basic_child_watcher<OtherExecutor>;
   };
 
@@ -54,6 +57,7 @@ public:
   /// errc::backend_unavailable.
   explicit basic_child_watcher(const executor_type& ex, const child_watcher_options& options = {});
 
+  /// The same with `context.get_executor()` as the executor (an io_context, a thread_pool, ...).
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -70,8 +74,11 @@ public:
   template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_child_watcher(basic_child_watcher<OtherExecutor>&& other);
 
-  /// Pending waits of this watcher complete with operation_aborted first.
+  /// Pending waits of this watcher complete with operation_aborted first; then it takes over
+  /// `other`'s executor, mechanism and pending waits, and `other` is left as after a move
+  /// construction: its executor and a wait set of its own, usable as if newly constructed.
   basic_child_watcher& operator=(basic_child_watcher&& other) noexcept;
+  /// The same from a watcher whose executor type converts to this one's.
   template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_child_watcher& operator=(basic_child_watcher<OtherExecutor>&& other);
 
@@ -81,6 +88,7 @@ public:
   /// Pending waits complete with operation_aborted; their processes keep running, unreaped.
   ~basic_child_watcher();
 
+  /// The executor the watcher was constructed with (or took over by a move assignment).
   executor_type get_executor() noexcept { return executor_; }
 
   /// The mechanism in use: pidfd or sigchld (POSIX), process_handle (Windows); automatic when

@@ -37,10 +37,13 @@ namespace asio_fswatch {
 template <typename Executor = boost::asio::any_io_executor>
 class basic_directory_monitor {
 public:
+  /// The type of the executor through which the monitor's operations complete by default.
   using executor_type = Executor;
 
+  /// The monitor type for another executor type.
   template <typename OtherExecutor>
   struct rebind_executor {
+    /// basic_directory_monitor on `OtherExecutor`.
     using other = basic_directory_monitor<OtherExecutor>;
   };
 
@@ -48,15 +51,21 @@ public:
   /// first add(), so the constructor does not fail on a system limit.
   explicit basic_directory_monitor(const executor_type& ex, const monitor_options& options = {});
 
+  /// The same with `context.get_executor()` as the executor (an io_context, a thread_pool, ...).
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
   explicit basic_directory_monitor(ExecutionContext& context, const monitor_options& options = {})
       : basic_directory_monitor(executor_type(context.get_executor()), options) {}
 
-  // The executor is copied, not moved: as with Asio's objects, a moved-from monitor keeps its
-  // executor, and its operations complete with an error instead of crashing.
+  /// Takes over `other`'s roots, queued events and pending operations. The executor is copied,
+  /// not moved: as with Asio's objects, the moved-from monitor keeps its executor, and its
+  /// operations complete with an error instead of crashing: it is closed (is_open() is false,
+  /// backend() is `automatic`), add() fails with errc::monitor_closed and reads complete with it.
   basic_directory_monitor(basic_directory_monitor&& other) noexcept;
+  /// Closes this monitor first, as close() does (a pending read completes with
+  /// operation_aborted), then takes over `other`'s executor, roots, queued events and pending
+  /// operations; `other` is left closed, as after a move construction.
   basic_directory_monitor& operator=(basic_directory_monitor&& other) noexcept;
 
   /// Converting move from a monitor with another executor type.
@@ -64,6 +73,8 @@ public:
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_directory_monitor(basic_directory_monitor<OtherExecutor>&& other) noexcept;
 
+  /// Converting move assignment from a monitor with another executor type: as the move
+  /// assignment.
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_directory_monitor& operator=(basic_directory_monitor<OtherExecutor>&& other) noexcept;
@@ -74,6 +85,7 @@ public:
   /// Closes the monitor: a pending read completes with boost::asio::error::operation_aborted.
   ~basic_directory_monitor() = default;
 
+  /// The executor the monitor was constructed with (or took over by a move assignment).
   executor_type get_executor() noexcept { return executor_; }
 
   /// The backend in use: `inotify` or `poll` (`automatic` is resolved at construction: the
@@ -93,8 +105,11 @@ public:
   /// errc::invalid_pattern for a bad glob. A subdirectory that cannot be read is not an error of
   /// add(): it is reported as an event of kind `error` and the rest of the tree is watched.
   void add(const std::filesystem::path& path, const watch_options& options = {});
+  /// The same, reporting errors through `ec` instead of throwing std::filesystem::filesystem_error
+  /// (errc::monitor_closed once the monitor is closed).
   void add(const std::filesystem::path& path, const watch_options& options,
            boost::system::error_code& ec);
+  /// The same with the default watch_options, reporting errors through `ec`.
   void add(const std::filesystem::path& path, boost::system::error_code& ec);
 
   /// Starts watching `path` as add() does, without holding the event loop: the tree is scanned
@@ -128,6 +143,8 @@ public:
   /// Stops watching a root given to add() (as given, or any spelling of the same absolute path).
   /// Events already queued stay queued. Error: errc::not_watched.
   void remove(const std::filesystem::path& path);
+  /// The same, reporting errors through `ec` instead of throwing std::filesystem::filesystem_error
+  /// (errc::monitor_closed once the monitor is closed).
   void remove(const std::filesystem::path& path, boost::system::error_code& ec);
 
   /// The roots being watched, absolute and lexically normal.
@@ -149,6 +166,8 @@ public:
   /// operation_aborted, later ones with errc::monitor_closed.
   void close();
 
+  /// True from construction (nothing needs to be added) until close(); false after close() and
+  /// for a moved-from monitor.
   bool is_open() const noexcept;
 
   /// Waits for changes and completes with every queued event (at most

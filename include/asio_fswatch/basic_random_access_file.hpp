@@ -44,18 +44,25 @@ class basic_random_access_file
   using base = detail::file_object<basic_random_access_file<Executor>, Executor>;
 
 public:
+  /// The type of the executor through which the file's operations complete by default.
   using executor_type = Executor;
+  /// What native_handle() returns and assign() takes: a descriptor (POSIX) or a HANDLE (Windows).
   using native_handle_type = detail::native_file; // a descriptor (POSIX) or a HANDLE (Windows)
+  /// The start of the messages of the exceptions that the synchronous operations throw:
+  /// "asio_fswatch::random_access_file::open: ...".
   static constexpr const char* object_name = "asio_fswatch::random_access_file";
 
+  /// The file type for another executor type.
   template <typename OtherExecutor>
   struct rebind_executor {
+    /// basic_random_access_file on `OtherExecutor`.
     using other = basic_random_access_file<OtherExecutor>;
   };
 
   /// A closed file whose operations complete through `ex`.
   explicit basic_random_access_file(const executor_type& ex);
 
+  /// A closed file whose operations complete through `context.get_executor()`.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -64,12 +71,15 @@ public:
 
   /// Opens `path` (synchronously, as open(2) does). Throws boost::system::system_error.
   basic_random_access_file(const executor_type& ex, const char* path, file_base::flags open_flags);
+  /// The same with the path as a std::string.
   basic_random_access_file(const executor_type& ex, const std::string& path, file_base::flags open_flags);
+  /// Opens `path` as the executor overload does, with `context.get_executor()` as the executor.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
   basic_random_access_file(ExecutionContext& context, const char* path, file_base::flags open_flags)
       : basic_random_access_file(executor_type(context.get_executor()), path, open_flags) {}
+  /// The same with the path as a std::string.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -78,19 +88,28 @@ public:
 
   /// Takes ownership of an open descriptor.
   basic_random_access_file(const executor_type& ex, native_handle_type fd);
+  /// The same with `context.get_executor()` as the executor.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
   basic_random_access_file(ExecutionContext& context, native_handle_type fd)
       : basic_random_access_file(executor_type(context.get_executor()), fd) {}
 
+  /// Takes over `other`'s descriptor and pending operations. The executor is copied, not moved:
+  /// as with Asio's objects, the moved-from file keeps its executor; it is closed, and can be
+  /// opened (or assigned) and used again.
   basic_random_access_file(basic_random_access_file&&) noexcept = default;
+  /// Closes this file first, as close() does (its pending operations complete with
+  /// operation_aborted, or with their result when the kernel had already finished them), then
+  /// takes over `other`'s executor, descriptor and pending operations; `other` is left closed,
+  /// as after a move construction.
   basic_random_access_file& operator=(basic_random_access_file&&) noexcept = default;
 
   /// Converting move from a file with another executor type.
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_random_access_file(basic_random_access_file<OtherExecutor>&& other) noexcept;
+  /// Converting move assignment from a file with another executor type: as the move assignment.
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_random_access_file& operator=(basic_random_access_file<OtherExecutor>&& other) noexcept;

@@ -52,18 +52,25 @@ class basic_stream_file : public detail::file_object<basic_stream_file<Executor>
   using base = detail::file_object<basic_stream_file<Executor>, Executor>;
 
 public:
+  /// The type of the executor through which the file's operations complete by default.
   using executor_type = Executor;
+  /// What native_handle() returns and assign() takes: a descriptor (POSIX) or a HANDLE (Windows).
   using native_handle_type = detail::native_file; // a descriptor (POSIX) or a HANDLE (Windows)
+  /// The start of the messages of the exceptions that the synchronous operations throw:
+  /// "asio_fswatch::stream_file::open: ...".
   static constexpr const char* object_name = "asio_fswatch::stream_file";
 
+  /// The file type for another executor type.
   template <typename OtherExecutor>
   struct rebind_executor {
+    /// basic_stream_file on `OtherExecutor`.
     using other = basic_stream_file<OtherExecutor>;
   };
 
   /// A closed file whose operations complete through `ex`.
   explicit basic_stream_file(const executor_type& ex);
 
+  /// A closed file whose operations complete through `context.get_executor()`.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -72,12 +79,15 @@ public:
 
   /// Opens `path` (synchronously, as open(2) does; a FIFO's open waits for the other end).
   basic_stream_file(const executor_type& ex, const char* path, file_base::flags open_flags);
+  /// The same with the path as a std::string.
   basic_stream_file(const executor_type& ex, const std::string& path, file_base::flags open_flags);
+  /// Opens `path` as the executor overload does, with `context.get_executor()` as the executor.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
   basic_stream_file(ExecutionContext& context, const char* path, file_base::flags open_flags)
       : basic_stream_file(executor_type(context.get_executor()), path, open_flags) {}
+  /// The same with the path as a std::string.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -86,13 +96,21 @@ public:
 
   /// Takes ownership of an open descriptor of any kind.
   basic_stream_file(const executor_type& ex, native_handle_type fd);
+  /// The same with `context.get_executor()` as the executor.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
   basic_stream_file(ExecutionContext& context, native_handle_type fd)
       : basic_stream_file(executor_type(context.get_executor()), fd) {}
 
+  /// Takes over `other`'s descriptor (with its place in the reactor) and pending operations.
+  /// The executor is copied, not moved: as with Asio's objects, the moved-from file keeps its
+  /// executor; it is closed, and can be opened (or assigned) and used again.
   basic_stream_file(basic_stream_file&& other) noexcept;
+  /// Closes this file first, as close() does (its pending operations complete with
+  /// operation_aborted, its descriptor is put back in its original blocking mode), then takes
+  /// over `other`'s executor, descriptor and pending operations; `other` is left closed, as
+  /// after a move construction.
   basic_stream_file& operator=(basic_stream_file&& other) noexcept;
 
   /// Converting move from a file with another executor type.
@@ -133,11 +151,16 @@ public:
   /// blocking mode.
   native_handle_type release(boost::system::error_code& ec);
 
+  /// Completes every pending operation of this file with operation_aborted, except those the
+  /// kernel has already finished; reports errors through `ec` (bad_descriptor when the file is
+  /// not open) instead of throwing.
   void cancel(boost::system::error_code& ec);
 
   /// Moves the file position; returns the new one. Errors: ESPIPE (errc::invalid_seek on
   /// Windows) on a pipe, socket or tty, EINVAL for a position before the start, bad_descriptor.
   std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence);
+  /// The same, reporting errors through `ec` instead of throwing boost::system::system_error
+  /// (and returning 0 on an error).
   std::uint64_t seek(std::int64_t offset, file_base::seek_basis whence, boost::system::error_code& ec);
 
   /// Reads into `buffers` from the file position, which advances; may read less than asked.

@@ -62,17 +62,23 @@ namespace asio_fswatch {
 template <typename Executor = boost::asio::any_io_executor>
 class basic_supervised_process {
 public:
+  /// The type of the executor through which the object's operations complete by default; the
+  /// pipes have an executor of the same type.
   using executor_type = Executor;
+  /// The clock that measures async_terminate's grace period.
   using clock_type = std::chrono::steady_clock;
 
+  /// The supervised process type for another executor type.
   template <typename OtherExecutor>
   struct rebind_executor {
+    /// basic_supervised_process on `OtherExecutor`.
     using other = basic_supervised_process<OtherExecutor>;
   };
 
   /// An object with no child yet: start() starts one.
   explicit basic_supervised_process(const executor_type& ex);
 
+  /// The same with `context.get_executor()` as the executor (an io_context, a thread_pool, ...).
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -83,6 +89,8 @@ public:
   basic_supervised_process(const executor_type& ex, const std::string& program, const std::vector<std::string>& args,
                            const process_options& options = {});
 
+  /// Starts `program` as the executor overload does, with `context.get_executor()` as the
+  /// executor.
   template <typename ExecutionContext,
             std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
                              int> = 0>
@@ -99,8 +107,11 @@ public:
   template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_supervised_process(basic_supervised_process<OtherExecutor>&& other);
 
-  /// Ends this object's own child first, as the destructor does.
+  /// Ends this object's own child first, as the destructor does, then takes over `other`'s
+  /// executor, child, pending operations and pipes; `other` is left as after a move
+  /// construction.
   basic_supervised_process& operator=(basic_supervised_process&& other) noexcept;
+  /// The same from an object whose executor type converts to this one's.
   template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_supervised_process& operator=(basic_supervised_process<OtherExecutor>&& other);
 
@@ -111,6 +122,7 @@ public:
   /// (see the class comment).
   ~basic_supervised_process();
 
+  /// The executor the object was constructed with (or took over by a move assignment).
   executor_type get_executor() noexcept { return executor_; }
 
   /// Starts `program` (searched in the child's PATH when it has no slash: options.environment's
@@ -121,6 +133,7 @@ public:
   /// SIGKILL, and its pipes are closed. Errors: already_started when a child runs; ENOENT when
   /// the program is not found; the errors of fork, chdir and exec.
   void start(const std::string& program, const std::vector<std::string>& args, const process_options& options = {});
+  /// The same, reporting errors through `ec` instead of throwing boost::system::system_error.
   void start(const std::string& program, const std::vector<std::string>& args, const process_options& options,
              boost::system::error_code& ec);
 
@@ -142,7 +155,11 @@ public:
   /// otherwise. They belong to this object (see the class comment): a reference stays valid as
   /// long as the object does, across start().
   boost::asio::basic_writable_pipe<Executor>& stdin_pipe() noexcept { return stdin_pipe_; }
+  /// The read end of the pipe on the child's standard output (process_options::stdout_mode);
+  /// as stdin_pipe() otherwise.
   boost::asio::basic_readable_pipe<Executor>& stdout_pipe() noexcept { return stdout_pipe_; }
+  /// The read end of the pipe on the child's standard error (process_options::stderr_mode); as
+  /// stdin_pipe() otherwise.
   boost::asio::basic_readable_pipe<Executor>& stderr_pipe() noexcept { return stderr_pipe_; }
 
 #if defined(ASIO_FSWATCH_HAS_SIGNALS)
@@ -151,6 +168,7 @@ public:
   /// of kill(2) (EINVAL for a bad signal). A group that is gone already is not an error.
   /// POSIX only.
   void signal(int sig);
+  /// The same, reporting errors through `ec` instead of throwing boost::system::system_error.
   void signal(int sig, boost::system::error_code& ec) noexcept;
 #endif
 

@@ -20,7 +20,10 @@ using pid_type = detail::native_pid;
 /// PROCESS_QUERY_LIMITED_INFORMATION access). basic_child_watcher::async_wait duplicates it;
 /// closing it stays the caller's business.
 struct process_handle_ref {
+  /// A pidfd (`int`) on POSIX, a process HANDLE on Windows.
   using native_handle_type = detail::native_process_handle;
+  /// The caller's handle. The default, -1 (POSIX) or a null HANDLE (Windows), is no handle: a
+  /// wait on it fails as on a handle that is not open.
   native_handle_type handle = detail::no_process_handle;
 };
 
@@ -59,7 +62,12 @@ constexpr std::string_view to_string(child_backend backend) noexcept {
 /// Writes to_string(backend).
 ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& out, child_backend backend);
 
+/// Options of a basic_child_watcher, given to its constructor (and, through
+/// process_options::watcher, to the watcher of a supervised process).
 struct child_watcher_options {
+  /// How the watcher learns that a child ended. `automatic` (the default) lets
+  /// ASIO_FSWATCH_CHILD_BACKEND, else the platform, choose; a mechanism this platform lacks
+  /// makes every wait fail with errc::backend_unavailable.
   child_backend backend = child_backend::automatic;
 };
 

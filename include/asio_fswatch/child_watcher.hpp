@@ -6,6 +6,7 @@
 #include <asio_fswatch/basic_child_watcher.hpp>
 
 namespace asio_fswatch {
+/// basic_child_watcher on boost::asio::any_io_executor.
 using child_watcher = basic_child_watcher<>;
 } // namespace asio_fswatch
 

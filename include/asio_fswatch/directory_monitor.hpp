@@ -6,6 +6,7 @@
 #include <asio_fswatch/basic_directory_monitor.hpp>
 
 namespace asio_fswatch {
+/// basic_directory_monitor on boost::asio::any_io_executor.
 using directory_monitor = basic_directory_monitor<>;
 } // namespace asio_fswatch
 

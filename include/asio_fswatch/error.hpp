@@ -12,6 +12,8 @@
 
 namespace asio_fswatch {
 
+/// The library's own errors, of category(); error_code converts from them
+/// (make_error_code), so that `ec == asio_fswatch::errc::root_removed` works.
 enum class errc {
   /// The per-user inotify watch limit is reached (sysctl fs.inotify.max_user_watches).
   watch_limit_reached = 1,
@@ -55,6 +57,7 @@ enum class errc {
 /// The category of asio_fswatch::errc; its name is "asio_fswatch".
 ASIO_FSWATCH_DECL const boost::system::error_category& category() noexcept;
 
+/// `e` as an error_code of category(): what makes errc an error code enum.
 inline boost::system::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), category()};
 }

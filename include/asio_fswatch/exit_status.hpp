@@ -50,13 +50,16 @@ public:
   /// The process ended (it exited, was killed or met an exception); false for no status.
   constexpr bool has_value() const noexcept { return ending_ != ending::none; }
 
+  /// The process exited normally (exited_with); code() is its exit code.
   constexpr bool exited() const noexcept { return ending_ == ending::exited; }
   /// The exit code; -1 when the process was killed by a signal or ended by an exception, or for
   /// no status.
   constexpr int code() const noexcept { return exited() ? value_ : -1; }
+  /// A signal killed the process (POSIX); signal() says which.
   constexpr bool killed() const noexcept { return ending_ == ending::killed; }
   /// The signal that killed the process; 0 when it exited, or for no status.
   constexpr int signal() const noexcept { return killed() ? value_ : 0; }
+  /// A signal killed the process and it dumped core (POSIX); false for any other ending.
   constexpr bool core_dumped() const noexcept { return core_dumped_; }
   /// Ended by an unhandled exception (Windows).
   constexpr bool exception() const noexcept { return ending_ == ending::exception; }
@@ -79,9 +82,12 @@ public:
     return killed() ? 128 + value_ : exception() ? value_ : code();
   }
 
+  /// The same ending with the same code, signal (and core dump) or NTSTATUS; two "no status"
+  /// values are equal.
   friend constexpr bool operator==(const exit_status& a, const exit_status& b) noexcept {
     return a.ending_ == b.ending_ && a.value_ == b.value_ && a.core_dumped_ == b.core_dumped_;
   }
+  /// The negation of operator==.
   friend constexpr bool operator!=(const exit_status& a, const exit_status& b) noexcept { return !(a == b); }
 
 private:

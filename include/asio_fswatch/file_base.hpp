@@ -6,6 +6,9 @@
 
 namespace asio_fswatch {
 
+/// The open flags and seek origins of the file I/O objects, which derive from it (so
+/// `random_access_file::read_write` names a flag), named as in boost::asio::file_base. Not
+/// meant to be used on its own: its destructor is protected.
 class file_base {
 public:
   /// How a file is opened. Combine with `|`: `read_write | create | truncate`.
@@ -27,18 +30,23 @@ protected:
   ~file_base() = default;
 };
 
+/// The union of two sets of open flags.
 constexpr file_base::flags operator|(file_base::flags a, file_base::flags b) noexcept {
   return file_base::flags(unsigned(a) | unsigned(b));
 }
+/// The flags set in both.
 constexpr file_base::flags operator&(file_base::flags a, file_base::flags b) noexcept {
   return file_base::flags(unsigned(a) & unsigned(b));
 }
+/// Every flag but those of `a`.
 constexpr file_base::flags operator~(file_base::flags a) noexcept {
   return file_base::flags(~unsigned(a));
 }
+/// Adds the flags of `b` to `a`.
 inline file_base::flags& operator|=(file_base::flags& a, file_base::flags b) noexcept {
   return a = a | b;
 }
+/// Keeps in `a` only the flags also in `b`.
 inline file_base::flags& operator&=(file_base::flags& a, file_base::flags b) noexcept {
   return a = a & b;
 }

@@ -3,6 +3,7 @@
 #ifndef ASIO_FSWATCH_FILE_OPERATIONS_HPP
 #define ASIO_FSWATCH_FILE_OPERATIONS_HPP
 
+#include <asio_fswatch/detail/asio_configuration.hpp>
 #include <asio_fswatch/file_service.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -36,6 +37,7 @@ struct initiate_read_file {
   executor_type get_executor() const noexcept { return ex; }
   template <typename Handler>
   void operator()(Handler&& handler, const std::filesystem::path& path) const {
+    detail::require_same_asio_configuration(detail::this_asio_configuration{});
     start_read_file(boost::asio::any_io_executor(ex), path,
                     boost::asio::any_completion_handler<read_file_signature>(std::forward<Handler>(handler)));
   }
@@ -48,6 +50,7 @@ struct initiate_copy_file {
   executor_type get_executor() const noexcept { return ex; }
   template <typename Handler>
   void operator()(Handler&& handler, const std::filesystem::path& from, const std::filesystem::path& to) const {
+    detail::require_same_asio_configuration(detail::this_asio_configuration{});
     start_copy_file(boost::asio::any_io_executor(ex), from, to,
                     boost::asio::any_completion_handler<copy_file_signature>(std::forward<Handler>(handler)));
   }
@@ -103,6 +106,7 @@ auto async_read_file(ExecutionContext& context, const std::filesystem::path& pat
                          typename ExecutionContext::executor_type>()) {
   return async_read_file(context.get_executor(), path, std::forward<ReadToken>(token));
 }
+/// The same, for an execution context with get_executor() (io_context, thread_pool).
 template <typename ExecutionContext,
           typename CopyToken = boost::asio::default_completion_token_t<typename ExecutionContext::executor_type>,
           std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>, int> = 0>

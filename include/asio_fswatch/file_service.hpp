@@ -35,11 +35,15 @@ enum class file_backend_kind : std::uint8_t {
              ///< thread; the calls that block (flushes, resize, allocate) on the thread pool
 };
 
+/// "automatic", "io_uring", "threads" or "iocp".
 ASIO_FSWATCH_DECL std::string_view to_string(file_backend_kind kind) noexcept;
 
 /// Settings of the file service of one execution context. The environment variable
 /// `ASIO_FSWATCH_FILE_BACKEND=io_uring|threads` forces a backend when `backend` is `automatic`.
 struct file_service_options {
+  /// What runs the operations (see file_backend_kind). A backend that cannot be used shows at
+  /// the first operation: errc::io_uring_unavailable for io_uring (on Windows too), and
+  /// errc::backend_unavailable for iocp elsewhere than on Windows.
   file_backend_kind backend = file_backend_kind::automatic;
   /// Most threads the pool starts (at least 1). They start on demand, when the pool backend is in
   /// use, or for the few operations io_uring cannot do on this kernel (see doc/guide.md, "Files").
@@ -56,11 +60,12 @@ struct file_service_options {
 /// be used shows at the first operation (and in file_backend() and the objects' backend()) as errc::io_uring_unavailable.
 ASIO_FSWATCH_DECL void configure_file_service(boost::asio::execution_context& context,
                             const file_service_options& options);
+/// The same, reporting errors through `ec` instead of throwing.
 ASIO_FSWATCH_DECL void configure_file_service(boost::asio::execution_context& context,
                             const file_service_options& options, boost::system::error_code& ec);
 
 /// The backend that runs the file operations of `ex`'s execution context, chosen now when it was
-/// not yet: io_uring or threads, never automatic. Errors: errc::io_uring_unavailable when
+/// not yet: io_uring or threads on Linux, iocp or threads on Windows, never automatic. Errors: errc::io_uring_unavailable when
 /// io_uring was forced and cannot be used, errc::invalid_file_backend for a bad
 /// ASIO_FSWATCH_FILE_BACKEND.
 template <typename Executor,
@@ -72,6 +77,7 @@ file_backend_kind file_backend(const Executor& ex, boost::system::error_code& ec
 }
 template <typename Executor,
           std::enable_if_t<boost::asio::execution::is_executor<Executor>::value, int> = 0>
+/// The same; throws boost::system::system_error.
 file_backend_kind file_backend(const Executor& ex) {
   boost::system::error_code ec;
   file_backend_kind kind = file_backend(ex, ec);
@@ -88,6 +94,7 @@ file_backend_kind file_backend(ExecutionContext& context, boost::system::error_c
 }
 template <typename ExecutionContext,
           std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>, int> = 0>
+/// The same; throws boost::system::system_error.
 file_backend_kind file_backend(ExecutionContext& context) {
   return file_backend(context.get_executor());
 }

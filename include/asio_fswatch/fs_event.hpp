@@ -36,7 +36,10 @@ enum class entry_type : std::uint8_t { file, directory, symlink, other, unknown 
 
 /// One change in a watched tree. Paths are absolute and lexically normal.
 struct fs_event {
+  /// What happened to the entry.
   event_kind kind = event_kind::modified;
+  /// The entry the event is about: where it is now for `renamed`, the directory under which
+  /// events were lost for `overflow`, what could not be watched or read for `error`.
   std::filesystem::path path;
   std::filesystem::path old_path;   ///< set for `renamed` and `exchanged` only
   entry_type type = entry_type::unknown; ///< the type of the entry now at `path`
@@ -53,6 +56,7 @@ struct fs_event {
     return a.kind == b.kind && a.type == b.type && a.old_type == b.old_type && a.path == b.path &&
            a.old_path == b.old_path && a.error == b.error;
   }
+  /// The negation of operator==.
   friend bool operator!=(const fs_event& a, const fs_event& b) { return !(a == b); }
 };
 
@@ -60,11 +64,14 @@ struct fs_event {
 ASIO_FSWATCH_DECL std::string_view to_string(event_kind kind) noexcept;
 /// "file", "directory", "symlink", "other", "unknown".
 ASIO_FSWATCH_DECL std::string_view to_string(entry_type type) noexcept;
-/// The inverse of to_string; nullopt for an unknown name.
+/// The inverse of to_string(event_kind); nullopt for an unknown name.
 ASIO_FSWATCH_DECL std::optional<event_kind> event_kind_from_string(std::string_view name) noexcept;
+/// The inverse of to_string(entry_type); nullopt for an unknown name.
 ASIO_FSWATCH_DECL std::optional<entry_type> entry_type_from_string(std::string_view name) noexcept;
 
+/// Writes to_string(kind).
 ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& os, event_kind kind);
+/// Writes to_string(type).
 ASIO_FSWATCH_DECL std::ostream& operator<<(std::ostream& os, entry_type type);
 /// Human-readable, one line without a newline: `renamed directory /a/old -> /a/new`,
 /// `exchanged file /a/x <-> /a/y` (see detail::append_human).

@@ -41,6 +41,10 @@ ASIO_FSWATCH_DECL backend backend_from_name(std::string_view name, boost::system
 
 /// Options of a whole monitor, given to its constructor.
 struct monitor_options {
+  /// How the monitor learns about changes. `automatic` (the default) lets
+  /// ASIO_FSWATCH_MONITOR_BACKEND, else the platform, choose (see basic_directory_monitor::backend());
+  /// `native` where the platform has no such interface makes add() fail with
+  /// errc::backend_unavailable.
   asio_fswatch::backend backend = asio_fswatch::backend::automatic;
   /// Poll backend: time between two scans (from the end of one to the start of the next).
   std::chrono::milliseconds poll_interval{500};

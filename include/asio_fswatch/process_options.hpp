@@ -23,14 +23,23 @@ enum class stdio_mode {
   pipe,    ///< a pipe, whose other end the supervised process offers (stdin_pipe(), ...)
 };
 
+/// How basic_supervised_process::start starts its command: working directory, environment,
+/// standard streams, the mechanism that waits for it, and whether its descendants are looked
+/// after too.
 struct process_options {
   /// The child's working directory; empty: this process's.
   std::filesystem::path working_directory;
   /// Variables set in the child's environment, over this process's environment. A name given
   /// twice takes the last value.
   std::vector<std::pair<std::string, std::string>> environment;
+  /// What the child's standard input is connected to; with `pipe`, write to it through
+  /// basic_supervised_process::stdin_pipe().
   stdio_mode stdin_mode = stdio_mode::inherit;
+  /// What the child's standard output is connected to; with `pipe`, read it through
+  /// basic_supervised_process::stdout_pipe().
   stdio_mode stdout_mode = stdio_mode::inherit;
+  /// What the child's standard error is connected to; with `pipe`, read it through
+  /// basic_supervised_process::stderr_pipe().
   stdio_mode stderr_mode = stdio_mode::inherit;
   /// How the exit of the child is waited for.
   child_watcher_options watcher;
@@ -38,9 +47,9 @@ struct process_options {
   /// async_terminate, the next start() and the destructor also reach the processes that left
   /// the group (setsid, setpgid: daemons, double-forked or not).
   ///
-  /// How they are found: the child's environment gets ASIO_FSWATCH_TREE=<this pid>.<serial>,
+  /// How they are found: the child's environment gets `ASIO_FSWATCH_TREE=<this pid>.<serial>`,
   /// which its descendants inherit; each look is one pass over /proc that takes the processes
-  /// of the group, those whose environment (as exec'd, /proc/<pid>/environ) holds the mark,
+  /// of the group, those whose environment (as exec'd, `/proc/<pid>/environ`) holds the mark,
   /// those seen before (pid and start time), and every process below one of them or below the
   /// child. Cost: that pass reads two files per process of this user on each look (every 5 ms
   /// while async_terminate waits). Limits: a descendant that both cleared its environment and

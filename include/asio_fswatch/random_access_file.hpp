@@ -6,6 +6,7 @@
 #include <asio_fswatch/basic_random_access_file.hpp>
 
 namespace asio_fswatch {
+/// basic_random_access_file on boost::asio::any_io_executor.
 using random_access_file = basic_random_access_file<>;
 } // namespace asio_fswatch
 

@@ -6,6 +6,7 @@
 #include <asio_fswatch/basic_stream_file.hpp>
 
 namespace asio_fswatch {
+/// basic_stream_file on boost::asio::any_io_executor.
 using stream_file = basic_stream_file<>;
 } // namespace asio_fswatch
 

@@ -6,6 +6,7 @@
 #include <asio_fswatch/basic_supervised_process.hpp>
 
 namespace asio_fswatch {
+/// basic_supervised_process on boost::asio::any_io_executor.
 using supervised_process = basic_supervised_process<>;
 } // namespace asio_fswatch
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include <asio_fswatch/detail/inotify_parser.hpp>
 
+#include <asio_fswatch/detail/byte_load.hpp>
+
 #include <cstring>
 
 namespace asio_fswatch::detail {
@@ -10,12 +12,6 @@ namespace {
 // than that cannot come from the kernel; PATH_MAX gives the parser a generous, fixed bound.
 constexpr std::uint32_t max_name_field = 4096;
 
-template <typename T>
-T load(const char* p) noexcept {
-  T value;
-  std::memcpy(&value, p, sizeof value); // records are aligned in kernel buffers, not in ours
-  return value;
-}
 
 } // namespace
 
@@ -26,7 +22,7 @@ inotify_parse_result parse_inotify_records(std::string_view bytes, std::vector<i
   std::size_t offset = 0;
   while (size - offset >= inotify_header_size) {
     const char* header = data + offset;
-    std::uint32_t name_length = load<std::uint32_t>(header + 12);
+    std::uint32_t name_length = load_unaligned<std::uint32_t>(header + 12);
     if (name_length > max_name_field) {
       result.malformed = true;
       break;
@@ -34,9 +30,9 @@ inotify_parse_result parse_inotify_records(std::string_view bytes, std::vector<i
     if (size - offset - inotify_header_size < name_length)
       break; // truncated: wait for the rest
     inotify_record record;
-    record.watch = load<std::int32_t>(header);
-    record.mask = load<std::uint32_t>(header + 4);
-    record.cookie = load<std::uint32_t>(header + 8);
+    record.watch = load_unaligned<std::int32_t>(header);
+    record.mask = load_unaligned<std::uint32_t>(header + 4);
+    record.cookie = load_unaligned<std::uint32_t>(header + 8);
     const char* name = header + inotify_header_size;
     const void* nul = std::memchr(name, '\0', name_length);
     std::size_t length = nul ? static_cast<const char*>(nul) - name : name_length;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include <asio_fswatch/detail/rdcw_parser.hpp>
 
+#include <asio_fswatch/detail/byte_load.hpp>
+
 #include <asio_fswatch/detail/utf8.hpp>
 
 #include <cstring>
@@ -26,13 +28,6 @@ constexpr std::size_t header_size(rdcw_format format) noexcept {
 // FileNameLength is the last field before the name in both layouts.
 constexpr std::size_t name_length_at(rdcw_format format) noexcept { return header_size(format) - 4; }
 
-template <typename T>
-T load(const char* p) noexcept {
-  T value;
-  // Never through a cast: NextEntryOffset need not keep records aligned (Wine's may not).
-  std::memcpy(&value, p, sizeof value);
-  return value;
-}
 
 template <typename T>
 void store(std::string& out, std::size_t at, T value) noexcept {
@@ -51,7 +46,7 @@ bool append_path_text(std::string& path, const char* units, std::size_t count) {
     return !name.empty() && name != "." && name != "..";
   };
   for (std::size_t i = 0; i < count; ++i) {
-    std::uint32_t unit = load<std::uint16_t>(units + 2 * i);
+    std::uint32_t unit = load_unaligned<std::uint16_t>(units + 2 * i);
     if (unit == 0)
       return false;
     if (unit == u'\\' || unit == u'/') {
@@ -62,7 +57,7 @@ bool append_path_text(std::string& path, const char* units, std::size_t count) {
       continue;
     }
     if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < count) {
-      const std::uint32_t low = load<std::uint16_t>(units + 2 * (i + 1));
+      const std::uint32_t low = load_unaligned<std::uint16_t>(units + 2 * (i + 1));
       if (low >= 0xdc00 && low <= 0xdfff) {
         unit = code_point_of_surrogates(unit, low);
         ++i;
@@ -78,11 +73,11 @@ bool append_path_text(std::string& path, const char* units, std::size_t count) {
 entry_type type_of(rdcw_format format, const char* record) noexcept {
   if (format == rdcw_format::basic)
     return entry_type::unknown;
-  const std::uint32_t attributes = load<std::uint32_t>(record + extended_attributes_at);
+  const std::uint32_t attributes = load_unaligned<std::uint32_t>(record + extended_attributes_at);
   // First: a symbolic link or junction to a directory carries the directory bit as well, and the
   // engine must not descend into it. The tag is only meaningful beside the reparse bit.
   if ((attributes & rdcw_attribute::reparse_point) &&
-      rdcw_reparse_tag::is_link(load<std::uint32_t>(record + extended_reparse_tag_at)))
+      rdcw_reparse_tag::is_link(load_unaligned<std::uint32_t>(record + extended_reparse_tag_at)))
     return entry_type::symlink;
   if (attributes & rdcw_attribute::directory)
     return entry_type::directory;
@@ -131,9 +126,9 @@ rdcw_parse_result parse_rdcw_records(std::string_view bytes, rdcw_format format,
   std::size_t offset = 0; // always leaves a whole header: the link to it was checked
   for (;;) {
     const char* const record = data + offset;
-    const std::uint32_t next = load<std::uint32_t>(record);
-    const std::uint32_t action = load<std::uint32_t>(record + action_at);
-    const std::uint32_t name_bytes = load<std::uint32_t>(record + name_length_at(format));
+    const std::uint32_t next = load_unaligned<std::uint32_t>(record);
+    const std::uint32_t action = load_unaligned<std::uint32_t>(record + action_at);
+    const std::uint32_t name_bytes = load_unaligned<std::uint32_t>(record + name_length_at(format));
     const bool name_fits = name_bytes != 0 && name_bytes % 2 == 0 && name_bytes <= size - offset - header;
     // The link is checked with the record it belongs to. One into this record (itself included)
     // would loop or read a name as a header; one past the end, or with no room left there for a

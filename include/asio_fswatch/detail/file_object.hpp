@@ -4,6 +4,7 @@
 #ifndef ASIO_FSWATCH_DETAIL_FILE_OBJECT_HPP
 #define ASIO_FSWATCH_DETAIL_FILE_OBJECT_HPP
 
+#include <asio_fswatch/detail/asio_configuration.hpp>
 #include <asio_fswatch/detail/file_handle.hpp>
 #include <asio_fswatch/file_base.hpp>
 #include <asio_fswatch/file_service.hpp>
@@ -128,7 +129,9 @@ public:
 
 protected:
   explicit file_object(const executor_type& ex)
-      : executor_(ex), handle_(boost::asio::any_io_executor(ex)) {}
+      : executor_(ex), handle_(boost::asio::any_io_executor(ex)) {
+    require_same_asio_configuration(this_asio_configuration{});
+  }
   template <typename OtherDerived, typename OtherExecutor>
   explicit file_object(file_object<OtherDerived, OtherExecutor>&& other) noexcept
       : executor_(other.executor_), handle_(std::move(other.handle_)) {}

@@ -3,6 +3,7 @@
 #ifndef ASIO_FSWATCH_IMPL_BASIC_CHILD_WATCHER_HPP
 #define ASIO_FSWATCH_IMPL_BASIC_CHILD_WATCHER_HPP
 
+#include <asio_fswatch/detail/asio_configuration.hpp>
 #include <asio_fswatch/detail/child_wait.hpp>
 
 #include <boost/asio/compose.hpp>
@@ -12,7 +13,9 @@ namespace asio_fswatch {
 template <typename Executor>
 basic_child_watcher<Executor>::basic_child_watcher(const executor_type& ex, const child_watcher_options& options)
     : executor_(ex), waits_(std::make_shared<detail::child_wait_set>()),
-      choice_(detail::choose_child_backend(options.backend)) {}
+      choice_(detail::choose_child_backend(options.backend)) {
+  detail::require_same_asio_configuration(detail::this_asio_configuration{});
+}
 
 template <typename Executor>
 basic_child_watcher<Executor>::basic_child_watcher(basic_child_watcher&& other) noexcept

@@ -3,13 +3,17 @@
 #ifndef ASIO_FSWATCH_IMPL_BASIC_DIRECTORY_MONITOR_HPP
 #define ASIO_FSWATCH_IMPL_BASIC_DIRECTORY_MONITOR_HPP
 
+#include <asio_fswatch/detail/asio_configuration.hpp>
+
 #include <system_error>
 
 namespace asio_fswatch {
 
 template <typename Executor>
 basic_directory_monitor<Executor>::basic_directory_monitor(const executor_type& ex, const monitor_options& options)
-    : executor_(ex), core_(boost::asio::any_io_executor(ex), options) {}
+    : executor_(ex), core_(boost::asio::any_io_executor(ex), options) {
+  detail::require_same_asio_configuration(detail::this_asio_configuration{});
+}
 
 template <typename Executor>
 basic_directory_monitor<Executor>::basic_directory_monitor(basic_directory_monitor&& other) noexcept

@@ -3,6 +3,8 @@
 #ifndef ASIO_FSWATCH_IMPL_BASIC_SUPERVISED_PROCESS_HPP
 #define ASIO_FSWATCH_IMPL_BASIC_SUPERVISED_PROCESS_HPP
 
+#include <asio_fswatch/detail/asio_configuration.hpp>
+
 #include <boost/asio/compose.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
@@ -11,7 +13,9 @@ namespace asio_fswatch {
 
 template <typename Executor>
 basic_supervised_process<Executor>::basic_supervised_process(const executor_type& ex)
-    : executor_(ex), stdin_pipe_(ex), stdout_pipe_(ex), stderr_pipe_(ex) {}
+    : executor_(ex), stdin_pipe_(ex), stdout_pipe_(ex), stderr_pipe_(ex) {
+  detail::require_same_asio_configuration(detail::this_asio_configuration{});
+}
 
 template <typename Executor>
 basic_supervised_process<Executor>::basic_supervised_process(const executor_type& ex, const std::string& program,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // A file I/O object on POSIX: opening and adopting a descriptor, and the synchronous calls.
 #include <asio_fswatch/detail/file_handle.hpp>
+#include <asio_fswatch/detail/system_error.hpp>
 
 #include <boost/asio/error.hpp>
 
@@ -12,14 +13,6 @@
 #include <new>
 
 namespace asio_fswatch::detail {
-namespace {
-
-boost::system::error_code last_error() noexcept {
-  return {errno, boost::system::system_category()};
-}
-
-} // namespace
-
 int shared_fd::release() noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1)
     return 0;
@@ -60,7 +53,7 @@ int open_flags(file_base::flags flags, boost::system::error_code& ec) noexcept {
 void file_handle::adopt(native_file fd, boost::system::error_code& ec) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    ec = last_error();
+    ec = last_system_error();
     return;
   }
   if (S_ISDIR(st.st_mode)) {
@@ -90,7 +83,7 @@ void file_handle::open(const char* path, file_base::flags flags, boost::system::
     fd = ::open(path, oflags, 0666);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) {
-    ec = last_error();
+    ec = last_system_error();
     return;
   }
   adopt(fd, ec);
@@ -103,7 +96,7 @@ std::uint64_t file_handle::size(boost::system::error_code& ec) const {
     return 0;
   struct stat st {};
   if (::fstat(fd_->get(), &st) != 0) {
-    ec = last_error();
+    ec = last_system_error();
     return 0;
   }
   return std::uint64_t(st.st_size);
@@ -111,17 +104,17 @@ std::uint64_t file_handle::size(boost::system::error_code& ec) const {
 
 void file_handle::resize(std::uint64_t size, boost::system::error_code& ec) {
   if (check_open(ec) && ::ftruncate(fd_->get(), off_t(size)) != 0)
-    ec = last_error();
+    ec = last_system_error();
 }
 
 void file_handle::sync_all(boost::system::error_code& ec) {
   if (check_open(ec) && ::fsync(fd_->get()) != 0)
-    ec = last_error();
+    ec = last_system_error();
 }
 
 void file_handle::sync_data(boost::system::error_code& ec) {
   if (check_open(ec) && ::fdatasync(fd_->get()) != 0)
-    ec = last_error();
+    ec = last_system_error();
 }
 
 std::uint64_t file_handle::seek(std::int64_t offset, file_base::seek_basis whence,
@@ -131,7 +124,7 @@ std::uint64_t file_handle::seek(std::int64_t offset, file_base::seek_basis whenc
   int how = whence == file_base::seek_set ? SEEK_SET : whence == file_base::seek_cur ? SEEK_CUR : SEEK_END;
   off_t r = ::lseek(fd_->get(), off_t(offset), how);
   if (r < 0) {
-    ec = last_error();
+    ec = last_system_error();
     return 0;
   }
   return std::uint64_t(r);

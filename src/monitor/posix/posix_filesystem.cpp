@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
 // The real filesystem edge: readdir, lstat, inotify_add_watch.
+#include <asio_fswatch/detail/system_error.hpp>
 #include <asio_fswatch/detail/config.hpp>
 #include <asio_fswatch/detail/filesystem.hpp>
 #include <asio_fswatch/detail/inotify_parser.hpp>
@@ -26,7 +27,6 @@ namespace {
 
 namespace sys = boost::system;
 
-sys::error_code last_error() { return {errno, sys::system_category()}; }
 
 /// Calls `read_some(buffer, size)` (a read(2)-like call) until it returns 0 or fails (EINTR is
 /// retried), handing each chunk to `use(bytes)`, which may stop the reading with an error.
@@ -37,7 +37,7 @@ sys::error_code read_chunks(char* buffer, std::size_t size, ReadSome read_some, 
     if (got < 0 && errno == EINTR)
       continue;
     if (got < 0)
-      return last_error();
+      return last_system_error();
     if (got == 0)
       return {};
     if (sys::error_code ec = use(static_cast<std::size_t>(got)))
@@ -89,7 +89,7 @@ public:
                        bool follow) override {
     int fd = open_directory(directory, follow);
     if (fd < 0)
-      return last_error();
+      return last_system_error();
     sys::error_code ec = list_entries(fd, out);
     ::close(fd);
     return ec;
@@ -101,7 +101,7 @@ public:
     const bool follow = kind == watch_kind::root;
     int fd = open_directory(directory, follow);
     if (fd < 0)
-      return last_error();
+      return last_system_error();
     sys::error_code ec;
     const int added = add_watch_of_open(fd, directory, kind, ec);
     if (ec) {
@@ -115,7 +115,7 @@ public:
     struct stat read_one;
     if (::fstat(fd, &read_one) != 0 || (ec = list_entries(fd, out))) {
       if (!ec)
-        ec = last_error();
+        ec = last_system_error();
       ::close(fd);
       return ec;
     }
@@ -126,7 +126,7 @@ public:
     // why the listing's "." cannot stand in for the fstat).
     struct stat now_there;
     if ((follow ? ::stat(directory.c_str(), &now_there) : ::lstat(directory.c_str(), &now_there)) != 0)
-      return last_error();
+      return last_system_error();
     if (now_there.st_ino != read_one.st_ino || now_there.st_dev != read_one.st_dev)
       return sys::errc::make_error_code(sys::errc::no_such_file_or_directory);
     return {};
@@ -145,14 +145,14 @@ public:
         return {};
       }
       if (errno != ENOSYS)
-        return last_error();
+        return last_system_error();
       statx_works_ = false; // a kernel before 4.11, or a filter: lstat from now on
     }
 #endif
     struct stat st;
     int rc = follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
     if (rc != 0)
-      return last_error();
+      return last_system_error();
     type = entry_type_from_mode(st.st_mode);
     fill_status(st, status);
     return {};
@@ -162,11 +162,11 @@ public:
     out.clear();
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
-      return last_error();
+      return last_system_error();
     sys::error_code ec;
     struct stat st;
     if (::fstat(fd, &st) != 0) {
-      ec = last_error();
+      ec = last_system_error();
     } else if (!S_ISREG(st.st_mode)) {
       ec = sys::errc::make_error_code(S_ISDIR(st.st_mode) ? sys::errc::is_a_directory
                                                           : sys::errc::invalid_argument);
@@ -268,7 +268,7 @@ private:
     mask |= IN_MASK_ADD;
     int watch = ::inotify_add_watch(inotify_fd_, path, mask);
     if (watch < 0) {
-      ec = errno == ENOSPC ? sys::error_code(errc::watch_limit_reached) : last_error();
+      ec = errno == ENOSPC ? sys::error_code(errc::watch_limit_reached) : last_system_error();
       return -1;
     }
     ec.clear();
@@ -336,7 +336,7 @@ private:
     const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0); // closedir closes it; the caller closes fd
     DIR* dir = own < 0 ? nullptr : ::fdopendir(own);
     if (!dir) {
-      sys::error_code ec = last_error();
+      sys::error_code ec = last_system_error();
       if (own >= 0)
         ::close(own);
       return ec;
@@ -346,7 +346,7 @@ private:
       take_entry(fd, entry->d_name, entry->d_ino, entry->d_type, out);
       errno = 0;
     }
-    sys::error_code ec = errno ? last_error() : sys::error_code();
+    sys::error_code ec = errno ? last_system_error() : sys::error_code();
     ::closedir(dir);
     return ec;
   }

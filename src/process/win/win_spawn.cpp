@@ -9,8 +9,14 @@
 #include <asio_fswatch/detail/system_error.hpp>
 
 // Boost.Process v2 (Boost 1.81), header-only, on std::filesystem. Its headers use
-// boost::optional, boost::decay and boost::is_convertible without including them.
+// boost::optional, boost::decay and boost::is_convertible without including them. In
+// header-only mode (asio_fswatch/src.hpp) this file may follow the program's own includes.
+#if !defined(BOOST_PROCESS_USE_STD_FS)
+#if defined(BOOST_PROCESS_V2_DETAIL_CONFIG_HPP)
+#error "asio_fswatch/src.hpp: include it before Boost.Process, or define BOOST_PROCESS_USE_STD_FS for the whole program"
+#endif
 #define BOOST_PROCESS_USE_STD_FS 1
+#endif
 #include <boost/optional.hpp>
 #include <boost/type_traits/decay.hpp>
 #include <boost/type_traits/is_convertible.hpp>

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: BSL-1.0
+# Builds the reference site into OUTPUT/html (scripts/doc.sh: build/doc/html) with Doxygen,
+# failing on any warning (an undocumented public symbol among them), then checks its links.
+#   cmake -DSOURCE=<source dir> -DOUTPUT=<dir> [-DDOXYGEN=doxygen] [-DPYTHON=python3] -P build_site.cmake
+cmake_minimum_required(VERSION 3.20)
+if(NOT DOXYGEN)
+  find_program(DOXYGEN doxygen)
+endif()
+if(NOT PYTHON)
+  find_program(PYTHON python3)
+endif()
+if(NOT DOXYGEN OR NOT PYTHON)
+  message(FATAL_ERROR "the reference site needs doxygen and python3 (scripts/install-deps.sh installs them)")
+endif()
+file(STRINGS "${SOURCE}/CMakeLists.txt" version_line REGEX "^project\\(asio_fswatch VERSION [0-9.]+")
+string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" PROJECT_VERSION "${version_line}")
+file(REMOVE_RECURSE "${OUTPUT}/html")
+file(MAKE_DIRECTORY "${OUTPUT}")
+configure_file("${SOURCE}/doc/site/Doxyfile.in" "${OUTPUT}/Doxyfile" @ONLY)
+execute_process(COMMAND "${DOXYGEN}" "${OUTPUT}/Doxyfile" WORKING_DIRECTORY "${SOURCE}"
+                RESULT_VARIABLE status OUTPUT_VARIABLE output ERROR_VARIABLE output)
+file(READ "${OUTPUT}/warnings.log" warnings)
+if(NOT status EQUAL 0 OR warnings)
+  message(FATAL_ERROR "doxygen failed (${status}); every public symbol must be documented:\n${warnings}${output}")
+endif()
+execute_process(COMMAND "${PYTHON}" "${SOURCE}/doc/site/check_links.py" "${OUTPUT}/html" "${SOURCE}" RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "the site has broken links (above)")
+endif()
+message(STATUS "the reference site is in ${OUTPUT}/html")
