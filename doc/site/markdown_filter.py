@@ -80,9 +80,14 @@ def code_span(span):
                            ('$', '\\$'), ("'", '&apos;'), ('"', '&quot;')):
         text = text.replace(plain, escaped)
     # Doxygen makes -- and --- into dashes, even here: \-- and \--- keep them.
-    text = re.sub(r'-{2,}', lambda m: ''.join('\\' + m.group(0)[i:i + 2] for i in range(0, len(m.group(0)), 2))
-                  if len(m.group(0)) != 3 else '\\---', text)
+    text = re.sub(r'-{2,}', lambda m: dashes(len(m.group(0))), text)
     return '<code>' + text + '</code>'
+
+
+def dashes(n):
+    """n hyphens (n >= 2) as Doxygen prints them literally: \\--- for three, else \\-- pairs and
+    a last single hyphen as it is."""
+    return '\\---' if n == 3 else '\\--' * (n // 2) + '-' * (n % 2)
 
 
 def rewrite_links(line, path):
