@@ -18,9 +18,10 @@ packages=(
   python3 procps util-linux inotify-tools
   # git: ignore files are checked against `git check-ignore` itself (ignore_git_conformance).
   git
-  # The Debian packages (scripts/package.sh: CPack calls dpkg-shlibdeps, from dpkg-dev; the man
-  # page is checked with groff) and their test on a fresh Debian 12 (scripts/package-test.sh).
-  dpkg-dev groff-base debootstrap
+  # The Debian packages (scripts/package.sh: CPack calls dpkg-shlibdeps, from dpkg-dev, and
+  # file, which a minbase system lacks; the man page is checked with groff) and their test on a
+  # fresh Debian 12 (scripts/package-test.sh).
+  dpkg-dev file groff-base debootstrap
   # The reference site (scripts/doc.sh): Doxygen.
   doxygen
   # The Windows build (preset windows), tested under Wine: MinGW-w64's "-posix" compiler (the one
