@@ -401,7 +401,15 @@ BOOST_AUTO_TEST_CASE(run_shell_line_with_the_changed_path) {
   write(dir / "source.txt");
   BOOST_TEST(next() == "one");
   BOOST_TEST(next() == expected(dir / "source.txt"));
-  check_terminated(tool.terminate(), 0); // the line had ended: the tool exits with its status
+  // The line has printed its last word, but its shell may not be reaped yet (the SIGCHLD build
+  // reaps later): then the tool ends it with SIGTERM and exits with its status, 128 + 15, as it
+  // does for any command still running. Both are right; which one comes is timing.
+  const wait_result ended = tool.terminate();
+  BOOST_TEST(!ended.ec, ended.ec.message());
+#if !defined(_WIN32)
+  BOOST_TEST((ended.status.exited() && (ended.status.code() == 0 || ended.status.code() == 128 + 15)),
+             ended.status.to_string());
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(run_never_restarts_for_its_own_lists) {
