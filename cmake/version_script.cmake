@@ -35,6 +35,4 @@ foreach(name IN LISTS unique)
   string(APPEND text "    ${name};\n")
 endforeach()
 string(APPEND text "  local: *;\n};\n")
-file(WRITE "${OUTPUT}.new" "${text}")
-file(COPY_FILE "${OUTPUT}.new" "${OUTPUT}" ONLY_IF_DIFFERENT)
-file(REMOVE "${OUTPUT}.new")
+file(CONFIGURE OUTPUT "${OUTPUT}" CONTENT "${text}" @ONLY) # rewritten only when it changes
