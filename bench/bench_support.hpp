@@ -139,26 +139,86 @@ struct number_option {
   std::size_t* value;
 };
 
-/// Reads `--quick`, `--help` (prints `usage` and exits 0) and options that each take a positive
-/// number. False, with a message on stderr, on anything else.
-inline bool parse_options(int argc, char** argv, const std::vector<number_option>& numbers, bool& quick,
-                          void (*usage)(std::FILE*)) {
+/// The positive numbers of a comma-separated list ("1,2,4"); none when the text is anything else
+/// (empty, an empty item, zero, a sign, a trailing character).
+inline std::optional<std::vector<std::size_t>> parse_number_list(std::string_view text) {
+  std::vector<std::size_t> values;
+  while (true) {
+    const std::size_t comma = std::min(text.find(','), text.size());
+    const std::string item(text.substr(0, comma));
+    char* end = nullptr;
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    const unsigned long long value = std::strtoull(item.c_str(), &end, 10);
+    if (value == 0 || *end != '\0')
+      return std::nullopt;
+    values.push_back(std::size_t(value));
+    if (comma == text.size())
+      return values;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+/// An option of a benchmark that takes a list of positive numbers ("1,2,4"): one number is a
+/// list of one.
+struct list_option {
+  std::string_view name;
+  std::vector<std::size_t>* values;
+};
+
+/// An option of a benchmark that takes any text (a path).
+struct text_option {
+  std::string_view name;
+  std::string* value;
+};
+
+/// Reads `--quick`, `--help` (prints `usage` and exits 0), options that each take a positive
+/// number, a list of them, or a text. False, with a message on stderr, on anything else.
+inline bool parse_options(int argc, char** argv, const std::vector<number_option>& numbers,
+                          const std::vector<list_option>& lists, const std::vector<text_option>& texts,
+                          bool& quick, void (*usage)(std::FILE*)) {
+  auto named = [](const auto& options, std::string_view arg) {
+    return std::find_if(options.begin(), options.end(), [&](const auto& o) { return o.name == arg; });
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    auto number = std::find_if(numbers.begin(), numbers.end(), [&](const number_option& n) { return n.name == arg; });
-    char* end = nullptr;
+    const auto number = named(numbers, arg);
+    const auto list = named(lists, arg);
+    const auto text = named(texts, arg);
     if (arg == "--quick") {
       quick = true;
-    } else if (arg == "--help" || arg == "-h") {
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
       usage(stdout);
       std::exit(0);
-    } else if (number == numbers.end() || i + 1 == argc ||
-               (*number->value = std::strtoull(argv[++i], &end, 10)) == 0 || *end != '\0') {
-      std::fprintf(stderr, "unknown argument, or not a positive number: '%s'\n", argv[i]);
+    }
+    const bool known = number != numbers.end() || list != lists.end() || text != texts.end();
+    if (!known || i + 1 == argc) {
+      std::fprintf(stderr, "%s: '%s'\n", known ? "no value after" : "unknown argument", argv[i]);
       return false;
+    }
+    const std::string_view value = argv[++i];
+    if (text != texts.end()) {
+      *text->value = std::string(value);
+    } else if (auto values = parse_number_list(value); !values || (number != numbers.end() && values->size() != 1)) {
+      std::fprintf(stderr, "%s takes %s, not '%s'\n", argv[i - 1],
+                   number != numbers.end() ? "a positive number" : "positive numbers separated by commas",
+                   argv[i]);
+      return false;
+    } else if (number != numbers.end()) {
+      *number->value = values->front();
+    } else {
+      *list->values = std::move(*values);
     }
   }
   return true;
+}
+
+/// As above, for a benchmark whose options are all numbers.
+inline bool parse_options(int argc, char** argv, const std::vector<number_option>& numbers, bool& quick,
+                          void (*usage)(std::FILE*)) {
+  return parse_options(argc, argv, numbers, {}, {}, quick, usage);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,46 +302,71 @@ inline void start_signal_thread(const char* program, std::atomic<pid_t>& running
 // ---------------------------------------------------------------------------------------------
 // The printed header and tables
 
-/// The title, then the processors and the kernel.
-inline void print_heading(const char* program, bool quick) {
-  std::printf("## asio_fswatch %s%s\n\n", program, quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
+#ifndef ASIO_FSWATCH_BENCH_CONFIG
+#define ASIO_FSWATCH_BENCH_CONFIG "unknown" // set by bench/CMakeLists.txt to the build's configuration
+#endif
+
+/// The machine, as lines "nproc: ..." and "kernel: ..." (on Windows, "system: ...").
+inline std::vector<std::string> machine_lines() {
+  std::vector<std::string> lines;
 #if defined(_WIN32)
   // Under Wine, /proc/cpuinfo of the Linux host is readable through its Z: drive; ntdll says
   // which Wine it is.
   using wine_version_function = const char* (*)();
   const auto wine_version = reinterpret_cast<wine_version_function>(
       reinterpret_cast<void*>(::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version")));
-  std::printf("- nproc: %u (%s)\n", std::thread::hardware_concurrency(), cpu_model().c_str());
-  std::printf("- system: Windows x64%s%s\n", wine_version ? ", under Wine " : "", wine_version ? wine_version() : "");
+  lines.push_back("nproc: " + std::to_string(std::thread::hardware_concurrency()) + " (" + cpu_model() + ")");
+  lines.push_back(std::string("system: Windows x64") + (wine_version ? ", under Wine " : "") +
+                  (wine_version ? wine_version() : ""));
 #else
   struct utsname u;
   ::uname(&u);
-  std::printf("- nproc: %ld (%s)\n", ::sysconf(_SC_NPROCESSORS_ONLN), cpu_model().c_str());
-  std::printf("- kernel: %s %s %s\n", u.sysname, u.release, u.machine);
+  lines.push_back("nproc: " + std::to_string(::sysconf(_SC_NPROCESSORS_ONLN)) + " (" + cpu_model() + ")");
+  lines.push_back(std::string("kernel: ") + u.sysname + " " + u.release + " " + u.machine);
 #endif
+  return lines;
 }
 
-#ifndef ASIO_FSWATCH_BENCH_CONFIG
-#define ASIO_FSWATCH_BENCH_CONFIG "unknown" // set by bench/CMakeLists.txt to the build's configuration
-#endif
-
-/// The build line: configuration, compiler, Boost, and a warning when not optimised.
-inline void print_build_line() {
-  std::printf("- build: %s, %s %s, Boost %d.%d.%d%s\n", ASIO_FSWATCH_BENCH_CONFIG,
+/// The build: configuration, compiler, Boost, and a warning when not optimised.
+inline std::string build_line() {
+  return std::string("build: ") + ASIO_FSWATCH_BENCH_CONFIG + ", " +
 #if defined(__clang__)
-              "clang", __clang_version__,
+         "clang " __clang_version__
 #elif defined(__GNUC__)
-              "gcc", __VERSION__,
+         "gcc " __VERSION__
 #else
-              "unknown compiler", "",
+         "unknown compiler"
 #endif
-              BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100,
+         + ", Boost " + std::to_string(BOOST_VERSION / 100000) + "." + std::to_string(BOOST_VERSION / 100 % 1000) +
+         "." + std::to_string(BOOST_VERSION % 100) +
 #if defined(__OPTIMIZE__)
-              ""
+         ""
 #else
-              " -- WARNING: not optimised, figures are meaningless"
+         " -- WARNING: not optimised, figures are meaningless"
 #endif
-  );
+      ;
+}
+
+/// The title, then the processors and the kernel.
+inline void print_heading(const char* program, bool quick) {
+  std::printf("## asio_fswatch %s%s\n\n", program, quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
+  for (const std::string& line : machine_lines())
+    std::printf("- %s\n", line.c_str());
+}
+
+/// The build line.
+inline void print_build_line() { std::printf("- %s\n", build_line().c_str()); }
+
+/// What a sweep's CSV says of where it comes from: the program, the machine, the build, then
+/// `more`.
+inline std::vector<std::string> heading_lines(const char* program, bool quick, const std::vector<std::string>& more) {
+  std::vector<std::string> lines{std::string("asio_fswatch ") + program +
+                                 (quick ? " (--quick: tiny sizes, figures not meaningful)" : "")};
+  for (const std::string& line : machine_lines())
+    lines.push_back(line);
+  lines.push_back(build_line());
+  lines.insert(lines.end(), more.begin(), more.end());
+  return lines;
 }
 
 /// The heading row of a table against the floor; `floor_title` names the floor's column.
@@ -312,6 +397,64 @@ inline void print_floor_ratio_table(const char* const* names, const std::vector<
                 s && floor && *floor > 0 ? (format(*s / *floor, 2) + "x").c_str() : "—");
   }
 }
+
+/// The figures of a sweep (one row per value of the swept parameter, one column per contender's
+/// figure), printed as a Markdown table and written as CSV for scripts/plots.sh. A figure that a
+/// run did not give is "n/a" in the table and NaN in the CSV, which gnuplot leaves out.
+class sweep_table {
+public:
+  /// `columns`: the swept parameter's name, then each figure's name with its unit.
+  explicit sweep_table(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+
+  void add_row(std::size_t parameter, const std::vector<std::optional<double>>& figures) {
+    rows_.push_back({parameter, figures});
+  }
+
+  void print_markdown(std::FILE* out) const {
+    for (const std::string& column : columns_)
+      std::fprintf(out, "| %s ", column.c_str());
+    std::fprintf(out, "|\n|");
+    for (std::size_t c = 0; c < columns_.size(); ++c)
+      std::fprintf(out, "---:|");
+    std::fprintf(out, "\n");
+    for (const row& r : rows_) {
+      std::fprintf(out, "| %s ", with_thousands(r.parameter).c_str());
+      for (const std::optional<double>& figure : r.figures)
+        std::fprintf(out, "| %s ", figure ? format_number(*figure).c_str() : "n/a");
+      std::fprintf(out, "|\n");
+    }
+  }
+
+  /// Writes `path`: `comments` as lines that begin with "# ", the column names, then the rows,
+  /// full precision, no thousands separators. Throws when the file cannot be written.
+  void write_csv(const std::string& path, const std::vector<std::string>& comments) const {
+    std::FILE* out = std::fopen(path.c_str(), "w");
+    if (!out)
+      throw_errno("cannot write", path);
+    for (const std::string& comment : comments)
+      std::fprintf(out, "# %s\n", comment.c_str());
+    for (std::size_t c = 0; c < columns_.size(); ++c)
+      std::fprintf(out, "%s\"%s\"", c ? "," : "", columns_[c].c_str());
+    std::fprintf(out, "\n");
+    for (const row& r : rows_) {
+      std::fprintf(out, "%zu", r.parameter);
+      for (const std::optional<double>& figure : r.figures)
+        std::fprintf(out, ",%s", figure ? format(*figure, 6).c_str() : "NaN");
+      std::fprintf(out, "\n");
+    }
+    const bool written = std::ferror(out) == 0;
+    if (std::fclose(out) != 0 || !written)
+      throw_errno("cannot write", path);
+  }
+
+private:
+  struct row {
+    std::size_t parameter;
+    std::vector<std::optional<double>> figures;
+  };
+  std::vector<std::string> columns_;
+  std::vector<row> rows_;
+};
 
 /// What follows a target's text in its cell.
 inline const char* verdict(bool missed) { return missed ? " — **MISSED**" : " — ok"; }

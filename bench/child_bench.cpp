@@ -4,72 +4,27 @@
 // same machine in the same run: how fast /bin/true children are spawned and waited for, 64 at a
 // time, and the delay from a child's exit to its handler. Prints machine information and
 // Markdown tables; never asserts on time. The exit status is not zero only when something went
-// wrong: a child that did not exit 0, a failed wait, a child left behind.
-#include <asio_fswatch/child_watcher.hpp>
-
-#include "bench_support.hpp"
-#include "child_run_outcome.hpp"
-
-// Boost.Process v2 as users use it, header-only, on std::filesystem. Its 1.81 headers use
-// boost::optional, boost::decay and boost::is_convertible without including them.
-#define BOOST_PROCESS_USE_STD_FS 1
-#include <boost/optional.hpp>
-#include <boost/type_traits/decay.hpp>
-#include <boost/type_traits/is_convertible.hpp>
-#include <boost/process/v2/process.hpp>
-#include <boost/process/v2/stdio.hpp>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/system/error_code.hpp>
+// wrong: a child that did not exit 0, a failed wait, a child left behind. `--in-flight N,N,...`
+// sweeps the spawn-and-wait rate over how many children run at once, for the plot (`--csv FILE`
+// writes the figures).
+#include "child_latency.hpp"
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
-#include <thread>
-#include <utility>
 #include <vector>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-
-extern char** environ;
 
 namespace {
 
-namespace asio = boost::asio;
-namespace bp2 = boost::process::v2;
-using asio_fswatch::child_backend;
-using asio_fswatch::child_watcher;
-using asio_fswatch::exit_status;
-using bench::format;
-using bench::format_number;
-using bench::median;
-using bench::median_of;
-using bench::read_first_line;
-using bench::throw_errno;
-using bench::with_thousands;
-using clock_type = std::chrono::steady_clock;
-using error_code = boost::system::error_code;
-
-constexpr const char* true_path = "/bin/true";
-constexpr const char* shell_path = "/bin/sh";
-constexpr std::chrono::milliseconds pause_before_wake(1); // every latency sample, every contender
+using namespace child_bench;
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -80,130 +35,38 @@ struct command_line {
   std::size_t children = 2000; // per throughput run (--quick: 128)
   std::size_t in_flight = 64;
   std::size_t samples = 1000; // per latency run (--quick: 20)
+  std::vector<std::size_t> sweep; // children in flight of each point; empty: not a sweep
+  std::string csv;                // where the sweep's figures go
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: child_bench [--quick] [--repeat N] [--children N] [--in-flight N] [--samples N]\n"
+               "usage: child_bench [--quick] [--repeat N] [--children N] [--in-flight N[,N...]] [--samples N]\n"
+               "                   [--csv FILE]\n"
                "  --quick         128 children, 20 latency samples: checks that it runs, figures mean nothing\n"
                "  --repeat N      run everything N times (default 3); the tables show medians\n"
                "  --children N    /bin/true children per throughput run (default 2,000)\n"
-               "  --in-flight N   children running at once (default 64)\n"
-               "  --samples N     latency samples per contender and run (default 1,000)\n");
+               "  --in-flight N   children running at once (default 64); a list sweeps the spawn-and-wait\n"
+               "                  rate over it (no latency runs)\n"
+               "  --samples N     latency samples per contender and run (default 1,000)\n"
+               "  --csv FILE      write the sweep's figures to FILE as CSV (scripts/plots.sh); a sweep even\n"
+               "                  of one --in-flight value\n");
 }
 
 std::optional<command_line> parse_command_line(int argc, char** argv) {
   command_line cmd;
-  std::size_t repeat = 3, children = 0, in_flight = cmd.in_flight, samples = 0; // 0: as --quick says
-  if (!bench::parse_options(argc, argv,
-                            {{"--repeat", &repeat}, {"--children", &children}, {"--in-flight", &in_flight},
-                             {"--samples", &samples}},
-                            cmd.quick, usage))
+  std::size_t repeat = 3, children = 0, samples = 0; // 0: as --quick says
+  std::vector<std::size_t> in_flight{cmd.in_flight};
+  if (!bench::parse_options(argc, argv, {{"--repeat", &repeat}, {"--children", &children}, {"--samples", &samples}},
+                            {{"--in-flight", &in_flight}}, {{"--csv", &cmd.csv}}, cmd.quick, usage))
     return std::nullopt;
   cmd.repeat = int(std::min<std::size_t>(repeat, 1000));
   cmd.children = children ? children : cmd.quick ? 128 : 2000;
-  cmd.in_flight = in_flight;
+  cmd.in_flight = in_flight.front();
+  if (in_flight.size() > 1 || !cmd.csv.empty())
+    cmd.sweep = in_flight;
   cmd.samples = samples ? samples : cmd.quick ? 20 : 1000;
   return cmd;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process-wide state: the child to kill on SIGINT/SIGTERM/SIGHUP, and a watchdog that turns a
-// hang (a lost wake-up) into a message. Nothing else to clean up: the /bin/true children end by
-// themselves, the blocked ones when their pipe closes with this process.
-
-std::atomic<pid_t> running_child{-1};
-void nothing_to_clean_up() {}
-
-const char* volatile watched_run = "";
-
-void write_stderr(const char* text) {
-  ssize_t ignored = ::write(STDERR_FILENO, text, std::strlen(text));
-  (void)ignored;
-}
-
-void on_alarm(int) { // async-signal-safe: write, strlen, _exit
-  write_stderr("\nchild_bench: HANG: '");
-  write_stderr(watched_run);
-  write_stderr("' did not finish in time; giving up\n");
-  ::_exit(3);
-}
-
-/// Arms the watchdog for one run; `what` must outlive it.
-class watched {
-public:
-  watched(const char* what, unsigned seconds) {
-    watched_run = what;
-    ::alarm(seconds);
-  }
-  ~watched() { ::alarm(0); }
-  watched(const watched&) = delete;
-  watched& operator=(const watched&) = delete;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Children and their outcomes
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-using run_outcome = bench::child_run_outcome;
-
-exit_status from_wait_status(int status) {
-  return WIFEXITED(status) ? exit_status::exited_with(WEXITSTATUS(status))
-                           : exit_status::killed_by(WTERMSIG(status), WCOREDUMP(status));
-}
-
-exit_status from_siginfo(const siginfo_t& info) {
-  return info.si_code == CLD_EXITED ? exit_status::exited_with(info.si_status)
-                                    : exit_status::killed_by(info.si_status, info.si_code == CLD_DUMPED);
-}
-
-/// posix_spawn of /bin/true, for the floor and for ours alike. The child gets the default signal
-/// mask back (this thread blocks SIGINT and company for the signal thread).
-pid_t spawn_true() {
-  struct attributes {
-    attributes() {
-      posix_spawnattr_init(&value);
-      sigset_t empty;
-      sigemptyset(&empty);
-      posix_spawnattr_setsigmask(&value, &empty);
-      posix_spawnattr_setflags(&value, POSIX_SPAWN_SETSIGMASK);
-    }
-    posix_spawnattr_t value;
-  };
-  static attributes attr;
-  static char* const argv[] = {const_cast<char*>(true_path), nullptr};
-  pid_t pid = -1;
-  if (int r = ::posix_spawn(&pid, true_path, nullptr, &attr.value, argv, environ); r != 0) {
-    errno = r;
-    throw_errno("posix_spawn", true_path);
-  }
-  return pid;
-}
-
-const std::vector<std::string> no_args;
-
-/// What every run must leave behind: no child (all reaped, none running) and SIGCHLD's default
-/// disposition (the sigchld backend's handler goes with its io_context). Empty when so.
-std::string leftovers() {
-  siginfo_t info{};
-  if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0)
-    return info.si_pid ? "child " + std::to_string(info.si_pid) + " left unreaped" : "children left running";
-  struct sigaction action {};
-  if (::sigaction(SIGCHLD, nullptr, &action) == 0 && action.sa_handler != SIG_DFL)
-    return "a SIGCHLD handler left installed";
-  return {};
-}
-
-/// Empty when pidfd_open works here, else why not.
-std::string pidfd_problem() {
-  int fd = int(::syscall(SYS_pidfd_open, ::getpid(), 0));
-  if (fd < 0)
-    return std::string("pidfd_open: ") + std::strerror(errno);
-  ::close(fd);
-  return {};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,157 +160,6 @@ run_outcome run_spawn(spawn_contender who, const command_line& cmd) {
   io.run();
   c.out.seconds = seconds_since(start);
   return c.out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Latency: from the write that lets a blocked child exit to the moment its wait returns (floor)
-// or its handler runs (ours, Boost.Process).
-
-enum latency_contender { lat_floor, lat_pidfd, lat_sigchld, lat_asio_signal, lat_bp2_shell, lat_pidfd_shell, lat_count };
-
-const char* const latency_names[lat_count] = {
-    "fork()ed child: blocking waitid(P_PID) right after the write (the floor)",
-    "fork()ed child: child_watcher::async_wait(pid), pidfd backend",
-    "fork()ed child: child_watcher::async_wait(pid), sigchld backend",
-    "fork()ed child: bare Asio signal_set on SIGCHLD, waitid(P_PID, WNOHANG) in its handler (no asio_fswatch)",
-    "/bin/sh child of Boost.Process v2: its own async_wait",
-    "/bin/sh child of Boost.Process v2: child_watcher::async_wait(process), pidfd backend",
-};
-
-bool needs_pidfd(latency_contender who) { return who != lat_floor && who != lat_sigchld && who != lat_asio_signal; }
-
-/// A child that ends (exit 0) as soon as one byte comes on its pipe; `wake` is the write end.
-struct blocked_child {
-  pid_t pid = -1;
-  int wake = -1;
-};
-
-/// A fork()ed child blocked in read(2). It closes its copy of the write end, so that it also ends
-/// when this process dies.
-blocked_child fork_blocked_child() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    throw_errno("pipe2");
-  pid_t pid = ::fork();
-  if (pid < 0)
-    throw_errno("fork");
-  if (pid == 0) {
-    ::close(fds[1]);
-    char byte;
-    while (::read(fds[0], &byte, 1) < 0 && errno == EINTR) {
-    }
-    ::_exit(0);
-  }
-  ::close(fds[0]);
-  return {pid, fds[1]};
-}
-
-/// `/bin/sh -c 'echo; read x'` spawned by Boost.Process v2 into `process`, stdin and stdout on
-/// pipes: once its line has come, the shell is about to block in `read` (the pause before the
-/// wake-up leaves it the time to get there). A newline ends the read, and the shell exits 0.
-blocked_child spawn_blocked_shell(asio::io_context& io, std::optional<bp2::process>& process) {
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
-    throw_errno("pipe2");
-  process.emplace(io, shell_path, std::vector<std::string>{"-c", "echo; read x"},
-                  bp2::process_stdio{in[0], out[1], {}});
-  ::close(in[0]);
-  ::close(out[1]);
-  char line;
-  ssize_t n;
-  while ((n = ::read(out[0], &line, 1)) < 0 && errno == EINTR) {
-  }
-  ::close(out[0]);
-  if (n != 1)
-    throw std::runtime_error("/bin/sh did not print its line");
-  return {pid_t(process->id()), in[1]};
-}
-
-/// One sample: the child is started and its wait begun, then after the pause it is woken; the
-/// time from the wake-up to the end of the wait, in µs. The child is reaped before it returns.
-double latency_sample(latency_contender who, asio::io_context& io, child_watcher& watcher,
-                      asio::signal_set* sigchld, run_outcome& out) {
-  std::optional<clock_type::time_point> end;
-  auto on_end = [&](const error_code& ec, auto status) {
-    end = clock_type::now();
-    out.record(ec, status);
-  };
-  std::optional<bp2::process> process;
-  bool shell = who == lat_bp2_shell || who == lat_pidfd_shell;
-  blocked_child child = shell ? spawn_blocked_shell(io, process) : fork_blocked_child();
-  running_child.store(child.pid);
-  ++out.started;
-  if (who == lat_pidfd || who == lat_sigchld)
-    watcher.async_wait(child.pid, on_end);
-  else if (who == lat_pidfd_shell)
-    watcher.async_wait(*process, on_end);
-  else if (who == lat_bp2_shell)
-    process->async_wait(on_end);
-  // The reference for the sigchld backend: what Asio's own signal delivery costs. A SIGCHLD
-  // counted from an earlier child just means one more look.
-  std::function<void(error_code, int)> on_signal = [&](error_code ec, int) {
-    siginfo_t info{};
-    if (ec)
-      on_end(ec, exit_status());
-    else if (::waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0)
-      on_end(error_code(), from_siginfo(info));
-    else
-      sigchld->async_wait(on_signal);
-  };
-  if (who == lat_asio_signal)
-    sigchld->async_wait(on_signal);
-  io.restart();
-  std::this_thread::sleep_for(pause_before_wake);
-
-  auto start = clock_type::now();
-  const char byte = '\n';
-  if (::write(child.wake, &byte, 1) != 1)
-    throw_errno("write to the child's pipe");
-  if (who == lat_floor) {
-    siginfo_t info{};
-    while (::waitid(P_PID, id_t(child.pid), &info, WEXITED) < 0)
-      if (errno != EINTR)
-        throw_errno("waitid");
-    on_end(error_code(), from_siginfo(info));
-  } else {
-    io.run();
-  }
-  ::close(child.wake);
-  running_child.store(-1);
-  if (!end) {
-    out.fail("io_context::run() returned without calling the handler");
-    return 0;
-  }
-  return std::chrono::duration<double, std::micro>(*end - start).count();
-}
-
-/// Latency samples taken first in each run and not counted.
-std::size_t warm_up_samples(const command_line& cmd) { return std::max<std::size_t>(2, cmd.samples / 50); }
-
-struct latency_run {
-  run_outcome out;
-  double p50 = 0, p99 = 0;
-};
-
-latency_run run_latency(latency_contender who, const command_line& cmd) {
-  asio::io_context io;
-  child_watcher watcher(io, {who == lat_sigchld ? child_backend::sigchld : child_backend::pidfd});
-  std::optional<asio::signal_set> sigchld;
-  if (who == lat_asio_signal)
-    sigchld.emplace(io, SIGCHLD);
-  asio::signal_set* signals = sigchld ? &*sigchld : nullptr;
-  latency_run r;
-  for (std::size_t i = 0; i < warm_up_samples(cmd); ++i)
-    latency_sample(who, io, watcher, signals, r.out);
-  std::vector<double> us;
-  auto start = clock_type::now();
-  for (std::size_t i = 0; i < cmd.samples; ++i)
-    us.push_back(latency_sample(who, io, watcher, signals, r.out));
-  r.out.seconds = seconds_since(start);
-  std::sort(us.begin(), us.end());
-  r.p50 = bench::percentile(us, 50);
-  r.p99 = bench::percentile(us, 99);
-  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -551,38 +263,90 @@ int print_tables(const results& all, const command_line& cmd) {
 
 // ---------------------------------------------------------------------------------------------
 
+/// One spawn-and-wait run of each contender, starting with another one in each repetition, so
+/// that none always runs first.
+void measure_spawns(results& all, const command_line& cmd, int repetition, unsigned limit_s) {
+  for (int k = 0; k < spawn_count; ++k) {
+    auto who = spawn_contender((k + repetition) % spawn_count);
+    if (needs_pidfd(who) && !all.unavailable.empty())
+      continue;
+    watched dog(spawn_names[who], limit_s);
+    run_outcome out = run_spawn(who, cmd);
+    std::fprintf(stderr, "  %-78s %.3f s, %s children/s\n", spawn_names[who], out.seconds,
+                 format_number(double(out.done) / out.seconds, 0).c_str());
+    if (accept(all, spawn_names[who], out, cmd.children))
+      all.spawn_seconds[who].push_back(out.seconds);
+  }
+}
+
+void warm_up(results& all, std::size_t in_flight, unsigned limit_s) {
+  watched dog("warm-up", limit_s); // /bin/true in the page cache, the first spawns paid for
+  accept(all, "warm-up", run_floor(2 * in_flight, in_flight), 2 * in_flight);
+}
+
+/// The sweep: the spawn-and-wait rate of every contender at each number of children in flight.
+int run_sweep(command_line cmd) {
+  results all;
+  all.unavailable = pidfd_problem();
+  const unsigned limit_s = cmd.quick ? 60 : 300;
+  std::vector<std::string> columns{"children in flight"};
+  for (const char* name : spawn_names)
+    columns.push_back(std::string(name) + " (children/s)");
+  bench::sweep_table sweep(columns);
+  warm_up(all, cmd.sweep.back(), limit_s);
+  // One set of results per point. A repetition goes over every point, so that a drift of the
+  // machine's speed spreads over all points instead of bending the line.
+  std::vector<results> points(cmd.sweep.size());
+  for (results& point : points)
+    point.unavailable = all.unavailable;
+  for (int repetition = 0; repetition < cmd.repeat; ++repetition)
+    for (std::size_t point = 0; point < cmd.sweep.size(); ++point) {
+      std::fprintf(stderr, "repetition %d of %d, %zu in flight\n", repetition + 1, cmd.repeat, cmd.sweep[point]);
+      cmd.in_flight = cmd.sweep[point];
+      measure_spawns(points[point], cmd, repetition, limit_s);
+    }
+  for (std::size_t point = 0; point < cmd.sweep.size(); ++point) {
+    std::vector<std::optional<double>> rates;
+    for (const std::vector<double>& seconds : points[point].spawn_seconds) {
+      const std::optional<double> s = median_of(seconds, cmd.repeat);
+      rates.push_back(s && *s > 0 ? std::optional<double>(double(cmd.children) / *s) : std::nullopt);
+    }
+    sweep.add_row(cmd.sweep[point], rates);
+    all.failures.insert(all.failures.end(), points[point].failures.begin(), points[point].failures.end());
+  }
+  bench::print_heading("child_bench", cmd.quick);
+  std::printf("- pidfd_open: %s\n", all.unavailable.empty() ? "available" : all.unavailable.c_str());
+  const std::string what = with_thousands(cmd.children) + " children of " + true_path + " per run, one thread, median of " +
+                           std::to_string(cmd.repeat) + " runs";
+  std::printf("- sweep of the spawn-and-wait rate over the children in flight: %s\n", what.c_str());
+  bench::print_build_line();
+  std::printf("\n");
+  sweep.print_markdown(stdout);
+  if (!cmd.csv.empty())
+    sweep.write_csv(cmd.csv, bench::heading_lines("child_bench", cmd.quick, {"spawn and wait: " + what}));
+  return bench::finish_report(-1, cmd.quick, all.failures);
+}
+
 int run(const command_line& cmd) {
+  if (!cmd.sweep.empty())
+    return run_sweep(cmd);
   std::string load_at_start = read_first_line("/proc/loadavg");
   results all;
   all.unavailable = pidfd_problem();
   const unsigned limit_s = cmd.quick ? 60 : 300;
-  {
-    watched dog("warm-up", limit_s); // /bin/true in the page cache, the first spawns paid for
-    accept(all, "warm-up", run_floor(2 * cmd.in_flight, cmd.in_flight), 2 * cmd.in_flight);
-  }
+  warm_up(all, cmd.in_flight, limit_s);
   for (int repetition = 0; repetition < cmd.repeat; ++repetition) {
     if (cmd.repeat > 1)
       std::fprintf(stderr, "repetition %d of %d\n", repetition + 1, cmd.repeat);
-    // Each repetition starts with another contender, so that none always runs first.
-    for (int k = 0; k < spawn_count; ++k) {
-      auto who = spawn_contender((k + repetition) % spawn_count);
-      if (needs_pidfd(who) && !all.unavailable.empty())
-        continue;
-      watched dog(spawn_names[who], limit_s);
-      run_outcome out = run_spawn(who, cmd);
-      std::fprintf(stderr, "  %-78s %.3f s, %s children/s\n", spawn_names[who], out.seconds,
-                   format_number(double(out.done) / out.seconds, 0).c_str());
-      if (accept(all, spawn_names[who], out, cmd.children))
-        all.spawn_seconds[who].push_back(out.seconds);
-    }
+    measure_spawns(all, cmd, repetition, limit_s);
     for (int k = 0; k < lat_count; ++k) {
       auto who = latency_contender((k + repetition) % lat_count);
       if (needs_pidfd(who) && !all.unavailable.empty())
         continue;
       watched dog(latency_names[who], limit_s);
-      latency_run r = run_latency(who, cmd);
+      latency_run r = run_latency(who, cmd.samples);
       std::fprintf(stderr, "  %-78s p50 %.1f µs, p99 %.1f µs\n", latency_names[who], r.p50, r.p99);
-      if (accept(all, latency_names[who], r.out, cmd.samples + warm_up_samples(cmd))) {
+      if (accept(all, latency_names[who], r.out, cmd.samples + warm_up_samples(cmd.samples))) {
         all.lat_us[who][0].push_back(r.p50);
         all.lat_us[who][1].push_back(r.p99);
       }
@@ -601,7 +365,7 @@ int run(const command_line& cmd) {
               "and its wait begun, then after a %lld ms pause one byte on its pipe lets it exit; the clock "
               "runs from that write to the end of the wait. fork()ed children block in read(2); the "
               "Boost.Process v2 rows use `%s -c 'echo; read x'`, woken once its line has come\n",
-              with_thousands(cmd.samples).c_str(), warm_up_samples(cmd),
+              with_thousands(cmd.samples).c_str(), warm_up_samples(cmd.samples),
               static_cast<long long>(pause_before_wake.count()), shell_path);
   bench::print_build_line();
   std::printf("\n");

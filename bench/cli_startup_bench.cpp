@@ -6,7 +6,8 @@
 // time and peak memory. Two trees: 4,000 directories with 100,000 files (where watchers list
 // many files), and 100,000 directories with none (where setting watches is the work).
 // Linux only; needs inotifywait (Debian's inotify-tools). Medians of --repeat runs (default 7),
-// in alternating order. See bench/README.md.
+// in alternating order. `--dirs N,N,...` sweeps trees of N directories instead, for the plots of
+// startup and memory against tree size (`--csv FILE` writes the figures). See bench/README.md.
 #include "bench_support.hpp"
 #include "bench_tree.hpp"
 
@@ -98,7 +99,7 @@ startup start_until_ready(const std::vector<std::string>& argv, const std::strin
 }
 
 struct tree_case {
-  const char* name;
+  std::string name;
   int directories;
   int files;
 };
@@ -106,17 +107,42 @@ struct tree_case {
 struct settings {
   bool quick = false;
   std::size_t repeat = 7;
+  std::vector<std::size_t> sweep; // --dirs: directory counts; empty: the two standard trees
+  std::string csv;                // --csv: where the sweep's figures go
 };
 
-void usage(std::FILE* out) { std::fprintf(out, "usage: cli_startup_bench [--quick] [--repeat N]\n"); }
+void usage(std::FILE* out) {
+  std::fprintf(out, "usage: cli_startup_bench [--quick] [--repeat N] [--dirs N,N,... [--csv FILE]]\n"
+                    "  --quick        tiny trees, one run: checks that it runs, figures mean nothing\n"
+                    "  --repeat N     runs per side and tree (default 7; --quick: 1)\n"
+                    "  --dirs LIST    sweep: one tree of N directories (no files) for each N of the list\n"
+                    "  --csv FILE     with --dirs: write the sweep's figures to FILE as CSV (scripts/plots.sh)\n");
+}
 
 std::optional<settings> parse(int argc, char** argv) {
   settings s;
-  if (!bench::parse_options(argc, argv, {{"--repeat", &s.repeat}}, s.quick, usage))
+  std::size_t repeat = 0; // 0: as --quick says
+  if (!bench::parse_options(argc, argv, {{"--repeat", &repeat}}, {{"--dirs", &s.sweep}}, {{"--csv", &s.csv}},
+                            s.quick, usage))
     return std::nullopt;
-  if (s.quick)
-    s.repeat = 1;
+  if (!s.csv.empty() && s.sweep.empty()) {
+    std::fprintf(stderr, "--csv writes a sweep's figures: it needs --dirs\n");
+    return std::nullopt;
+  }
+  s.repeat = repeat ? repeat : s.quick ? 1 : 7;
   return s;
+}
+
+/// The cases measured: the sweep's trees, or the two standard ones.
+std::vector<tree_case> cases_of(const settings& s) {
+  if (s.sweep.empty())
+    return s.quick ? std::vector<tree_case>{{"40 directories, 1,000 files", 40, 1000}, {"1,000 directories", 1000, 0}}
+                   : std::vector<tree_case>{{"4,000 directories, 100,000 files", 4000, 100000},
+                                            {"100,000 directories", 100000, 0}};
+  std::vector<tree_case> cases;
+  for (std::size_t n : s.sweep)
+    cases.push_back({bench::with_thousands(n) + " directories", int(std::min<std::size_t>(n, 10000000)), 0});
+  return cases;
 }
 
 bool has_inotifywait() {
@@ -136,13 +162,12 @@ int main(int argc, char** argv) {
                       "measure against.\n");
           return 0;
         }
-        const std::vector<tree_case> cases =
-            s.quick ? std::vector<tree_case>{{"40 directories, 1,000 files", 40, 1000},
-                                             {"1,000 directories", 1000, 0}}
-                    : std::vector<tree_case>{{"4,000 directories, 100,000 files", 4000, 100000},
-                                             {"100,000 directories", 100000, 0}};
+        const std::vector<tree_case> cases = cases_of(s);
+        int largest = 0;
+        for (const tree_case& t : cases)
+          largest = std::max(largest, t.directories);
         const long watch_limit = bench::read_long("/proc/sys/fs/inotify/max_user_watches");
-        const long needed = 2L * (cases.back().directories + cases.back().directories / 64 + 10);
+        const long needed = 2L * (largest + largest / 64 + 10);
         const bool raise_limit = watch_limit >= 0 && watch_limit < needed && ::geteuid() == 0;
         if (watch_limit >= 0 && watch_limit < needed && !raise_limit) {
           std::printf("\nskipped: fs.inotify.max_user_watches is %ld, below the %ld the trees need, and only root "
@@ -155,6 +180,9 @@ int main(int argc, char** argv) {
         const fs::path base = bench::make_temp_dir(fs::temp_directory_path().string(), "asio_fswatch_cli_startup");
         std::vector<std::string> failures;
         int missed = 0;
+        bench::sweep_table sweep({"directories", "inotifywait: ready (ms)", "asio-fswatch: ready (ms)",
+                                  "inotifywait: CPU (ms)", "asio-fswatch: CPU (ms)",
+                                  "inotifywait: peak RSS (MiB)", "asio-fswatch: peak RSS (MiB)"});
         try {
           std::printf("- the tool: %s\n- %s; %zu runs per side, alternating, after one warm-up run each\n\n",
                       ASIO_FSWATCH_BENCH_TOOL_PATH, "ready: the line \"Watches established.\" on standard error",
@@ -197,6 +225,9 @@ int main(int argc, char** argv) {
                                     bench::format(med(1, &startup::max_rss_mb), 1) + " MiB",
                                     med(1, &startup::max_rss_mb) / med(0, &startup::max_rss_mb), "—");
             std::fflush(stdout);
+            sweep.add_row(std::size_t(t.directories),
+                          {floor_ms, ours_ms, med(0, &startup::cpu_ms), med(1, &startup::cpu_ms),
+                           med(0, &startup::max_rss_mb), med(1, &startup::max_rss_mb)});
             std::error_code ignored;
             fs::remove_all(root, ignored);
           }
@@ -207,6 +238,14 @@ int main(int argc, char** argv) {
           bench::write_long("/proc/sys/fs/inotify/max_user_watches", watch_limit);
         std::error_code ignored;
         fs::remove_all(base, ignored);
+        if (!s.sweep.empty()) {
+          std::printf("\n### The sweep: time to ready, CPU and peak memory against tree size (medians)\n\n");
+          sweep.print_markdown(stdout);
+          if (!s.csv.empty())
+            sweep.write_csv(s.csv, bench::heading_lines("cli_startup_bench", s.quick,
+                                                        {"medians of " + std::to_string(s.repeat) +
+                                                         " runs per side and tree, alternating"}));
+        }
         return bench::finish_report(missed, s.quick, failures);
       });
 }

@@ -5,46 +5,23 @@
 // (async_copy_file against cp). Prints machine information and Markdown tables; never asserts
 // on time. Scenarios, sizes and how each figure is taken: bench/README.md.
 #include <asio_fswatch/file_operations.hpp>
-#include <asio_fswatch/file_service.hpp>
-#include <asio_fswatch/random_access_file.hpp>
 
-#include "bench_support.hpp"
+#include "file_read_contenders.hpp"
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/system/system_error.hpp>
 
-#include <algorithm>
 #include <array>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <deque>
-#include <filesystem>
-#include <map>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <thread>
-#include <utility>
 #include <vector>
 
 #include <fcntl.h>
-#if defined(ASIO_FSWATCH_BENCH_HAS_URING)
-#include <liburing.h>
-#endif
-#include <signal.h>
-#include <spawn.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,26 +29,11 @@
 #define ASIO_FSWATCH_BENCH_ASIO_PATH ""
 #endif
 
-extern char** environ;
-
 namespace {
 
-namespace asio = boost::asio;
-using clock_type = std::chrono::steady_clock;
-using error_code = boost::system::error_code;
+using namespace file_bench;
 
-using bench::block_size;
-using bench::format;
-using bench::format_number;
-using bench::make_offsets;
-using bench::median;
-using bench::median_of;
-using bench::read_first_line;
-using bench::stored_index;
-using bench::throw_errno;
-using bench::with_thousands;
-constexpr std::size_t deep = 64;             // operations in flight for the deep runs
-constexpr std::uint64_t offsets_seed = 20261122; // the warm-up uses offsets_seed + 1
+constexpr std::size_t deep = 64; // operations in flight for the deep runs
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -84,12 +46,14 @@ struct command_line {
   std::size_t reads_shallow = 200000; // depth 1
   std::size_t reads_deep = 1000000;   // depth 64
   std::string asio_bench = ASIO_FSWATCH_BENCH_ASIO_PATH;
+  std::vector<std::size_t> depths; // --depths: a sweep of the reads over these queue depths
+  std::string csv;                 // --csv: where the sweep's figures go
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: file_bench [--quick] [--repeat N] [--dir DIR] [--size-mib N] [--reads N]\n"
-               "                  [--reads-deep N] [--asio-bench PATH]\n"
+               "                  [--reads-deep N] [--asio-bench PATH] [--depths N,N,... [--csv FILE]]\n"
                "  --quick           16 MiB file, 2,000 / 10,000 reads: a smoke run of a few seconds\n"
                "  --repeat N        run everything N times; the tables show medians\n"
                "  --dir DIR         where the test file and the copy go (default: a new directory\n"
@@ -97,7 +61,10 @@ void usage(std::FILE* out) {
                "  --size-mib N      size of the test file (default 1024)\n"
                "  --reads N         reads per depth-1 run (default 200,000)\n"
                "  --reads-deep N    reads per depth-64 run (default 1,000,000)\n"
-               "  --asio-bench PATH the file_bench_asio program (default: the one built with this)\n");
+               "  --asio-bench PATH the file_bench_asio program (default: the one built with this)\n"
+               "  --depths LIST     sweep: the reads (--reads N each) at each queue depth of the list\n"
+               "                    (\"1,2,4\"), every contender; no copy\n"
+               "  --csv FILE        with --depths: write the sweep's figures to FILE as CSV (scripts/plots.sh)\n");
 }
 
 std::optional<command_line> parse_command_line(int argc, char** argv) {
@@ -143,6 +110,13 @@ std::optional<command_line> parse_command_line(int argc, char** argv) {
       deep_given = true;
     } else if (arg == "--asio-bench" && i + 1 < argc) {
       cmd.asio_bench = argv[++i];
+    } else if (arg == "--depths" && i + 1 < argc) {
+      auto list = bench::parse_number_list(argv[++i]);
+      if (!list)
+        return std::nullopt;
+      cmd.depths = *list;
+    } else if (arg == "--csv" && i + 1 < argc) {
+      cmd.csv = argv[++i];
     } else if (arg == "--help" || arg == "-h") {
       usage(stdout);
       std::exit(0);
@@ -150,6 +124,10 @@ std::optional<command_line> parse_command_line(int argc, char** argv) {
       std::fprintf(stderr, "unknown or incomplete argument '%s'\n", argv[i]);
       return std::nullopt;
     }
+  }
+  if (!cmd.csv.empty() && cmd.depths.empty()) {
+    std::fprintf(stderr, "--csv writes a sweep's figures: it needs --depths\n");
+    return std::nullopt;
   }
   if (cmd.quick) {
     if (!size_given)
@@ -160,532 +138,6 @@ std::optional<command_line> parse_command_line(int argc, char** argv) {
       cmd.reads_deep = 10000;
   }
   return cmd;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-std::size_t warmup_reads(std::size_t reads) { return std::max<std::size_t>(100, reads / 20); }
-
-struct aligned_buffer {
-  explicit aligned_buffer(std::size_t size)
-      : data(static_cast<unsigned char*>(std::aligned_alloc(block_size, size))) {
-    if (!data)
-      throw std::bad_alloc();
-    std::memset(data, 0, size);
-  }
-  ~aligned_buffer() { std::free(data); }
-  aligned_buffer(const aligned_buffer&) = delete;
-  aligned_buffer& operator=(const aligned_buffer&) = delete;
-  unsigned char* data;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Process-wide state undone at exit, also on SIGINT/SIGTERM/SIGHUP, and a watchdog that turns a
-// hang into a message.
-
-struct cleanup_state {
-  std::mutex mutex;
-  std::string temp_root;
-  bool done = false;
-};
-cleanup_state cleanup;
-std::atomic<pid_t> running_child{-1};
-
-void clean_up_everything() {
-  std::lock_guard lock(cleanup.mutex);
-  if (cleanup.done)
-    return;
-  cleanup.done = true;
-  if (!cleanup.temp_root.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(cleanup.temp_root, ignored);
-  }
-}
-
-/// One run at a time is watched: when it does not end in time, the program says which one and
-/// exits (a hang of the library is a finding, not something to wait for).
-class watchdog {
-public:
-  watchdog() : thread_([this] { loop(); }) {}
-  ~watchdog() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-      wake_.notify_one();
-    }
-    thread_.join();
-  }
-  watchdog(const watchdog&) = delete;
-  watchdog& operator=(const watchdog&) = delete;
-  void arm(std::string what, std::chrono::seconds limit) {
-    std::lock_guard lock(mutex_);
-    what_ = std::move(what);
-    deadline_ = clock_type::now() + limit;
-    armed_ = true;
-    wake_.notify_one();
-  }
-  void disarm() {
-    std::lock_guard lock(mutex_);
-    armed_ = false;
-  }
-
-private:
-  void loop() {
-    std::unique_lock lock(mutex_);
-    while (!stop_) {
-      if (!armed_) {
-        wake_.wait(lock);
-        continue;
-      }
-      if (wake_.wait_until(lock, deadline_) == std::cv_status::timeout && armed_ &&
-          clock_type::now() >= deadline_) {
-        std::fprintf(stderr, "\nfile_bench: HANG: '%s' did not finish in time; giving up\n", what_.c_str());
-        if (pid_t child = running_child.load(); child > 0)
-          ::kill(child, SIGKILL);
-        lock.unlock();
-        clean_up_everything();
-        std::_Exit(3);
-      }
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool armed_ = false;
-  bool stop_ = false;
-  std::string what_;
-  clock_type::time_point deadline_;
-  std::thread thread_; // last: starts once the members above exist
-};
-
-// ---------------------------------------------------------------------------------------------
-// Machine information
-
-std::string command_output_first_line(const char* command) {
-  std::FILE* pipe = ::popen(command, "r");
-  if (!pipe)
-    return "unknown";
-  char buffer[256] = {};
-  std::string line = std::fgets(buffer, sizeof buffer, pipe) ? buffer : "unknown";
-  ::pclose(pipe);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
-    line.pop_back();
-  return line;
-}
-
-std::string default_base_dir() {
-  for (const char* candidate : {"/var/tmp", "/tmp"}) {
-    struct stat st;
-    if (::stat(candidate, &st) == 0 && S_ISDIR(st.st_mode) && ::access(candidate, W_OK) == 0 &&
-        bench::file_system_type(candidate) != "tmpfs")
-      return candidate;
-  }
-  std::fprintf(stderr, "file_bench: /var/tmp and /tmp are both tmpfs (or not writable); using /tmp. "
-                       "Give --dir for a disk-backed file system.\n");
-  return "/tmp";
-}
-
-std::string make_temp_root(const std::string& base) {
-  std::string root = bench::make_temp_dir(base, "asio_fswatch_file_bench");
-  std::lock_guard lock(cleanup.mutex);
-  cleanup.temp_root = root;
-  return root;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The test file: every 4 KiB block begins with its own index, so each read can be checked.
-
-void fill_block(unsigned char* block, std::uint64_t index) {
-  std::uint64_t words[block_size / 8];
-  words[0] = index;
-  for (std::size_t j = 1; j < block_size / 8; ++j)
-    words[j] = (index * 0x9E3779B97F4A7C15ull) ^ (j * 0xC2B2AE3D27D4EB4Full);
-  std::memcpy(block, words, block_size);
-}
-
-void create_test_file(const std::string& path, std::uint64_t size) {
-  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw_errno("open", path);
-  constexpr std::size_t chunk = std::size_t(1) << 20;
-  aligned_buffer buffer(chunk);
-  for (std::uint64_t offset = 0; offset < size; offset += chunk) {
-    std::size_t n = std::size_t(std::min<std::uint64_t>(chunk, size - offset));
-    for (std::size_t b = 0; b < n; b += block_size)
-      fill_block(buffer.data + b, (offset + b) / block_size);
-    for (std::size_t written = 0; written < n;) {
-      ssize_t w = ::pwrite(fd, buffer.data + written, n - written, off_t(offset + written));
-      if (w < 0) {
-        if (errno == EINTR)
-          continue;
-        ::close(fd);
-        throw_errno("pwrite", path);
-      }
-      written += std::size_t(w);
-    }
-  }
-  // On the disk, so that no writeback of this file runs during the measurements; the pages stay
-  // in the page cache.
-  if (::fdatasync(fd) != 0) {
-    ::close(fd);
-    throw_errno("fdatasync", path);
-  }
-  ::close(fd);
-}
-
-/// Reads the whole file once (1 MiB at a time); returns the bytes read.
-std::uint64_t read_whole_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw_errno("open", path);
-  constexpr std::size_t chunk = std::size_t(1) << 20;
-  aligned_buffer buffer(chunk);
-  std::uint64_t total = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd, buffer.data, chunk, off_t(total));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      ::close(fd);
-      throw_errno("pread", path);
-    }
-    if (n == 0)
-      break;
-    total += std::uint64_t(n);
-  }
-  ::close(fd);
-  return total;
-}
-
-/// The share of the file's pages in the page cache (mincore), 0 to 1.
-double resident_share(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw_errno("open", path);
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || st.st_size == 0) {
-    ::close(fd);
-    return 0;
-  }
-  std::size_t size = std::size_t(st.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED)
-    throw_errno("mmap", path);
-  std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
-  std::vector<unsigned char> pages((size + page - 1) / page);
-  int r = ::mincore(map, size, pages.data());
-  ::munmap(map, size);
-  if (r != 0)
-    throw_errno("mincore", path);
-  std::size_t resident = 0;
-  for (unsigned char p : pages)
-    resident += p & 1;
-  return double(resident) / double(pages.size());
-}
-
-/// Checks `copy` against the test file: its size, and the index at the head of 1,024 blocks
-/// drawn at random plus the first and the last. Returns an empty string when it matches.
-std::string check_copy(const std::string& copy, std::uint64_t size) {
-  struct stat st;
-  if (::stat(copy.c_str(), &st) != 0)
-    return "the copy does not exist: " + std::string(std::strerror(errno));
-  if (std::uint64_t(st.st_size) != size)
-    return "the copy has " + with_thousands(std::uint64_t(st.st_size)) + " bytes instead of " +
-           with_thousands(size);
-  int fd = ::open(copy.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return "cannot open the copy: " + std::string(std::strerror(errno));
-  std::uint64_t blocks = size / block_size;
-  std::vector<std::uint64_t> sample = make_offsets(offsets_seed + 2, 1024, blocks);
-  sample.push_back(0);
-  sample.push_back((blocks - 1) * block_size);
-  std::string problem;
-  for (std::uint64_t offset : sample) {
-    std::uint64_t stored = 0;
-    if (::pread(fd, &stored, sizeof stored, off_t(offset)) != ssize_t(sizeof stored) ||
-        stored != offset / block_size) {
-      problem = "the copy differs from the source in the block at offset " + with_thousands(offset);
-      break;
-    }
-  }
-  ::close(fd);
-  return problem;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Contenders of the random reads
-
-enum contender { pread_loop, raw_uring, ours_uring, ours_threads, asio_uring, contender_count };
-
-const char* const contender_names[contender_count] = {
-    "pread loop, one thread (the floor)",
-    "raw io_uring loop (liburing, no Asio): io_uring's own floor",
-    "asio_fswatch random_access_file, io_uring backend",
-    "asio_fswatch random_access_file, thread-pool backend (4 threads)",
-    "Boost.Asio random_access_file, io_uring (file_bench_asio)",
-};
-
-struct read_result {
-  std::size_t reads = 0;
-  double seconds = 0;
-  std::size_t errors = 0;
-  std::size_t mismatches = 0;
-};
-
-read_result run_pread(int fd, const std::vector<std::uint64_t>& offsets) {
-  aligned_buffer buffer(block_size);
-  read_result result;
-  auto start = clock_type::now();
-  for (std::uint64_t offset : offsets) {
-    ssize_t n = ::pread(fd, buffer.data, block_size, off_t(offset));
-    if (n != ssize_t(block_size)) {
-      ++result.errors;
-      continue;
-    }
-    if (stored_index(buffer.data) != offset / block_size)
-      ++result.mismatches;
-  }
-  result.seconds = seconds_since(start);
-  result.reads = offsets.size();
-  return result;
-}
-
-#if defined(ASIO_FSWATCH_BENCH_HAS_URING)
-/// io_uring by hand: `depth` reads kept in flight with liburing, one submit-and-wait per round.
-/// What io_uring itself costs on this kernel, with nothing of Asio or asio_fswatch.
-std::optional<read_result> run_raw_uring(int fd, std::size_t depth, const std::vector<std::uint64_t>& offsets,
-                                         std::string& why) {
-  io_uring ring{};
-  if (int r = io_uring_queue_init(256, &ring, 0); r < 0) {
-    why = std::string("io_uring_queue_init: ") + std::strerror(-r);
-    return std::nullopt;
-  }
-  std::deque<aligned_buffer> buffers; // not movable: a deque never moves them
-  for (std::size_t i = 0; i < depth; ++i)
-    buffers.emplace_back(block_size);
-  read_result result;
-  std::size_t next = 0, in_flight = 0;
-  auto issue = [&](std::size_t slot) {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
-    io_uring_prep_read(sqe, fd, buffers[slot].data, unsigned(block_size), offsets[next]);
-    io_uring_sqe_set_data64(sqe, (std::uint64_t(slot) << 40) | (offsets[next] / block_size));
-    ++next;
-    ++in_flight;
-  };
-  auto start = clock_type::now();
-  for (std::size_t slot = 0; slot < depth && next < offsets.size(); ++slot)
-    issue(slot);
-  while (in_flight > 0) {
-    io_uring_submit_and_wait(&ring, 1);
-    io_uring_cqe* cqe = nullptr;
-    unsigned head = 0, seen = 0;
-    std::vector<std::size_t> free_slots;
-    io_uring_for_each_cqe(&ring, head, cqe) {
-      ++seen;
-      --in_flight;
-      std::size_t slot = std::size_t(cqe->user_data >> 40);
-      std::uint64_t index = cqe->user_data & ((std::uint64_t(1) << 40) - 1);
-      if (cqe->res != int(block_size)) {
-        ++result.errors;
-      } else {
-        if (stored_index(buffers[slot].data) != index)
-          ++result.mismatches;
-      }
-      free_slots.push_back(slot);
-    }
-    io_uring_cq_advance(&ring, seen);
-    for (std::size_t slot : free_slots)
-      if (next < offsets.size())
-        issue(slot);
-  }
-  result.seconds = seconds_since(start);
-  result.reads = offsets.size();
-  io_uring_queue_exit(&ring);
-  return result;
-}
-#endif
-
-struct run_state {
-  const std::uint64_t* offsets = nullptr;
-  std::size_t count = 0;
-  std::size_t next = 0;
-  std::size_t done = 0;
-  std::size_t errors = 0;
-  std::size_t mismatches = 0;
-  error_code first_error;
-};
-
-// One chain of reads: each completion checks its block and starts the chain's next read.
-struct chain {
-  run_state* run = nullptr;
-  asio_fswatch::random_access_file* file = nullptr;
-  unsigned char* buffer = nullptr;
-  std::uint64_t block = 0;
-
-  void start();
-  void on_read(const error_code& ec, std::size_t bytes);
-};
-
-// A plain handler: one pointer, nothing allocated by the completion token itself.
-struct read_handler {
-  chain* self;
-  void operator()(const error_code& ec, std::size_t bytes) const { self->on_read(ec, bytes); }
-};
-
-void chain::start() {
-  if (run->next == run->count)
-    return;
-  std::uint64_t offset = run->offsets[run->next++];
-  block = offset / block_size;
-  file->async_read_some_at(offset, asio::buffer(buffer, block_size), read_handler{this});
-}
-
-void chain::on_read(const error_code& ec, std::size_t bytes) {
-  ++run->done;
-  if (ec || bytes != block_size) {
-    if (run->errors++ == 0)
-      run->first_error = ec;
-  } else {
-    if (stored_index(buffer) != block)
-      ++run->mismatches;
-  }
-  start();
-}
-
-read_result run_chains(asio::io_context& io, asio_fswatch::random_access_file& file,
-                       unsigned char* buffers, std::size_t depth, const std::vector<std::uint64_t>& offsets) {
-  run_state state;
-  state.offsets = offsets.data();
-  state.count = offsets.size();
-  std::vector<chain> chains(depth);
-  io.restart();
-  auto start = clock_type::now();
-  for (std::size_t i = 0; i < depth; ++i) {
-    chains[i].run = &state;
-    chains[i].file = &file;
-    chains[i].buffer = buffers + i * block_size;
-    chains[i].start();
-  }
-  io.run();
-  read_result result;
-  result.seconds = seconds_since(start);
-  result.reads = state.done;
-  result.errors = state.errors;
-  result.mismatches = state.mismatches;
-  if (state.errors > 0)
-    std::fprintf(stderr, "  %zu reads failed, the first with: %s\n", state.errors,
-                 state.first_error.message().c_str());
-  if (state.done != offsets.size())
-    std::fprintf(stderr, "  io_context::run() returned after %zu of %zu completions\n", state.done,
-                 offsets.size());
-  return result;
-}
-
-/// asio_fswatch on `backend`: a fresh io_context and file, a warm-up, then the timed run.
-/// Empty when the backend cannot be used here (`why` says why).
-std::optional<read_result> run_ours(const std::string& path, asio_fswatch::file_backend_kind backend,
-                                    std::size_t depth, const std::vector<std::uint64_t>& warm,
-                                    const std::vector<std::uint64_t>& offsets, std::string& why) {
-  asio::io_context io;
-  asio_fswatch::file_service_options options;
-  options.backend = backend;
-  error_code ec;
-  asio_fswatch::configure_file_service(io, options, ec);
-  if (!ec)
-    asio_fswatch::file_backend(io, ec);
-  if (ec) {
-    why = ec.message();
-    return std::nullopt;
-  }
-  asio_fswatch::random_access_file file(io, path, asio_fswatch::file_base::read_only);
-  aligned_buffer buffers(depth * block_size);
-  run_chains(io, file, buffers.data, depth, warm);
-  return run_chains(io, file, buffers.data, depth, offsets);
-}
-
-/// Spawns `argv`, its stdout captured when `output` is given; returns the wait status.
-int spawn_and_wait(const std::vector<std::string>& args, std::string* output) {
-  std::vector<char*> argv;
-  for (const std::string& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  int pipe_fds[2] = {-1, -1};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (output) {
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
-      throw_errno("pipe2");
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  }
-  // The child gets the default signal mask back (ours blocks SIGINT and company).
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&attributes, &empty);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = -1;
-  int r = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (output)
-    ::close(pipe_fds[1]);
-  if (r != 0) {
-    if (output)
-      ::close(pipe_fds[0]);
-    errno = r;
-    throw_errno("posix_spawn", args[0]);
-  }
-  running_child.store(pid);
-  if (output) {
-    char buffer[512];
-    for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) != 0;) {
-      if (n < 0) {
-        if (errno == EINTR)
-          continue;
-        break;
-      }
-      output->append(buffer, std::size_t(n));
-    }
-    ::close(pipe_fds[0]);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  running_child.store(-1);
-  return status;
-}
-
-/// Boost.Asio's own random_access_file, in the file_bench_asio child. Empty when Asio cannot use
-/// io_uring here (`why` says why); throws when the child fails otherwise.
-std::optional<read_result> run_asio(const std::string& program, const std::string& path, std::size_t depth,
-                                    std::size_t reads, std::size_t warmup, std::string& why) {
-  if (program.empty() || ::access(program.c_str(), X_OK) != 0) {
-    why = "file_bench_asio not found at '" + program + "'";
-    return std::nullopt;
-  }
-  std::string output;
-  int status = spawn_and_wait({program, path, std::to_string(depth), std::to_string(reads),
-                               std::to_string(warmup), std::to_string(offsets_seed)},
-                              &output);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
-    why = output;
-    while (!why.empty() && why.back() == '\n')
-      why.pop_back();
-    return std::nullopt;
-  }
-  read_result result;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-      std::sscanf(output.c_str(), "file_bench_asio reads=%zu seconds=%lf errors=%zu mismatches=%zu",
-                  &result.reads, &result.seconds, &result.errors, &result.mismatches) != 4)
-    throw std::runtime_error("file_bench_asio failed (status " + std::to_string(status) + "), output: " + output);
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -702,21 +154,36 @@ struct results {
   std::vector<std::string> failures; // wrong data, failed reads or copies: the exit status says so
 };
 
-void record_read(results& all, contender who, int depth_index, const std::optional<read_result>& r,
-                 const std::string& label) {
-  if (!r)
-    return;
-  double us = r->reads ? r->seconds * 1e6 / double(r->reads) : 0;
-  std::fprintf(stderr, "  %-66s %s: %9s reads in %.3f s: %.3f µs per read, %s reads/s\n", label.c_str(),
-               depth_index == 0 ? "depth  1" : "depth 64", with_thousands(r->reads).c_str(), r->seconds, us,
+/// One timed run of `who` at `depth` (after its warm-up), watched by `dog`: its µs per read,
+/// logged. None when the contender cannot run here (the first time, `all.unavailable` says why)
+/// or when a read failed or read wrong data (then a failure is recorded: no figure from a run
+/// that did not do its work).
+std::optional<double> measure_reads(results& all, contender who, int fd, const std::string& source,
+                                    const command_line& cmd, std::size_t depth, const std::vector<std::uint64_t>& warm,
+                                    const std::vector<std::uint64_t>& offsets, watchdog& dog,
+                                    std::chrono::seconds limit) {
+  const std::string label = contender_names[who];
+  const std::string at_depth = ", depth " + std::to_string(depth);
+  std::string why;
+  dog.arm(label + at_depth, limit);
+  const std::optional<read_result> r = run_contender(who, fd, source, cmd.asio_bench, depth, warm, offsets, why);
+  dog.disarm();
+  if (!r) {
+    if (all.unavailable[who].empty())
+      std::fprintf(stderr, "  %s: unavailable: %s\n", label.c_str(), why.c_str());
+    all.unavailable[who] = why;
+    return std::nullopt;
+  }
+  const double us = r->reads ? r->seconds * 1e6 / double(r->reads) : 0;
+  std::fprintf(stderr, "  %-66s depth %3zu: %9s reads in %.3f s: %.3f µs per read, %s reads/s\n", label.c_str(),
+               depth, with_thousands(r->reads).c_str(), r->seconds, us,
                with_thousands(std::uint64_t(double(r->reads) / r->seconds)).c_str());
   if (r->errors || r->mismatches) {
-    all.failures.push_back(label + (depth_index == 0 ? ", depth 1: " : ", depth 64: ") +
-                           std::to_string(r->errors) + " failed reads, " + std::to_string(r->mismatches) +
-                           " reads with the wrong data");
-    return; // no figure from a run that did not do its work
+    all.failures.push_back(label + at_depth + ": " + std::to_string(r->errors) + " failed reads, " +
+                           std::to_string(r->mismatches) + " reads with the wrong data");
+    return std::nullopt;
   }
-  all.us_per_read[who][std::size_t(depth_index)].push_back(us);
+  return us;
 }
 
 std::string read_cell(std::optional<double> us) {
@@ -816,28 +283,119 @@ int print_tables(const results& all, const command_line& cmd, std::uint64_t file
 
 // ---------------------------------------------------------------------------------------------
 
+/// The test file, written, synced and read once, in a new directory.
+struct test_file {
+  std::string root;
+  std::string source;
+  std::uint64_t size = 0;
+  std::uint64_t blocks = 0;
+  double resident = 0; // the share of its pages in the page cache
+};
+
+test_file prepare_test_file(const command_line& cmd, watchdog& dog) {
+  test_file t;
+  t.root = make_temp_root(cmd.dir.empty() ? default_base_dir() : cmd.dir);
+  t.source = t.root + "/source.bin";
+  t.size = cmd.size_mib << 20;
+  t.blocks = t.size / block_size;
+  std::fprintf(stderr, "creating %s (%s MiB)...\n", t.source.c_str(), with_thousands(cmd.size_mib).c_str());
+  auto start = clock_type::now();
+  dog.arm("creating the test file", std::chrono::seconds(600));
+  create_test_file(t.source, t.size);
+  std::fprintf(stderr, "  written and fdatasync'ed in %.1f s\n", seconds_since(start));
+  std::uint64_t got = read_whole_file(t.source);
+  if (got != t.size)
+    throw std::runtime_error("the test file reads back " + with_thousands(got) + " bytes");
+  t.resident = resident_share(t.source);
+  dog.disarm();
+  std::fprintf(stderr, "  read once fully; %.1f%% of its pages are in the page cache\n", t.resident * 100);
+  return t;
+}
+
+/// The header's lines on the machine's state and the test file.
+void print_test_file_lines(const test_file& t, const command_line& cmd, const std::string& load_at_start) {
+  std::printf("- load average at start: %s; at the end: %s\n", load_at_start.c_str(),
+              read_first_line("/proc/loadavg").c_str());
+  std::printf("- directory: %s (%s)\n", t.root.c_str(), bench::file_system_type(t.root).c_str());
+  std::printf("- test file: %s MiB written, fdatasync'ed and read once fully before measuring; "
+              "%.1f%% of its pages in the page cache (mincore)%s\n",
+              with_thousands(cmd.size_mib).c_str(), t.resident * 100,
+              t.resident < 0.999 ? " -- WARNING: not all cached, reads may hit the disk" : "");
+}
+
+/// The sweep (--depths): the reads per second of every contender at each queue depth, over the
+/// same offsets, medians of --repeat runs; no copy.
+int run_depth_sweep(const command_line& cmd) {
+  watchdog dog;
+  const std::chrono::seconds run_limit(cmd.quick ? 60 : 300);
+  const std::string load_at_start = read_first_line("/proc/loadavg");
+  const test_file file = prepare_test_file(cmd, dog);
+  const std::vector<std::uint64_t> offsets = make_offsets(offsets_seed, cmd.reads_shallow, file.blocks);
+  const std::vector<std::uint64_t> warm = make_offsets(offsets_seed + 1, warmup_reads(cmd.reads_shallow), file.blocks);
+  std::vector<std::string> columns{"queue depth"};
+  for (const char* name : contender_names)
+    columns.push_back(std::string(name) + " (reads/s)");
+  bench::sweep_table sweep(columns);
+  results all;
+  const int fd = ::open(file.source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw_errno("open", file.source);
+  // [point][contender]: µs per read of each repetition. A repetition goes over every depth, so
+  // that a drift of the machine's speed spreads over all points instead of bending the line.
+  std::vector<std::array<std::vector<double>, contender_count>> us(cmd.depths.size());
+  for (int repetition = 0; repetition < cmd.repeat; ++repetition) {
+    if (cmd.repeat > 1)
+      std::fprintf(stderr, "repetition %d of %d\n", repetition + 1, cmd.repeat);
+    for (std::size_t point = 0; point < cmd.depths.size(); ++point)
+      for (int k = 0; k < contender_count; ++k) { // each repetition starts with another contender
+        const contender who = contender((k + repetition) % contender_count);
+        if (std::optional<double> one =
+                measure_reads(all, who, fd, file.source, cmd, cmd.depths[point], warm, offsets, dog, run_limit))
+          us[point][who].push_back(*one);
+      }
+  }
+  for (std::size_t point = 0; point < cmd.depths.size(); ++point) {
+    std::vector<std::optional<double>> rates;
+    for (const std::vector<double>& runs : us[point]) {
+      const std::optional<double> median_us = median_of(runs, cmd.repeat);
+      rates.push_back(median_us && *median_us > 0 ? std::optional<double>(1e6 / *median_us) : std::nullopt);
+    }
+    sweep.add_row(cmd.depths[point], rates);
+  }
+  ::close(fd);
+  bench::print_heading("file_bench", cmd.quick);
+  print_test_file_lines(file, cmd, load_at_start);
+  const std::string what = with_thousands(cmd.reads_shallow) + " random 4 KiB reads per run (after " +
+                           with_thousands(warm.size()) + " not counted), median of " + std::to_string(cmd.repeat) +
+                           " runs; the pread loop has no depth: one read at a time in every row";
+  std::printf("- sweep of the queue depth: %s\n", what.c_str());
+  bench::print_build_line();
+  std::printf("\n");
+  sweep.print_markdown(stdout);
+  for (int c = 0; c < contender_count; ++c)
+    if (!all.unavailable[std::size_t(c)].empty())
+      std::printf("\n%s: unavailable: %s\n", contender_names[c], all.unavailable[std::size_t(c)].c_str());
+  if (!cmd.csv.empty())
+    sweep.write_csv(cmd.csv, bench::heading_lines("file_bench", cmd.quick,
+                                                  {"queue depth sweep: " + what,
+                                                   "test file: " + with_thousands(cmd.size_mib) + " MiB, " +
+                                                       format(file.resident * 100, 1) + "% in the page cache, on " +
+                                                       bench::file_system_type(file.root)}));
+  return bench::finish_report(-1, cmd.quick, all.failures);
+}
+
 int run(const command_line& cmd) {
+  if (!cmd.depths.empty())
+    return run_depth_sweep(cmd);
   watchdog dog;
   const std::chrono::seconds run_limit(cmd.quick ? 60 : 300);
   std::string load_at_start = read_first_line("/proc/loadavg");
-  std::string base = cmd.dir.empty() ? default_base_dir() : cmd.dir;
-  std::string root = make_temp_root(base);
-  const std::string source = root + "/source.bin";
+  const test_file file = prepare_test_file(cmd, dog);
+  const std::string& root = file.root;
+  const std::string& source = file.source;
   const std::string copy = root + "/copy.bin";
-  const std::uint64_t file_size = cmd.size_mib << 20;
-  const std::uint64_t blocks = file_size / block_size;
-
-  std::fprintf(stderr, "creating %s (%s MiB)...\n", source.c_str(), with_thousands(cmd.size_mib).c_str());
-  auto start = clock_type::now();
-  dog.arm("creating the test file", std::chrono::seconds(600));
-  create_test_file(source, file_size);
-  std::fprintf(stderr, "  written and fdatasync'ed in %.1f s\n", seconds_since(start));
-  std::uint64_t got = read_whole_file(source);
-  if (got != file_size)
-    throw std::runtime_error("the test file reads back " + with_thousands(got) + " bytes");
-  double resident = resident_share(source);
-  dog.disarm();
-  std::fprintf(stderr, "  read once fully; %.1f%% of its pages are in the page cache\n", resident * 100);
+  const std::uint64_t file_size = file.size;
+  const std::uint64_t blocks = file.blocks;
 
   const std::vector<std::uint64_t> offsets_shallow = make_offsets(offsets_seed, cmd.reads_shallow, blocks);
   const std::vector<std::uint64_t> offsets_deep = make_offsets(offsets_seed, cmd.reads_deep, blocks);
@@ -860,41 +418,8 @@ int run(const command_line& cmd) {
         std::size_t depth = d == 0 ? 1 : deep;
         const auto& offsets = d == 0 ? offsets_shallow : offsets_deep;
         const auto& warm = d == 0 ? warm_offsets_shallow : warm_offsets_deep;
-        std::string label = contender_names[who];
-        dog.arm(label + (d == 0 ? ", depth 1" : ", depth 64"), run_limit);
-        std::optional<read_result> r;
-        std::string why;
-        switch (who) {
-        case pread_loop:
-          run_pread(fd, warm);
-          r = run_pread(fd, offsets);
-          break;
-        case raw_uring:
-#if defined(ASIO_FSWATCH_BENCH_HAS_URING)
-          run_raw_uring(fd, depth, warm, why);
-          r = run_raw_uring(fd, depth, offsets, why);
-#else
-          why = "built without liburing";
-#endif
-          break;
-        case ours_uring:
-          r = run_ours(source, asio_fswatch::file_backend_kind::io_uring, depth, warm, offsets, why);
-          break;
-        case ours_threads:
-          r = run_ours(source, asio_fswatch::file_backend_kind::threads, depth, warm, offsets, why);
-          break;
-        case asio_uring:
-          r = run_asio(cmd.asio_bench, source, depth, offsets.size(), warm.size(), why);
-          break;
-        case contender_count:
-          break;
-        }
-        dog.disarm();
-        if (!r && all.unavailable[who].empty()) {
-          all.unavailable[who] = why;
-          std::fprintf(stderr, "  %s: unavailable: %s\n", label.c_str(), why.c_str());
-        }
-        record_read(all, who, d, r, label);
+        if (std::optional<double> us = measure_reads(all, who, fd, source, cmd, depth, warm, offsets, dog, run_limit))
+          all.us_per_read[who][std::size_t(d)].push_back(*us);
       }
     }
 
@@ -970,13 +495,7 @@ int run(const command_line& cmd) {
 
   // The header, then the tables.
   bench::print_heading("file_bench", cmd.quick);
-  std::printf("- load average at start: %s; at the end: %s\n", load_at_start.c_str(),
-              read_first_line("/proc/loadavg").c_str());
-  std::printf("- directory: %s (%s)\n", root.c_str(), bench::file_system_type(root).c_str());
-  std::printf("- test file: %s MiB written, fdatasync'ed and read once fully before measuring; "
-              "%.1f%% of its pages in the page cache (mincore)%s\n",
-              with_thousands(cmd.size_mib).c_str(), resident * 100,
-              resident < 0.999 ? " -- WARNING: not all cached, reads may hit the disk" : "");
+  print_test_file_lines(file, cmd, load_at_start);
   std::printf("- reads: %s at depth 1, %s at depth 64, 4 KiB each at 4 KiB-aligned offsets from "
               "mt19937_64(%llu), the same sequence for every contender, each run after a warm-up of "
               "%s / %s reads; every read's data is checked\n",

@@ -18,15 +18,14 @@
 #error "file_bench_asio must be built with BOOST_ASIO_HAS_IO_URING (see bench/CMakeLists.txt)"
 #endif
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/random_access_file.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
 #include "bench_support.hpp"
+#include "read_chains.hpp"
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -46,72 +45,6 @@ using error_code = boost::system::error_code;
 // same order.
 using bench::block_size;
 using bench::make_offsets;
-
-struct run_state {
-  const std::uint64_t* offsets = nullptr;
-  std::size_t count = 0;
-  std::size_t next = 0;
-  std::size_t done = 0;
-  std::size_t errors = 0;
-  std::size_t mismatches = 0;
-  error_code first_error;
-};
-
-// One chain of reads: each completion checks the block and starts the next read.
-struct chain {
-  run_state* run = nullptr;
-  asio::random_access_file* file = nullptr;
-  unsigned char* buffer = nullptr;
-  std::uint64_t block = 0;
-
-  void start();
-  void on_read(const error_code& ec, std::size_t bytes);
-};
-
-// A plain handler: one pointer, nothing allocated by the completion token itself.
-struct read_handler {
-  chain* self;
-  void operator()(const error_code& ec, std::size_t bytes) const { self->on_read(ec, bytes); }
-};
-
-void chain::start() {
-  if (run->next == run->count)
-    return;
-  std::uint64_t offset = run->offsets[run->next++];
-  block = offset / block_size;
-  file->async_read_some_at(offset, asio::buffer(buffer, block_size), read_handler{this});
-}
-
-void chain::on_read(const error_code& ec, std::size_t bytes) {
-  ++run->done;
-  if (ec || bytes != block_size) {
-    if (run->errors++ == 0)
-      run->first_error = ec;
-  } else {
-    if (bench::stored_index(buffer) != block)
-      ++run->mismatches;
-  }
-  start();
-}
-
-/// Runs `offsets` with `depth` chains; returns the wall-clock seconds.
-double run_reads(asio::io_context& io, asio::random_access_file& file, unsigned char* buffers,
-                 std::size_t depth, const std::vector<std::uint64_t>& offsets, run_state& state) {
-  state.offsets = offsets.data();
-  state.count = offsets.size();
-  std::vector<chain> chains(depth);
-  io.restart();
-  auto start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < depth; ++i) {
-    chains[i].run = &state;
-    chains[i].file = &file;
-    chains[i].buffer = buffers + i * block_size;
-    chains[i].start();
-  }
-  io.run();
-  auto end = std::chrono::steady_clock::now();
-  return std::chrono::duration<double>(end - start).count();
-}
 
 } // namespace
 
@@ -151,11 +84,11 @@ int main(int argc, char** argv) {
       return 3;
     }
     if (warmup > 0) {
-      run_state warm;
-      run_reads(io, file, buffers, depth, warm_offsets, warm);
+      bench::read_run_state warm;
+      bench::run_read_chains(io, file, buffers, depth, warm_offsets, warm);
     }
-    run_state state;
-    double seconds = run_reads(io, file, buffers, depth, offsets, state);
+    bench::read_run_state state;
+    double seconds = bench::run_read_chains(io, file, buffers, depth, offsets, state);
     if (state.errors > 0)
       std::fprintf(stderr, "file_bench_asio: %zu reads failed, the first with: %s\n", state.errors,
                    state.first_error.message().c_str());

@@ -22,8 +22,9 @@ packages=(
   # file, which a minbase system lacks; the man page is checked with groff) and their test on a
   # fresh Debian 12 (scripts/package-test.sh).
   dpkg-dev file groff-base debootstrap
-  # The reference site (scripts/doc.sh): Doxygen.
-  doxygen
+  # The reference site (scripts/doc.sh): Doxygen. The benchmark plots (scripts/plots.sh): gnuplot,
+  # without X.
+  doxygen gnuplot-nox
   # The Windows build (preset windows), tested under Wine: MinGW-w64's "-posix" compiler (the one
   # with std::thread; not the mingw-w64 meta package, 800 MB more), and Wine, whose commands
   # (wine, wineserver) come from package wine.

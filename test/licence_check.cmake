@@ -11,7 +11,7 @@ if(NOT licence_hash STREQUAL "c9bff75738922193e67fa726fa225535870d2aa1059f91452c
 endif()
 file(GLOB_RECURSE candidates RELATIVE "${SOURCE}" LIST_DIRECTORIES false
      "${SOURCE}/*.cpp" "${SOURCE}/*.hpp" "${SOURCE}/*.h" "${SOURCE}/*.sh" "${SOURCE}/*.bash"
-     "${SOURCE}/*.cmake" "${SOURCE}/*.in" "${SOURCE}/*.1" "${SOURCE}/*.py" "${SOURCE}/CMakeLists.txt"
+     "${SOURCE}/*.cmake" "${SOURCE}/*.in" "${SOURCE}/*.1" "${SOURCE}/*.py" "${SOURCE}/*.gp" "${SOURCE}/CMakeLists.txt"
      "${SOURCE}/.ci/run")
 set(checked 0)
 set(missing)
