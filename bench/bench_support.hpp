@@ -139,18 +139,19 @@ struct number_option {
   std::size_t* value;
 };
 
-/// The positive numbers of a comma-separated list ("1,2,4"); none when the text is anything else
-/// (empty, an empty item, zero, a sign, a trailing character).
+/// The positive numbers of a comma-separated list ("1,2,4"), each at most a billion; none when
+/// the text is anything else (empty, an empty item, zero, a sign, a trailing character).
 inline std::optional<std::vector<std::size_t>> parse_number_list(std::string_view text) {
   std::vector<std::size_t> values;
   while (true) {
-    const std::size_t comma = std::min(text.find(','), text.size());
+    const std::size_t comma = (std::min)(text.find(','), text.size());
     const std::string item(text.substr(0, comma));
     char* end = nullptr;
     if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos)
       return std::nullopt;
+    errno = 0;
     const unsigned long long value = std::strtoull(item.c_str(), &end, 10);
-    if (value == 0 || *end != '\0')
+    if (value == 0 || *end != '\0' || errno == ERANGE || value > 1000000000ULL) // a billion: no sweep goes so far
       return std::nullopt;
     values.push_back(std::size_t(value));
     if (comma == text.size())

@@ -11,14 +11,17 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -37,6 +40,7 @@ struct command_line {
   std::size_t samples = 1000; // per latency run (--quick: 20)
   std::vector<std::size_t> sweep; // children in flight of each point; empty: not a sweep
   std::string csv;                // where the sweep's figures go
+  std::size_t extra_descriptors = 0; // held open while measuring (close-on-exec)
 };
 
 void usage(std::FILE* out) {
@@ -50,14 +54,21 @@ void usage(std::FILE* out) {
                "                  rate over it (no latency runs)\n"
                "  --samples N     latency samples per contender and run (default 1,000)\n"
                "  --csv FILE      write the sweep's figures to FILE as CSV (scripts/plots.sh); a sweep even\n"
-               "                  of one --in-flight value\n");
+               "                  of one --in-flight value\n"
+               "  --extra-descriptors N\n"
+               "                  hold N more descriptors open (close-on-exec) while measuring, as N\n"
+               "                  pidfd waits do: what the descriptors a parent holds cost each spawn\n");
 }
 
 std::optional<command_line> parse_command_line(int argc, char** argv) {
   command_line cmd;
   std::size_t repeat = 3, children = 0, samples = 0; // 0: as --quick says
   std::vector<std::size_t> in_flight{cmd.in_flight};
-  if (!bench::parse_options(argc, argv, {{"--repeat", &repeat}, {"--children", &children}, {"--samples", &samples}},
+  if (!bench::parse_options(argc, argv,
+                            {{"--repeat", &repeat},
+                             {"--children", &children},
+                             {"--samples", &samples},
+                             {"--extra-descriptors", &cmd.extra_descriptors}},
                             {{"--in-flight", &in_flight}}, {{"--csv", &cmd.csv}}, cmd.quick, usage))
     return std::nullopt;
   cmd.repeat = int(std::min<std::size_t>(repeat, 1000));
@@ -293,7 +304,7 @@ int run_sweep(command_line cmd) {
   for (const char* name : spawn_names)
     columns.push_back(std::string(name) + " (children/s)");
   bench::sweep_table sweep(columns);
-  warm_up(all, cmd.sweep.back(), limit_s);
+  warm_up(all, *std::max_element(cmd.sweep.begin(), cmd.sweep.end()), limit_s);
   // One set of results per point. A repetition goes over every point, so that a drift of the
   // machine's speed spreads over all points instead of bending the line.
   std::vector<results> points(cmd.sweep.size());
@@ -316,13 +327,15 @@ int run_sweep(command_line cmd) {
   }
   bench::print_heading("child_bench", cmd.quick);
   std::printf("- pidfd_open: %s\n", all.unavailable.empty() ? "available" : all.unavailable.c_str());
-  const std::string what = with_thousands(cmd.children) + " children of " + true_path + " per run, one thread, median of " +
-                           std::to_string(cmd.repeat) + " runs";
+  std::string what = with_thousands(cmd.children) + " children of " + true_path + " per run, one thread, median of " +
+                     std::to_string(cmd.repeat) + " runs";
+  if (cmd.extra_descriptors)
+    what += ", " + with_thousands(cmd.extra_descriptors) + " more descriptors held open (close-on-exec)";
   std::printf("- sweep of the spawn-and-wait rate over the children in flight: %s\n", what.c_str());
   bench::print_build_line();
   std::printf("\n");
   sweep.print_markdown(stdout);
-  if (!cmd.csv.empty())
+  if (!cmd.csv.empty() && all.failures.empty()) // a failed sweep leaves a plot's figures alone
     sweep.write_csv(cmd.csv, bench::heading_lines("child_bench", cmd.quick, {"spawn and wait: " + what}));
   return bench::finish_report(-1, cmd.quick, all.failures);
 }
@@ -357,6 +370,8 @@ int run(const command_line& cmd) {
   std::printf("- load average at start: %s; at the end: %s\n", load_at_start.c_str(),
               read_first_line("/proc/loadavg").c_str());
   std::printf("- pidfd_open: %s\n", all.unavailable.empty() ? "available" : all.unavailable.c_str());
+  if (cmd.extra_descriptors)
+    std::printf("- %zu more descriptors held open (close-on-exec) while measuring\n", cmd.extra_descriptors);
   std::printf("- throughput: %s children of %s per run, %zu in flight, one thread; the floor and ours spawn "
               "with the same posix_spawn call, Boost.Process v2 with its default launcher; every child "
               "must exit 0\n",
@@ -380,6 +395,14 @@ int main(int argc, char** argv) {
   if (!cmd) {
     usage(stderr);
     return 2;
+  }
+  std::vector<int> held; // --extra-descriptors: open until the program ends
+  for (std::size_t i = 0; i < cmd->extra_descriptors; ++i) {
+    held.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (held.back() < 0) {
+      std::fprintf(stderr, "child_bench: --extra-descriptors: open: %s\n", std::strerror(errno));
+      return 1;
+    }
   }
   struct sigaction alarm_action {};
   alarm_action.sa_handler = on_alarm;

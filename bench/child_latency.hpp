@@ -18,7 +18,9 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include <fcntl.h>

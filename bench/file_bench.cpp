@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -33,7 +34,8 @@ namespace {
 
 using namespace file_bench;
 
-constexpr std::size_t deep = 64; // operations in flight for the deep runs
+constexpr std::size_t deep = 64;         // operations in flight for the deep runs
+constexpr std::size_t max_depth = 4096;  // of a sweep: the raw loop's ring holds them all
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -112,8 +114,11 @@ std::optional<command_line> parse_command_line(int argc, char** argv) {
       cmd.asio_bench = argv[++i];
     } else if (arg == "--depths" && i + 1 < argc) {
       auto list = bench::parse_number_list(argv[++i]);
-      if (!list)
+      if (!list || *std::max_element(list->begin(), list->end()) > max_depth) {
+        std::fprintf(stderr, "--depths takes numbers from 1 to %zu separated by commas, not '%s'\n", max_depth,
+                     argv[i]);
         return std::nullopt;
+      }
       cmd.depths = *list;
     } else if (arg == "--csv" && i + 1 < argc) {
       cmd.csv = argv[++i];
@@ -375,7 +380,7 @@ int run_depth_sweep(const command_line& cmd) {
   for (int c = 0; c < contender_count; ++c)
     if (!all.unavailable[std::size_t(c)].empty())
       std::printf("\n%s: unavailable: %s\n", contender_names[c], all.unavailable[std::size_t(c)].c_str());
-  if (!cmd.csv.empty())
+  if (!cmd.csv.empty() && all.failures.empty()) // a failed sweep leaves a plot's figures alone
     sweep.write_csv(cmd.csv, bench::heading_lines("file_bench", cmd.quick,
                                                   {"queue depth sweep: " + what,
                                                    "test file: " + with_thousands(cmd.size_mib) + " MiB, " +

@@ -9,7 +9,6 @@
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -20,7 +19,6 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -30,13 +28,7 @@
 #include <thread>
 #include <utility>
 #include <vector>
-#include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fcntl.h>
 #include <signal.h>

@@ -69,7 +69,10 @@ inline read_result run_pread(int fd, const std::vector<std::uint64_t>& offsets) 
 inline std::optional<read_result> run_raw_uring(int fd, std::size_t depth, const std::vector<std::uint64_t>& offsets,
                                          std::string& why) {
   io_uring ring{};
-  if (int r = io_uring_queue_init(256, &ring, 0); r < 0) {
+  unsigned entries = 256; // room for every read in flight: a power of two, at least `depth`
+  while (entries < depth)
+    entries *= 2;
+  if (int r = io_uring_queue_init(entries, &ring, 0); r < 0) {
     why = std::string("io_uring_queue_init: ") + std::strerror(-r);
     return std::nullopt;
   }

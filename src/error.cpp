@@ -41,7 +41,7 @@ public:
     case errc::no_child:
       return "the supervised process has no running child";
     case errc::invalid_monitor_backend:
-      return "ASIO_FSWATCH_MONITOR_BACKEND must be inotify or poll";
+      return "ASIO_FSWATCH_MONITOR_BACKEND must be automatic, native, poll, inotify (Linux) or rdcw (Windows)";
     case errc::invalid_snapshot:
       return "not a snapshot file of asio_fswatch, or a damaged one";
     case errc::unsupported_snapshot_version:

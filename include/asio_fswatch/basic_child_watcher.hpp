@@ -64,8 +64,9 @@ public:
   explicit basic_child_watcher(ExecutionContext& context, const child_watcher_options& options = {})
       : basic_child_watcher(executor_type(context.get_executor()), options) {}
 
-  /// The executor is copied, not moved: a moved-from watcher keeps its executor and a wait set
-  /// of its own, so it is usable as if newly constructed.
+  /// The executor is copied, not moved: a moved-from watcher keeps its executor and is usable
+  /// as if newly constructed (its next wait makes it a wait set of its own; the move allocates
+  /// nothing, so it cannot throw).
   basic_child_watcher(basic_child_watcher&& other) noexcept;
 
   /// The same from a watcher whose executor type converts to this one's (what
@@ -76,7 +77,7 @@ public:
 
   /// Pending waits of this watcher complete with operation_aborted first; then it takes over
   /// `other`'s executor, mechanism and pending waits, and `other` is left as after a move
-  /// construction: its executor and a wait set of its own, usable as if newly constructed.
+  /// construction: its executor, usable as if newly constructed.
   basic_child_watcher& operator=(basic_child_watcher&& other) noexcept;
   /// The same from a watcher whose executor type converts to this one's.
   template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
@@ -142,7 +143,7 @@ private:
   friend class basic_child_watcher;
 
   template <typename Other>
-  void take(Other& other);
+  void take(Other& other) noexcept;
 
   template <typename OnReaped, typename WaitToken>
   auto start_wait(detail::child_target target, OnReaped on_reaped, WaitToken&& token);

@@ -117,6 +117,10 @@ public:
   template <typename OtherExecutor,
             std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
   basic_stream_file(basic_stream_file<OtherExecutor>&& other) noexcept;
+  /// Converting move assignment: as the move assignment, from a file with another executor type.
+  template <typename OtherExecutor,
+            std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int> = 0>
+  basic_stream_file& operator=(basic_stream_file<OtherExecutor>&& other) noexcept;
 
   basic_stream_file(const basic_stream_file&) = delete;
   basic_stream_file& operator=(const basic_stream_file&) = delete;

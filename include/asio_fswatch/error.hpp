@@ -43,8 +43,8 @@ enum class errc {
   /// A supervised process was asked to do something that needs a running child, and it has
   /// none (never started, or already ended and reaped).
   no_child,
-  /// The environment variable ASIO_FSWATCH_MONITOR_BACKEND holds something else than inotify or
-  /// poll.
+  /// The environment variable ASIO_FSWATCH_MONITOR_BACKEND holds something else than automatic,
+  /// native, poll or a platform's name of native (inotify, rdcw).
   invalid_monitor_backend,
   /// The file given to events_since is not a snapshot written by write_snapshot, or it was
   /// damaged (cut short, changed: its checksum or its structure does not hold).

@@ -1329,6 +1329,25 @@ BOOST_DATA_TEST_CASE_F(temp_dir, move_construction_and_assignment, backends, p) 
   BOOST_TEST(std::string(buffer, r3.n) == "more");
   ::close(fds[1]);
 
+  // Converting move assignment, from a pipe end on a typed executor: the reactor comes along,
+  // and the file assigned to is closed first.
+  int more_fds[2];
+  BOOST_TEST_REQUIRE(::pipe2(more_fds, O_CLOEXEC) == 0);
+  asio_fswatch::basic_stream_file<asio::io_context::executor_type> typed_pipe(ioc, more_fds[0]);
+  BOOST_TEST(typed_pipe.is_reactive());
+  stream_file converted(ioc, path() / "a", file_base::read_only);
+  converted = std::move(typed_pipe);
+  BOOST_TEST(converted.is_reactive());
+  BOOST_TEST(!typed_pipe.is_open());
+  BOOST_TEST(!typed_pipe.is_reactive());
+  BOOST_TEST(::write(more_fds[1], "conv", 4) == 4);
+  io_result r5;
+  asio::async_read(converted, asio::buffer(buffer), r5.handler());
+  FILE_TEST_WAIT_FOR(ioc, r5);
+  BOOST_TEST(!r5.ec, r5.ec.message());
+  BOOST_TEST(std::string(buffer, r5.n) == "conv");
+  ::close(more_fds[1]);
+
   // The moved-from objects keep their executor and can be used again.
   BOOST_TEST_REQUIRE(bool(first.get_executor()), "the moved-from stream_file lost its executor");
   BOOST_TEST_REQUIRE(bool(moved_pipe.get_executor()), "the moved-from (by assignment) stream_file lost its executor");

@@ -66,6 +66,8 @@ BOOST_AUTO_TEST_CASE(a_bad_value_is_a_clear_error_from_every_add) {
     BOOST_TEST((ec == errc::invalid_monitor_backend), ec.message());
   }
   BOOST_TEST(ec.message().find(variable) != std::string::npos, ec.message());
+  for (const char* accepted : {"automatic", "native", "poll", "inotify", "rdcw"}) // every value accepted somewhere
+    BOOST_TEST(ec.message().find(accepted) != std::string::npos, ec.message() << ": does not name " << accepted);
   BOOST_TEST(monitor.roots().empty());
 }
 

@@ -287,7 +287,13 @@ int demo_command(const std::vector<std::string>& args) {
                    "mkdir -p, rename, chmod, symlink, rm -r) and prints the events as they arrive;\n"
                    "then checks that the events replay to the tree on disk. Then one coroutine\n"
                    "copies several files at once with async_copy_file, and the copies are checked\n"
-                   "byte for byte. --fast: no pauses.\n";
+                   "byte for byte. Last, it runs 'asio-fswatch run' on a tiny command, edits a\n"
+                   "watched file, checks the restart, and stops it with Ctrl-C (SIGINT).\n"
+                   "\n"
+                   "  --fast      no pauses between the changes\n"
+                   "  -h, --help  this text\n"
+                   "\n"
+                   "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage.\n";
       return exit_ok;
     }
     if (arg == "--fast")

@@ -25,8 +25,8 @@ const char* const help_text =
     "  snapshot save the picture of a tree to a file (for since)\n"
     "  since   print the events since a snapshot (and, with --update, move it on)\n"
 #if !defined(_WIN32)
-    "  demo    make changes in a temporary tree and show the events as they arrive, then\n"
-    "          copy files concurrently with async_copy_file and check the copies\n"
+    "  demo    make changes in a temporary tree and show the events as they arrive, copy\n"
+    "          files concurrently with async_copy_file, and restart a command with run\n"
 #endif
     "\n"
     "Run 'asio-fswatch COMMAND --help' for a command's options.\n"

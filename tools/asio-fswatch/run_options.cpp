@@ -122,8 +122,10 @@ const char* const run_help =
     "after the grace period, and asio-fswatch exits with COMMAND's status (128 + N when signal\n"
     "N ended it); a second one kills the group at once.\n"
 #endif
-    "With no command running, the exit status is the last command's (127 when it could not be\n"
-    "started). Exit status: 1 when a PATH cannot be watched, 2 on bad usage.\n";
+    "Stopped while COMMAND is not running, it exits with the last COMMAND's status (127 when\n"
+    "that one could not be started, 0 when none was). Exit status otherwise: 0 after\n"
+    "--exit-on-success saw COMMAND succeed, 1 when a PATH cannot be watched (or every watched\n"
+    "PATH went away), 2 on bad usage.\n";
 
 /// What nobody wants a restart for: version control's directories, and the files editors write
 /// beside the one being edited (vim's swap files and its write test "4913", backups "name~",

@@ -19,13 +19,13 @@ basic_child_watcher<Executor>::basic_child_watcher(const executor_type& ex, cons
 
 template <typename Executor>
 basic_child_watcher<Executor>::basic_child_watcher(basic_child_watcher&& other) noexcept
-    : executor_(other.executor_), waits_(std::exchange(other.waits_, std::make_shared<detail::child_wait_set>())),
+    : executor_(other.executor_), waits_(std::move(other.waits_)),
       choice_(other.choice_) {}
 
 template <typename Executor>
 template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int>>
 basic_child_watcher<Executor>::basic_child_watcher(basic_child_watcher<OtherExecutor>&& other)
-    : executor_(other.executor_), waits_(std::exchange(other.waits_, std::make_shared<detail::child_wait_set>())),
+    : executor_(other.executor_), waits_(std::move(other.waits_)),
       choice_(other.choice_) {}
 
 template <typename Executor>
@@ -44,7 +44,8 @@ basic_child_watcher<Executor>& basic_child_watcher<Executor>::operator=(basic_ch
 
 template <typename Executor>
 basic_child_watcher<Executor>::~basic_child_watcher() {
-  waits_->cancel_all();
+  if (waits_)
+    waits_->cancel_all();
 }
 
 template <typename Executor>
@@ -54,7 +55,8 @@ child_backend basic_child_watcher<Executor>::backend() const noexcept {
 
 template <typename Executor>
 void basic_child_watcher<Executor>::cancel() {
-  waits_->cancel_all();
+  if (waits_)
+    waits_->cancel_all();
 }
 
 template <typename Executor>
@@ -81,6 +83,8 @@ auto basic_child_watcher<Executor>::async_wait(Process& process, WaitToken&& tok
 template <typename Executor>
 template <typename OnReaped, typename WaitToken>
 auto basic_child_watcher<Executor>::start_wait(detail::child_target target, OnReaped on_reaped, WaitToken&& token) {
+  if (!waits_) // moved from: its wait set is made here, so that the moves need not allocate
+    waits_ = std::make_shared<detail::child_wait_set>();
   return boost::asio::async_compose<WaitToken, void(boost::system::error_code, exit_status)>(
       detail::child_wait_op<Executor, OnReaped>(executor_, waits_, choice_, target, std::move(on_reaped)), token,
       executor_);
@@ -88,10 +92,11 @@ auto basic_child_watcher<Executor>::start_wait(detail::child_target target, OnRe
 
 template <typename Executor>
 template <typename Other>
-void basic_child_watcher<Executor>::take(Other& other) {
-  waits_->cancel_all();
+void basic_child_watcher<Executor>::take(Other& other) noexcept {
+  if (waits_)
+    waits_->cancel_all();
   executor_ = other.executor_;
-  waits_ = std::exchange(other.waits_, std::make_shared<detail::child_wait_set>());
+  waits_ = std::move(other.waits_);
   choice_ = other.choice_;
 }
 

@@ -47,6 +47,15 @@ basic_stream_file<Executor>::basic_stream_file(basic_stream_file<OtherExecutor>&
     : base(std::move(other)), reactor_(std::move(other.reactor_)) {}
 
 template <typename Executor>
+template <typename OtherExecutor, std::enable_if_t<std::is_convertible_v<OtherExecutor, Executor>, int>>
+basic_stream_file<Executor>& basic_stream_file<Executor>::operator=(basic_stream_file<OtherExecutor>&& other) noexcept {
+  reactor_.detach();
+  this->assign_from(std::move(other));
+  reactor_ = detail::stream_reactor<Executor>(std::move(other.reactor_));
+  return *this;
+}
+
+template <typename Executor>
 basic_stream_file<Executor>::~basic_stream_file() {
   reactor_.detach();
 }
