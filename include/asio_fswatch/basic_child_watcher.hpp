@@ -143,7 +143,7 @@ private:
   friend class basic_child_watcher;
 
   template <typename Other>
-  void take(Other& other) noexcept;
+  void take(Other& other);
 
   template <typename OnReaped, typename WaitToken>
   auto start_wait(detail::child_target target, OnReaped on_reaped, WaitToken&& token);

@@ -1330,13 +1330,28 @@ BOOST_DATA_TEST_CASE_F(temp_dir, move_construction_and_assignment, backends, p) 
   ::close(fds[1]);
 
   // Converting move assignment, from a pipe end on a typed executor: the reactor comes along,
-  // and the file assigned to is closed first.
-  int more_fds[2];
+  // and the file assigned to (another pipe end, in the reactor too) is closed first, its
+  // blocking mode put back (a dup of it shares the flags and outlives it).
+  int more_fds[2], old_fds[2];
   BOOST_TEST_REQUIRE(::pipe2(more_fds, O_CLOEXEC) == 0);
+  BOOST_TEST_REQUIRE(::pipe2(old_fds, O_CLOEXEC) == 0);
   asio_fswatch::basic_stream_file<asio::io_context::executor_type> typed_pipe(ioc, more_fds[0]);
   BOOST_TEST(typed_pipe.is_reactive());
-  stream_file converted(ioc, path() / "a", file_base::read_only);
+  stream_file converted(ioc, old_fds[0]);
+  BOOST_TEST_REQUIRE(converted.is_reactive());
+  const int old_dup = ::fcntl(old_fds[0], F_DUPFD_CLOEXEC, 0);
+  BOOST_TEST_REQUIRE(old_dup >= 0);
+  BOOST_TEST(::write(old_fds[1], "o", 1) == 1); // a read through the reactor makes it non-blocking
+  io_result r_old;
+  asio::async_read(converted, asio::buffer(buffer, 1), r_old.handler());
+  FILE_TEST_WAIT_FOR(ioc, r_old);
+  BOOST_TEST(!r_old.ec, r_old.ec.message());
+  BOOST_TEST_REQUIRE((::fcntl(old_dup, F_GETFL) & O_NONBLOCK) != 0, "the reactor left the pipe end blocking");
   converted = std::move(typed_pipe);
+  BOOST_TEST((::fcntl(old_dup, F_GETFL) & O_NONBLOCK) == 0, "the old pipe end's blocking mode is not back");
+  BOOST_TEST((::fcntl(old_fds[0], F_GETFD) == -1 && errno == EBADF), "the old pipe end is not closed");
+  ::close(old_dup);
+  ::close(old_fds[1]);
   BOOST_TEST(converted.is_reactive());
   BOOST_TEST(!typed_pipe.is_open());
   BOOST_TEST(!typed_pipe.is_reactive());

@@ -71,6 +71,22 @@ BOOST_AUTO_TEST_CASE(a_bad_value_is_a_clear_error_from_every_add) {
   BOOST_TEST(monitor.roots().empty());
 }
 
+// Each value the message names is read as a backend's name: it gives a monitor, or (the name
+// of a backend this platform lacks) backend_unavailable, never invalid_monitor_backend.
+BOOST_AUTO_TEST_CASE(every_value_the_message_names_is_accepted) {
+  for (const char* name : {"automatic", "native", "poll", "inotify", "rdcw"}) {
+    BOOST_TEST_CONTEXT(variable << "=" << name) {
+      monitor_fixture f;
+      scoped_env env(variable, name);
+      directory_monitor monitor(f.ioc);
+      boost::system::error_code ec;
+      monitor.add(f.root, ec);
+      BOOST_TEST((ec != errc::invalid_monitor_backend), ec.message());
+      BOOST_TEST((!ec || ec == errc::backend_unavailable), ec.message());
+    }
+  }
+}
+
 // The platform's best: inotify on Linux; polling elsewhere, which refuses inotify by name.
 BOOST_AUTO_TEST_CASE(automatic_is_the_platforms_best_and_a_missing_one_is_refused) {
   monitor_fixture f;

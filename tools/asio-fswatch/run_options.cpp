@@ -124,8 +124,8 @@ const char* const run_help =
 #endif
     "Stopped while COMMAND is not running, it exits with the last COMMAND's status (127 when\n"
     "that one could not be started, 0 when none was). Exit status otherwise: 0 after\n"
-    "--exit-on-success saw COMMAND succeed, 1 when a PATH cannot be watched (or every watched\n"
-    "PATH went away), 2 on bad usage.\n";
+    "--exit-on-success saw COMMAND succeed, 1 when watching fails (a PATH cannot be watched,\n"
+    "every watched PATH went away, or the monitor reports an error), 2 on bad usage.\n";
 
 /// What nobody wants a restart for: version control's directories, and the files editors write
 /// beside the one being edited (vim's swap files and its write test "4913", backups "name~",

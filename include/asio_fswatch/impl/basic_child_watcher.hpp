@@ -92,7 +92,7 @@ auto basic_child_watcher<Executor>::start_wait(detail::child_target target, OnRe
 
 template <typename Executor>
 template <typename Other>
-void basic_child_watcher<Executor>::take(Other& other) noexcept {
+void basic_child_watcher<Executor>::take(Other& other) {
   if (waits_)
     waits_->cancel_all();
   executor_ = other.executor_;
