@@ -122,6 +122,13 @@ inline std::optional<double> median_of(const std::vector<double>& values, int re
   return median(values);
 }
 
+/// `work` divided by the median of a time measured once per repetition (as median_of): a rate,
+/// reads or children per second; none when a run gave no figure or the median is 0.
+inline std::optional<double> median_rate(const std::vector<double>& times, int repeat, double work) {
+  const std::optional<double> time = median_of(times, repeat);
+  return time && *time > 0 ? std::optional<double>(work / *time) : std::nullopt;
+}
+
 /// Nearest-rank percentile `p` (0 to 100) of values sorted in ascending order; 0 when empty.
 inline double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty())
@@ -348,9 +355,14 @@ inline std::string build_line() {
       ;
 }
 
+/// "asio_fswatch PROGRAM", and what --quick means for the figures.
+inline std::string heading_title(const char* program, bool quick) {
+  return std::string("asio_fswatch ") + program + (quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
+}
+
 /// The title, then the processors and the kernel.
 inline void print_heading(const char* program, bool quick) {
-  std::printf("## asio_fswatch %s%s\n\n", program, quick ? " (--quick: tiny sizes, figures not meaningful)" : "");
+  std::printf("## %s\n\n", heading_title(program, quick).c_str());
   for (const std::string& line : machine_lines())
     std::printf("- %s\n", line.c_str());
 }
@@ -361,8 +373,7 @@ inline void print_build_line() { std::printf("- %s\n", build_line().c_str()); }
 /// What a sweep's CSV says of where it comes from: the program, the machine, the build, then
 /// `more`.
 inline std::vector<std::string> heading_lines(const char* program, bool quick, const std::vector<std::string>& more) {
-  std::vector<std::string> lines{std::string("asio_fswatch ") + program +
-                                 (quick ? " (--quick: tiny sizes, figures not meaningful)" : "")};
+  std::vector<std::string> lines{heading_title(program, quick)};
   for (const std::string& line : machine_lines())
     lines.push_back(line);
   lines.push_back(build_line());
@@ -393,8 +404,9 @@ inline void print_floor_ratio_table(const char* const* names, const std::vector<
   const std::optional<double> floor = median_of(seconds[0], repeat);
   for (std::size_t c = 0; c < seconds.size(); ++c) {
     const std::optional<double> s = median_of(seconds[c], repeat);
+    const std::optional<double> rate = median_rate(seconds[c], repeat, work);
     std::printf("| %s | %s | %s | %s |\n", names[c], s ? (format(*s, 3) + " s").c_str() : "n/a",
-                s && *s > 0 ? format_number(work / *s, rate_decimals).c_str() : "n/a",
+                rate ? format_number(*rate, rate_decimals).c_str() : "n/a",
                 s && floor && *floor > 0 ? (format(*s / *floor, 2) + "x").c_str() : "—");
   }
 }
@@ -411,6 +423,16 @@ public:
     rows_.push_back({parameter, figures});
   }
 
+  /// Prints the table on standard output and, when `csv_path` is not empty, writes it there
+  /// with `comments` first, unless the sweep `failed`: a failed sweep leaves a plot's figures
+  /// alone.
+  void publish(const std::string& csv_path, bool failed, const std::vector<std::string>& comments) const {
+    print_markdown(stdout);
+    if (!csv_path.empty() && !failed)
+      write_csv(csv_path, comments);
+  }
+
+private:
   void print_markdown(std::FILE* out) const {
     for (const std::string& column : columns_)
       std::fprintf(out, "| %s ", column.c_str());
@@ -448,7 +470,6 @@ public:
       throw_errno("cannot write", path);
   }
 
-private:
   struct row {
     std::size_t parameter;
     std::vector<std::optional<double>> figures;

@@ -318,10 +318,8 @@ int run_sweep(command_line cmd) {
     }
   for (std::size_t point = 0; point < cmd.sweep.size(); ++point) {
     std::vector<std::optional<double>> rates;
-    for (const std::vector<double>& seconds : points[point].spawn_seconds) {
-      const std::optional<double> s = median_of(seconds, cmd.repeat);
-      rates.push_back(s && *s > 0 ? std::optional<double>(double(cmd.children) / *s) : std::nullopt);
-    }
+    for (const std::vector<double>& seconds : points[point].spawn_seconds)
+      rates.push_back(bench::median_rate(seconds, cmd.repeat, double(cmd.children)));
     sweep.add_row(cmd.sweep[point], rates);
     all.failures.insert(all.failures.end(), points[point].failures.begin(), points[point].failures.end());
   }
@@ -334,9 +332,8 @@ int run_sweep(command_line cmd) {
   std::printf("- sweep of the spawn-and-wait rate over the children in flight: %s\n", what.c_str());
   bench::print_build_line();
   std::printf("\n");
-  sweep.print_markdown(stdout);
-  if (!cmd.csv.empty() && all.failures.empty()) // a failed sweep leaves a plot's figures alone
-    sweep.write_csv(cmd.csv, bench::heading_lines("child_bench", cmd.quick, {"spawn and wait: " + what}));
+  sweep.publish(cmd.csv, !all.failures.empty(),
+                bench::heading_lines("child_bench", cmd.quick, {"spawn and wait: " + what}));
   return bench::finish_report(-1, cmd.quick, all.failures);
 }
 

@@ -240,11 +240,10 @@ int main(int argc, char** argv) {
         fs::remove_all(base, ignored);
         if (!s.sweep.empty()) {
           std::printf("\n### The sweep: time to ready, CPU and peak memory against tree size (medians)\n\n");
-          sweep.print_markdown(stdout);
-          if (!s.csv.empty() && failures.empty()) // a failed sweep leaves a plot's figures alone
-            sweep.write_csv(s.csv, bench::heading_lines("cli_startup_bench", s.quick,
-                                                        {"medians of " + std::to_string(s.repeat) +
-                                                         " runs per side and tree, alternating"}));
+          sweep.publish(s.csv, !failures.empty(),
+                        bench::heading_lines("cli_startup_bench", s.quick,
+                                             {"medians of " + std::to_string(s.repeat) +
+                                              " runs per side and tree, alternating"}));
         }
         return bench::finish_report(missed, s.quick, failures);
       });

@@ -361,10 +361,8 @@ int run_depth_sweep(const command_line& cmd) {
   }
   for (std::size_t point = 0; point < cmd.depths.size(); ++point) {
     std::vector<std::optional<double>> rates;
-    for (const std::vector<double>& runs : us[point]) {
-      const std::optional<double> median_us = median_of(runs, cmd.repeat);
-      rates.push_back(median_us && *median_us > 0 ? std::optional<double>(1e6 / *median_us) : std::nullopt);
-    }
+    for (const std::vector<double>& runs : us[point])
+      rates.push_back(bench::median_rate(runs, cmd.repeat, 1e6)); // µs per read: reads per second
     sweep.add_row(cmd.depths[point], rates);
   }
   ::close(fd);
@@ -376,16 +374,15 @@ int run_depth_sweep(const command_line& cmd) {
   std::printf("- sweep of the queue depth: %s\n", what.c_str());
   bench::print_build_line();
   std::printf("\n");
-  sweep.print_markdown(stdout);
+  sweep.publish(cmd.csv, !all.failures.empty(),
+                bench::heading_lines("file_bench", cmd.quick,
+                                     {"queue depth sweep: " + what,
+                                      "test file: " + with_thousands(cmd.size_mib) + " MiB, " +
+                                          format(file.resident * 100, 1) + "% in the page cache, on " +
+                                          bench::file_system_type(file.root)}));
   for (int c = 0; c < contender_count; ++c)
     if (!all.unavailable[std::size_t(c)].empty())
       std::printf("\n%s: unavailable: %s\n", contender_names[c], all.unavailable[std::size_t(c)].c_str());
-  if (!cmd.csv.empty() && all.failures.empty()) // a failed sweep leaves a plot's figures alone
-    sweep.write_csv(cmd.csv, bench::heading_lines("file_bench", cmd.quick,
-                                                  {"queue depth sweep: " + what,
-                                                   "test file: " + with_thousands(cmd.size_mib) + " MiB, " +
-                                                       format(file.resident * 100, 1) + "% in the page cache, on " +
-                                                       bench::file_system_type(file.root)}));
   return bench::finish_report(-1, cmd.quick, all.failures);
 }
 

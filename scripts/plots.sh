@@ -54,30 +54,29 @@ draw() {
 }
 
 # check DATA OUT: each column that plots.gp draws is the figure its title says (a word of the
-# column's name, as the bench programs write it); the figures the plots must show are numbers in
-# every row of the CSV (the floors and asio_fswatch's own; another contender may lack a figure
-# at a point, NaN); and each SVG is whole and names each of those lines.
+# column's name, as the bench programs write it); the figures the plots must show, marked + (the
+# floors and asio_fswatch's own), are numbers in every row of the CSV (another contender may lack
+# a figure at a point, NaN); and each SVG is whole and names each of those lines.
 check() {
-  local data=$1 out=$2 csv svg title column word
+  local data=$1 out=$2 csv svg title column word required
   declare -A names=(
-    [startup]="1=directories|2=inotifywait: ready|3=asio-fswatch: ready|6=inotifywait: peak RSS|7=asio-fswatch: peak RSS"
-    [file_depth]="1=queue depth|2=pread loop|3=raw io_uring loop|4=io_uring backend|5=thread-pool backend|6=Boost.Asio"
-    [child_in_flight]="1=children in flight|2=(the floor)|3=async_wait(pid), pidfd backend|4=async_wait(pid), sigchld backend|5=its own async_wait|6=async_wait(process), pidfd backend"
+    [startup]="1=directories|+2=inotifywait: ready|+3=asio-fswatch: ready|+6=inotifywait: peak RSS|+7=asio-fswatch: peak RSS"
+    [file_depth]="1=queue depth|2=pread loop|+3=raw io_uring loop|+4=io_uring backend|+5=thread-pool backend|6=Boost.Asio"
+    [child_in_flight]="1=children in flight|+2=(the floor)|+3=async_wait(pid), pidfd backend|+4=async_wait(pid), sigchld backend|5=its own async_wait|6=async_wait(process), pidfd backend"
   )
   for csv in "${!names[@]}"; do
     local header
     header=$(grep -v '^#' "$data/$csv.csv" | head -n 1)
     mapfile -t fields < <(printf '%s\n' "$header" | sed 's/^"//; s/"$//; s/","/\n/g')
     IFS='|' read -r -a wanted <<<"${names[$csv]}"
+    required=""
     for pair in "${wanted[@]}"; do
       column=${pair%%=*} word=${pair#*=}
+      [[ $column == +* ]] && column=${column#+} required+=" $column"
       [[ ${fields[column - 1]:-} == *"$word"* ]] ||
         die "$data/$csv.csv: column $column is '${fields[column - 1]:-}', where plots.gp draws '$word'"
     done
-  done
-  declare -A columns=([startup]="2 3 6 7" [file_depth]="3 4 5" [child_in_flight]="2 3 4")
-  for csv in "${!columns[@]}"; do
-    awk -F, -v columns="${columns[$csv]}" -v file="$data/$csv.csv" '
+    awk -F, -v columns="$required" -v file="$data/$csv.csv" '
       /^#/ { next }
       !header { header = 1; next }
       { rows++; n = split(columns, c, " ")
